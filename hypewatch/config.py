@@ -1,0 +1,255 @@
+"""config.yaml, parsed once into a validated, typed object.
+
+Errors name the key and its line: `config.yaml:12: crawl.timeout_s: Input should be a valid number`.
+Relative paths resolve against the config file's folder.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or invalid. The message names the file, line and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_url(value: str) -> str:
+    parts = urlparse(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an http(s) URL: {value!r}")
+    return value
+
+
+class Source(_Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["news", "transcripts"] = "news"
+    feed: str | None = None  # an http(s) URL, or a local feed file
+    urls: list[str] = Field(default_factory=list)  # single pages to fetch
+    path: Path | None = None  # a folder (or file) of transcripts / pages
+    allow_private: bool = False  # fetch from loopback/private addresses (tests, intranets)
+    enabled: bool = True
+
+    @field_validator("urls")
+    @classmethod
+    def _urls_are_http(cls, urls: list[str]) -> list[str]:
+        return [_check_url(u) for u in urls]
+
+    @field_validator("feed")
+    @classmethod
+    def _feed_is_url_or_path(cls, feed: str | None) -> str | None:
+        if feed and "://" in feed:
+            _check_url(feed)
+        return feed
+
+    @model_validator(mode="after")
+    def _has_something_to_read(self) -> Source:
+        if not (self.feed or self.urls or self.path):
+            raise ValueError(f"source {self.name!r} needs one of: feed, urls, path")
+        return self
+
+    @property
+    def feed_is_url(self) -> bool:
+        return bool(self.feed and "://" in self.feed)
+
+
+class Crawl(_Strict):
+    user_agent: str = "hypewatch/0.1 (+https://github.com/hypewatch/hypewatch)"
+    concurrency: int = Field(8, ge=1, le=256)
+    per_host_concurrency: int = Field(2, ge=1, le=64)
+    per_host_delay_s: float = Field(1.0, ge=0)
+    timeout_s: float = Field(20, gt=0)
+    max_bytes: int = Field(5_000_000, gt=0)
+    max_redirects: int = Field(5, ge=0, le=30)
+    retries: int = Field(3, ge=0, le=10)
+    respect_robots: bool = True
+    max_items_per_feed: int = Field(200, ge=1)
+
+
+class Model(_Strict):
+    name: str = "default"  # "default", a Hugging Face model id, or a local folder
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    batch_size: int = Field(64, ge=1, le=4096)
+    # for a foreign sequence-classification model: its label names -> ours
+    label_map: dict[str, Literal["hype", "skeptic", "neutral"]] = Field(default_factory=dict)
+    quantize: bool = True  # int8 dynamic quantization on CPU
+
+
+class Rule(_Strict):
+    name: str = Field(min_length=1)
+    metric: str = "hype_index"
+    scope: str = "all"
+    window_days: int = Field(7, ge=1)
+    baseline_days: int = Field(28, ge=2)
+    threshold: float = Field(2.0, gt=0)
+    min_docs: int = Field(5, ge=0)
+    cooldown_days: int = Field(3, ge=0)
+    method: Literal["zscore", "robust"] = "zscore"
+    direction: Literal["both", "up", "down"] = "both"
+
+    @field_validator("scope")
+    @classmethod
+    def _scope_form(cls, scope: str) -> str:
+        if scope == "all":
+            return scope
+        kind, _, value = scope.partition(":")
+        if kind not in ("kind", "source", "ticker") or not value:
+            raise ValueError("scope must be all, kind:news, kind:transcripts, source:NAME or ticker:TICKER")
+        if kind == "kind" and value not in ("news", "transcripts"):
+            raise ValueError("scope kind: must be news or transcripts")
+        return scope
+
+
+class Smtp(_Strict):
+    host: str | None = None
+    port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password_env: str | None = "HYPEWATCH_SMTP_PASSWORD"
+    timeout_s: float = Field(30, gt=0)
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+class Email(_Strict):
+    to: list[str] = Field(default_factory=list)
+    from_: str = Field("hypewatch@localhost", alias="from")
+    smtp: Smtp = Smtp()
+    outbox: Path = Path("outbox")
+    subject_prefix: str = "[hypewatch]"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def default_rules() -> list[Rule]:
+    return [
+        Rule(name="tone-shift", metric="hype_index"),
+        Rule(name="skeptic-surge", metric="skeptic_share", direction="up"),
+        Rule(name="fatigue-talk", metric="fatigue_per_1k", method="robust", direction="up"),
+    ]
+
+
+class Alerts(_Strict):
+    rules: list[Rule] = Field(default_factory=default_rules)
+    email: Email = Email()
+
+
+class Report(_Strict):
+    path: Path = Path("report.html")
+    days: int = Field(120, ge=7)
+    tickers: list[str] | None = None  # None: every ticker of the watchlist seen in the period
+    on_run: bool = True
+
+
+class Config(_Strict):
+    database: Path = Path("data/hypewatch.duckdb")
+    sources: list[Source] = Field(default_factory=list)
+    crawl: Crawl = Crawl()
+    model: Model = Model()
+    alerts: Alerts = Alerts()
+    report: Report = Report()
+    watchlist: dict[str, list[str]] | None = None  # ticker -> names; None: the built-in list
+    log_file: bool = True
+
+    base_dir: Path = Field(Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Config:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate source names: {', '.join(dupes)}")
+        return self
+
+    def resolve(self, path: Path | str) -> Path:
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.database)
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a config file; raise ConfigError naming file, line and key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (create one with `hypewatch init`)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    return parse_config(text, base_dir=path.resolve().parent, filename=str(path))
+
+
+def parse_config(text: str, base_dir: Path, filename: str = DEFAULT_CONFIG_NAME) -> Config:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}" if mark else filename
+        raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{filename}:1: the config must be a mapping of keys")
+    try:
+        config = Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, node, filename)) from None
+    _check_paths(config, node, filename)
+    return config
+
+
+def _check_paths(config: Config, node: yaml.Node | None, filename: str) -> None:
+    for i, source in enumerate(config.sources):
+        for key in ("path", "feed"):
+            value = getattr(source, key)
+            if value is None or (key == "feed" and source.feed_is_url):
+                continue
+            if not config.resolve(value).exists():
+                line = _line_of(node, ("sources", i, key))
+                raise ConfigError(f"{filename}:{line}: sources[{i}].{key}: no such file or folder: {config.resolve(value)}")
+
+
+def _describe(exc: ValidationError, node: yaml.Node | None, filename: str) -> str:
+    error = exc.errors()[0]
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
+    msg = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return f"{filename}:{_line_of(node, loc)}: {key}: {msg}"
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """The 1-based line of the deepest node along loc that exists in the YAML tree."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == part), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def config_path_from_env(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("HYPEWATCH_CONFIG") or DEFAULT_CONFIG_NAME)

@@ -1,0 +1,154 @@
+"""Plain typed records that flow one way: crawler -> nlp -> storage -> alerts/report.
+
+Every stage takes and returns these; none of them does I/O.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+Kind = Literal["news", "transcripts"]
+Role = Literal["executive", "analyst", "operator", "other"]
+Section = Literal["prepared", "qa"]
+Label = Literal["hype", "skeptic", "neutral"]
+DocStatus = Literal["ok", "stub", "duplicate", "foreign"]
+
+LABELS: tuple[Label, ...] = ("hype", "skeptic", "neutral")
+
+
+def make_doc_id(key: str) -> str:
+    """A stable id for a document, from its canonical URL (or file path)."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class FeedItem:
+    """One entry of an RSS/Atom feed, as the feed gives it."""
+
+    link: str | None
+    title: str | None = None
+    published_at: datetime | None = None  # timezone-aware UTC
+    updated_at: datetime | None = None
+    summary: str | None = None  # plain text
+    content: str | None = None  # full content as HTML, when the feed carries it
+    author: str | None = None
+    item_id: str | None = None
+
+
+@dataclass
+class Feed:
+    title: str | None
+    link: str | None
+    items: list[FeedItem]
+    problems: list[str] = field(default_factory=list)  # malformed XML, bad encoding, ...
+
+
+@dataclass
+class Article:
+    """What extraction makes of one article page."""
+
+    url: str | None
+    title: str | None
+    published_at: datetime | None
+    language: str | None
+    text: str
+    canonical_url: str | None = None
+    author: str | None = None
+    stub: str | None = None  # why the page is a paywall / consent / teaser stub, else None
+
+
+@dataclass
+class Turn:
+    speaker: str
+    role: Role
+    section: Section
+    text: str
+
+
+@dataclass
+class Transcript:
+    company: str | None
+    ticker: str | None
+    fiscal_period: str | None  # e.g. "Q3 2024"
+    call_date: date | None
+    turns: list[Turn]
+    title: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """A stored article or transcript (a row of `documents`)."""
+
+    doc_id: str
+    source: str
+    kind: Kind
+    url: str
+    title: str | None
+    published_at: datetime | None
+    fetched_at: datetime
+    language: str | None
+    tickers: list[str]
+    text: str
+    author: str | None = None
+    content_hash: str | None = None
+    simhash: int | None = None
+    status: DocStatus = "ok"
+    duplicate_of: str | None = None
+    stub_reason: str | None = None
+    company: str | None = None
+    fiscal_period: str | None = None
+    turns: list[Turn] = field(default_factory=list)
+
+
+@dataclass
+class Sentence:
+    doc_id: str
+    sent_no: int
+    text: str
+    turn_no: int | None = None
+
+
+@dataclass
+class Score:
+    label: Label
+    p_hype: float
+    p_skeptic: float
+    p_neutral: float
+    fatigue: bool
+    p_fatigue: float
+
+
+@dataclass
+class ScoredSentence:
+    sentence: Sentence
+    score: Score | None  # None: not scored (e.g. not English)
+    language: str | None = None
+
+
+@dataclass
+class HttpCacheEntry:
+    """What we remember of a URL to fetch it conditionally next time."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    fetched_at: datetime
+    status: int | None = None
+
+
+@dataclass
+class Alert:
+    rule: str
+    scope: str
+    metric: str
+    day: date
+    value: float
+    baseline: float
+    zscore: float
+    alert_id: str = ""
+    status: Literal["pending", "sent", "failed"] = "pending"
+    detail: str | None = None  # JSON: window/baseline figures for the email

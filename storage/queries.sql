@@ -1,0 +1,95 @@
+-- name: http_cache
+SELECT url, etag, last_modified, content_hash, fetched_at, status FROM http_cache;
+
+-- name: delete_http_cache
+DELETE FROM http_cache WHERE url IN (SELECT url FROM batch);
+
+-- name: insert_http_cache
+INSERT INTO http_cache BY NAME SELECT * FROM batch;
+
+-- name: known_urls
+SELECT url, doc_id FROM document_urls;
+
+-- name: known_hashes
+SELECT content_hash, doc_id, simhash, published_at FROM documents
+WHERE status = 'ok' AND content_hash IS NOT NULL;
+
+-- name: delete_documents
+DELETE FROM documents WHERE doc_id IN (SELECT doc_id FROM batch);
+
+-- name: insert_documents
+INSERT INTO documents BY NAME SELECT * FROM batch;
+
+-- name: delete_turns
+DELETE FROM turns WHERE doc_id IN (SELECT DISTINCT doc_id FROM batch);
+
+-- name: insert_turns
+INSERT INTO turns BY NAME SELECT * FROM batch;
+
+-- name: insert_document_urls
+INSERT INTO document_urls BY NAME
+SELECT b.* FROM batch b
+ANTI JOIN document_urls u ON u.doc_id = b.doc_id AND u.url = b.url;
+
+-- name: documents_to_score
+-- Stored but not scored by this model (new, changed, or a run killed mid-scoring).
+SELECT doc_id, source, kind, url, title, published_at, fetched_at, language, tickers, text,
+       company, fiscal_period
+FROM documents
+WHERE status = 'ok' AND scored_by IS DISTINCT FROM $model
+ORDER BY fetched_at, doc_id
+LIMIT $limit;
+
+-- name: turns_of
+SELECT doc_id, turn_no, speaker, role, section, text FROM turns
+WHERE doc_id IN (SELECT unnest($doc_ids)) ORDER BY doc_id, turn_no;
+
+-- name: cached_scores
+SELECT text_hash, label, p_hype, p_skeptic, p_neutral, fatigue, p_fatigue FROM score_cache
+WHERE model = $model AND text_hash IN (SELECT unnest($hashes));
+
+-- name: insert_score_cache
+INSERT INTO score_cache BY NAME
+SELECT DISTINCT ON (b.text_hash) b.* FROM batch b
+ANTI JOIN score_cache c ON c.text_hash = b.text_hash AND c.model = b.model;
+
+-- name: delete_sentences
+DELETE FROM sentences WHERE doc_id IN (SELECT unnest($doc_ids));
+
+-- name: insert_sentences
+INSERT INTO sentences BY NAME SELECT * FROM batch;
+
+-- name: delete_doc_scores
+DELETE FROM doc_scores WHERE doc_id IN (SELECT unnest($doc_ids));
+
+-- name: insert_doc_scores
+INSERT INTO doc_scores
+SELECT doc_id,
+       count(label)                                AS n_sentences,
+       count(*) FILTER (WHERE label = 'hype')      AS n_hype,
+       count(*) FILTER (WHERE label = 'skeptic')   AS n_skeptic,
+       count(*) FILTER (WHERE label = 'neutral')   AS n_neutral,
+       count(*) FILTER (WHERE fatigue)             AS fatigue_mentions,
+       (count(*) FILTER (WHERE label = 'hype') - count(*) FILTER (WHERE label = 'skeptic'))
+         / nullif(count(*) FILTER (WHERE label IN ('hype', 'skeptic')), 0) AS hype_index
+FROM sentences WHERE doc_id IN (SELECT unnest($doc_ids))
+GROUP BY doc_id;
+
+-- name: mark_scored
+UPDATE documents SET scored_by = $model, scored_at = $now WHERE doc_id IN (SELECT unnest($doc_ids));
+
+-- name: next_run_id
+SELECT coalesce(max(run_id), 0) + 1 FROM runs;
+
+-- name: insert_run
+INSERT INTO runs (run_id, started_at, status, pid) VALUES ($run_id, $started_at, 'running', $pid);
+
+-- name: finish_run
+UPDATE runs SET finished_at = $finished_at, status = $status, counts = $counts,
+                warnings = $warnings, error = $error
+WHERE run_id = $run_id;
+
+-- name: abandon_runs
+-- A run killed midway leaves its row 'running'; the next run closes it.
+UPDATE runs SET status = 'killed', error = coalesce(error, 'the run stopped before it finished')
+WHERE status = 'running';

@@ -1,0 +1,228 @@
+"""The project's one door to the database: typed records in, typed records out, writes in bulk.
+
+Every write is one Arrow batch inside one short transaction, so it lands whole or not at all and
+readers (`hypewatch sql`, any DuckDB client) get the file between transactions.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from hypewatch.records import Document, HttpCacheEntry, Score, ScoredSentence, Turn
+
+from . import db
+from .sql import load_queries
+
+Q = load_queries("storage", "queries.sql")
+
+DOCUMENT_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("source", pa.string()), ("kind", pa.string()), ("url", pa.string()),
+    ("title", pa.string()), ("published_at", pa.timestamp("us", tz="UTC")),
+    ("fetched_at", pa.timestamp("us", tz="UTC")), ("language", pa.string()),
+    ("tickers", pa.list_(pa.string())), ("text", pa.string()), ("author", pa.string()),
+    ("content_hash", pa.string()), ("simhash", pa.uint64()), ("status", pa.string()),
+    ("duplicate_of", pa.string()), ("stub_reason", pa.string()), ("company", pa.string()),
+    ("fiscal_period", pa.string()),
+])
+TURN_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("turn_no", pa.int32()), ("speaker", pa.string()),
+    ("role", pa.string()), ("section", pa.string()), ("text", pa.string()),
+])
+SENTENCE_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("sent_no", pa.int32()), ("turn_no", pa.int32()), ("text", pa.string()),
+    ("language", pa.string()), ("label", pa.string()), ("p_hype", pa.float32()),
+    ("p_skeptic", pa.float32()), ("p_neutral", pa.float32()), ("fatigue", pa.bool_()),
+    ("p_fatigue", pa.float32()), ("model", pa.string()),
+])
+SCORE_CACHE_SCHEMA = pa.schema([
+    ("text_hash", pa.string()), ("model", pa.string()), ("label", pa.string()),
+    ("p_hype", pa.float32()), ("p_skeptic", pa.float32()), ("p_neutral", pa.float32()),
+    ("fatigue", pa.bool_()), ("p_fatigue", pa.float32()),
+])
+HTTP_CACHE_SCHEMA = pa.schema([
+    ("url", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()),
+    ("content_hash", pa.string()), ("status", pa.int32()), ("fetched_at", pa.timestamp("us", tz="UTC")),
+])
+URL_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("url", pa.string()), ("source", pa.string()),
+    ("seen_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=12).hexdigest()
+
+
+@dataclass
+class KnownDocuments:
+    """What is stored already, so the crawler can tell new from unchanged and duplicate."""
+
+    urls: dict[str, str] = field(default_factory=dict)  # any URL a story was seen under -> doc_id
+    hashes: dict[str, str] = field(default_factory=dict)  # content hash -> doc_id
+    simhashes: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, simhash)
+
+
+class Store:
+    """A hypewatch database file. Opening it creates or upgrades the schema."""
+
+    def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
+        self.path = Path(path)
+        if migrate:
+            db.migrate(self.path)
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with db.transaction(self.path) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with db.reading(self.path) as conn:
+            yield conn
+
+    # --- the crawler's memory -------------------------------------------------------------
+
+    def http_cache(self) -> dict[str, HttpCacheEntry]:
+        with self.read() as conn:
+            rows = conn.execute(Q["http_cache"]).fetchall()
+        return {r[0]: HttpCacheEntry(url=r[0], etag=r[1], last_modified=r[2], content_hash=r[3],
+                                     fetched_at=r[4], status=r[5]) for r in rows}
+
+    def save_http_cache(self, entries: Sequence[HttpCacheEntry]) -> None:
+        if not entries:
+            return
+        latest = {e.url: e for e in entries}
+        batch = _table([e.__dict__ for e in latest.values()], HTTP_CACHE_SCHEMA)
+        with self.write() as conn:
+            _run_with_batch(conn, batch, Q["delete_http_cache"], Q["insert_http_cache"])
+
+    def known_documents(self) -> KnownDocuments:
+        with self.read() as conn:
+            urls = dict(conn.execute(Q["known_urls"]).fetchall())
+            rows = conn.execute(Q["known_hashes"]).fetchall()
+        return KnownDocuments(
+            urls=urls,
+            hashes={h: doc_id for h, doc_id, _, _ in rows},
+            simhashes=[(doc_id, s) for _, doc_id, s, _ in rows if s is not None],
+        )
+
+    def add_documents(self, docs: Sequence[Document]) -> None:
+        """Store documents (replacing any with the same doc_id), their turns and their URLs."""
+        if not docs:
+            return
+        now = datetime.now(timezone.utc)
+        doc_rows = [{name: getattr(d, name) for name in DOCUMENT_SCHEMA.names} for d in docs]
+        turn_rows = [_turn_row(d.doc_id, no, t) for d in docs for no, t in enumerate(d.turns)]
+        url_rows = [{"doc_id": d.duplicate_of or d.doc_id, "url": d.url, "source": d.source, "seen_at": now}
+                    for d in docs]
+        with self.write() as conn:
+            _run_with_batch(conn, _table(doc_rows, DOCUMENT_SCHEMA), Q["delete_documents"], Q["insert_documents"])
+            doc_ids = _table([{"doc_id": d.doc_id} for d in docs if d.kind == "transcripts"],
+                             pa.schema([("doc_id", pa.string())]))
+            _run_with_batch(conn, doc_ids, Q["delete_turns"])
+            _run_with_batch(conn, _table(turn_rows, TURN_SCHEMA), Q["insert_turns"])
+            _run_with_batch(conn, _table(url_rows, URL_SCHEMA), Q["insert_document_urls"])
+
+    def add_document_urls(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """Record (doc_id, url, source): a story seen again under another URL."""
+        now = datetime.now(timezone.utc)
+        batch = _table([{"doc_id": d, "url": u, "source": s, "seen_at": now} for d, u, s in rows], URL_SCHEMA)
+        if batch.num_rows:
+            with self.write() as conn:
+                _run_with_batch(conn, batch, Q["insert_document_urls"])
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def documents_to_score(self, model_id: str, limit: int = 500) -> list[Document]:
+        with self.read() as conn:
+            cur = conn.execute(Q["documents_to_score"], {"model": model_id, "limit": limit})
+            docs = [Document(**dict(zip([c[0] for c in cur.description], row))) for row in cur.fetchall()]
+            if docs:
+                turns = conn.execute(Q["turns_of"], {"doc_ids": [d.doc_id for d in docs]}).fetchall()
+                by_id = {d.doc_id: d for d in docs}
+                for doc_id, _, speaker, role, section, text in turns:
+                    by_id[doc_id].turns.append(Turn(speaker=speaker, role=role, section=section, text=text))
+        return docs
+
+    def cached_scores(self, texts: Iterable[str], model_id: str) -> dict[str, Score]:
+        """Scores this model already gave to these texts (keyed by text_hash)."""
+        hashes = sorted({text_hash(t) for t in texts})
+        if not hashes:
+            return {}
+        with self.read() as conn:
+            rows = conn.execute(Q["cached_scores"], {"model": model_id, "hashes": hashes}).fetchall()
+        return {r[0]: Score(label=r[1], p_hype=r[2], p_skeptic=r[3], p_neutral=r[4], fatigue=r[5], p_fatigue=r[6])
+                for r in rows}
+
+    def save_scores(self, doc_ids: Sequence[str], sentences: Sequence[ScoredSentence], model_id: str) -> None:
+        """Replace the sentences of these documents, refresh their doc_scores and mark them scored."""
+        rows = [_sentence_row(s, model_id) for s in sentences]
+        cache_rows = [{"text_hash": text_hash(s.sentence.text), "model": model_id, **s.score.__dict__}
+                      for s in sentences if s.score is not None]
+        self.save_sentence_table(_table(rows, SENTENCE_SCHEMA), list(doc_ids), model_id,
+                                 cache=_table(cache_rows, SCORE_CACHE_SCHEMA))
+
+    def save_sentence_table(self, table: pa.Table, doc_ids: list[str], model_id: str,
+                            cache: pa.Table | None = None) -> None:
+        """The bulk path under save_scores: one Arrow table of sentence rows, one transaction."""
+        params = {"doc_ids": doc_ids}
+        with self.write() as conn:
+            conn.execute(Q["delete_sentences"], params)
+            _run_with_batch(conn, table, Q["insert_sentences"])
+            conn.execute(Q["delete_doc_scores"], params)
+            conn.execute(Q["insert_doc_scores"], params)
+            conn.execute(Q["mark_scored"], {**params, "model": model_id, "now": datetime.now(timezone.utc)})
+            if cache is not None and cache.num_rows:
+                _run_with_batch(conn, cache, Q["insert_score_cache"])
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, pid: int, started_at: datetime) -> int:
+        with self.write() as conn:
+            conn.execute(Q["abandon_runs"])
+            run_id = conn.execute(Q["next_run_id"]).fetchone()[0]
+            conn.execute(Q["insert_run"], {"run_id": run_id, "started_at": started_at, "pid": pid})
+        return run_id
+
+    def finish_run(self, run_id: int, *, status: str, counts: dict[str, Any], warnings: list[str],
+                   error: str | None) -> None:
+        with self.write() as conn:
+            conn.execute(Q["finish_run"], {
+                "run_id": run_id, "finished_at": datetime.now(timezone.utc), "status": status,
+                "counts": json.dumps(counts, default=str), "warnings": warnings, "error": error,
+            })
+
+
+def _table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _run_with_batch(conn: duckdb.DuckDBPyConnection, batch: pa.Table, *statements: str) -> None:
+    if batch.num_rows == 0:
+        return
+    conn.register("batch", batch)
+    try:
+        for sql in statements:
+            conn.execute(sql)
+    finally:
+        conn.unregister("batch")
+
+
+def _turn_row(doc_id: str, turn_no: int, turn: Turn) -> dict[str, Any]:
+    return {"doc_id": doc_id, "turn_no": turn_no, "speaker": turn.speaker, "role": turn.role,
+            "section": turn.section, "text": turn.text}
+
+
+def _sentence_row(s: ScoredSentence, model_id: str) -> dict[str, Any]:
+    score = s.score.__dict__ if s.score is not None else {}
+    return {"doc_id": s.sentence.doc_id, "sent_no": s.sentence.sent_no, "turn_no": s.sentence.turn_no,
+            "text": s.sentence.text, "language": s.language, "model": model_id if s.score else None, **score}
