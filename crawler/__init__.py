@@ -1,0 +1,1 @@
+"""Fetching, parsing and extracting what the tracker reads: feeds, article pages, transcripts."""
