@@ -1,0 +1,224 @@
+"""Scoring sentences with the hypewatch model or any Hugging Face sequence-classification model.
+
+`Scorer.load("default", base_dir=...)` opens the model `hypewatch train` built. Other names are a
+local folder (our format, or any sequence-classification model) or a Hugging Face hub id; a
+foreign model's labels are mapped to hype / skeptic / neutral through `label_map`. A foreign
+model has no fatigue head: its scores carry fatigue=False and p_fatigue=0.0.
+
+Speed on CPU comes from sorting sentences by length so batches carry little padding, int8
+dynamic quantization of the Linear layers, and scoring each distinct sentence once. On CUDA the
+model runs in half precision.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from collections import OrderedDict
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import torch
+from torch import nn
+
+from hypewatch.records import LABELS, Score
+from nlp import model as mt
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = Path("models") / "hypewatch-minilm"
+_CACHE_SIZE = 100_000
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The configured model is neither built, a local folder, nor loadable from the hub."""
+
+
+class LabelMapError(ValueError):
+    """A foreign model's labels cannot be mapped to hype / skeptic / neutral."""
+
+
+class _Foreign(nn.Module):
+    """A sequence-classification model behind the same interface as ours (no fatigue head)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra: torch.Tensor):
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).logits, None
+
+
+def _mapping_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str] | None) -> torch.Tensor:
+    """A (model labels x LABELS) 0/1 matrix; p_ours = p_model @ matrix."""
+    wanted = {str(k).lower(): v for k, v in (label_map or {}).items()}
+    matrix = torch.zeros(len(id2label), len(LABELS))
+    for idx, name in sorted(id2label.items()):
+        target = wanted.get(str(name).lower(), name.lower() if name.lower() in LABELS else None)
+        if target not in LABELS:
+            raise LabelMapError(
+                f"model label {name!r} has no mapping to {'/'.join(LABELS)}; "
+                f"the model's labels are {sorted(id2label.values())}; set label_map"
+            )
+        matrix[int(idx), LABELS.index(target)] = 1.0
+    return matrix
+
+
+def _fingerprint(folder: Path, extra: str = "") -> str:
+    """Hash of a model folder's config and weights, so a changed model gets a new id."""
+    h = hashlib.sha1(extra.encode())
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix in {".json", ".safetensors", ".bin"} and "token" not in path.name:
+            h.update(path.name.encode())
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+    return h.hexdigest()[:12]
+
+
+def _pick_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("model.device is 'cuda' but no CUDA device is available")
+    return torch.device(device)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class Scorer:
+    """Scores sentences; build one with `Scorer.load` (or `Scorer.wrap` for an in-memory model)."""
+
+    def __init__(
+        self,
+        net: nn.Module,
+        tokenizer,
+        *,
+        model_id: str,
+        mapping: torch.Tensor | None = None,
+        fatigue_threshold: float = 0.5,
+        max_length: int = 128,
+        device: torch.device = torch.device("cpu"),
+        batch_size: int = 64,
+    ):
+        self.net = net.eval()
+        self.tokenizer = tokenizer
+        self.model_id = model_id
+        self.mapping = mapping  # None: the net's stance logits are already in LABELS order
+        self.fatigue_threshold = fatigue_threshold
+        self.max_length = max_length
+        self.device = device
+        self.batch_size = batch_size
+        self._cache: OrderedDict[str, Score] = OrderedDict()
+
+    @classmethod
+    def load(
+        cls,
+        name: str,
+        *,
+        device: str = "auto",
+        base_dir: Path = Path("."),
+        label_map: dict[str, str] | None = None,
+        quantize: bool = True,
+        batch_size: int = 64,
+    ) -> "Scorer":
+        """Open a model by config name: "default", a local folder, or a Hugging Face hub id."""
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        folder = Path(base_dir) / DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
+        if not folder.is_absolute() and name != "default" and (Path(base_dir) / folder).is_dir():
+            folder = Path(base_dir) / folder
+        torch_device = _pick_device(device)
+        if mt.is_hypewatch_folder(folder):
+            model, tokenizer, meta = mt.load(folder)
+            scorer = cls(
+                model, tokenizer,
+                model_id=f"{folder.name}-{_fingerprint(folder)}",
+                fatigue_threshold=meta.fatigue_threshold, max_length=meta.max_length,
+                device=torch_device, batch_size=batch_size,
+            )
+        elif name == "default":
+            raise ModelNotFoundError(
+                f"the default model is not built yet: no {mt.META_FILE} in {folder}; "
+                "run `hypewatch train` to build it"
+            )
+        else:
+            try:
+                model = AutoModelForSequenceClassification.from_pretrained(str(folder) if folder.is_dir() else name)
+                tokenizer = AutoTokenizer.from_pretrained(str(folder) if folder.is_dir() else name)
+            except OSError as exc:
+                raise ModelNotFoundError(
+                    f"model {name!r} is neither a local model folder nor loadable from the "
+                    f"Hugging Face hub ({exc})"
+                ) from exc
+            mapping = _mapping_matrix(model.config.id2label, label_map)
+            source = folder if folder.is_dir() else Path(model.name_or_path)
+            tag = repr(sorted((label_map or {}).items()))
+            ident = _fingerprint(source, tag) if source.is_dir() else hashlib.sha1((name + tag).encode()).hexdigest()[:12]
+            scorer = cls(
+                _Foreign(model), tokenizer,
+                model_id=f"{Path(name).name}-{ident}", mapping=mapping,
+                max_length=min(getattr(tokenizer, "model_max_length", 512), 512),
+                device=torch_device, batch_size=batch_size,
+            )
+        scorer._prepare(quantize=quantize)
+        return scorer
+
+    def _prepare(self, *, quantize: bool) -> None:
+        if self.device.type == "cuda":
+            self.net = self.net.half().to(self.device)
+            return
+        torch.set_num_threads(_usable_cores())
+        if quantize:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch's notice that eager quantization moves to torchao
+                self.net = torch.ao.quantization.quantize_dynamic(self.net, {nn.Linear}, dtype=torch.qint8)
+            self.model_id += "-int8"
+
+    @property
+    def has_fatigue(self) -> bool:
+        return self.mapping is None
+
+    def score(self, texts: Sequence[str]) -> list[Score]:
+        """One Score per text, in order; repeated texts are scored once."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        for text, score in zip(todo, self._score_distinct(todo)):
+            self._cache[text] = score
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return [self._cache[t] for t in texts]
+
+    def _score_distinct(self, texts: list[str]) -> list[Score]:
+        if not texts:
+            return []
+        # Token counts, so that each batch holds sentences of similar length (little padding).
+        lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        results: list[Score | None] = [None] * len(texts)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                batch = self.tokenizer(
+                    [texts[i] for i in idx], padding=True, truncation=True,
+                    max_length=self.max_length, return_tensors="pt",
+                ).to(self.device)
+                stance, fatigue = self.net(batch["input_ids"], batch["attention_mask"])
+                probs = torch.softmax(stance.float(), dim=-1).cpu()
+                if self.mapping is not None:
+                    probs = probs @ self.mapping
+                p_fatigue = (
+                    torch.sigmoid(fatigue.float()).cpu().tolist() if fatigue is not None else [0.0] * len(idx)
+                )
+                for i, p, pf in zip(idx, probs.tolist(), p_fatigue):
+                    results[i] = Score(
+                        label=LABELS[max(range(len(LABELS)), key=p.__getitem__)],
+                        p_hype=p[0], p_skeptic=p[1], p_neutral=p[2],
+                        fatigue=pf >= self.fatigue_threshold, p_fatigue=pf,
+                    )
+        return results  # type: ignore[return-value]

