@@ -1,0 +1,188 @@
+"""Shift detection over synthetic daily series stored in a real DuckDB file."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from alerts import detect, detect_and_save, evaluate
+from alerts.series import Counts, DayCounts, UnknownMetric
+from hypewatch.config import Rule
+from storage import Store
+
+from alerts_helpers import Corpus, steady_then_shift
+
+FIRST = date(2025, 1, 1)
+TODAY = FIRST + timedelta(days=59)  # 60 days of data
+SHIFT = TODAY - timedelta(days=6)  # the last 7 days turn skeptic
+
+TONE = Rule(name="tone-shift", metric="hype_index", window_days=7, baseline_days=28, threshold=2.0,
+            min_docs=5, cooldown_days=3)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store(tmp_path / "hw.duckdb")
+
+
+def stored(store: Store, corpus: Corpus) -> Store:
+    corpus.save(store)
+    return store
+
+
+def alert_rows(store: Store) -> list[tuple]:
+    with store.read() as conn:
+        return conn.execute("SELECT alert_id, status, zscore, detail FROM alerts ORDER BY day").fetchall()
+
+
+def shifted_store(store: Store, **kwargs) -> Store:
+    corpus = Corpus()
+    steady_then_shift(corpus, FIRST, 60, SHIFT, **kwargs)
+    return stored(store, corpus)
+
+
+def test_a_clear_shift_raises_exactly_one_pending_alert_and_a_rerun_raises_none(store):
+    shifted_store(store)
+
+    raised = detect_and_save(store, [TONE], today=TODAY)
+
+    assert [a.alert_id for a in raised] == [f"tone-shift|all|{TODAY}"]
+    alert = raised[0]
+    assert alert.value == pytest.approx(-0.6)  # (2 - 8) / (2 + 8) pooled over the window
+    assert alert.baseline > 0.5 and alert.zscore < -2.0
+    [(alert_id, status, zscore, detail)] = alert_rows(store)
+    assert (alert_id, status) == (alert.alert_id, "pending")
+    detail = json.loads(detail)
+    assert detail["method"] == "zscore" and detail["direction"] == "down"
+    assert detail["window"]["n_docs"] == 14
+    assert detail["window"]["start"] == SHIFT.isoformat()
+    assert detail["baseline"]["days_with_data"] == 28
+
+    assert detect_and_save(store, [TONE], today=TODAY) == []
+    assert len(alert_rows(store)) == 1
+
+
+def test_no_shift_no_alert(store):
+    corpus = Corpus()
+    steady_then_shift(corpus, FIRST, 60, shift_from=None)
+    stored(store, corpus)
+    assert detect(store, [TONE], today=TODAY) == []
+
+
+def test_cooldown_holds_back_the_next_days_then_lets_go(store):
+    shifted_store(store)
+    yesterday = TODAY - timedelta(days=1)
+    assert len(detect_and_save(store, [TONE], today=yesterday)) == 1
+
+    assert detect(store, [TONE], today=TODAY) == []  # 1 day later, cooldown 3
+    longer = TONE.model_copy(update={"cooldown_days": 0})
+    assert [a.day for a in detect(store, [longer], today=TODAY)] == [TODAY]
+
+
+def test_by_default_only_today_is_evaluated_but_a_backfill_keeps_the_cooldown(store):
+    shifted_store(store)
+    two_weeks_ago = TODAY - timedelta(days=14)
+
+    backfilled = detect(store, [TONE], today=TODAY, since=two_weeks_ago)
+
+    days = [a.day for a in backfilled]
+    assert days and days[0] >= SHIFT
+    assert all((b - a).days > TONE.cooldown_days for a, b in zip(days, days[1:]))
+    assert len(detect(store, [TONE], today=TODAY)) == 1
+
+
+def test_thin_window_raises_nothing(store):
+    corpus = Corpus()
+    steady_then_shift(corpus, FIRST, 53, None)
+    corpus.add(TODAY - timedelta(days=3), hype=0, skeptic=10, docs=2)  # 2 docs < min_docs 5
+    stored(store, corpus)
+    assert detect(store, [TONE], today=TODAY) == []
+    assert len(detect(store, [TONE.model_copy(update={"min_docs": 2})], today=TODAY)) == 1
+
+
+def test_thin_baseline_raises_nothing(store):
+    corpus = Corpus()
+    for i in range(4):  # 4 baseline days with data: below the minimum of 5
+        corpus.add(SHIFT - timedelta(days=3 + 5 * i), hype=8, skeptic=1, docs=2)
+    steady_then_shift(corpus, SHIFT, 7, SHIFT)
+    stored(store, corpus)
+    assert detect(store, [TONE], today=TODAY) == []
+
+
+def test_direction_filter(store):
+    shifted_store(store)
+    up = TONE.model_copy(update={"name": "up", "direction": "up"})
+    down = TONE.model_copy(update={"name": "down", "direction": "down"})
+    assert [a.rule for a in detect(store, [up, down], today=TODAY)] == ["down"]
+
+
+def test_robust_method_ignores_one_spike_in_the_baseline(store):
+    corpus = Corpus()
+    for i in range(60):
+        day = FIRST + timedelta(days=i)
+        if day >= SHIFT:
+            fatigue = 4  # 40 per 1k, up from about 10
+        elif day == SHIFT - timedelta(days=10):
+            fatigue = 60  # one day everyone wrote about AI fatigue
+        else:
+            fatigue = 1 + (i % 3 == 0)  # 10 to 20 per 1k
+        corpus.add(day, hype=3, skeptic=2, neutral=95 - fatigue, fatigue=fatigue, docs=1)
+    stored(store, corpus)
+    rule = Rule(name="fatigue", metric="fatigue_per_1k", min_docs=1, direction="up")
+
+    assert detect(store, [rule], today=TODAY) == []  # the spike inflates the std
+    [alert] = detect(store, [rule.model_copy(update={"method": "robust"})], today=TODAY)
+    assert alert.value == pytest.approx(40.0)
+    assert alert.baseline == pytest.approx(10.0)  # the median, untouched by the spike
+    assert json.loads(alert.detail)["method"] == "robust"
+
+
+def test_scopes_source_kind_and_ticker_see_only_their_documents(store):
+    corpus = Corpus()
+    steady_then_shift(corpus, FIRST, 60, SHIFT, source="calls", kind="transcripts", tickers=("NVDA",))
+    steady_then_shift(corpus, FIRST, 60, None, source="wire", kind="news", tickers=("AMD",), docs=6)
+    stored(store, corpus)
+    scopes = ["source:calls", "source:wire", "kind:transcripts", "kind:news", "ticker:NVDA", "ticker:AMD"]
+    rules = [TONE.model_copy(update={"scope": s}) for s in scopes]
+
+    raised = detect(store, rules, today=TODAY)
+
+    assert sorted(a.scope for a in raised) == ["kind:transcripts", "source:calls", "ticker:NVDA"]
+
+
+def test_a_flat_baseline_uses_the_spread_floor_instead_of_dividing_by_zero(store):
+    corpus = Corpus()
+    for i in range(60):
+        day = FIRST + timedelta(days=i)
+        corpus.add(day, hype=6 if day >= SHIFT else 8, skeptic=2, docs=1)  # 0.6 -> 0.5
+    stored(store, corpus)
+    [alert] = detect(store, [TONE.model_copy(update={"min_docs": 1})], today=TODAY)
+    assert alert.zscore == pytest.approx((0.5 - 0.6) / 0.02)
+    assert json.loads(alert.detail)["baseline"]["spread"] == 0
+
+
+def test_count_metrics_are_compared_per_day(store):
+    corpus = Corpus()
+    for i in range(60):
+        day = FIRST + timedelta(days=i)
+        corpus.add(day, hype=1, docs=12 if day >= SHIFT else 2 + i % 2)
+    stored(store, corpus)
+    [alert] = detect(store, [Rule(name="volume", metric="n_docs")], today=TODAY)
+    assert alert.value == pytest.approx(12.0)
+
+
+def test_window_value_pools_counts_rather_than_averaging_daily_ratios():
+    rule = TONE.model_copy(update={"window_days": 2, "baseline_days": 5, "min_docs": 1, "threshold": 0.1})
+    day = date(2025, 3, 10)
+    baseline = [DayCounts(day - timedelta(days=k), Counts(n_docs=1, n_hype=9 + k % 2, n_skeptic=1))
+                for k in range(2, 7)]
+    window = [DayCounts(day - timedelta(days=1), Counts(n_docs=1, n_hype=1, n_skeptic=0)),  # +1.0, 1 sentence
+              DayCounts(day, Counts(n_docs=1, n_hype=10, n_skeptic=90))]  # -0.8, 100 sentences
+    alert = evaluate(rule, baseline + window, day)
+    assert alert.value == pytest.approx((11 - 90) / 101)  # not the mean of +1.0 and -0.8
+
+
+def test_an_unknown_metric_fails_naming_it(store):
+    with pytest.raises(UnknownMetric, match="hype_ratio"):
+        detect(store, [Rule(name="bad", metric="hype_ratio")], today=TODAY)
