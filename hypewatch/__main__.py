@@ -1,0 +1,3 @@
+from hypewatch.cli import main
+
+main()

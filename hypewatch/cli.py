@@ -1,0 +1,392 @@
+"""The `hypewatch` command: a thin layer over the library.
+
+Exit codes: 0 success, 1 a handled error (one line on stderr naming the cause), 2 bad usage.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .config import Config, ConfigError, config_path_from_env, load_config
+from .logs import log_to_file, setup_logging
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failure(click.ClickException):
+    """A handled error: printed as one line, exit code 1."""
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"hypewatch: {self.message}", err=True)
+
+
+def handled(func: F) -> F:
+    """Turn the library's named errors into one-line messages with exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from hypewatch.runlock import RunInProgress
+        from storage import StorageError
+
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, StorageError, RunInProgress) as exc:
+            raise Failure(str(exc)) from None
+        except Exception as exc:
+            if _is_known_error(exc):
+                raise Failure(str(exc)) from None
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _is_known_error(exc: Exception) -> bool:
+    # The named errors of the crawler and the scorer: their messages already say what and where.
+    return type(exc).__module__.split(".")[0] in {"crawler", "nlp", "alerts", "report"}
+
+
+class State:
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hypewatch")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (default ./config.yaml or $HYPEWATCH_CONFIG).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool) -> None:
+    """Track hype, skepticism and AI fatigue in news and earnings calls."""
+    setup_logging(-1 if quiet else verbose)
+    ctx.obj = State(config_path_from_env(str(config_path) if config_path else None))
+
+
+# --- setup ---------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@handled
+def init(directory: Path) -> None:
+    """Write a commented starter config.yaml into DIRECTORY (never overwrites one).
+
+    Example: hypewatch init ~/hypewatch
+    """
+    target = directory / "config.yaml"
+    if target.exists():
+        raise Failure(f"{target} already exists; not overwriting it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(resources.files("hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8"))
+    click.echo(f"wrote {target}")
+
+
+# --- the job and its stages ---------------------------------------------------------------------
+
+def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> None:
+    from .job import run
+
+    config = state.config
+    if config.log_file:
+        log_to_file(config.database_path)
+    result = run(config, stages, today=today, progress=sys.stderr.isatty())
+    click.echo(_summary(result), err=True)
+    if not result.ok:
+        raise Failure(f"run {result.run_id} failed: {result.error}")
+
+
+def _summary(result: Any) -> str:
+    lines = [f"run {result.run_id}: {result.status} in {result.seconds:.1f}s"]
+    for stage, counts in result.counts.items():
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if not isinstance(v, (dict, list)))
+        lines.append(f"  {stage}: {shown}")
+    lines += [f"  warning: {w}" for w in result.warnings[:20]]
+    if len(result.warnings) > 20:
+        lines.append(f"  ... and {len(result.warnings) - 20} more warnings (see the runs table)")
+    return "\n".join(lines)
+
+
+_today = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                      help="Evaluate alerts as of this day (default: today, UTC).")
+
+
+@main.command("run")
+@_today
+@pass_state
+@handled
+def run_cmd(state: State, today: datetime | None) -> None:
+    """The nightly job: crawl, score, detect shifts, send alerts, write the report.
+
+    Example: hypewatch run
+    """
+    _run_stages(state, ("crawl", "score", "alerts", "report"), today.date() if today else None)
+
+
+@main.command()
+@pass_state
+@handled
+def crawl(state: State) -> None:
+    """Fetch feeds, pages and transcripts and store new documents."""
+    _run_stages(state, ("crawl",), None)
+
+
+@main.command()
+@pass_state
+@handled
+def score(state: State) -> None:
+    """Score documents that are stored but not yet scored by the configured model."""
+    _run_stages(state, ("score",), None)
+
+
+@main.command("alerts")
+@_today
+@pass_state
+@handled
+def alerts_cmd(state: State, today: datetime | None) -> None:
+    """Detect shifts in the daily series and send pending alerts."""
+    _run_stages(state, ("alerts",), today.date() if today else None)
+
+
+@main.command("report")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output HTML file.")
+@pass_state
+@handled
+def report_cmd(state: State, out: Path | None) -> None:
+    """Write a self-contained HTML report with charts of the series.
+
+    Example: hypewatch report --out /tmp/hype.html
+    """
+    from report import write_report
+    from storage import Store
+
+    config = state.config
+    path = write_report(Store(config.database_path), out or config.resolve(config.report.path),
+                        days=config.report.days, tickers=config.report.tickers)
+    click.echo(str(path))
+
+
+# --- one-off tools ------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@pass_state
+@handled
+def sql(state: State, query: str, fmt: str) -> None:
+    """Run read-only SQL on the database.
+
+    Example: hypewatch sql "SELECT day, hype_index FROM daily_sentiment ORDER BY day DESC LIMIT 7"
+    """
+    import duckdb
+
+    from storage.db import reading
+
+    with reading(state.config.database_path) as conn:
+        try:
+            cursor = conn.execute(query)
+        except duckdb.Error as exc:
+            raise Failure(f"SQL error: {str(exc).splitlines()[0]}") from None
+        if cursor.description is None:
+            return
+        columns = [c[0] for c in cursor.description]
+        rows = cursor.fetchall()
+    _print_rows(columns, rows, fmt)
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, r)) for r in rows], default=_json_default, indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, show_edge=False, header_style="bold")
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console(width=max(120, Console().width)).print(table)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@pass_state
+@handled
+def extract(state: State, inputs: tuple[str, ...]) -> None:
+    """Extract article pages (URLs or files) to JSON Lines: url, title, published_at, language, text.
+
+    Example: hypewatch extract https://example.com/story.html saved-page.html
+    """
+    from crawler.extract import extract_article
+
+    def one(name: str, data: bytes) -> dict[str, Any]:
+        article = extract_article(data, url=name if "://" in name else None)
+        return {"url": article.url or name, "title": article.title,
+                "published_at": article.published_at.isoformat() if article.published_at else None,
+                "language": article.language, "text": article.text, "stub": article.stub}
+
+    _each_input(state, inputs, one)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@pass_state
+@handled
+def transcript(state: State, inputs: tuple[str, ...]) -> None:
+    """Parse earnings-call transcripts (URLs or txt/html/json files) to JSON Lines of speaker turns.
+
+    Example: hypewatch transcript nvda-q3-2025.txt
+    """
+    from dataclasses import asdict
+
+    from crawler.transcripts import parse_transcript
+
+    def one(name: str, data: bytes) -> dict[str, Any]:
+        parsed = parse_transcript(data, filename=name)
+        record = asdict(parsed)
+        record["call_date"] = parsed.call_date.isoformat() if parsed.call_date else None
+        return record
+
+    _each_input(state, inputs, one)
+
+
+def _each_input(state: State, inputs: Iterable[str], handle: Callable[[str, bytes], dict[str, Any]]) -> None:
+    failed = False
+    for name in inputs:
+        try:
+            record = handle(name, _read_input(state, name))
+        except Exception as exc:  # noqa: BLE001 - one bad input must not stop the others
+            failed = True
+            record = {"input": name, "error": str(exc) or type(exc).__name__}
+        click.echo(json.dumps(record, ensure_ascii=False, default=_json_default))
+    if failed:
+        sys.exit(1)
+
+
+def _read_input(state: State, name: str) -> bytes:
+    if "://" in name:
+        from crawler.http import fetch_one
+
+        config = state.config if state.config_path.exists() else Config()
+        return fetch_one(name, config.crawl).body
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise OSError(f"{name}: {exc.strerror}") from None
+
+
+@main.command()
+@click.argument("source", default="-", type=click.File("r", encoding="utf-8"))
+@pass_state
+@handled
+def classify(state: State, source: Any) -> None:
+    """Score sentences: plain text (one per line) or JSON Lines with a `text` field, from FILE or stdin.
+
+    Example: echo "Demand for GPUs is insatiable." | hypewatch classify
+    """
+    texts, extras = [], []
+    for line in _nonblank(source):
+        record = _parse_line(line)
+        texts.append(record.pop("text"))
+        extras.append(record)
+    scorer = _load_scorer(state)
+    for text, extra, result in zip(texts, extras, scorer.score(texts)):
+        click.echo(json.dumps({**extra, "text": text, **result.__dict__}, ensure_ascii=False))
+
+
+def _nonblank(lines: Iterable[str]) -> Iterator[str]:
+    return (line.rstrip("\n") for line in lines if line.strip())
+
+
+def _parse_line(line: str) -> dict[str, Any]:
+    if line.lstrip().startswith("{"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return {"text": line}
+        if isinstance(record, dict) and isinstance(record.get("text"), str):
+            return record
+    return {"text": line}
+
+
+def _load_scorer(state: State) -> Any:
+    from nlp.scorer import Scorer
+
+    config = state.config if state.config_path.exists() else Config(base_dir=Path.cwd())
+    m = config.model
+    return Scorer.load(m.name, device=m.device, base_dir=config.base_dir, label_map=m.label_map or None,
+                       quantize=m.quantize, batch_size=m.batch_size)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the fine-tuned model (default: models/hypewatch-minilm beside the config).")
+@click.option("--epochs", type=int, default=None, help="Training epochs (default: the tuned setting).")
+@click.option("--seed", type=int, default=13)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
+@pass_state
+@handled
+def train(state: State, out: Path | None, epochs: int | None, seed: int, if_missing: bool) -> None:
+    """Fine-tune the default scorer on the bundled labeled corpus (minutes on a laptop CPU).
+
+    Example: hypewatch train
+    """
+    from nlp.train import train as train_model
+
+    base = state.config.base_dir if state.config_path.exists() else Path.cwd()
+    out = out or base / "models" / "hypewatch-minilm"
+    if if_missing and (out / "config.json").exists():
+        click.echo(f"model already built: {out}", err=True)
+        return
+    kwargs = {"seed": seed} | ({"epochs": epochs} if epochs else {})
+    report = train_model(out, **kwargs)
+    click.echo(str(report), err=True)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_state
+@handled
+def evaluate(state: State, file: Path | None) -> None:
+    """Per-class precision/recall/F1, macro-F1, fatigue F1 and a confusion matrix.
+
+    FILE is JSON Lines with text, label, fatigue; default: the bundled held-out split.
+
+    Example: hypewatch evaluate
+    """
+    from nlp.corpus import heldout_examples, read_examples
+    from nlp.evaluate import evaluate as run_eval
+
+    examples = read_examples(file) if file else heldout_examples()
+    click.echo(run_eval(_load_scorer(state), examples).format())

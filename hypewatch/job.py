@@ -1,0 +1,135 @@
+"""The nightly job: crawl -> score -> alerts -> report, each stage recorded in `runs`.
+
+Stages talk to the database only through short transactions, so `hypewatch sql` works beside a
+run; a stage that fails is recorded and the next stages still run on what is stored.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from storage import Store
+
+from .config import Config
+from .runlock import RunLock
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("crawl", "score", "alerts", "report")
+
+
+@dataclass
+class RunContext:
+    config: Config
+    store: Store
+    today: date
+    progress: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        logger.warning(message)
+        self.warnings.append(message)
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    status: str  # ok | warnings | failed
+    counts: dict[str, Any]
+    warnings: list[str]
+    error: str | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None = None,
+        progress: bool = False) -> RunResult:
+    """Run the given stages under the run lock; raise RunInProgress if another run holds it."""
+    with RunLock(config.database_path):
+        store = Store(config.database_path)
+        started = datetime.now(timezone.utc)
+        run_id = store.start_run(os.getpid(), started)
+        ctx = RunContext(config=config, store=store, today=today or started.date(), progress=progress)
+        counts: dict[str, Any] = {}
+        errors: list[str] = []
+        t0 = time.perf_counter()
+        for name in stages:
+            if name == "report" and not config.report.on_run and len(stages) > 1:
+                continue
+            stage_t0 = time.perf_counter()
+            try:
+                counts[name] = STAGE_FUNCTIONS[name](ctx)
+            except Exception as exc:  # noqa: BLE001 - a failed stage is recorded, the rest go on
+                logger.exception("stage %s failed", name)
+                errors.append(f"{name}: {exc}")
+                counts[name] = {"failed": True}
+            counts[name]["seconds"] = round(time.perf_counter() - stage_t0, 3)
+        status = "failed" if errors else ("warnings" if ctx.warnings else "ok")
+        error = "; ".join(errors) or None
+        store.finish_run(run_id, status=status, counts=counts, warnings=ctx.warnings, error=error)
+        return RunResult(run_id, status, counts, ctx.warnings, error, time.perf_counter() - t0)
+
+
+def crawl_stage(ctx: RunContext) -> dict[str, Any]:
+    from crawler.crawl import crawl
+
+    sources = [s for s in ctx.config.sources if s.enabled]
+    summary = crawl(
+        ctx.config, sources,
+        http_cache=ctx.store.http_cache(),
+        known=ctx.store.known_documents(),
+        sink=ctx.store.add_documents,
+        cache_sink=ctx.store.save_http_cache,
+    )
+    for message in summary.warnings:
+        ctx.warn(message)
+    return summary.as_dict()
+
+
+def score_stage(ctx: RunContext) -> dict[str, Any]:
+    from nlp.scorer import Scorer
+
+    from .scoring import score_pending
+
+    model = ctx.config.model
+    scorer = Scorer.load(model.name, device=model.device, base_dir=ctx.config.base_dir,
+                         label_map=model.label_map or None, quantize=model.quantize,
+                         batch_size=model.batch_size)
+    return score_pending(ctx.store, scorer, progress=ctx.progress)
+
+
+def alerts_stage(ctx: RunContext) -> dict[str, Any]:
+    from alerts import detect_and_save, send_pending
+
+    email = ctx.config.alerts.email
+    raised = detect_and_save(ctx.store, ctx.config.alerts.rules, today=ctx.today)
+    report = send_pending(ctx.store, email, outbox=ctx.config.resolve(email.outbox),
+                          now=datetime.now(timezone.utc))
+    if report.error:
+        ctx.warn(report.error)
+    return {"raised": len(raised), "sent": report.sent, "pending": report.pending}
+
+
+def report_stage(ctx: RunContext) -> dict[str, Any]:
+    from report import write_report
+
+    cfg = ctx.config.report
+    out = write_report(ctx.store, ctx.config.resolve(cfg.path), days=cfg.days, tickers=cfg.tickers,
+                       today=ctx.today)
+    return {"path": str(out)}
+
+
+STAGE_FUNCTIONS: dict[str, Callable[[RunContext], dict[str, Any]]] = {
+    "crawl": crawl_stage,
+    "score": score_stage,
+    "alerts": alerts_stage,
+    "report": report_stage,
+}

@@ -1,0 +1,60 @@
+"""The score stage: documents stored but not yet scored by this model get sentences and scores.
+
+Resumable by construction: a document is marked scored in the same transaction that stores its
+sentences, so a run killed midway leaves the rest for the next run and scores nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from nlp.sentences import document_sentences
+from storage import Store
+from storage.store import text_hash
+
+from .progress import progress_bar
+from .records import Document, Score, ScoredSentence
+
+logger = logging.getLogger(__name__)
+
+BATCH_DOCS = 64
+
+
+class SentenceScorer(Protocol):
+    model_id: str
+
+    def score(self, texts: list[str]) -> list[Score]: ...
+
+
+def score_pending(store: Store, scorer: SentenceScorer, *, progress: bool = False,
+                  batch_docs: int = BATCH_DOCS) -> dict[str, Any]:
+    counts = {"documents": 0, "sentences": 0, "scored": 0, "from_cache": 0, "not_english": 0}
+    with progress_bar("scoring", enabled=progress) as bar:
+        while docs := store.documents_to_score(scorer.model_id, limit=batch_docs):
+            scored = score_documents(store, scorer, docs, counts)
+            store.save_scores([d.doc_id for d in docs], scored, scorer.model_id)
+            counts["documents"] += len(docs)
+            bar.advance(len(docs))
+    return counts
+
+
+def score_documents(store: Store, scorer: SentenceScorer, docs: list[Document],
+                    counts: dict[str, int]) -> list[ScoredSentence]:
+    sentences = [(doc, s) for doc in docs for s in document_sentences(doc)]
+    english = [s.text for doc, s in sentences if _is_english(doc)]
+    known = store.cached_scores(english, scorer.model_id)
+    fresh = sorted({t for t in english if text_hash(t) not in known})
+    for text, score in zip(fresh, scorer.score(fresh)):
+        known[text_hash(text)] = score
+    counts["sentences"] += len(sentences)
+    counts["scored"] += len(fresh)
+    counts["from_cache"] += len(english) - len(fresh)
+    counts["not_english"] += len(sentences) - len(english)
+    return [
+        ScoredSentence(s, known[text_hash(s.text)] if _is_english(doc) else None, doc.language)
+        for doc, s in sentences
+    ]
+
+
+def _is_english(doc: Document) -> bool:
+    return doc.language in (None, "en")
