@@ -1,0 +1,447 @@
+"""Earnings-call transcripts (JSON, HTML or plain text of any common layout) -> `Transcript`.
+
+    parse_transcript(data, filename=None) -> Transcript
+
+Pure: no I/O. It never raises on odd input: a layout it cannot read gives one turn per paragraph
+(role "other") and says so in `Transcript.warnings`, so no speech is lost.
+
+Conventions
+- `fiscal_period` is "Q<n> <year>" with the year the company itself names (fiscal or calendar,
+  as the call says it): NVIDIA's "first quarter of fiscal 2025" is "Q1 2025". Half years are
+  "H1 2024", a call about a whole year only is "FY 2024".
+- `call_date` comes from the header, title or filename only; dates inside the speech are ignored.
+- roles come, strongest first, from: a participant list, the title next to the speaker's name,
+  the operator announcing a question ("our next question comes from X with Y"), and the order of
+  the call (who speaks in prepared remarks, who answers an analyst).
+- sections come from markers ("Questions and Answers", "PRESENTATION"); without one, Q&A starts
+  at the first analyst's turn, or at the operator's turn introducing it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date, datetime
+from typing import Any
+
+from crawler.transcript_layouts import (
+    UNKNOWN_SPEAKER,
+    Layout,
+    Participant,
+    RawTurn,
+    find_cues,
+    name_key,
+    paragraphs,
+    parse_label,
+    parse_lines,
+    role_from_title,
+    same_key,
+    special_role,
+)
+from hypewatch.records import Role, Section, Transcript, Turn
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["parse_transcript", "role_from_title"]
+
+
+def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcript:
+    """Parse one transcript file or page into speaker turns with roles, sections and metadata."""
+    text = _decode(data) if isinstance(data, bytes) else data
+    kind = _detect(text, filename)
+    meta: dict[str, Any] = {}
+    warnings: list[str] = []
+    if kind == "json":
+        try:
+            layout, meta = _from_json(json.loads(text))
+        except (ValueError, TypeError) as exc:
+            warnings.append(f"not valid JSON ({exc}); read as text")
+            layout = parse_lines(text)
+    elif kind == "html":
+        page_text, meta["title"] = _html_text(text)
+        layout = parse_lines(page_text)
+    else:
+        layout = parse_lines(text)
+    return _finish(layout, meta, filename, warnings)
+
+
+# --- formats -----------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Transcript sites of the 2010s saved Windows-1252 quotes and dashes.
+        return data.decode("cp1252", errors="replace")
+
+
+def _detect(text: str, filename: str | None) -> str:
+    ext = (filename or "").lower().rsplit(".", 1)[-1]
+    head = text.lstrip()[:2000]
+    if ext == "json" or head[:1] in ("{", "["):
+        return "json"
+    if ext in ("html", "htm", "xhtml") or re.search(r"<(?:!doctype html|html|body|p|div|article)\b", head, re.I):
+        return "html"
+    return "text"
+
+
+def _html_text(html: str) -> tuple[str, str | None]:
+    """The page's main text, one line per block element, and its title."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup(["script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "button", "iframe"]):
+        tag.decompose()
+    root = _main_element(soup) or soup.body or soup
+    h1 = soup.find("h1")
+    for br in root.find_all("br"):
+        br.replace_with("\n")
+    blocks = "p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split()
+    for tag in root.find_all(blocks):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    text = root.get_text()
+    if h1 and h1.get_text(strip=True) and h1 not in root.descendants:
+        text = h1.get_text(" ", strip=True) + "\n" + text
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(lines), title
+
+
+def _main_element(soup: Any) -> Any:
+    candidates = soup.select(
+        "article, main, [itemprop=articleBody], [class*=transcript], [id*=transcript], "
+        "[class*=article-body], [class*=article-content]"
+    )
+    if not candidates:
+        return None
+    return max(candidates, key=lambda el: len(el.get_text(" ", strip=True)))
+
+
+_SPEAKER_KEYS = ("speaker", "name", "speaker_name", "person", "who")
+_TEXT_KEYS = ("speech", "text", "content", "remarks", "body", "transcript", "paragraphs", "statement")
+_QA_KEYS = re.compile(r"q_?(?:and|&|n)_?a|question|qa\b", re.I)
+_PREPARED_KEYS = re.compile(r"prepared|presentation|remarks|opening", re.I)
+
+
+def _from_json(obj: Any) -> tuple[Layout, dict[str, Any]]:
+    """Turns from a JSON transcript: lists of {speaker, speech} under section-named keys."""
+    meta: dict[str, Any] = {}
+    turns: list[RawTurn] = []
+    participants: list[Participant] = []
+    header: list[str] = []
+    if isinstance(obj, list):
+        obj = {"turns": obj}
+    if not isinstance(obj, dict):
+        raise TypeError(f"top level is {type(obj).__name__}, not an object or list")
+    for key, value in obj.items():
+        lkey = key.lower()
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and _is_turn(value[0]):
+            section: Section | None = "qa" if _QA_KEYS.search(lkey) else "prepared" if _PREPARED_KEYS.search(lkey) else None
+            for item in value:
+                speaker, text = _turn_fields(item)
+                if text.strip():
+                    label = parse_label(speaker) if speaker else None
+                    name, title = (label.name, label.title) if label else (speaker or UNKNOWN_SPEAKER, None)
+                    turns.append(RawTurn(name, item.get("title") or title, section, paragraphs(text)))
+        elif "participant" in lkey or lkey in ("speakers", "attendees", "executives", "analysts"):
+            group: Role | None = "executive" if lkey == "executives" else "analyst" if lkey == "analysts" else None
+            participants += [p for p in (_participant(v, group) for v in _as_list(value)) if p]
+        elif lkey in ("header_texts", "header", "headers", "meta_texts"):
+            header += [str(v) for v in _as_list(value)]
+        elif isinstance(value, (str, int, float)):
+            meta[lkey] = value
+            if lkey in ("title", "headline", "event", "name"):
+                header.append(str(value))
+    text_value = next((obj[k] for k in ("transcript", "text", "content", "body") if isinstance(obj.get(k), str)), None)
+    if not turns and text_value:
+        layout = parse_lines(text_value)
+        layout.header = header + layout.header
+        layout.participants += participants
+        return layout, meta
+    all_text = "\n".join(p for t in turns for p in t.paragraphs)
+    speakers = {t.speaker for t in turns}
+    layout = Layout(header, participants, turns, find_cues(all_text), recognised=len(speakers) >= 2)
+    return layout, meta
+
+
+def _is_turn(item: dict[str, Any]) -> bool:
+    keys = {k.lower() for k in item}
+    return bool(keys & set(_TEXT_KEYS)) and bool(keys & set(_SPEAKER_KEYS) or "speech" in keys)
+
+
+def _turn_fields(item: dict[str, Any]) -> tuple[str, str]:
+    lowered = {k.lower(): v for k, v in item.items()}
+    speaker = next((str(lowered[k]) for k in _SPEAKER_KEYS if lowered.get(k)), "")
+    text = next((lowered[k] for k in _TEXT_KEYS if k in lowered), "")
+    if isinstance(text, list):
+        text = "\n".join(str(t) for t in text)
+    return speaker.strip(), str(text or "")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _participant(value: Any, group: Role | None) -> Participant | None:
+    if isinstance(value, dict):
+        lowered = {k.lower(): v for k, v in value.items()}
+        name = next((str(lowered[k]) for k in _SPEAKER_KEYS if lowered.get(k)), "")
+        title = " - ".join(str(lowered[k]) for k in ("company", "firm", "affiliation", "title", "role") if lowered.get(k))
+        return Participant(name, title or None, group) if name else None
+    if isinstance(value, str) and value.strip():
+        label = parse_label(value)
+        if label:
+            return Participant(label.name, label.title, group)
+        name, _, title = value.partition("--")
+        return Participant(name.strip(), title.strip() or None, group)
+    return None
+
+
+# --- metadata ----------------------------------------------------------------------------------
+
+_EXCHANGES = r"(?:NASDAQ|NasdaqGS|NasdaqGM|NYSE|NYSEAMERICAN|NYSEArca|AMEX|TSX|TSXV|LSE|OTC|OTCQX|ASX|HKEX|XETRA|BATS)"
+_TICKER_PAREN = re.compile(
+    r"(?P<company>[^\n()]{2,80}?)\s*\(\s*(?:" + _EXCHANGES + r"\s*:\s*)?(?P<ticker>[A-Z][A-Z0-9]{0,5}(?:[.\-][A-Z])?)"
+    r"(?:\s+[+\-−]?[\d.]+%)?\s*\)",
+)
+_TICKER_EXCHANGE = re.compile(_EXCHANGES + r"\s*:\s*(?P<ticker>[A-Z][A-Z0-9]{0,5}(?:\.[A-Z])?)\b")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_YEAR = r"(?:FY\s?|F|fiscal\s+(?:year\s+)?)?'?(?P<year>(?:19|20)\d\d|\d\d)\b"
+_PERIODS = [
+    re.compile(r"\bQ(?P<q>[1-4])\s*(?:of\s+)?[-'’_ ]?\s*" + _YEAR, re.I),
+    re.compile(r"\b(?P<q>[1-4])Q\s*[-'’]?\s*" + _YEAR, re.I),
+    re.compile(r"\b" + _YEAR.replace("(?P<year>", "(?P<year>") + r"[-_ ]?Q(?P<q>[1-4])\b", re.I),
+    re.compile(
+        r"\b(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\s+(?:(?:and\s+)?(?:full[- ]year\s+)?"
+        r"(?:of\s+)?(?:the\s+)?)?(?:fiscal\s+(?:year\s+)?|FY\s?)?'?(?P<year>(?:19|20)\d\d)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:fiscal\s+(?:year\s+)?|FY\s?)?(?P<year>(?:19|20)\d\d)\s+(?P<ord>first|second|third|fourth)[- ]quarter\b",
+        re.I,
+    ),
+    re.compile(r"\b(?P<h>H[12]|(?:first|second)[- ]half)\s+(?:of\s+)?(?:fiscal\s+)?" + _YEAR, re.I),
+    re.compile(r"\b(?:full[- ]year|fiscal[- ]year|annual)\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+]
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATES = [
+    (re.compile(r"\b(?P<m>" + _MONTHS + r")\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I), "mdy"),
+    (re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m>" + _MONTHS + r")\s+(?P<y>(?:19|20)\d\d)\b", re.I), "dmy"),
+    (re.compile(r"\b(?P<d>\d{1,2})-(?P<m>" + _MONTHS.replace("\\.?", "") + r")-(?P<y>\d\d(?:\d\d)?)\b", re.I), "dmy"),
+    (re.compile(r"\b(?P<y>(?:19|20)\d\d)[-/_.](?P<m>0?[1-9]|1[0-2])[-/_.](?P<d>[0-3]?\d)\b"), "ymd"),
+]
+_TITLE_HINT = re.compile(r"earnings|conference call|transcript|results|quarter|\bQ[1-4]\b|\b[1-4]Q\d", re.I)
+
+
+def _metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dict[str, Any]:
+    header = [h for h in layout.header if h.strip()]
+    title = meta.get("title") or meta.get("headline") or next((h for h in header if _TITLE_HINT.search(h)), None)
+    sources = ([str(title)] if title else []) + header
+    joined = "\n".join(sources)
+    company = _str(meta.get("company") or meta.get("company_name"))
+    ticker = _str(meta.get("ticker") or meta.get("symbol"))
+    m = _TICKER_PAREN.search(joined)
+    if m:
+        company = company or _clean_company(m.group("company"))
+        ticker = ticker or m.group("ticker")
+    if not ticker and (m := _TICKER_EXCHANGE.search(joined)):
+        ticker = m.group("ticker")
+    for line in header:
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if value.strip() and key in ("company", "company name"):
+            company = company or value.strip()
+        elif value.strip() and key in ("ticker", "symbol"):
+            ticker = ticker or value.strip().split()[0]
+    if not company and title:
+        company = _company_from_title(str(title))
+    file_ticker, file_period, file_date = _from_filename(filename)
+    ticker = ticker or file_ticker
+
+    period = _str(meta.get("fiscal_period"))
+    if not period and meta.get("quarter") and meta.get("year"):
+        period = f"Q{str(meta['quarter']).strip('Qq')} {meta['year']}"
+    opening = "\n".join(p for t in layout.turns[:3] for p in t.paragraphs[:3])[:3000]
+    period = period or _period(joined) or file_period or _period(opening)
+    call_date = _date(_str(meta.get("date") or meta.get("call_date") or meta.get("event_date")) or "")
+    call_date = call_date or _date(joined) or file_date
+    return {
+        "company": company,
+        "ticker": ticker.upper() if ticker else None,
+        "fiscal_period": period,
+        "call_date": call_date,
+        "title": str(title) if title else None,
+    }
+
+
+def _str(value: Any) -> str | None:
+    return str(value).strip() if value not in (None, "") else None
+
+
+_ABBREVIATIONS = {"inc", "corp", "co", "ltd", "plc", "bros", "intl", "mr", "ms", "dr", "st", "n", "s", "a", "v"}
+
+
+def _clean_company(text: str) -> str | None:
+    # Keep what follows the last sentence break: "Image source: The Motley Fool. Nvidia" -> "Nvidia".
+    breaks = [m.end() for m in re.finditer(r"(\w+)[.:|]\s+(?=[A-Z])", text) if m.group(1).lower() not in _ABBREVIATIONS]
+    text = text[breaks[-1]:] if breaks else text.strip()
+    text = re.sub(r"\s+(?:Cl(?:ass)?\.?\s+[A-C])$", "", text).strip(" ,-")
+    return text or None
+
+
+def _company_from_title(title: str) -> str | None:
+    m = re.match(r"^(?:Q[1-4]\s+(?:FY\s?)?\d{2,4}\s+)(?P<c>.+?)\s+Earnings", title, re.I)
+    m = m or re.match(r"^(?P<c>[A-Z][^()\n]*?)\s+(?:\(|Q[1-4]\b|[1-4]Q\d|(?:first|second|third|fourth)\s+quarter|FY\s?\d)", title, re.I)
+    if not m:
+        return None
+    company = re.sub(r"^(?:edited\s+)?transcript\s+of\s+", "", m.group("c"), flags=re.I).strip(" ,-–—:")
+    return company if company and len(company) < 60 else None
+
+
+def _period(text: str) -> str | None:
+    for pattern in _PERIODS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        year = _year(m.group("year"))
+        groups = m.groupdict()
+        if groups.get("q"):
+            return f"Q{groups['q']} {year}"
+        if groups.get("ord"):
+            return f"Q{_ORDINALS[groups['ord'].lower()]} {year}"
+        if groups.get("h"):
+            half = "1" if groups["h"].lower() in ("h1", "first half", "first-half") else "2"
+            return f"H{half} {year}"
+        return f"FY {year}"
+    return None
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def _date(text: str) -> date | None:
+    for pattern, order in _DATES:
+        for m in pattern.finditer(text):
+            try:
+                month = m.group("m")
+                if not month.isdigit():
+                    month = datetime.strptime(month[:3].title(), "%b").month
+                return date(_year(m.group("y")), int(month), int(m.group("d")))
+            except ValueError:
+                continue
+    return None
+
+
+def _from_filename(filename: str | None) -> tuple[str | None, str | None, date | None]:
+    """Ticker, period and date from names like "ACN_q1_2022.json" or "nvidia-nvda-q1-2025-earnings-call.txt"."""
+    if not filename:
+        return None, None, None
+    stem = re.split(r"[\\/]", filename)[-1].rsplit(".", 1)[0]
+    tokens = re.split(r"[-_\s.]+", stem)
+    ticker = period = None
+    for i, token in enumerate(tokens):
+        q = re.fullmatch(r"[qQ]([1-4])", token)
+        if not q:
+            continue
+        if i + 1 < len(tokens) and re.fullmatch(r"(?:fy)?((?:19|20)\d\d)", tokens[i + 1], re.I):
+            year, before = tokens[i + 1][-4:], i - 1
+        elif i > 0 and re.fullmatch(r"(?:19|20)\d\d", tokens[i - 1]):
+            year, before = tokens[i - 1], i - 2
+        else:
+            continue
+        period = f"Q{q.group(1)} {year}"
+        if before >= 0 and re.fullmatch(r"[A-Za-z]{1,5}", tokens[before]):
+            ticker = tokens[before].upper()
+        break
+    return ticker, period, _date(stem)
+
+
+# --- roles and sections ------------------------------------------------------------------------
+
+_QUESTION_CUE = re.compile(r"\b(?:question|questions)\b.*\b(?:from|comes|come|with)\b|\bline is open\b|\bgo ahead\b", re.I)
+
+
+class _Roles:
+    """Each speaker's role, settled from the strongest evidence available."""
+
+    def __init__(self) -> None:
+        self.known: list[tuple[tuple[str, str], Role]] = []
+
+    def get(self, name: str) -> Role | None:
+        special = special_role(name)
+        if special:
+            return special
+        key = name_key(name)
+        return next((role for other, role in self.known if same_key(key, other)), None)
+
+    def set(self, name: str, role: Role | None) -> None:
+        if role and self.get(name) is None:
+            self.known.append((name_key(name), role))
+
+
+def _finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings: list[str]) -> Transcript:
+    info = _metadata(layout, meta, filename)
+    warnings = warnings + layout.warnings
+    turns = [t for t in layout.turns if any(p.strip() for p in t.paragraphs)]
+    if not layout.recognised or not turns:
+        every = [p for t in layout.turns for p in ([t.speaker] if t.speaker != UNKNOWN_SPEAKER else []) + t.paragraphs]
+        body = paragraphs("\n\n".join(layout.header + every)) if layout.turns or layout.header else []
+        warnings.append("unrecognised layout: no speakers found; one turn per paragraph, role 'other'")
+        logger.info("transcript %s: unrecognised layout", filename or "<input>")
+        fallback = [Turn(UNKNOWN_SPEAKER, "other", "prepared", p) for p in body]
+        return Transcript(turns=fallback, warnings=warnings, **info)
+
+    roles = _Roles()
+    company = info["company"]
+    for p in layout.participants:
+        roles.set(p.name, p.group or (role_from_title(p.title, company) if p.title else None))
+    for t in turns:
+        if t.title:
+            roles.set(t.speaker, role_from_title(t.title, company))
+    for name in layout.cued:
+        roles.set(name, "analyst")
+
+    sections = _sections(turns, roles)
+    if not any(s == "qa" for s in sections):
+        warnings.append("no Q&A found: every turn is in prepared remarks")
+    else:
+        # Before the first question, who speaks (other than the operator) is management.
+        for t, s in zip(turns, sections):
+            if s == "prepared" and t.speaker != UNKNOWN_SPEAKER:
+                roles.set(t.speaker, "executive")
+    # Whoever speaks right after the operator announces a question is the analyst;
+    # whoever answers an analyst is management.
+    for _ in range(2):
+        for prev, t in zip(turns, turns[1:]):
+            if roles.get(prev.speaker) == "operator" and _QUESTION_CUE.search(" ".join(prev.paragraphs)):
+                roles.set(t.speaker, "analyst")
+            elif roles.get(prev.speaker) == "analyst" and t.speaker != prev.speaker:
+                roles.set(t.speaker, "executive")
+    if not layout.participants:
+        warnings.append("no participant list: roles inferred from titles and cues")
+
+    out = [
+        Turn(t.speaker, roles.get(t.speaker) or "other", s, "\n".join(p for p in t.paragraphs if p.strip()))
+        for t, s in zip(turns, sections)
+    ]
+    return Transcript(turns=out, warnings=warnings, **info)
+
+
+def _sections(turns: list[RawTurn], roles: _Roles) -> list[Section]:
+    if any(t.section == "qa" for t in turns):
+        sections: list[Section] = []
+        current: Section = "prepared"
+        for t in turns:
+            current = t.section or current
+            sections.append(current)
+        return sections
+    first = next((i for i, t in enumerate(turns) if roles.get(t.speaker) == "analyst"), None)
+    if first is None:
+        return ["prepared"] * len(turns)
+    if first > 0 and roles.get(turns[first - 1].speaker) == "operator":
+        first -= 1
+    return ["prepared"] * first + ["qa"] * (len(turns) - first)

@@ -1,0 +1,68 @@
+"""The "no text lost" measure shared by the transcript tests and benchmark.
+
+The spoken body is measured without the parser: for JSON, every turn's text; for text and HTML,
+every line that reads as prose (4 words or more, two of them function words such as "the" or
+"we"), which speaker labels, headers and participant lists are not.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from hypewatch.records import Transcript
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "transcripts"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "transcripts"
+
+
+def words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text.lower()))
+
+
+def spoken_words(data: bytes, filename: str) -> Counter[str]:
+    """Words of the spoken body of a transcript file, found without the parser."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if filename.endswith(".json"):
+        return words("\n".join(_json_texts(json.loads(text))))
+    if filename.endswith((".html", ".htm")):
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(text, "lxml")
+        text = "\n".join(p.get_text(" ", strip=True) for p in soup.find_all("p"))
+    prose = [line for line in re.split(r"\r\n|\r|\n", text) if _is_prose(line)]
+    return words("\n".join(prose))
+
+
+_FUNCTION_WORDS = {"the", "and", "to", "we", "is", "that", "you", "it", "our", "this", "i", "are", "was", "have", "will"}
+
+
+def _is_prose(line: str) -> bool:
+    tokens = re.findall(r"\w+", line.lower())
+    return len(tokens) >= 4 and sum(t in _FUNCTION_WORDS for t in tokens) >= 2
+
+
+def _json_texts(obj: object) -> list[str]:
+    if isinstance(obj, dict):
+        if "speech" in obj or "text" in obj:
+            return [str(obj.get("speech", obj.get("text")))]
+        return [t for v in obj.values() for t in _json_texts(v)]
+    if isinstance(obj, list):
+        return [t for v in obj for t in _json_texts(v)]
+    return []
+
+
+def words_kept(data: bytes, filename: str, transcript: Transcript) -> float:
+    """Share of the spoken body's words that the transcript's turns keep (1.0 = all)."""
+    body = spoken_words(data, filename)
+    kept = words("\n".join(t.text for t in transcript.turns))
+    total = sum(body.values())
+    return sum((body & kept).values()) / total if total else 1.0
+
+
+def transcript_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".txt", ".json", ".html", ".htm"))
