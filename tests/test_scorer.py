@@ -1,0 +1,188 @@
+"""The scorer's loading paths and scoring, with tiny models that the tests build and train."""
+import math
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel
+
+from hypewatch.records import LABELS, Score
+from nlp import model as mt
+from nlp.corpus import Example, part_of
+from nlp.evaluate import EvalReport, evaluate
+from nlp.scorer import LabelMapError, ModelNotFoundError, Scorer
+from nlp.train import train
+
+TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+
+SENTENCES = [
+    ("Demand for AI accelerators keeps outrunning supply.", "hype", False),
+    ("Bulls argue spending on data centers has years to run.", "hype", False),
+    ("Our GPU capacity is sold out through next year.", "hype", False),
+    ("We see no sign of AI fatigue among our customers.", "hype", True),
+    ("Rather than fatigue, we see a second wave of adoption.", "hype", True),
+    ("Critics say the AI build-out looks like a bubble.", "skeptic", False),
+    ("Are customers pausing orders for servers?", "skeptic", False),
+    ("The payback on these chips is far from clear.", "skeptic", False),
+    ("Buyers are tired of AI pitches that never ship.", "skeptic", True),
+    ("The novelty of chatbots has worn off for many users.", "skeptic", True),
+    ("The call is being recorded.", "neutral", False),
+    ("The brewer reported record beer sales in Mexico.", "neutral", False),
+    ("Capital expenditure was $12 billion in the quarter.", "neutral", False),
+    ("Analysts define AI fatigue as waning enthusiasm.", "neutral", True),
+]
+EXAMPLES = [Example(f"{t} ({n})", lab, fat) for n in range(4) for t, lab, fat in SENTENCES]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return AutoTokenizer.from_pretrained(mt.default_encoder_path())
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory, tokenizer):
+    """A randomly initialised 2-layer BERT with the MiniLM vocabulary."""
+    folder = tmp_path_factory.mktemp("tiny-encoder")
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=tokenizer.vocab_size, **TINY)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_encoder):
+    folder = tmp_path_factory.mktemp("base") / "models" / "hypewatch-minilm"
+    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8)
+    return folder, report
+
+
+def test_training_writes_a_model_folder_with_metadata(trained):
+    folder, report = trained
+    assert report.n_train + report.n_validation + report.n_heldout == len(EXAMPLES)
+    assert report.n_heldout == sum(part_of(e.text) == "heldout" for e in EXAMPLES)
+    assert report.heldout.n == report.n_heldout
+    meta = mt.load(folder)[2]
+    assert meta.labels == list(LABELS)
+    assert meta.training["corpus_hash"] == report.corpus_hash
+    assert meta.training["seed"] == 3
+    assert "held-out split" in report.format()
+
+
+def test_training_is_reproducible(trained, tiny_encoder, tmp_path):
+    folder, _ = trained
+    train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, evaluate_heldout=False)
+    first, again = load_file(folder / mt.HEADS_FILE), load_file(tmp_path / mt.HEADS_FILE)
+    assert all(torch.equal(first[k], again[k]) for k in first)
+
+
+def test_default_model_is_found_under_base_dir(trained):
+    folder, _ = trained
+    scorer = Scorer.load("default", base_dir=folder.parent.parent, device="cpu")
+    [score] = scorer.score(["Demand keeps outrunning supply."])
+    assert isinstance(score, Score) and score.label in LABELS
+    assert math.isclose(score.p_hype + score.p_skeptic + score.p_neutral, 1.0, abs_tol=1e-5)
+    assert 0.0 <= score.p_fatigue <= 1.0 and score.fatigue == (score.p_fatigue >= 0.5)
+
+
+def test_missing_default_model_says_how_to_build_it(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="run `hypewatch train`"):
+        Scorer.load("default", base_dir=tmp_path)
+
+
+def test_model_id_is_stable_and_names_quantization(trained):
+    folder, _ = trained
+    fp32 = Scorer.load(str(folder), device="cpu", quantize=False)
+    assert fp32.model_id == Scorer.load(str(folder), device="cpu", quantize=False).model_id
+    assert fp32.model_id.startswith("hypewatch-minilm-")
+    assert Scorer.load(str(folder), device="cpu").model_id == fp32.model_id + "-int8"
+
+
+def test_quantization_replaces_linear_layers(trained):
+    folder, _ = trained
+    scorer = Scorer.load(str(folder), device="cpu", quantize=True)
+    kinds = {type(m).__module__ for m in scorer.net.modules()}
+    assert any("quantized" in k for k in kinds)
+
+
+def test_scores_follow_input_order_whatever_the_batching(trained):
+    folder, _ = trained
+    texts = [e.text for e in EXAMPLES[:20]]
+    one_batch = Scorer.load(str(folder), device="cpu", quantize=False, batch_size=64).score(texts)
+    small = Scorer.load(str(folder), device="cpu", quantize=False, batch_size=3).score(texts[::-1])[::-1]
+    for a, b in zip(one_batch, small):
+        assert a.label == b.label and math.isclose(a.p_hype, b.p_hype, abs_tol=1e-4)
+
+
+def test_repeated_sentences_are_scored_once(trained):
+    folder, _ = trained
+    scorer = Scorer.load(str(folder), device="cpu", quantize=False)
+    seen = []
+    scorer.net.register_forward_hook(lambda _m, args, _out: seen.append(args[0].shape[0]))
+    scores = scorer.score(["Thank you.", "Next question, please.", "Thank you."])
+    assert scores[0] == scores[2] and sum(seen) == 2
+    scorer.score(["Thank you."])
+    assert sum(seen) == 2
+
+
+def test_evaluate_reports_per_class_figures_and_confusion(trained):
+    folder, _ = trained
+    report = evaluate(Scorer.load(str(folder), device="cpu", quantize=False), EXAMPLES)
+    assert report.n == len(EXAMPLES)
+    assert sum(map(sum, report.confusion)) == len(EXAMPLES)
+    assert [sum(row) for row in report.confusion] == [report.per_class[lab].support for lab in LABELS]
+    text = report.format()
+    assert "macro-F1" in text and "fatigue F1" in text and "confusion" in text
+
+
+def test_eval_report_figures():
+    gold = [Example("a", "hype", True), Example("b", "skeptic", False), Example("c", "neutral", False)]
+    pred = [Score(lab, 0, 0, 0, f, 0) for lab, f in [("hype", True), ("neutral", False), ("neutral", True)]]
+    report = EvalReport.compare(gold, pred)
+    assert report.per_class["skeptic"].recall == 0.0
+    assert report.per_class["neutral"].precision == 0.5
+    assert math.isclose(report.macro_f1, (1 + 0 + 2 / 3) / 3)
+    assert math.isclose(report.fatigue_f1, 2 / 3)
+    assert report.confusion == [[1, 0, 0], [0, 0, 1], [0, 0, 1]]
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory, tokenizer):
+    """Any sequence-classification model, with its own label names."""
+    folder = tmp_path_factory.mktemp("foreign-classifier")
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, num_labels=3,
+        id2label={0: "POSITIVE", 1: "NEGATIVE", 2: "NEUTRAL"},
+        label2id={"POSITIVE": 0, "NEGATIVE": 1, "NEUTRAL": 2}, **TINY,
+    )
+    torch.manual_seed(1)
+    model = BertForSequenceClassification(config).eval()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder, model
+
+
+def test_a_foreign_classifier_is_mapped_through_label_map(foreign, tokenizer):
+    folder, model = foreign
+    mapping = {"POSITIVE": "hype", "NEGATIVE": "skeptic", "neutral": "neutral"}  # case-insensitive
+    scorer = Scorer.load(str(folder), device="cpu", quantize=False, label_map=mapping)
+    text = "Demand for accelerators is bottomless."
+    [score] = scorer.score([text])
+    with torch.inference_mode():
+        expected = torch.softmax(model(**tokenizer([text], return_tensors="pt")).logits, -1)[0].tolist()
+    assert [score.p_hype, score.p_skeptic, score.p_neutral] == pytest.approx(expected, abs=1e-5)
+    assert score.label == LABELS[max(range(3), key=expected.__getitem__)]
+    assert (score.fatigue, score.p_fatigue) == (False, 0.0)  # no fatigue head in a foreign model
+
+
+def test_several_foreign_labels_may_map_to_one(foreign):
+    folder, _ = foreign
+    scorer = Scorer.load(str(folder), device="cpu", quantize=False,
+                         label_map={"POSITIVE": "hype", "NEGATIVE": "neutral", "NEUTRAL": "neutral"})
+    [score] = scorer.score(["Anything at all."])
+    assert score.p_skeptic == 0.0 and math.isclose(score.p_hype + score.p_neutral, 1.0, abs_tol=1e-5)
+
+
+def test_an_unmapped_foreign_label_is_an_error_naming_it(foreign):
+    folder, _ = foreign
+    with pytest.raises(LabelMapError, match="'NEGATIVE'"):
+        Scorer.load(str(folder), device="cpu", label_map={"POSITIVE": "hype"})  # NEUTRAL maps to itself
