@@ -1,0 +1,114 @@
+"""RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom feeds, from bytes to a `Feed`.
+
+feedparser copes with the real web: feeds labelled as the wrong kind, legacy encodings declared or
+not, malformed XML. Whatever it could read is kept; what went wrong goes to `Feed.problems`.
+"""
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+import time
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+from lxml import html as lxml_html
+from lxml.etree import ParserError
+
+from hypewatch.records import Feed, FeedItem
+
+logger = logging.getLogger(__name__)
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
+_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "section")
+
+
+class FeedError(ValueError):
+    """The input is not a feed at all (no channel, no items, unreadable)."""
+
+
+def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
+    """Parse feed bytes; `name` (the source or file name) labels logged problems.
+
+    Relative item links resolve against `url` (where the feed came from), else the feed's own link.
+
+    Raises FeedError when nothing feed-like could be read; a feed with problems but some items
+    is returned with `problems` set.
+    """
+    # feedparser fetches a URL or opens a path when given a str; bytes it only parses.
+    parsed = feedparser.parse(bytes(data), sanitize_html=True, resolve_relative_uris=True)
+    problems = []
+    if parsed.get("bozo"):
+        problems.append(f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")
+    channel = parsed.get("feed", {})
+    base = url or channel.get("link")
+    items = [_item(entry, base) for entry in parsed.entries]
+    if not items and not channel.get("title"):
+        raise FeedError(f"{name}: not a readable feed" + (f" ({problems[0]})" if problems else ""))
+    for problem in problems:
+        logger.warning("feed %s: %s (kept %d items)", name, problem, len(items))
+    return Feed(title=channel.get("title"), link=channel.get("link"), items=items, problems=problems)
+
+
+def _item(entry: Any, base: str | None) -> FeedItem:
+    link = _link(entry)
+    return FeedItem(
+        link=urljoin(base, link) if base and link else link,
+        title=_clean(entry.get("title")),
+        published_at=_utc(entry.get("published_parsed")) or _utc(entry.get("created_parsed")),
+        updated_at=_utc(entry.get("updated_parsed")),
+        summary=html_to_text(entry.get("summary") or "") or None,
+        content=_html_content(entry),
+        author=_clean(entry.get("author")),
+        item_id=entry.get("id"),
+    )
+
+
+def _link(entry: Any) -> str | None:
+    link = entry.get("link")
+    if not link:
+        # An RSS <guid isPermaLink="true"> is the item's address when <link> is missing.
+        guid = entry.get("id") or ""
+        link = guid if guid.startswith(("http://", "https://")) and entry.get("guidislink", True) else None
+    return link.strip() if link else None
+
+
+def _html_content(entry: Any) -> str | None:
+    """The item's full body (content:encoded, Atom <content>), preferring HTML over plain text."""
+    contents = entry.get("content") or []
+    html = [c for c in contents if c.get("type", "").lower() in _HTML_TYPES and c.get("value")]
+    chosen = html or [c for c in contents if c.get("value")]
+    return chosen[0]["value"] if chosen else None
+
+
+def _utc(parsed: time.struct_time | None) -> datetime | None:
+    # feedparser normalises every date it understands to a UTC struct_time.
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _clean(value: str | None) -> str | None:
+    value = " ".join(value.split()) if value else None
+    return value or None
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment, one paragraph per line."""
+    if "<" not in markup:
+        return re.sub(r"[ \t]+", " ", markup).strip()
+    try:
+        root = lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (ParserError, ValueError):
+        return markup.strip()
+    for element in root.iter(*_BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+    for element in list(root.iter("script", "style")):
+        element.drop_tree()
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)

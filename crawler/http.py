@@ -1,0 +1,469 @@
+"""Polite, defensive HTTP for the crawler.
+
+One `Fetcher` per crawl, on one httpx.AsyncClient:
+- robots.txt (rules and Crawl-delay) read once per host and obeyed;
+- at most `per_host_concurrency` requests per host, started `per_host_delay_s` apart (or the
+  host's Crawl-delay, if longer), inside the overall `concurrency`;
+- conditional GET from the remembered ETag / Last-Modified, and the same verdict ("unchanged")
+  when a server ignores them but sends the same bytes again;
+- retries with exponential backoff on 429, 5xx and broken connections, honouring Retry-After;
+- redirects followed one hop at a time, each hop checked by `netguard` and robots.txt;
+- `timeout_s` for a whole request, `max_bytes` counted on the decompressed body as it streams,
+  so a gzip bomb is cut off after `max_bytes` rather than inflated into memory;
+- only the content types a caller can use, and no binary files posing as HTML.
+
+Every failure is a `FetchError` subclass whose message names the URL and the cause.
+"""
+from __future__ import annotations
+
+import asyncio
+import codecs
+import hashlib
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import charset_normalizer
+import httpx
+
+from hypewatch.config import Crawl
+from hypewatch.records import HttpCacheEntry
+
+from . import netguard
+from .robots import ALLOW_ALL, DENY_ALL, Robots, parse_robots, robots_for_status, robots_url
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["page", "feed", "text", "robots"]
+
+_HTML = ("text/html", "application/xhtml+xml")
+_XML = ("text/xml", "application/xml")
+#: Content types each kind of fetch accepts; any `+xml` type counts as XML.
+ACCEPTED_TYPES: dict[Kind, tuple[str, ...]] = {
+    "page": _HTML + _XML,
+    "feed": _XML + ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "text/plain"),
+    "text": _HTML + _XML + ("text/plain", "application/json"),
+    "robots": (),  # anything: servers label robots.txt every which way
+}
+_ACCEPT_HEADER: dict[Kind, str] = {
+    "page": "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.1",
+    "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1",
+    "text": "text/html,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.1",
+    "robots": "text/plain,*/*;q=0.1",
+}
+_REDIRECTS = (301, 302, 303, 307, 308)
+_ROBOTS_MAX_BYTES = 500_000  # RFC 9309 lets a crawler stop reading at 500 KiB
+_MAX_CRAWL_DELAY_S = 60.0  # a Crawl-delay of an hour would stall the nightly run; cap it
+
+
+class FetchError(Exception):
+    """A URL could not be fetched. `reason` is a short category for summaries."""
+
+    reason = "fetch failed"
+
+    def __init__(self, url: str, cause: str) -> None:
+        super().__init__(f"{url}: {cause}")
+        self.url = url
+        self.cause = cause
+
+
+class RobotsDisallowed(FetchError):
+    reason = "robots.txt"
+
+
+class TooLarge(FetchError):
+    reason = "too large"
+
+
+class BadContentType(FetchError):
+    reason = "bad content type"
+
+
+class TooManyRedirects(FetchError):
+    reason = "too many redirects"
+
+
+class BlockedAddress(FetchError):
+    reason = "blocked address"
+
+
+class FetchTimeout(FetchError):
+    reason = "timeout"
+
+
+class ConnectionFailed(FetchError):
+    reason = "connection failed"
+
+
+class HttpStatusError(FetchError):
+    def __init__(self, url: str, status: int, cause: str | None = None) -> None:
+        super().__init__(url, cause or f"HTTP {status}")
+        self.status = status
+
+    @property
+    def reason(self) -> str:  # type: ignore[override]
+        return f"http {self.status}"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str  # as asked for
+    final_url: str  # after redirects
+    status: int
+    body: bytes
+    content_type: str | None
+    encoding: str | None  # a Python codec name; None for an empty (e.g. 304) body
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # 304, or the same bytes as last time
+    content_hash: str | None = None
+
+    def text(self) -> str:
+        return self.body.decode(self.encoding or "utf-8", errors="replace")
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+_CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE
+)
+_MAGIC = (b"%PDF", b"\x89PNG", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff", b"\x7fELF", b"RIFF", b"OggS")
+
+
+def mime_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_accepted(content_type: str | None, kind: Kind) -> bool:
+    """Whether a response of `content_type` is of use to a `kind` fetch (no header: let it through)."""
+    mime = mime_type(content_type)
+    accepted = ACCEPTED_TYPES[kind]
+    return not accepted or not mime or mime in accepted or (kind != "text" and mime.endswith("+xml"))
+
+
+def looks_binary(body: bytes) -> bool:
+    """Whether `body` is an image, archive or other binary file, whatever its label says."""
+    head = body[:2048]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return head.startswith(_MAGIC) or b"\x00" in head
+
+
+def _codec(name: str | bytes | None) -> str | None:
+    if isinstance(name, bytes):
+        name = name.decode("ascii", "ignore")
+    try:
+        codec = codecs.lookup(name or "").name
+    except LookupError:
+        return None
+    # Pages that say latin-1 are nearly always windows-1252, as browsers assume.
+    return "cp1252" if codec == "iso8859-1" else codec
+
+
+def _decodes(body: bytes, codec: str | None) -> bool:
+    if codec is None:
+        return False
+    try:
+        body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def detect_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The codec that decodes `body`: byte-order mark, valid UTF-8, the HTTP header's charset,
+    the page's own <meta>/XML declaration, then statistical detection.
+
+    Valid UTF-8 goes first because servers often mislabel it and because bytes in a legacy
+    encoding are almost never valid UTF-8 by accident; a declared charset must decode the bytes
+    to be believed.
+    """
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return codec
+    if _decodes(body, "utf-8"):
+        return "utf-8"
+    header = _CHARSET_PARAM.search(content_type or "")
+    declared = _DECLARED_CHARSET.search(body[:8192])
+    for candidate in (header and header.group(1), declared and (declared.group(1) or declared.group(2))):
+        codec = _codec(candidate)
+        if _decodes(body, codec):
+            return codec  # type: ignore[return-value]
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    return _codec(best.encoding if best else None) or "cp1252"
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+# --- the fetcher ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Host:
+    slots: asyncio.Semaphore
+    delay: float
+    next_start: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+
+
+class _Retryable(Exception):
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        self.error = error
+        self.retry_after = retry_after
+
+
+class Fetcher:
+    """Fetch URLs politely. Use as `async with Fetcher(config.crawl, cache=...) as fetcher:`.
+
+    `cache` holds what earlier runs learnt (ETag, Last-Modified, body hash) per URL;
+    `cache_updates()` returns what this run learnt, to be saved.
+    `backoff_s` is the first retry's wait (doubling each time); no wait exceeds `max_wait_s`,
+    and a Retry-After longer than that gives up at once.
+    """
+
+    def __init__(self, settings: Crawl, *, cache: Mapping[str, HttpCacheEntry] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None, backoff_s: float = 1.0,
+                 max_wait_s: float = 60.0) -> None:
+        self.settings = settings
+        self.backoff_s = backoff_s
+        self.max_wait_s = max_wait_s
+        self._cache = dict(cache or {})
+        self._updates: dict[str, HttpCacheEntry] = {}
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(settings.timeout_s),
+            follow_redirects=False,
+            transport=transport,
+        )
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, _Host] = {}
+        self._robots: dict[str, Robots | FetchError] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def cache_updates(self) -> list[HttpCacheEntry]:
+        """The cache entries learnt since the last call."""
+        updates, self._updates = list(self._updates.values()), {}
+        return updates
+
+    async def fetch(self, url: str, *, kind: Kind = "page", allow_private: bool = False,
+                    trusted: bool = False, conditional: bool = True) -> FetchResult:
+        """Fetch `url` (following redirects) or raise a FetchError.
+
+        `allow_private` lets every hop reach private addresses; `trusted` only the first one, for
+        URLs the user configured (a feed on the intranet) rather than links a feed supplied.
+        `conditional` uses and updates the HTTP cache.
+        """
+        cached = self._cache.get(url) if conditional else None
+        hop, seen = url, {url}
+        for _ in range(self.settings.max_redirects + 1):
+            reason = await netguard.why_blocked(hop, allow_private=allow_private or (trusted and hop == url))
+            if reason:
+                raise BlockedAddress(hop, f"refused: {reason}" + (f" (linked from {url})" if hop != url else ""))
+            if self.settings.respect_robots and kind != "robots":
+                await self._check_robots(hop, allow_private=allow_private)
+            response = await self._request(hop, kind, cached)
+            if response.status in _REDIRECTS:
+                target = urljoin(hop, response.headers["location"])
+                if target in seen:
+                    raise TooManyRedirects(url, f"redirect loop: {hop} -> {target}")
+                seen.add(target)
+                hop = target
+                continue
+            return self._result(url, hop, response, cached, conditional)
+        raise TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects (last: {hop})")
+
+    def _result(self, url: str, final_url: str, response: _Response, cached: HttpCacheEntry | None,
+                conditional: bool) -> FetchResult:
+        now = datetime.now(timezone.utc)
+        headers = response.headers
+        if response.status == 304 and cached is not None:
+            result = FetchResult(url, final_url, 304, b"", headers.get("content-type"), None,
+                                 headers.get("etag", cached.etag), headers.get("last-modified", cached.last_modified),
+                                 not_modified=True, content_hash=cached.content_hash)
+        else:
+            digest = body_hash(response.body)
+            content_type = headers.get("content-type")
+            result = FetchResult(url, final_url, response.status, response.body, content_type,
+                                 detect_encoding(response.body, content_type), headers.get("etag"),
+                                 headers.get("last-modified"),
+                                 not_modified=cached is not None and cached.content_hash == digest,
+                                 content_hash=digest)
+        if conditional:
+            self._updates[url] = HttpCacheEntry(url=url, etag=result.etag, last_modified=result.last_modified,
+                                                content_hash=result.content_hash, fetched_at=now,
+                                                status=result.status)
+        return result
+
+    # --- robots.txt --------------------------------------------------------------------------
+
+    async def _check_robots(self, url: str, *, allow_private: bool) -> None:
+        robots = await self._robots_for(url, allow_private=allow_private)
+        if not robots.allows(url):
+            why = "robots.txt is unreachable (server error)" if robots is DENY_ALL else f"disallowed by {robots_url(url)}"
+            raise RobotsDisallowed(url, why)
+
+    async def _robots_for(self, url: str, *, allow_private: bool) -> Robots:
+        origin = robots_url(url)
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:
+            if origin not in self._robots:
+                self._robots[origin] = await self._read_robots(origin, allow_private=allow_private)
+                if isinstance(self._robots[origin], Robots) and self._robots[origin].crawl_delay:
+                    self._host(url).delay = max(self._host(url).delay,
+                                                min(self._robots[origin].crawl_delay, _MAX_CRAWL_DELAY_S))
+        known = self._robots[origin]
+        if isinstance(known, FetchError):
+            # The host did not answer for robots.txt: it will not answer for this page either.
+            raise type(known)(url, known.cause)
+        return known
+
+    async def _read_robots(self, origin: str, *, allow_private: bool) -> Robots | FetchError:
+        try:
+            result = await self.fetch(origin, kind="robots", allow_private=allow_private, trusted=True,
+                                      conditional=False)
+        except HttpStatusError as exc:
+            return robots_for_status(exc.status)
+        except (FetchTimeout, ConnectionFailed) as exc:
+            logger.warning("%s: %s; skipping the host for this run", origin, exc.cause)
+            return exc
+        except FetchError as exc:  # too large, a redirect loop, ...: no usable rules
+            logger.info("%s: %s; assuming no rules", origin, exc.cause)
+            return ALLOW_ALL
+        return parse_robots(result.text(), self.settings.user_agent)
+
+    # --- one request, with retries ---------------------------------------------------------
+
+    def _host(self, url: str) -> _Host:
+        key = urlsplit(url).netloc.lower()
+        if key not in self._hosts:
+            self._hosts[key] = _Host(asyncio.Semaphore(self.settings.per_host_concurrency),
+                                     self.settings.per_host_delay_s)
+        return self._hosts[key]
+
+    async def _request(self, url: str, kind: Kind, cached: HttpCacheEntry | None) -> _Response:
+        headers = {"Accept": _ACCEPT_HEADER[kind]}
+        if cached is not None and cached.etag:
+            headers["If-None-Match"] = cached.etag
+        if cached is not None and cached.last_modified:
+            headers["If-Modified-Since"] = cached.last_modified
+        attempts = self.settings.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._request_once(url, kind, headers)
+            except _Retryable as retry:
+                if attempt == attempts:
+                    raise retry.error from None
+                wait = self.backoff_s * 2 ** (attempt - 1)
+                if retry.retry_after is not None:
+                    if retry.retry_after > self.max_wait_s:
+                        raise type(retry.error)(url, f"{retry.error.cause}; server asks to retry after "
+                                                     f"{retry.retry_after:.0f}s, giving up") from None
+                    wait = max(wait, retry.retry_after)
+                wait = min(wait, self.max_wait_s)
+                logger.info("%s: %s; retry %d of %d in %.1fs", url, retry.error.cause, attempt,
+                            attempts - 1, wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def _request_once(self, url: str, kind: Kind, headers: dict[str, str]) -> _Response:
+        host = self._host(url)
+        async with host.slots:
+            async with host.lock:
+                now = asyncio.get_running_loop().time()
+                wait = host.next_start - now
+                host.next_start = max(now, host.next_start) + host.delay
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with self._slots:
+                try:
+                    async with asyncio.timeout(self.settings.timeout_s):
+                        return await self._get(url, kind, headers)
+                except (TimeoutError, httpx.TimeoutException):
+                    raise FetchTimeout(url, f"no complete answer within {self.settings.timeout_s:g}s") from None
+                except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                    raise _Retryable(ConnectionFailed(url, f"{type(exc).__name__}: {exc}".rstrip(": "))) from None
+                except httpx.HTTPError as exc:
+                    raise FetchError(url, f"{type(exc).__name__}: {exc}") from None
+
+    async def _get(self, url: str, kind: Kind, headers: dict[str, str]) -> _Response:
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            if status == 429 or status >= 500:
+                raise _Retryable(HttpStatusError(url, status), _retry_after(response.headers.get("retry-after")))
+            if (status in _REDIRECTS and "location" in response.headers) or status == 304:
+                return _Response(status, response.headers)
+            if status >= 400 or status in _REDIRECTS:
+                raise HttpStatusError(url, status)
+            content_type = response.headers.get("content-type")
+            if not is_accepted(content_type, kind):
+                raise BadContentType(url, f"content type {mime_type(content_type)!r} is not wanted for a {kind}")
+            body = await self._read_body(url, response, kind)
+        if kind != "robots" and looks_binary(body):
+            raise BadContentType(url, f"binary content served as {mime_type(content_type) or 'no type'}")
+        return _Response(status, response.headers, body)
+
+    async def _read_body(self, url: str, response: httpx.Response, kind: Kind) -> bytes:
+        limit = _ROBOTS_MAX_BYTES if kind == "robots" else self.settings.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge(url, f"Content-Length {int(declared):,} exceeds the limit of {limit:,} bytes")
+        chunks, size = [], 0
+        # aiter_bytes yields decompressed bytes: counting them is what stops a gzip bomb.
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                if kind == "robots":
+                    chunks.append(chunk[: limit - size + len(chunk)])
+                    break
+                raise TooLarge(url, f"body exceeds the limit of {limit:,} bytes (after decompression)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def fetch_one(url: str, settings: Crawl, *, kind: Kind = "text") -> FetchResult:
+    """Fetch one URL the user gave (so private addresses are fine), outside any crawl."""
+
+    async def run() -> FetchResult:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch(url, kind=kind, trusted=True, conditional=False)
+
+    return asyncio.run(run())
