@@ -126,44 +126,59 @@ _PREPARED_KEYS = re.compile(r"prepared|presentation|remarks|opening", re.I)
 
 
 def _from_json(obj: Any) -> tuple[Layout, dict[str, Any]]:
-    """Turns from a JSON transcript: lists of {speaker, speech} under section-named keys."""
-    meta: dict[str, Any] = {}
-    turns: list[RawTurn] = []
-    participants: list[Participant] = []
-    header: list[str] = []
-    if isinstance(obj, list):
-        obj = {"turns": obj}
-    if not isinstance(obj, dict):
+    """Turns from a JSON transcript: lists of {speaker, speech} under section-named keys, at any depth."""
+    if not isinstance(obj, (dict, list)):
         raise TypeError(f"top level is {type(obj).__name__}, not an object or list")
-    for key, value in obj.items():
-        lkey = key.lower()
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and _is_turn(value[0]):
-            section: Section | None = "qa" if _QA_KEYS.search(lkey) else "prepared" if _PREPARED_KEYS.search(lkey) else None
-            for item in value:
-                speaker, text = _turn_fields(item)
-                if text.strip():
-                    label = parse_label(speaker) if speaker else None
-                    name, title = (label.name, label.title) if label else (speaker or UNKNOWN_SPEAKER, None)
-                    turns.append(RawTurn(name, item.get("title") or title, section, paragraphs(text)))
-        elif "participant" in lkey or lkey in ("speakers", "attendees", "executives", "analysts"):
-            group: Role | None = "executive" if lkey == "executives" else "analyst" if lkey == "analysts" else None
-            participants += [p for p in (_participant(v, group) for v in _as_list(value)) if p]
-        elif lkey in ("header_texts", "header", "headers", "meta_texts"):
-            header += [str(v) for v in _as_list(value)]
-        elif isinstance(value, (str, int, float)):
-            meta[lkey] = value
-            if lkey in ("title", "headline", "event", "name"):
-                header.append(str(value))
-    text_value = next((obj[k] for k in ("transcript", "text", "content", "body") if isinstance(obj.get(k), str)), None)
-    if not turns and text_value:
-        layout = parse_lines(text_value)
-        layout.header = header + layout.header
-        layout.participants += participants
-        return layout, meta
-    all_text = "\n".join(p for t in turns for p in t.paragraphs)
-    speakers = {t.speaker for t in turns}
-    layout = Layout(header, participants, turns, find_cues(all_text), recognised=len(speakers) >= 2)
-    return layout, meta
+    found = _JsonParts()
+    found.walk(obj if isinstance(obj, dict) else {"turns": obj}, None)
+    if not found.turns and found.texts:
+        layout = parse_lines(found.texts[0])
+        layout.header = found.header + layout.header
+        layout.participants += found.participants
+        return layout, found.meta
+    all_text = "\n".join(p for t in found.turns for p in t.paragraphs)
+    speakers = {t.speaker for t in found.turns}
+    layout = Layout(found.header, found.participants, found.turns, find_cues(all_text), recognised=len(speakers) >= 2)
+    return layout, found.meta
+
+
+class _JsonParts:
+    def __init__(self) -> None:
+        self.turns: list[RawTurn] = []
+        self.participants: list[Participant] = []
+        self.header: list[str] = []
+        self.meta: dict[str, Any] = {}
+        self.texts: list[str] = []  # a whole transcript as one string, if that is what it holds
+
+    def walk(self, obj: dict[str, Any], section: Section | None) -> None:
+        for key, value in obj.items():
+            lkey = key.lower()
+            here: Section | None = "qa" if _QA_KEYS.search(lkey) else "prepared" if _PREPARED_KEYS.search(lkey) else section
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and _is_turn(value[0]):
+                for item in value:
+                    self._turn(item, here)
+            elif "participant" in lkey or lkey in ("speakers", "attendees", "executives", "analysts"):
+                group: Role | None = "executive" if lkey == "executives" else "analyst" if lkey == "analysts" else None
+                self.participants += [p for p in (_participant(v, group) for v in _as_list(value)) if p]
+            elif lkey in ("header_texts", "header", "headers", "meta_texts"):
+                self.header += [str(v) for v in _as_list(value)]
+            elif isinstance(value, dict):
+                self.walk(value, here)
+            elif isinstance(value, str) and lkey in ("transcript", "text", "content", "body") and len(value) > 200:
+                self.texts.append(value)
+            elif isinstance(value, (str, int, float)):
+                self.meta.setdefault(lkey, value)
+                if lkey in ("title", "headline", "event", "event_name"):
+                    self.header.append(str(value))
+
+    def _turn(self, item: dict[str, Any], section: Section | None) -> None:
+        speaker, text = _turn_fields(item)
+        if not text.strip():
+            return
+        label = parse_label(speaker) if speaker else None
+        name, title = (label.name, label.title) if label else (speaker or UNKNOWN_SPEAKER, None)
+        extra = item.get("title") or item.get("role") or item.get("company")
+        self.turns.append(RawTurn(name, str(extra) if extra else title, section, paragraphs(text)))
 
 
 def _is_turn(item: dict[str, Any]) -> bool:
@@ -233,11 +248,19 @@ _DATES = [
     (re.compile(r"\b(?P<y>(?:19|20)\d\d)[-/_.](?P<m>0?[1-9]|1[0-2])[-/_.](?P<d>[0-3]?\d)\b"), "ymd"),
 ]
 _TITLE_HINT = re.compile(r"earnings|conference call|transcript|results|quarter|\bQ[1-4]\b|\b[1-4]Q\d", re.I)
+_CALL = re.compile(r"\b(?:call|transcript|results|conference)\b", re.I)
+_TICKER_LEAD = re.compile(r"^(?P<ticker>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\s+[-–—]\s+(?P<rest>.+)$")
+_TICKER_RIC = re.compile(r"\b(?P<ticker>[A-Z]{1,5})\.(?:OQ|O|N|K|A|P|L|TO|AX|HK|T|PA|DE|AS|SW)\b")
 
 
 def _metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dict[str, Any]:
     header = [h for h in layout.header if h.strip()]
-    title = meta.get("title") or meta.get("headline") or next((h for h in header if _TITLE_HINT.search(h)), None)
+    title = (
+        meta.get("title")
+        or meta.get("headline")
+        or next((h for h in header if _CALL.search(h) and _period(h)), None)
+        or next((h for h in header if _TITLE_HINT.search(h)), None)
+    )
     sources = ([str(title)] if title else []) + header
     joined = "\n".join(sources)
     company = _str(meta.get("company") or meta.get("company_name"))
@@ -246,8 +269,13 @@ def _metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dic
     if m:
         company = company or _clean_company(m.group("company"))
         ticker = ticker or m.group("ticker")
-    if not ticker and (m := _TICKER_EXCHANGE.search(joined)):
-        ticker = m.group("ticker")
+    for pattern in (_TICKER_EXCHANGE, _TICKER_RIC):
+        if not ticker and (m := pattern.search(joined)):
+            ticker = m.group("ticker")
+    for line in sources:
+        if (m := _TICKER_LEAD.match(line)) and _CALL.search(line):
+            ticker = ticker or m.group("ticker")
+            company = company or _company_from_title(m.group("rest"))
     for line in header:
         key, _, value = line.partition(":")
         key = key.strip().lower()
@@ -255,8 +283,8 @@ def _metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dic
             company = company or value.strip()
         elif value.strip() and key in ("ticker", "symbol"):
             ticker = ticker or value.strip().split()[0]
-    if not company and title:
-        company = _company_from_title(str(title))
+    for line in sources:
+        company = company or _company_from_title(line)
     file_ticker, file_period, file_date = _from_filename(filename)
     ticker = ticker or file_ticker
 

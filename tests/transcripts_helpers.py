@@ -33,11 +33,16 @@ def spoken_words(data: bytes, filename: str) -> Counter[str]:
         from bs4 import BeautifulSoup
 
         soup = BeautifulSoup(text, "lxml")
-        text = "\n".join(p.get_text(" ", strip=True) for p in soup.find_all("p"))
-    prose = [line for line in re.split(r"\r\n|\r|\n", text) if _is_prose(line)]
+        root = soup.find("article") or soup.find("main") or soup
+        text = "\n".join(p.get_text(" ", strip=True) for p in root.find_all("p"))
+    # The publisher's definitions and disclaimer after a wire-service call are not speech.
+    text = re.split(r"^=+\s*\n(?:Definitions|Disclaimer)\s*$", text, flags=re.M)[0]
+    lines = [_INLINE_LABEL.sub("", line) for line in re.split(r"\r\n|\r|\n", text)]
+    prose = [line for line in lines if _is_prose(line)]
     return words("\n".join(prose))
 
 
+_INLINE_LABEL = re.compile(r"^(?:[A-Z][\w.'-]*\s?){1,4}:\s")
 _FUNCTION_WORDS = {"the", "and", "to", "we", "is", "that", "you", "it", "our", "this", "i", "are", "was", "have", "will"}
 
 
