@@ -17,7 +17,8 @@ _BULLET = re.compile(r"^\s*(?:[-*•·▪‣◦–—]|\d{1,2}[.)]|\(?[a-z]\))\s
 _TERMINAL = re.compile(r"[.!?:;\"'”’)\]]\s*$")
 _WS = re.compile(r"[ \t\u00a0]+")
 # After these, pysbd starts a new sentence although the text goes on.
-_GLUE_BEFORE = re.compile(r"(?:\bvs|\bapprox|\bcf|\bincl|\best|\bca|\bNo|\bNos)\.\s*$", re.I)
+_GLUE_BEFORE = re.compile(r"\b(?:vs|approx|cf|incl|est|ca)\.\s*$", re.I)
+_NUMBER_SIGN = re.compile(r"\bNos?\.\s*$")
 _CLOCK = re.compile(r"\b[ap]\.m\.\s*$", re.I)
 _ZONE = re.compile(r"^(?:ET|EST|EDT|CT|CST|CDT|PT|PST|PDT|GMT|UTC|BST|CET|JST)\b")
 _WORDLESS = re.compile(r"^[\W_]*$")
@@ -52,6 +53,7 @@ def _glue(parts: list[str]) -> list[str]:
         if out and (
             part[0].islower()
             or _GLUE_BEFORE.search(out[-1])
+            or (_NUMBER_SIGN.search(out[-1]) and part[0].isdigit())
             or (_CLOCK.search(out[-1]) and _ZONE.match(part))
         ):
             out[-1] = f"{out[-1]} {part}"

@@ -1,0 +1,109 @@
+"""Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder.
+
+    python benchmarks/score.py [MODEL_DIR]     (default: models/hypewatch-minilm, built by `hypewatch train`)
+
+Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each contender runs
+in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
+it is the floor of work any classifier on this encoder must do. Then macro-F1 of fp32 and int8
+on the held-out split.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TRANSCRIPTS = ROOT.parent / "shared" / "data" / "transcripts"
+N_SENTENCES = 5000
+
+
+def real_sentences(n: int = N_SENTENCES) -> list[str]:
+    from nlp.sentences import split_sentences
+
+    texts = []
+    for path in sorted(TRANSCRIPTS.rglob("*")):
+        if path.suffix == ".txt":
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+        elif path.suffix == ".json":
+            call = json.loads(path.read_text(encoding="utf-8"))
+            texts += [turn["speech"] for key in ("prepared_remarks", "q_and_a") for turn in call.get(key, [])]
+    sentences = dict.fromkeys(s for text in texts for s in split_sentences(text) if len(s.split()) >= 3)
+    return list(sentences)[:n]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_scorer(folder: str, sentences: list[str], quantize: bool) -> dict:
+    from nlp.scorer import Scorer
+
+    scorer = Scorer.load(folder, device="cpu", quantize=quantize)
+    scorer.score(sentences[:64])
+    scorer._cache.clear()  # the warm-up must not spare work in the timed run
+    start = time.perf_counter()
+    scorer.score(sentences)
+    seconds = time.perf_counter() - start
+    return {"rate": len(sentences) / seconds, "seconds": seconds, "rss_mb": _peak_rss_mb()}
+
+
+def run_sentence_transformers(sentences: list[str]) -> dict:
+    from sentence_transformers import SentenceTransformer
+
+    from nlp.model import default_encoder_path
+
+    model = SentenceTransformer(str(default_encoder_path()), device="cpu")
+    model.encode(sentences[:64], batch_size=64)
+    start = time.perf_counter()
+    model.encode(sentences, batch_size=64)
+    seconds = time.perf_counter() - start
+    return {"rate": len(sentences) / seconds, "seconds": seconds, "rss_mb": _peak_rss_mb()}
+
+
+def in_fresh_process(fn, *args) -> dict:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def main() -> None:
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "models" / "hypewatch-minilm"
+    if not (folder / "hypewatch.json").is_file():
+        sys.exit(f"no model in {folder}: run `hypewatch train` first")
+    if not TRANSCRIPTS.is_dir():
+        sys.exit(f"no transcripts under {TRANSCRIPTS}")
+    sentences = real_sentences()
+    print(f"{len(sentences)} distinct sentences from {TRANSCRIPTS}")
+
+    runs = {
+        "sentence-transformers encode(batch_size=64)": in_fresh_process(run_sentence_transformers, sentences),
+        "Scorer fp32 (length-bucketed)": in_fresh_process(run_scorer, str(folder), sentences, False),
+        "Scorer int8 (length-bucketed, dynamic quantization)": in_fresh_process(run_scorer, str(folder), sentences, True),
+    }
+    base = runs["sentence-transformers encode(batch_size=64)"]["rate"]
+    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}")
+    for name, r in runs.items():
+        print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB")
+
+    from nlp.corpus import load_corpus, split
+    from nlp.evaluate import evaluate
+    from nlp.scorer import Scorer
+
+    heldout = split(load_corpus())["heldout"]
+    print(f"\nheld-out split, {len(heldout)} sentences:")
+    figures = {}
+    for quantize in (False, True):
+        report = evaluate(Scorer.load(str(folder), device="cpu", quantize=quantize), heldout)
+        figures[quantize] = report
+        print(f"  {'int8' if quantize else 'fp32'}: macro-F1 {report.macro_f1:.4f}, fatigue F1 {report.fatigue_f1:.4f}")
+    print(f"  int8 - fp32: macro-F1 {figures[True].macro_f1 - figures[False].macro_f1:+.4f},"
+          f" fatigue F1 {figures[True].fatigue_f1 - figures[False].fatigue_f1:+.4f}")
+
+
+if __name__ == "__main__":
+    main()
