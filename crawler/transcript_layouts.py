@@ -192,7 +192,10 @@ def is_name(text: str) -> bool:
         return False
     if special_role(text):
         return True
-    tokens = text.replace(",", " ").split()
+    text = re.sub(r",\s*(?:Jr|Sr|II|III|IV)\.?$", "", text)
+    if "," in text:
+        return False
+    tokens = text.split()
     if not tokens or tokens[0].lower().strip(".'’") in _NOT_FIRST:
         return False
     core = [t for t in tokens if t.lower() not in _PARTICLES]
@@ -344,8 +347,9 @@ def parse_lines(text: str) -> Layout:
     def confirmed(label: Label, i: int, is_inline: bool) -> bool:
         if special_role(label.name) or label.name in known:
             return True
+        titled = label.title is not None and role_from_title(label.title) is not None
         if is_inline:
-            return counts[name_key(label.name)] >= 2
+            return titled or counts[name_key(label.name)] >= 2
         nxt = _next_nonblank(lines, i)
         followed_by_text = nxt is not None and not kinds[nxt] and (nxt not in whole or _affiliation(lines[nxt]))
         return followed_by_text and (label.title is not None or counts[name_key(label.name)] >= 2)
