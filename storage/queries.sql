@@ -54,29 +54,31 @@ SELECT DISTINCT ON (b.text_hash) b.* FROM batch b
 ANTI JOIN score_cache c ON c.text_hash = b.text_hash AND c.model = b.model;
 
 -- name: delete_sentences
-DELETE FROM sentences WHERE doc_id IN (SELECT unnest($doc_ids));
+-- `ids` holds the doc_ids whose sentences `batch` replaces.
+DELETE FROM sentences WHERE doc_id IN (SELECT doc_id FROM ids);
 
 -- name: insert_sentences
 INSERT INTO sentences BY NAME SELECT * FROM batch;
 
 -- name: delete_doc_scores
-DELETE FROM doc_scores WHERE doc_id IN (SELECT unnest($doc_ids));
+DELETE FROM doc_scores WHERE doc_id IN (SELECT doc_id FROM ids);
 
 -- name: insert_doc_scores
+-- Computed from the batch itself: no rescan of the sentences table.
 INSERT INTO doc_scores
-SELECT doc_id,
-       count(label)                                AS n_sentences,
-       count(*) FILTER (WHERE label = 'hype')      AS n_hype,
-       count(*) FILTER (WHERE label = 'skeptic')   AS n_skeptic,
-       count(*) FILTER (WHERE label = 'neutral')   AS n_neutral,
-       count(*) FILTER (WHERE fatigue)             AS fatigue_mentions,
-       (count(*) FILTER (WHERE label = 'hype') - count(*) FILTER (WHERE label = 'skeptic'))
-         / nullif(count(*) FILTER (WHERE label IN ('hype', 'skeptic')), 0) AS hype_index
-FROM sentences WHERE doc_id IN (SELECT unnest($doc_ids))
-GROUP BY doc_id;
+SELECT ids.doc_id,
+       count(b.label)                                AS n_sentences,
+       count(*) FILTER (WHERE b.label = 'hype')      AS n_hype,
+       count(*) FILTER (WHERE b.label = 'skeptic')   AS n_skeptic,
+       count(*) FILTER (WHERE b.label = 'neutral')   AS n_neutral,
+       count(*) FILTER (WHERE b.fatigue)             AS fatigue_mentions,
+       (count(*) FILTER (WHERE b.label = 'hype') - count(*) FILTER (WHERE b.label = 'skeptic'))
+         / nullif(count(*) FILTER (WHERE b.label IN ('hype', 'skeptic')), 0) AS hype_index
+FROM ids LEFT JOIN batch b USING (doc_id)
+GROUP BY ids.doc_id;
 
 -- name: mark_scored
-UPDATE documents SET scored_by = $model, scored_at = $now WHERE doc_id IN (SELECT unnest($doc_ids));
+UPDATE documents SET scored_by = $model, scored_at = $now WHERE doc_id IN (SELECT doc_id FROM ids);
 
 -- name: next_run_id
 SELECT coalesce(max(run_id), 0) + 1 FROM runs;

@@ -174,13 +174,17 @@ class Store:
     def save_sentence_table(self, table: pa.Table, doc_ids: list[str], model_id: str,
                             cache: pa.Table | None = None) -> None:
         """The bulk path under save_scores: one Arrow table of sentence rows, one transaction."""
-        params = {"doc_ids": doc_ids}
+        ids = pa.table({"doc_id": pa.array(doc_ids, pa.string())})
         with self.write() as conn:
-            conn.execute(Q["delete_sentences"], params)
-            _run_with_batch(conn, table, Q["insert_sentences"])
-            conn.execute(Q["delete_doc_scores"], params)
-            conn.execute(Q["insert_doc_scores"], params)
-            conn.execute(Q["mark_scored"], {**params, "model": model_id, "now": datetime.now(timezone.utc)})
+            conn.register("ids", ids)
+            conn.register("batch", table)
+            try:
+                for name in ("delete_sentences", "delete_doc_scores", "insert_sentences", "insert_doc_scores"):
+                    conn.execute(Q[name])
+                conn.execute(Q["mark_scored"], {"model": model_id, "now": datetime.now(timezone.utc)})
+            finally:
+                conn.unregister("ids")
+                conn.unregister("batch")
             if cache is not None and cache.num_rows:
                 _run_with_batch(conn, cache, Q["insert_score_cache"])
 

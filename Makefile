@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`. Each sets up what it needs first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test setup browser bench clean
+
+setup: $(VENV)/.installed
+
+# torch is pinned in pyproject.toml: an unpinned torch would pull GBs of CUDA packages on a CPU box.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# Fine-tune the scorer once (a few minutes on a laptop CPU), then run the nightly job on the demo.
+demo: setup
+	$(BIN)/hypewatch train --if-missing
+	$(BIN)/hypewatch run
+	@echo "Try: $(BIN)/hypewatch sql \"SELECT * FROM daily_sentiment ORDER BY day DESC LIMIT 10\""
+
+# Headless Chromium for the report test (Debian packages); the test skips with a reason without it.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+	  echo "warning: could not install chromium; the browser test will be skipped"
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+bench: setup
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) data outbox report.html models test-artifacts
