@@ -40,14 +40,14 @@ UPDATE alerts SET error = $error
 WHERE alert_id IN (SELECT unnest($alert_ids)) AND status = 'pending';
 
 -- name: top_sentences
--- The strongest sentences of one kind (hype | skeptic | fatigue) in a scope and span of days,
--- one per distinct text so a repeated boilerplate line shows once.
-SELECT text, probability, source, title, url, day
-FROM (
+-- The strongest sentences of one kind (hype | skeptic | fatigue) in a scope and span of days:
+-- the best one of each document, so one loud article does not fill the list, and each text once,
+-- so a boilerplate line repeated across stories shows once.
+WITH candidates AS (
     SELECT x.text,
            CASE $category WHEN 'hype' THEN x.p_hype WHEN 'skeptic' THEN x.p_skeptic ELSE x.p_fatigue END
                AS probability,
-           d.source, d.title, d.url,
+           d.doc_id, d.source, d.title, d.url,
            CAST(timezone('UTC', d.published_at) AS DATE) AS day
     FROM sentences x
     JOIN documents d USING (doc_id)
@@ -60,7 +60,13 @@ FROM (
            OR ($scope_kind = 'kind' AND d.kind = $scope_value)
            OR ($scope_kind = 'source' AND d.source = $scope_value)
            OR ($scope_kind = 'ticker' AND list_contains(d.tickers, $scope_value)))
-    QUALIFY row_number() OVER (PARTITION BY x.text ORDER BY probability DESC, d.url) = 1
+),
+best_per_doc AS (
+    SELECT * FROM candidates
+    QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY probability DESC, text) = 1
 )
+SELECT text, probability, source, title, url, day
+FROM best_per_doc
+QUALIFY row_number() OVER (PARTITION BY text ORDER BY probability DESC, url) = 1
 ORDER BY probability DESC, url
 LIMIT $limit;

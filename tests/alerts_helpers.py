@@ -17,9 +17,10 @@ class Corpus:
 
     def add(self, day: date, *, hype: int = 0, skeptic: int = 0, neutral: int = 0, fatigue: int = 0,
             docs: int = 1, source: str = "wire", kind: str = "news", tickers: tuple[str, ...] = (),
-            title: str | None = None, url: str | None = None, hype_text: str | None = None) -> None:
+            title: str | None = None, url: str | None = None, hype_text: str | None = None,
+            p: float | None = None) -> None:
         """`docs` documents published on `day`, each with these sentence counts
-        (fatigue sentences are neutral ones flagged as fatigue)."""
+        (fatigue sentences are neutral ones flagged as fatigue); `p` fixes their probabilities."""
         for _ in range(docs):
             n = len(self.docs)
             doc_url = url or f"https://{source}.example/{day.isoformat()}/{n}"
@@ -34,11 +35,11 @@ class Corpus:
                 is_fatigue = label == "neutral" and no >= hype + skeptic + neutral
                 text = (hype_text if label == "hype" and hype_text else
                         f"{'fatigue' if is_fatigue else label} sentence {no} of doc {n}")
-                p = 0.6 + 0.3 * ((n * 7 + no) % 10) / 10  # distinct probabilities for ranking
-                score = Score(label=label, p_hype=p if label == "hype" else 0.05,
-                              p_skeptic=p if label == "skeptic" else 0.05,
-                              p_neutral=p if label == "neutral" else 0.05,
-                              fatigue=is_fatigue, p_fatigue=p if is_fatigue else 0.01)
+                prob = p or 0.6 + 0.3 * ((n * 7 + no) % 10) / 10  # distinct probabilities for ranking
+                score = Score(label=label, p_hype=prob if label == "hype" else 0.05,
+                              p_skeptic=prob if label == "skeptic" else 0.05,
+                              p_neutral=prob if label == "neutral" else 0.05,
+                              fatigue=is_fatigue, p_fatigue=prob if is_fatigue else 0.01)
                 self.sentences.append(ScoredSentence(Sentence(doc.doc_id, no, text), score, "en"))
 
     def save(self, store: Store) -> None:

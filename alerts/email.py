@@ -1,0 +1,172 @@
+"""The alert digest: one email per run holding every pending alert.
+
+The message is multipart/alternative: a plain-text part, and an HTML part wrapped in
+multipart/related with one inline PNG chart per alert (referenced as <img src="cid:...">).
+Sentences, titles and URLs come from the web, so the HTML is rendered by Jinja with autoescape
+on, and only http(s) URLs become links.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from functools import cache
+from importlib import resources
+from urllib.parse import urlparse
+
+import duckdb
+import jinja2
+
+from hypewatch.config import Email
+from hypewatch.records import Alert
+
+from .chart import render_chart
+from .series import Q, load_series, metric, scope_params
+
+CHART_DAYS = 90
+SENTENCES_PER_CATEGORY = 3
+CATEGORIES = ("hype", "skeptic", "fatigue")
+SUBJECT_ALERTS = 3  # alerts named in the subject before "+N more"
+MSGID_DOMAIN = "hypewatch"  # make_msgid's default looks up the host's FQDN, which can hang
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence behind a shift, with where it was read."""
+
+    text: str
+    probability: float
+    source: str
+    title: str | None
+    url: str
+    day: date
+
+
+@dataclass
+class AlertSection:
+    """Everything the digest shows about one alert."""
+
+    alert: Alert
+    chart_png: bytes
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # hype / skeptic / fatigue
+    cid: str = ""  # Content-ID of the chart, set by compose_digest
+
+    @property
+    def detail(self) -> dict:
+        return json.loads(self.alert.detail) if self.alert.detail else {}
+
+    @property
+    def direction(self) -> str:
+        return "up" if self.alert.zscore > 0 else "down"
+
+    @property
+    def headline(self) -> str:
+        return f"{self.alert.metric} {self.direction} ({self.alert.scope})"
+
+    @property
+    def window_label(self) -> str:
+        w = self.detail.get("window", {})
+        return f"{w['start']} to {w['end']}" if w else f"the window ending {self.alert.day}"
+
+    @property
+    def baseline_label(self) -> str:
+        b = self.detail.get("baseline", {})
+        return f"{b['start']} to {b['end']}, spread {_num(b['spread_used'])}" if b else "the days before"
+
+    @property
+    def method_label(self) -> str:
+        method = self.detail.get("method", "zscore")
+        return "median and MAD" if method == "robust" else "mean and standard deviation"
+
+    @property
+    def n_docs(self) -> int | None:
+        return self.detail.get("window", {}).get("n_docs")
+
+    @property
+    def chart_days(self) -> int:
+        return CHART_DAYS
+
+
+def window_of(alert: Alert) -> tuple[date, date]:
+    window = json.loads(alert.detail).get("window") if alert.detail else None
+    if window:
+        return date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
+    return alert.day - timedelta(days=6), alert.day
+
+
+def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: int = CHART_DAYS,
+                 per_category: int = SENTENCES_PER_CATEGORY) -> AlertSection:
+    """Read what the digest shows about an alert: its chart and the sentences behind it."""
+    start, end = window_of(alert)
+    m = metric(alert.metric)
+    first = alert.day - timedelta(days=chart_days - 1)
+    by_day = {row.day: row.counts for row in load_series(conn, alert.scope, first, alert.day)}
+    points = []
+    for offset in range(chart_days):
+        day = first + timedelta(days=offset)
+        counts = by_day.get(day)
+        points.append((day, m.value(counts, 1) if counts else (0.0 if m.is_count else None)))
+    png = render_chart(points, window=(start, end), baseline=alert.baseline,
+                       title=f"{alert.metric} ({alert.scope}), last {chart_days} days")
+    evidence = {}
+    for category in CATEGORIES:
+        rows = conn.execute(Q["top_sentences"], {
+            **scope_params(alert.scope), "category": category, "start": start, "end": end, "limit": per_category,
+        }).fetchall()
+        evidence[category] = [Evidence(*row) for row in rows]
+    return AlertSection(alert, png, evidence)
+
+
+def subject_for(alerts: Sequence[Alert], prefix: str = "[hypewatch]") -> str:
+    """'[hypewatch] 2 alerts: hype_index down (all), skeptic_share up (kind:news)'."""
+    named = [f"{a.metric} {'up' if a.zscore > 0 else 'down'} ({a.scope})" for a in alerts[:SUBJECT_ALERTS]]
+    if len(alerts) > SUBJECT_ALERTS:
+        named.append(f"+{len(alerts) - SUBJECT_ALERTS} more")
+    count = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
+    return f"{prefix} {count}: {', '.join(named)}".strip()
+
+
+def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datetime) -> EmailMessage:
+    """The digest email for these alerts; no I/O."""
+    if not sections:
+        raise ValueError("a digest needs at least one alert")
+    for section in sections:
+        section.cid = make_msgid("chart", domain=MSGID_DOMAIN)[1:-1]
+    subject = subject_for([s.alert for s in sections], email.subject_prefix)
+    context = {"sections": sections, "now": now, "subject": subject}
+
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = email.from_
+    if email.to:
+        msg["To"] = ", ".join(email.to)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid("digest", domain=MSGID_DOMAIN)
+    msg.set_content(_template("digest.txt.j2", html=False).render(context))
+    msg.add_alternative(_template("digest.html.j2", html=True).render(context), subtype="html")
+    html_part = msg.get_payload()[1]
+    for n, section in enumerate(sections, 1):
+        html_part.add_related(section.chart_png, maintype="image", subtype="png", cid=f"<{section.cid}>",
+                              filename=f"chart-{n}.png", disposition="inline")
+    return msg
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and urlparse(url).scheme in ("http", "https")
+
+
+@cache
+def _template(name: str, *, html: bool) -> jinja2.Template:
+    env = jinja2.Environment(autoescape=html, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["num"] = _num
+    env.filters["is_web"] = _is_web
+    return env.from_string(resources.files("alerts").joinpath(name).read_text(encoding="utf-8"))
