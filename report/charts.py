@@ -1,0 +1,221 @@
+"""The report's charts: matplotlib figures saved as SVG text to inline into the page.
+
+Text stays text (`svg.fonttype: none`), so the charts are small, sharp and searchable; matplotlib
+escapes it. Mathtext is off, so a `$` in a company name is just a dollar sign. Every chart gets its
+own id prefix, since several inline SVGs in one page must not share element ids.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on a server; must precede pyplot
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .data import AlertMark, Call, Period, Series  # noqa: E402
+
+COLORS = {
+    "all": "#1f2933", "news": "#2563eb", "transcripts": "#d97706",
+    "hype": "#c2410c", "skeptic": "#1d4ed8", "alert": "#dc2626", "grid": "#e5e7eb",
+}
+STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "hypewatch",  # fixed salt: the same data gives the same file
+    "text.parse_math": False,
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#9ca3af",
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": COLORS["grid"],
+    "grid.linewidth": 0.8,
+    "xtick.color": "#4b5563",
+    "ytick.color": "#4b5563",
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+}
+WIDE = (9.0, 3.0)  # inches; the page scales the SVG to its column
+
+
+@contextmanager
+def _figure(*args, **kwargs) -> Iterator[tuple[Figure, object]]:
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(*args, layout="constrained", **kwargs)
+        try:
+            yield fig, axes
+        finally:
+            plt.close(fig)
+
+
+def to_svg(fig: Figure, chart_id: str) -> str:
+    """The figure as an <svg> element for inlining: no XML prolog, every id prefixed by chart_id."""
+    buf = io.StringIO()
+    with plt.rc_context(STYLE):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    # ids and references to them live only inside tags, never in (escaped) text content
+    text = re.sub(r'(<[^<>]*?\s)id="([^"]*)"', rf'\1id="{chart_id}-\2"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{chart_id}-\1)", text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{chart_id}-\1"', text)
+    return text
+
+
+def tone_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period: Period) -> str:
+    """Hype index: 7-day windows of everything and of news, single days of everything and of calls."""
+    with _figure(figsize=WIDE) as (fig, ax):
+        everything, news, calls = series["all"], series["news"], series["transcripts"]
+        ax.scatter(everything.days, _nan(everything.hype_index), s=8, color=COLORS["all"], alpha=0.3,
+                   linewidths=0, label="all, single days")
+        ax.plot(everything.days, _nan(everything.hype_index_7d), color=COLORS["all"], lw=2.2, label="all, 7 days")
+        if news.has_data:
+            ax.plot(news.days, _nan(news.hype_index_7d), color=COLORS["news"], lw=1.4, label="news, 7 days")
+        if calls.has_data:
+            ax.scatter(calls.days, _nan(calls.hype_index), s=30, marker="D", color=COLORS["transcripts"],
+                       zorder=3, label="earnings calls, day")
+        ax.axhline(0, color="#9ca3af", lw=0.8)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_ylabel("hype index")
+        _mark_alerts(ax, [a for a in alerts if chart_for(a) == "tone"])
+        _date_axis(ax, period)
+        _legend_above(ax)
+        return to_svg(fig, "tone")
+
+
+def shares_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period: Period) -> str:
+    """Hype share above skeptic share: 7-day windows of everything and news, single days of calls."""
+    with _figure(2, 1, figsize=(WIDE[0], 4.4), sharex=True) as (fig, (top, bottom)):
+        for ax, label, title in ((top, "hype", "hype share"), (bottom, "skeptic", "skeptic share")):
+            for name in ("all", "news"):
+                if series[name].has_data:
+                    ax.plot(series[name].days, _percent(getattr(series[name], f"{label}_share_7d")),
+                            color=COLORS[name], lw=2.2 if name == "all" else 1.4, label=f"{name}, 7 days")
+            calls = series["transcripts"]
+            if calls.has_data:
+                ax.scatter(calls.days, _percent(_shares(getattr(calls, f"n_{label}"), calls.n_sentences)), s=30,
+                           marker="D", color=COLORS["transcripts"], zorder=3, label="earnings calls, day")
+            ax.set_ylabel(f"{title}, %")
+            ax.set_ylim(bottom=0)
+            _mark_alerts(ax, [a for a in alerts if chart_for(a) == "shares"])
+        _legend_above(top)
+        _date_axis(bottom, period)
+        return to_svg(fig, "shares")
+
+
+def fatigue_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period: Period) -> str:
+    """AI-fatigue mentions per day, news stacked under transcripts."""
+    with _figure(figsize=WIDE) as (fig, ax):
+        news, calls = series["news"], series["transcripts"]
+        ax.bar(news.days, news.fatigue_mentions, width=0.8, color=COLORS["news"], label="news")
+        ax.bar(calls.days, calls.fatigue_mentions, width=0.8, bottom=news.fatigue_mentions,
+               color=COLORS["transcripts"], label="earnings calls")
+        ax.set_ylabel("mentions per day")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        _mark_alerts(ax, [a for a in alerts if chart_for(a) == "fatigue"])
+        _date_axis(ax, period)
+        _legend_above(ax)
+        return to_svg(fig, "fatigue")
+
+
+def ticker_chart(series: Series, alerts: Sequence[AlertMark], period: Period, chart_id: str) -> str:
+    """One ticker: its hype index over its hype and skeptic shares, 7-day windows."""
+    ticker = series.name.removeprefix("ticker:")
+    with _figure(2, 1, figsize=(4.4, 3.0), sharex=True, height_ratios=(1, 1)) as (fig, (top, bottom)):
+        top.plot(series.days, _nan(series.hype_index_7d), color=COLORS["all"], lw=1.6)
+        top.axhline(0, color="#9ca3af", lw=0.8)
+        top.set_ylim(-1.05, 1.05)
+        top.set_ylabel("index")
+        top.set_title(f"{ticker}  ·  {series.totals().n_docs} documents")
+        bottom.plot(series.days, _percent(series.hype_share_7d), color=COLORS["hype"], lw=1.4, label="hype")
+        bottom.plot(series.days, _percent(series.skeptic_share_7d), color=COLORS["skeptic"], lw=1.4,
+                    label="skeptic")
+        bottom.set_ylim(bottom=0)
+        bottom.set_ylabel("share, %")
+        for ax in (top, bottom):
+            _mark_alerts(ax, alerts)
+        _date_axis(bottom, period)
+        return to_svg(fig, chart_id)
+
+
+def calls_chart(calls: Sequence[Call]) -> str:
+    """Per call, two dumbbells: management vs analysts, and prepared remarks vs Q&A."""
+    calls = list(reversed(calls))  # newest on top
+    labels = [f"{c.label}  ({c.call_date:%b %d})" if c.call_date else c.label for c in calls]
+    y = list(range(len(calls)))
+    with _figure(1, 2, figsize=(WIDE[0], 0.9 + 0.3 * len(calls)), sharey=True) as (fig, (left, right)):
+        for ax, (a, a_label, a_color), (b, b_label, b_color) in (
+            (left, ("management", "management", COLORS["all"]), ("analysts", "analysts", COLORS["news"])),
+            (right, ("prepared", "prepared remarks", COLORS["transcripts"]), ("qa", "Q&A", COLORS["skeptic"])),
+        ):
+            xa = _nan([getattr(c, a) for c in calls])
+            xb = _nan([getattr(c, b) for c in calls])
+            ax.hlines(y, xa, xb, color="#cbd5e1", lw=2.5)
+            ax.scatter(xa, y, color=a_color, s=28, zorder=3, label=a_label)
+            ax.scatter(xb, y, color=b_color, s=28, zorder=3, marker="D", label=b_label)
+            ax.axvline(0, color="#9ca3af", lw=0.8)
+            ax.set_xlim(-1.05, 1.05)
+            ax.set_xlabel("hype index")
+            ax.grid(axis="x", color=COLORS["grid"])
+            _legend_above(ax)
+        left.set_yticks(y, labels)
+        left.set_ylim(-0.6, len(calls) - 0.4)
+        return to_svg(fig, "calls")
+
+
+def chart_for(alert: AlertMark) -> str:
+    """Which chart shows an alert: tickers on their own chart, the rest by the metric that moved."""
+    if alert.scope.startswith("ticker:"):
+        return alert.scope
+    if alert.metric in ("hype_share", "skeptic_share"):
+        return "shares"
+    if alert.metric.startswith("fatigue"):
+        return "fatigue"
+    return "tone"
+
+
+def _mark_alerts(ax: Axes, alerts: Sequence[AlertMark]) -> None:
+    for i, day in enumerate(sorted({a.day for a in alerts})):
+        ax.axvline(day, color=COLORS["alert"], lw=1, ls=(0, (3, 2)), alpha=0.8)
+        ax.plot([day], [1.0], marker="v", ms=6, color=COLORS["alert"], transform=ax.get_xaxis_transform(),
+                clip_on=False, label="alert" if i == 0 else None)
+
+
+def _legend_above(ax: Axes) -> None:
+    """A one-row legend over the plot, so no line is hidden under it."""
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=len(handles), borderaxespad=0.2,
+              handlelength=1.6, columnspacing=1.4)
+
+
+def _date_axis(ax: Axes, period: Period) -> None:
+    # half a day of margin each side, so the first and last day's bars are whole
+    ax.set_xlim(mdates.date2num(period.start) - 0.7, mdates.date2num(period.end) + 0.7)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=9))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+
+
+def _nan(values: Sequence[float | None]) -> list[float]:
+    """None -> NaN, which matplotlib leaves as a gap in the line."""
+    return [float("nan") if v is None else float(v) for v in values]
+
+
+def _shares(counts: Sequence[int], totals: Sequence[int]) -> list[float | None]:
+    return [c / t if t else None for c, t in zip(counts, totals)]
+
+
+def _percent(values: Sequence[float | None]) -> list[float]:
+    return [100.0 * v for v in _nan(values)]

@@ -1,0 +1,135 @@
+-- Everything the HTML report reads. Every query takes the period as $start and $end (DATE, inclusive).
+
+-- name: series
+-- One row per series and calendar day of the period, days without documents included (as zeros),
+-- with the day's own figures and a trailing 7-day window of them. The window reaches 6 days back
+-- before the period, so the first days of the chart are as smooth as the rest.
+-- Series: 'all', 'news', 'transcripts' and 'ticker:XYZ' for each ticker in $tickers.
+WITH days AS (
+    SELECT CAST(d AS DATE) AS day
+    FROM generate_series(CAST($start AS DATE) - 6, CAST($end AS DATE), INTERVAL 1 DAY) AS t(d)
+),
+per_day AS (
+    SELECT day, 'all' AS series, sum(n_docs) AS n_docs, sum(n_sentences) AS n_sentences,
+           sum(n_hype) AS n_hype, sum(n_skeptic) AS n_skeptic, sum(fatigue_mentions) AS fatigue_mentions
+    FROM daily_sentiment GROUP BY day
+    UNION ALL
+    SELECT day, kind, sum(n_docs), sum(n_sentences), sum(n_hype), sum(n_skeptic), sum(fatigue_mentions)
+    FROM daily_sentiment GROUP BY day, kind
+    UNION ALL
+    SELECT day, 'ticker:' || ticker, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions
+    FROM ticker_daily WHERE ticker IN (SELECT unnest($tickers))
+),
+names AS (
+    SELECT unnest(['all', 'news', 'transcripts']) AS series
+    UNION ALL
+    SELECT 'ticker:' || unnest($tickers)
+),
+filled AS (
+    SELECT n.series, days.day,
+           coalesce(p.n_docs, 0) AS n_docs, coalesce(p.n_sentences, 0) AS n_sentences,
+           coalesce(p.n_hype, 0) AS n_hype, coalesce(p.n_skeptic, 0) AS n_skeptic,
+           coalesce(p.fatigue_mentions, 0) AS fatigue_mentions
+    FROM names n CROSS JOIN days LEFT JOIN per_day p ON p.series = n.series AND p.day = days.day
+),
+windowed AS (
+    SELECT *,
+           sum(n_sentences) OVER w AS w_sentences,
+           sum(n_hype) OVER w AS w_hype,
+           sum(n_skeptic) OVER w AS w_skeptic,
+           sum(fatigue_mentions) OVER w AS w_fatigue
+    FROM filled
+    WINDOW w AS (PARTITION BY series ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
+)
+SELECT series, day, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions,
+       (n_hype - n_skeptic) / nullif(n_hype + n_skeptic, 0)   AS hype_index,
+       (w_hype - w_skeptic) / nullif(w_hype + w_skeptic, 0)   AS hype_index_7d,
+       w_hype / nullif(w_sentences, 0)                        AS hype_share_7d,
+       w_skeptic / nullif(w_sentences, 0)                     AS skeptic_share_7d,
+       1000.0 * w_fatigue / nullif(w_sentences, 0)            AS fatigue_per_1k_7d
+FROM windowed
+WHERE day >= $start
+ORDER BY series, day;
+
+-- name: top_tickers
+-- The most mentioned tickers of the period, when the caller names none.
+SELECT ticker FROM ticker_daily
+WHERE day BETWEEN $start AND $end
+GROUP BY ticker
+ORDER BY sum(n_docs) DESC, ticker
+LIMIT $limit;
+
+-- name: tickers_with_data
+SELECT DISTINCT ticker FROM ticker_daily
+WHERE day BETWEEN $start AND $end AND ticker IN (SELECT unnest($tickers)) AND n_sentences > 0;
+
+-- name: latest_document_day
+SELECT max(CAST(timezone('UTC', published_at) AS DATE)) FROM documents WHERE status = 'ok';
+
+-- name: top_sentences
+-- The period's strongest hype, skeptic and fatigue sentences. A sentence repeated across
+-- documents (boilerplate, syndicated quotes) is shown once, from its strongest occurrence.
+WITH period AS (
+    SELECT s.text, s.label, s.p_hype, s.p_skeptic, s.fatigue, s.p_fatigue,
+           d.source, d.kind, d.url, d.title, d.tickers,
+           CAST(timezone('UTC', d.published_at) AS DATE) AS day,
+           t.speaker, t.role
+    FROM sentences s
+    JOIN documents d USING (doc_id)
+    LEFT JOIN turns t USING (doc_id, turn_no)
+    WHERE d.status = 'ok'
+      AND CAST(timezone('UTC', d.published_at) AS DATE) BETWEEN $start AND $end
+),
+picked AS (
+    SELECT 'hype' AS list, p_hype AS strength, * FROM period WHERE label = 'hype'
+    UNION ALL
+    SELECT 'skeptic', p_skeptic, * FROM period WHERE label = 'skeptic'
+    UNION ALL
+    SELECT 'fatigue', p_fatigue, * FROM period WHERE fatigue
+),
+unique_texts AS (
+    SELECT * FROM picked
+    QUALIFY row_number() OVER (PARTITION BY list, lower(text) ORDER BY strength DESC, day DESC) = 1
+)
+SELECT list, strength, text, source, kind, url, title, tickers, day, speaker, role
+FROM unique_texts
+QUALIFY row_number() OVER (PARTITION BY list ORDER BY strength DESC, day DESC, text) <= $limit
+ORDER BY list, strength DESC, day DESC, text;
+
+-- name: calls
+-- Per earnings call: the tone of management against analysts, and of prepared remarks against Q&A.
+SELECT c.doc_id,
+       any_value(c.company)       AS company,
+       any_value(c.tickers)       AS tickers,
+       any_value(c.fiscal_period) AS fiscal_period,
+       any_value(c.call_date)     AS call_date,
+       any_value(d.url)           AS url,
+       any_value(d.title)         AS title,
+       (sum(c.n_hype) FILTER (WHERE c.role = 'executive') - sum(c.n_skeptic) FILTER (WHERE c.role = 'executive'))
+           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.role = 'executive'), 0) AS management,
+       (sum(c.n_hype) FILTER (WHERE c.role = 'analyst') - sum(c.n_skeptic) FILTER (WHERE c.role = 'analyst'))
+           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.role = 'analyst'), 0) AS analysts,
+       (sum(c.n_hype) FILTER (WHERE c.section = 'prepared') - sum(c.n_skeptic) FILTER (WHERE c.section = 'prepared'))
+           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.section = 'prepared'), 0) AS prepared,
+       (sum(c.n_hype) FILTER (WHERE c.section = 'qa') - sum(c.n_skeptic) FILTER (WHERE c.section = 'qa'))
+           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.section = 'qa'), 0) AS qa,
+       sum(c.n_sentences)         AS n_sentences,
+       sum(c.fatigue_mentions)    AS fatigue_mentions
+FROM call_tone c
+JOIN documents d USING (doc_id)
+WHERE c.call_date BETWEEN $start AND $end
+GROUP BY c.doc_id
+ORDER BY call_date DESC, company, c.doc_id
+LIMIT $limit;
+
+-- name: alerts
+SELECT rule, scope, metric, day, value, baseline, zscore, status
+FROM alerts
+WHERE day BETWEEN $start AND $end
+ORDER BY day DESC, rule, scope;
+
+-- name: runs
+SELECT run_id, started_at, finished_at, status, counts, warnings, error
+FROM runs
+ORDER BY run_id DESC
+LIMIT $limit;
