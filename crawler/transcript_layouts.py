@@ -85,12 +85,13 @@ _INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?)\s*:\s+(?P<text>\S.*)$")
 _SENTENCE_END = re.compile(r"[.?!;,…]['\"”’)]?$")
 
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
-_NAME_PAT = r"[A-Z][\w.'’\-]*(?:\s+(?:(?:de|da|van|von|del|la|le)\s+)?[A-Z][\w.'’\-]*){0,3}"
+# A name token is initials ("C.J.") or a word; a word's trailing full stop ends the sentence, not the name.
+_NAME_TOKEN_PAT = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][\w'’\-]*)"
+_NAME_PAT = _NAME_TOKEN_PAT + r"(?:\s+(?:(?:de|da|van|von|del|la|le)\s+)?" + _NAME_TOKEN_PAT + r"){0,3}"
 _CUES = [
     re.compile(
-        r"(?:question|questions|line)\s+(?:today\s+|now\s+)?(?:comes?|is coming|are coming|will come|will be coming|"
-        r"'ll come|is|will be|we have is)\s+from\s+(?:the line of\s+|line of\s+)?(?P<name>" + _NAME_PAT + r")"
-        r"(?:\s*,?\s+(?:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?]*))?"
+        r"(?:\bquestions?(?![-\w])|\bline)[^.?!]{0,40}?\bfrom\s+(?:the line of\s+|line of\s+)?(?P<name>" + _NAME_PAT + r")"
+        r"(?:\s*,?\s+(?:with|from|of|at)\s+(?P<firm>[A-Z][^,;?]*?)(?=[.,;?]\s|[.,;?]?$))?"
     ),
     re.compile(
         r"(?:go|move|turn|proceed)\s+(?:over\s+|next\s+)?to\s+(?:the line of\s+)?(?P<name>" + _NAME_PAT + r")"

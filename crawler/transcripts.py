@@ -390,7 +390,10 @@ def _from_filename(filename: str | None) -> tuple[str | None, str | None, date |
 
 # --- roles and sections ------------------------------------------------------------------------
 
-_QUESTION_CUE = re.compile(r"\b(?:question|questions)\b.*\b(?:from|comes|come|with)\b|\bline is open\b|\bgo ahead\b", re.I)
+_QUESTION_CUE = re.compile(
+    r"\b(?:first|next|following)\s+question\b|\bquestions?(?![-\w])[^.?!]{0,40}?\bfrom\b|\bline is (?:now )?open\b",
+    re.I,
+)
 
 
 class _Roles:
@@ -441,14 +444,7 @@ def _finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings
         for t, s in zip(turns, sections):
             if s == "prepared" and t.speaker != UNKNOWN_SPEAKER:
                 roles.set(t.speaker, "executive")
-    # Whoever speaks right after the operator announces a question is the analyst;
-    # whoever answers an analyst is management.
-    for _ in range(2):
-        for prev, t in zip(turns, turns[1:]):
-            if roles.get(prev.speaker) == "operator" and _QUESTION_CUE.search(" ".join(prev.paragraphs)):
-                roles.set(t.speaker, "analyst")
-            elif roles.get(prev.speaker) == "analyst" and t.speaker != prev.speaker:
-                roles.set(t.speaker, "executive")
+    _roles_from_order(turns, roles)
     if not layout.participants:
         warnings.append("no participant list: roles inferred from titles and cues")
 
@@ -457,6 +453,24 @@ def _finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings
         for t, s in zip(turns, sections)
     ]
     return Transcript(turns=out, warnings=warnings, **info)
+
+
+def _roles_from_order(turns: list[RawTurn], roles: _Roles) -> None:
+    """Whoever speaks right after the operator announces a question is the analyst; between two
+    operator turns, whoever else speaks in an analyst's exchange is management."""
+    for prev, t in zip(turns, turns[1:]):
+        if roles.get(prev.speaker) == "operator" and _QUESTION_CUE.search(" ".join(prev.paragraphs)):
+            roles.set(t.speaker, "analyst")
+    exchange: list[RawTurn] = []
+    for t in turns + [RawTurn("Operator", None, None)]:
+        if roles.get(t.speaker) != "operator":
+            exchange.append(t)
+            continue
+        if any(roles.get(e.speaker) == "analyst" for e in exchange):
+            for e in exchange:
+                if e.speaker != UNKNOWN_SPEAKER:
+                    roles.set(e.speaker, "executive")
+        exchange = []
 
 
 def _sections(turns: list[RawTurn], roles: _Roles) -> list[Section]:
