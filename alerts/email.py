@@ -52,7 +52,7 @@ class AlertSection:
     alert: Alert
     chart_png: bytes
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # hype / skeptic / fatigue
-    cid: str = ""  # Content-ID of the chart, set by compose_digest
+    chart_days: int = CHART_DAYS
 
     @property
     def detail(self) -> dict:
@@ -85,10 +85,6 @@ class AlertSection:
     def n_docs(self) -> int | None:
         return self.detail.get("window", {}).get("n_docs")
 
-    @property
-    def chart_days(self) -> int:
-        return CHART_DAYS
-
 
 def window_of(alert: Alert) -> tuple[date, date]:
     window = json.loads(alert.detail).get("window") if alert.detail else None
@@ -117,7 +113,7 @@ def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: i
             **scope_params(alert.scope), "category": category, "start": start, "end": end, "limit": per_category,
         }).fetchall()
         evidence[category] = [Evidence(*row) for row in rows]
-    return AlertSection(alert, png, evidence)
+    return AlertSection(alert, png, evidence, chart_days)
 
 
 def subject_for(alerts: Sequence[Alert], prefix: str = "[hypewatch]") -> str:
@@ -133,10 +129,9 @@ def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datet
     """The digest email for these alerts; no I/O."""
     if not sections:
         raise ValueError("a digest needs at least one alert")
-    for section in sections:
-        section.cid = make_msgid("chart", domain=MSGID_DOMAIN)[1:-1]
+    cids = [make_msgid("chart", domain=MSGID_DOMAIN)[1:-1] for _ in sections]
     subject = subject_for([s.alert for s in sections], email.subject_prefix)
-    context = {"sections": sections, "now": now, "subject": subject}
+    context = {"items": list(zip(sections, cids)), "now": now, "subject": subject}
 
     msg = EmailMessage()
     msg["Subject"] = subject
@@ -148,8 +143,8 @@ def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datet
     msg.set_content(_template("digest.txt.j2", html=False).render(context))
     msg.add_alternative(_template("digest.html.j2", html=True).render(context), subtype="html")
     html_part = msg.get_payload()[1]
-    for n, section in enumerate(sections, 1):
-        html_part.add_related(section.chart_png, maintype="image", subtype="png", cid=f"<{section.cid}>",
+    for n, (section, cid) in enumerate(zip(sections, cids), 1):
+        html_part.add_related(section.chart_png, maintype="image", subtype="png", cid=f"<{cid}>",
                               filename=f"chart-{n}.png", disposition="inline")
     return msg
 

@@ -12,6 +12,7 @@ GROUP BY day
 ORDER BY day;
 
 -- name: ticker_series
+-- ($scope_kind is always 'ticker' here; it is named so both series queries take the same parameters.)
 SELECT day, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions
 FROM ticker_daily
 WHERE day BETWEEN $start AND $end AND ticker = $scope_value AND $scope_kind = 'ticker'

@@ -2,7 +2,8 @@
 
 An alert is marked `sent` only after the server accepted the message (or the .eml file is in
 place), and only the alerts that were in that message. A failed send leaves them `pending` with
-the reason in `alerts.error`, so the next run sends them; nothing is sent twice. (A crash in the
+the reason in `alerts.error`, so the next run sends them (the `failed` status is never set: a
+failure is always retried); nothing is sent twice. (A crash in the
 instant between the server's "250 OK" and the database update would resend once: an email twice
 is better than an alert lost.)
 """
