@@ -8,8 +8,8 @@ One `Fetcher` per crawl, on one httpx.AsyncClient:
   when a server ignores them but sends the same bytes again;
 - retries with exponential backoff on 429, 5xx and broken connections, honouring Retry-After;
 - redirects followed one hop at a time, each hop checked by `netguard` and robots.txt;
-- `timeout_s` for a whole request, `max_bytes` counted on the decompressed body as it streams,
-  so a gzip bomb is cut off after `max_bytes` rather than inflated into memory;
+- `timeout_s` for a whole request, `max_bytes` counted on the decompressed body as it streams
+  and inflated in bounded steps, so a gzip bomb is cut off at `max_bytes`;
 - only the content types a caller can use, and no binary files posing as HTML.
 
 Every failure is a `FetchError` subclass whose message names the URL and the cause.
@@ -21,6 +21,7 @@ import codecs
 import hashlib
 import logging
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -58,7 +59,8 @@ _ACCEPT_HEADER: dict[Kind, str] = {
 }
 _REDIRECTS = (301, 302, 303, 307, 308)
 _ROBOTS_MAX_BYTES = 500_000  # RFC 9309 lets a crawler stop reading at 500 KiB
-_MAX_CRAWL_DELAY_S = 60.0  # a Crawl-delay of an hour would stall the nightly run; cap it
+_MAX_CRAWL_DELAY_S = 60.0
+_CP1252_TOLERANCE = 0.1  # how much more "chaos" windows-1252 may show and still be preferred  # a Crawl-delay of an hour would stall the nightly run; cap it
 
 
 class FetchError(Exception):
@@ -195,8 +197,21 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
         codec = _codec(candidate)
         if _decodes(body, codec):
             return codec  # type: ignore[return-value]
-    best = charset_normalizer.from_bytes(body[:200_000]).best()
-    return _codec(best.encoding if best else None) or "cp1252"
+    return _guess_encoding(body[:200_000])
+
+
+def _guess_encoding(sample: bytes) -> str:
+    # On a short text detection wavers between the single-byte Latin codes (French read as
+    # Baltic cp1257); windows-1252, the web's commonest legacy encoding and browsers' default,
+    # wins unless it reads clearly worse.
+    matches = charset_normalizer.from_bytes(sample)
+    best = matches.best()
+    if best is None:
+        return "cp1252"
+    western = next((m for m in matches if "cp1252" in m.could_be_from_charset), None)
+    if western is not None and western.chaos <= best.chaos + _CP1252_TOLERANCE:
+        return "cp1252"
+    return _codec(best.encoding) or "cp1252"
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -346,10 +361,12 @@ class Fetcher:
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
             if origin not in self._robots:
-                self._robots[origin] = await self._read_robots(origin, allow_private=allow_private)
-                if isinstance(self._robots[origin], Robots) and self._robots[origin].crawl_delay:
-                    self._host(url).delay = max(self._host(url).delay,
-                                                min(self._robots[origin].crawl_delay, _MAX_CRAWL_DELAY_S))
+                robots = self._robots[origin] = await self._read_robots(origin, allow_private=allow_private)
+                if isinstance(robots, Robots) and robots.crawl_delay:
+                    host = self._host(url)
+                    host.delay = max(host.delay, min(robots.crawl_delay, _MAX_CRAWL_DELAY_S))
+                    # robots.txt was itself a request: the first page waits the delay after it.
+                    host.next_start = max(host.next_start, asyncio.get_running_loop().time() + host.delay)
         known = self._robots[origin]
         if isinstance(known, FetchError):
             # The host did not answer for robots.txt: it will not answer for this page either.
@@ -380,7 +397,7 @@ class Fetcher:
         return self._hosts[key]
 
     async def _request(self, url: str, kind: Kind, cached: HttpCacheEntry | None) -> _Response:
-        headers = {"Accept": _ACCEPT_HEADER[kind]}
+        headers = {"Accept": _ACCEPT_HEADER[kind], "Accept-Encoding": "gzip, deflate"}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag
         if cached is not None and cached.last_modified:
@@ -446,16 +463,28 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise TooLarge(url, f"Content-Length {int(declared):,} exceeds the limit of {limit:,} bytes")
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+            raise BadContentType(url, f"content encoding {encoding!r} is not supported")
+        # Inflate ourselves rather than through httpx: zlib's max_length bounds each step, so a
+        # gzip bomb stops at the limit instead of inflating a whole network read (~1000x) first.
+        inflater = zlib.decompressobj(32 + zlib.MAX_WBITS) if encoding != "identity" else None
         chunks, size = [], 0
-        # aiter_bytes yields decompressed bytes: counting them is what stops a gzip bomb.
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                if kind == "robots":
-                    chunks.append(chunk[: limit - size + len(chunk)])
-                    break
-                raise TooLarge(url, f"body exceeds the limit of {limit:,} bytes (after decompression)")
-            chunks.append(chunk)
+        try:
+            async for raw in response.aiter_raw():
+                chunk = inflater.decompress(raw, limit - size + 1) if inflater else raw
+                size += len(chunk)
+                if size > limit:
+                    if kind == "robots":  # RFC 9309: read what fits, ignore the rest
+                        chunks.append(chunk[: limit - size + len(chunk)])
+                        break
+                    raise TooLarge(url, f"body exceeds the limit of {limit:,} bytes"
+                                        + (" after decompression" if inflater else ""))
+                chunks.append(chunk)
+            if inflater is not None and size <= limit:
+                chunks.append(inflater.flush())
+        except zlib.error as exc:
+            raise BadContentType(url, f"body is not valid {encoding}: {exc}") from None
         return b"".join(chunks)
 
 
