@@ -188,8 +188,10 @@ def chart_for(alert: AlertMark) -> str:
 
 
 def _mark_alerts(ax: Axes, alerts: Sequence[AlertMark]) -> None:
+    """A dashed line and a marker on each day with an alert; the line's SVG id names the day."""
+    panel = ax.figure.axes.index(ax)
     for i, day in enumerate(sorted({a.day for a in alerts})):
-        ax.axvline(day, color=COLORS["alert"], lw=1, ls=(0, (3, 2)), alpha=0.8)
+        ax.axvline(day, color=COLORS["alert"], lw=1, ls=(0, (3, 2)), alpha=0.8, gid=f"alert-{panel}-{day:%Y%m%d}")
         ax.plot([day], [1.0], marker="v", ms=6, color=COLORS["alert"], transform=ax.get_xaxis_transform(),
                 clip_on=False, label="alert" if i == 0 else None)
 
