@@ -33,11 +33,17 @@ logger = logging.getLogger(__name__)
 #: Pages larger than this are not articles (or are hostile); the crawler's max_bytes is smaller.
 MAX_HTML_BYTES = 20_000_000
 
+#: Article pages have a few thousand elements at most; far more makes extraction crawl.
+MAX_ELEMENTS = 40_000
+
 #: Precision mode must keep at least this share of default mode's text, else it dropped body parts.
 _MIN_PRECISION_SHARE = 0.4
 
 #: A paragraph of a split body must have this many characters to be re-attached.
 _MIN_CONTINUATION_CHARS = 80
+
+#: Texts longer than this are not searched for missing parts of a split body.
+_MAX_SPLIT_BODY_CHARS = 100_000
 
 
 class ExtractionError(ValueError):
@@ -107,15 +113,16 @@ def decode_html(data: bytes, *, where: str = "<input>") -> str:
 
 
 def _looks_binary(head: bytes | str) -> bool:
-    # Text, whatever its encoding short of UTF-16 (handled by its BOM), has no NUL bytes; images,
-    # archives and PDFs have plenty. A %PDF or PNG signature settles it too.
-    if isinstance(head, str):
-        return "\x00" in head
-    if head.startswith((b"%PDF", b"\x89PNG", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff")):
-        return True
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    return head.count(b"\x00") > 0
+    # Text, whatever its encoding short of UTF-16 (handled by its BOM), has no NUL bytes and hardly
+    # any other control characters; images, archives and PDFs have plenty. A signature settles it too.
+    if isinstance(head, bytes):
+        if head.startswith((b"%PDF", b"\x89PNG", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff")):
+            return True
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return False
+        head = head.decode("latin-1")
+    controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
+    return "\x00" in head or controls > len(head) / 100
 
 
 def _parse(markup: str, where: str) -> lxml_html.HtmlElement:
@@ -127,6 +134,10 @@ def _parse(markup: str, where: str) -> lxml_html.HtmlElement:
         tree = lxml_html.document_fromstring(markup)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"{where}: cannot parse as HTML: {exc}") from exc
+    # Extraction time grows faster than the page; a real article page has a few thousand elements.
+    size = sum(1 for _ in tree.iter())
+    if size > MAX_ELEMENTS:
+        raise ExtractionError(f"{where}: page has {size:,} HTML elements, more than {MAX_ELEMENTS:,}")
     return tree
 
 
@@ -146,7 +157,10 @@ def extract_text(tree: lxml_html.HtmlElement) -> str:
     body = _json_ld_article_body(tree)
     if body and len(text) < 500 and len(body) > 2 * len(text):
         text = body
-    text = _add_split_body_parts(tree, text)
+    # Split bodies are a trait of ordinary articles; comparing every paragraph of a huge page
+    # with its text would cost minutes.
+    if len(text) < _MAX_SPLIT_BODY_CHARS:
+        text = _add_split_body_parts(tree, text)
     return _trim_boilerplate(text)
 
 

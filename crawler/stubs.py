@@ -55,7 +55,7 @@ def detect_stub(page: str | lxml_html.HtmlElement | None, text: str) -> str | No
         return None
     tree = _as_tree(page)
     visible = _visible_text(tree) if tree is not None else (page or "")
-    if words < WALL_MAX_WORDS and (_PAYWALL.search(visible) or (tree is not None and _marked_not_free(tree))):
+    if _PAYWALL.search(visible) or (tree is not None and _marked_not_free(tree)):
         return f"paywall: only {words} words before a subscription wall"
     if words < CONSENT_MAX_WORDS and (_CONSENT.search(text) or (words < MIN_ARTICLE_WORDS and _CONSENT.search(visible))):
         return f"consent wall: {words} words behind a cookie/consent prompt"

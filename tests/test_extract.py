@@ -104,6 +104,7 @@ def test_detect_stub_accepts_plain_text():
         (bytes(range(256)) * 16, "binary"),
         (b"   ", "empty"),
         (b"<html><body>" + b"<p>spam</p>" * 2_000_000 + b"</body></html>", "exceeds"),
+        (b"<html><body>" + b"<p>spam and eggs</p>" * 50_000 + b"</body></html>", "more than"),
     ],
 )
 def test_unreadable_input_raises_extraction_error(data, message):
