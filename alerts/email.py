@@ -30,6 +30,7 @@ CHART_DAYS = 90
 SENTENCES_PER_CATEGORY = 3
 CATEGORIES = ("hype", "skeptic", "fatigue")
 SUBJECT_ALERTS = 3  # alerts named in the subject before "+N more"
+DETAILED_ALERTS = 12  # alerts shown with chart and sentences; the rest (a backfill) get one line each
 MSGID_DOMAIN = "hypewatch"  # make_msgid's default looks up the host's FQDN, which can hang
 
 
@@ -125,13 +126,14 @@ def subject_for(alerts: Sequence[Alert], prefix: str = "[hypewatch]") -> str:
     return f"{prefix} {count}: {', '.join(named)}".strip()
 
 
-def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datetime) -> EmailMessage:
-    """The digest email for these alerts; no I/O."""
+def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datetime,
+                   more: Sequence[Alert] = ()) -> EmailMessage:
+    """The digest email: each section in full, then `more` alerts one line each; no I/O."""
     if not sections:
         raise ValueError("a digest needs at least one alert")
     cids = [make_msgid("chart", domain=MSGID_DOMAIN)[1:-1] for _ in sections]
-    subject = subject_for([s.alert for s in sections], email.subject_prefix)
-    context = {"items": list(zip(sections, cids)), "now": now, "subject": subject}
+    subject = subject_for([s.alert for s in sections] + list(more), email.subject_prefix)
+    context = {"items": list(zip(sections, cids)), "more": list(more), "now": now, "subject": subject}
 
     msg = EmailMessage()
     msg["Subject"] = subject

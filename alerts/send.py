@@ -22,7 +22,7 @@ from hypewatch.config import Email, Smtp
 from hypewatch.records import Alert
 from storage import Store
 
-from .email import compose_digest, load_section
+from .email import DETAILED_ALERTS, compose_digest, load_section
 from .series import Q
 
 logger = logging.getLogger(__name__)
@@ -58,8 +58,8 @@ def send_pending(store: Store, email: Email, *, now: datetime, outbox: Path | No
         return SendReport()
     ids = [a.alert_id for a in alerts]
     with store.read() as conn:
-        sections = [load_section(conn, a) for a in alerts]
-    message = compose_digest(sections, email, now=now)
+        sections = [load_section(conn, a) for a in alerts[:DETAILED_ALERTS]]
+    message = compose_digest(sections, email, now=now, more=alerts[DETAILED_ALERTS:])
 
     warnings: list[str] = []
     try:

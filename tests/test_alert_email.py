@@ -131,6 +131,17 @@ def test_without_an_smtp_host_the_digest_is_an_eml_file_in_the_outbox(store, tmp
     assert len(list(outbox.iterdir())) == 1
 
 
+def test_past_the_detailed_alerts_a_big_digest_lists_the_rest_one_line_each(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("alerts.send.DETAILED_ALERTS", 1)  # as if a backfill had raised dozens
+    report = send_pending(store, email_config(), now=NOW, outbox=tmp_path)
+    msg = email.message_from_bytes((tmp_path / report.via).read_bytes(), policy=email.policy.default)
+
+    assert report.sent == 2 and msg["Subject"].startswith("[hypewatch] 2 alerts:")
+    assert len([p for p in msg.walk() if p.get_content_type() == "image/png"]) == 1
+    assert "1 more alert" in msg.get_body(("plain",)).get_content()
+    assert "<td>hype_index down</td>" in msg.get_body(("html",)).get_content()
+
+
 def test_nothing_pending_sends_nothing(tmp_path):
     store = Store(tmp_path / "empty.duckdb")
     with SmtpServer() as server:
