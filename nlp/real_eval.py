@@ -1,0 +1,119 @@
+"""Labels on real sentences, stored by reference.
+
+The transcripts and article pages under ``../shared/data`` are copyrighted, so the repo keeps no
+text from them: ``data/real_eval.jsonl`` holds one line per labeled sentence with the source file
+(relative to ``shared/data``), the SHA-1 of the sentence text, the label and the fatigue flag.
+The text is recovered by reading the source again, splitting it with the production splitter and
+matching hashes. A reference that no longer matches (the source is gone, or the splitter now cuts
+that sentence differently) is skipped and counted, never guessed.
+
+Where the sentences of a source come from:
+
+- ``transcripts/*.json``: each turn's ``speech`` field.
+- ``transcripts/*.txt``: the body text, line by line (speaker and header lines split into
+  "sentences" too, but none of them is labeled).
+- ``extraction/html/<page>.html``: the page's ``articleBody`` in ``extraction/ground-truth.json``,
+  which does not depend on how well the extractor does on that page.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from hypewatch.records import LABELS
+from nlp.sentences import split_sentences
+
+logger = logging.getLogger(__name__)
+
+REFERENCES_FILE = Path(__file__).parent / "data" / "real_eval.jsonl"
+GROUND_TRUTH = "extraction/ground-truth.json"
+
+
+class ReferenceError(ValueError):
+    """A line of the references file is malformed."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    file: str  # relative to shared/data
+    sha1: str
+    label: str
+    fatigue: bool
+
+
+def sentence_sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def parse_references(lines: Iterator[str] | list[str], origin: str = "<input>") -> list[Reference]:
+    refs = []
+    for no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            ref = Reference(str(row["file"]), str(row["sha1"]), str(row["label"]), bool(row["fatigue"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ReferenceError(f"{origin}:{no}: not a reference line ({exc})") from exc
+        if ref.label not in LABELS:
+            raise ReferenceError(f"{origin}:{no}: unknown label {ref.label!r}; expected one of {LABELS}")
+        refs.append(ref)
+    return refs
+
+
+def source_texts(raw: bytes, file: str, ground_truth: dict[str, dict] | None = None) -> list[str]:
+    """The text blocks of one source file, each to be split on its own."""
+    if file.endswith(".json"):
+        data = json.loads(raw)
+        return [
+            turn["speech"]
+            for value in data.values() if isinstance(value, list)
+            for turn in value if isinstance(turn, dict) and isinstance(turn.get("speech"), str)
+        ]
+    if file.startswith("extraction/"):
+        page = (ground_truth or {}).get(Path(file).stem, {})
+        return [page.get("articleBody") or ""]
+    return [raw.decode("utf-8", errors="replace")]
+
+
+def source_sentences(data_dir: Path, file: str) -> list[str]:
+    """Every sentence of a source file under ``data_dir`` (= shared/data), in order."""
+    path = data_dir / file
+    ground_truth = _ground_truth(data_dir) if file.startswith("extraction/") else None
+    return [s for block in source_texts(path.read_bytes(), file, ground_truth) for s in split_sentences(block)]
+
+
+@lru_cache(maxsize=4)
+def _ground_truth(data_dir: Path) -> dict[str, dict]:
+    return json.loads((data_dir / GROUND_TRUTH).read_text(encoding="utf-8"))
+
+
+def load_real_examples(shared_dir: Path, references: Path = REFERENCES_FILE) -> list[dict]:
+    """Resolve the labeled references against ``shared_dir`` into dicts of text, label, fatigue.
+
+    References whose file is missing or whose sentence no longer appears are skipped, with a
+    warning giving the count.
+    """
+    data_dir = Path(shared_dir) / "data"
+    refs = parse_references(references.read_text(encoding="utf-8").splitlines(), str(references))
+    by_file: dict[str, dict[str, str]] = {}
+    examples, missing = [], 0
+    for ref in refs:
+        if ref.file not in by_file:
+            try:
+                by_file[ref.file] = {sentence_sha1(s): s for s in source_sentences(data_dir, ref.file)}
+            except OSError:
+                by_file[ref.file] = {}
+        text = by_file[ref.file].get(ref.sha1)
+        if text is None:
+            missing += 1
+            continue
+        examples.append({"text": text, "label": ref.label, "fatigue": ref.fatigue})
+    if missing:
+        logger.warning("%d of %d real-sentence references did not resolve under %s", missing, len(refs), data_dir)
+    return examples

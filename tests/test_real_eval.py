@@ -1,0 +1,76 @@
+"""The real-sentence evaluation set: labels kept by reference, text recovered from ../shared."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hypewatch.records import LABELS
+from nlp.real_eval import (
+    REFERENCES_FILE,
+    ReferenceError,
+    load_real_examples,
+    parse_references,
+    sentence_sha1,
+    source_texts,
+)
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def test_the_references_file_keeps_no_text():
+    for line in REFERENCES_FILE.read_text(encoding="utf-8").splitlines():
+        assert set(json.loads(line)) == {"file", "sha1", "label", "fatigue"}
+
+
+def test_references_are_well_formed_and_unique():
+    refs = parse_references(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
+    assert len(refs) >= 400
+    assert {r.label for r in refs} == set(LABELS)
+    assert len({(r.file, r.sha1) for r in refs}) == len(refs)
+
+
+def test_a_malformed_line_is_named_by_its_place():
+    with pytest.raises(ReferenceError, match="refs:2: unknown label 'bullish'"):
+        parse_references(
+            ['{"file": "a.txt", "sha1": "x", "label": "hype", "fatigue": false}',
+             '{"file": "a.txt", "sha1": "y", "label": "bullish", "fatigue": false}'],
+            "refs",
+        )
+
+
+def test_json_transcripts_give_their_speech_fields():
+    raw = json.dumps({
+        "header_texts": ["Contents:"],
+        "prepared_remarks": [{"speaker": "Operator", "speech": "Welcome."}],
+        "q_and_a": [{"speaker": "Analyst", "speech": "Is demand slowing?"}],
+    }).encode()
+    assert source_texts(raw, "transcripts/motleyfool_json/X_q1_2024.json") == ["Welcome.", "Is demand slowing?"]
+
+
+def test_references_resolve_against_a_source_folder(tmp_path: Path):
+    (tmp_path / "data" / "transcripts").mkdir(parents=True)
+    (tmp_path / "data" / "transcripts" / "call.txt").write_text(
+        "Operator\nWelcome to the call. Demand for our GPUs is well ahead of supply.\n", encoding="utf-8"
+    )
+    refs = tmp_path / "refs.jsonl"
+    rows = [
+        {"file": "transcripts/call.txt", "sha1": sentence_sha1("Demand for our GPUs is well ahead of supply."),
+         "label": "hype", "fatigue": False},
+        {"file": "transcripts/call.txt", "sha1": sentence_sha1("A sentence that is not there."),
+         "label": "neutral", "fatigue": False},
+        {"file": "transcripts/gone.txt", "sha1": "0" * 40, "label": "neutral", "fatigue": False},
+    ]
+    refs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    assert load_real_examples(tmp_path, refs) == [
+        {"text": "Demand for our GPUs is well ahead of supply.", "label": "hype", "fatigue": False}
+    ]
+
+
+@pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not here")
+def test_at_least_95_percent_of_the_real_references_resolve():
+    n_refs = len(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
+    examples = load_real_examples(SHARED)
+    assert len(examples) >= 0.95 * n_refs
