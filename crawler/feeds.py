@@ -17,6 +17,7 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
+from crawler.charset import declared_encoding, detect_encoding
 from hypewatch.records import Feed, FeedItem
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     is returned with `problems` set.
     """
     # feedparser fetches a URL or opens a path when given a str; bytes it only parses.
-    parsed = feedparser.parse(bytes(data), sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(bytes(data), response_headers=_undeclared_charset(data),
+                              sanitize_html=True, resolve_relative_uris=True)
     problems = []
     if parsed.get("bozo"):
         problems.append(f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")
@@ -50,6 +52,15 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     for problem in problems:
         logger.warning("feed %s: %s (kept %d items)", name, problem, len(items))
     return Feed(title=channel.get("title"), link=channel.get("link"), items=items, problems=problems)
+
+
+def _undeclared_charset(data: bytes) -> dict[str, str]:
+    """An HTTP-style header naming the detected charset of a feed that declares none and is not
+    UTF-8 (feedparser would read it as windows-1252: mojibake for Chinese or Russian)."""
+    if declared_encoding(data) is not None:
+        return {}
+    encoding = detect_encoding(data)
+    return {} if encoding.startswith("utf") else {"content-type": f"application/xml; charset={encoding}"}
 
 
 def _item(entry: Any, base: str | None) -> FeedItem:

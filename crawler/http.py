@@ -17,10 +17,8 @@ Every failure is a `FetchError` subclass whose message names the URL and the cau
 from __future__ import annotations
 
 import asyncio
-import codecs
 import hashlib
 import logging
-import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,13 +27,13 @@ from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-import charset_normalizer
 import httpx
 
 from hypewatch.config import Crawl
 from hypewatch.records import HttpCacheEntry
 
 from . import netguard
+from .charset import detect_encoding, looks_binary
 from .robots import ALLOW_ALL, DENY_ALL, Robots, parse_robots, robots_for_status, robots_url
 
 logger = logging.getLogger(__name__)
@@ -131,11 +129,6 @@ class FetchResult:
 
 # --- pure helpers ----------------------------------------------------------------------------
 
-_CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-_DECLARED_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE
-)
-_MAGIC = (b"%PDF", b"\x89PNG", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff", b"\x7fELF", b"RIFF", b"OggS")
 
 
 def mime_type(content_type: str | None) -> str:
@@ -147,71 +140,6 @@ def is_accepted(content_type: str | None, kind: Kind) -> bool:
     mime = mime_type(content_type)
     accepted = ACCEPTED_TYPES[kind]
     return not accepted or not mime or mime in accepted or (kind != "text" and mime.endswith("+xml"))
-
-
-def looks_binary(body: bytes) -> bool:
-    """Whether `body` is an image, archive or other binary file, whatever its label says."""
-    head = body[:2048]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    return head.startswith(_MAGIC) or b"\x00" in head
-
-
-def _codec(name: str | bytes | None) -> str | None:
-    if isinstance(name, bytes):
-        name = name.decode("ascii", "ignore")
-    try:
-        codec = codecs.lookup(name or "").name
-    except LookupError:
-        return None
-    # Pages that say latin-1 are nearly always windows-1252, as browsers assume.
-    return "cp1252" if codec == "iso8859-1" else codec
-
-
-def _decodes(body: bytes, codec: str | None) -> bool:
-    if codec is None:
-        return False
-    try:
-        body.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
-
-
-def detect_encoding(body: bytes, content_type: str | None = None) -> str:
-    """The codec that decodes `body`: byte-order mark, valid UTF-8, the HTTP header's charset,
-    the page's own <meta>/XML declaration, then statistical detection.
-
-    Valid UTF-8 goes first because servers often mislabel it and because bytes in a legacy
-    encoding are almost never valid UTF-8 by accident; a declared charset must decode the bytes
-    to be believed.
-    """
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if body.startswith(bom):
-            return codec
-    if _decodes(body, "utf-8"):
-        return "utf-8"
-    header = _CHARSET_PARAM.search(content_type or "")
-    declared = _DECLARED_CHARSET.search(body[:8192])
-    for candidate in (header and header.group(1), declared and (declared.group(1) or declared.group(2))):
-        codec = _codec(candidate)
-        if _decodes(body, codec):
-            return codec  # type: ignore[return-value]
-    return _guess_encoding(body[:200_000])
-
-
-def _guess_encoding(sample: bytes) -> str:
-    # On a short text detection wavers between the single-byte Latin codes (French read as
-    # Baltic cp1257); windows-1252, the web's commonest legacy encoding and browsers' default,
-    # wins unless it reads clearly worse.
-    matches = charset_normalizer.from_bytes(sample)
-    best = matches.best()
-    if best is None:
-        return "cp1252"
-    western = next((m for m in matches if "cp1252" in m.could_be_from_charset), None)
-    if western is not None and western.chaos <= best.chaos + _CP1252_TOLERANCE:
-        return "cp1252"
-    return _codec(best.encoding) or "cp1252"
 
 
 def _retry_after(value: str | None) -> float | None:

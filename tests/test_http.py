@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import pytest
 
 from crawler import netguard
+from crawler.charset import detect_encoding
 from crawler.http import (
     BadContentType,
     BlockedAddress,
@@ -20,7 +21,6 @@ from crawler.http import (
     RobotsDisallowed,
     TooLarge,
     TooManyRedirects,
-    detect_encoding,
 )
 from hypewatch.config import Crawl
 from hypewatch.records import HttpCacheEntry
