@@ -1,0 +1,59 @@
+"""The scorer on real sentences nobody wrote for it: transcripts and article pages in ../shared.
+
+    python benchmarks/real_sentences.py [MODEL] [--errors]
+
+MODEL is anything `model.name` accepts (default: "default", i.e. models/hypewatch-minilm, built by
+`hypewatch train`). The labels live in nlp/data/real_eval.jsonl by reference only (the sources are
+copyrighted); nlp.real_eval recovers the text from ../shared/data. Prints per-class precision /
+recall / F1, macro-F1, fatigue F1 and the confusion matrix; --errors also lists the misses, to
+read here, never to commit.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", default="default")
+    parser.add_argument("--errors", action="store_true", help="list the misclassified sentences")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+
+    from nlp.corpus import Example
+    from nlp.evaluate import EvalReport
+    from nlp.real_eval import REFERENCES_FILE, load_real_examples
+    from nlp.scorer import ModelNotFoundError, Scorer
+
+    if not (SHARED / "data").is_dir():
+        print(f"skipped: {SHARED / 'data'} is not here")
+        return 0
+    examples = [Example(e["text"], e["label"], e["fatigue"]) for e in load_real_examples(SHARED)]
+    n_refs = len(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
+    print(f"real sentences  {len(examples)} of {n_refs} references resolved")
+    try:
+        scorer = Scorer.load(args.model, base_dir=ROOT, device="cpu")
+    except ModelNotFoundError as exc:
+        print(f"skipped: {exc}")
+        return 0
+
+    predicted = scorer.score([e.text for e in examples])
+    print(EvalReport.compare(examples, predicted, scorer.model_id).format())
+    if args.errors:
+        print("\nmisses (gold -> predicted)")
+        for e, p in zip(examples, predicted):
+            if e.label != p.label or e.fatigue != p.fatigue:
+                flags = f"{'F' if e.fatigue else '-'}->{'F' if p.fatigue else '-'}"
+                print(f"{e.label:>8} -> {p.label:<8} {flags}  {e.text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
