@@ -1,6 +1,6 @@
 """The report's charts: matplotlib figures saved as SVG text to inline into the page.
 
-Text stays text (`svg.fonttype: none`), so the charts are small, sharp and searchable; matplotlib
+Figures are built without pyplot. Text stays text (`svg.fonttype: none`), so the charts are small, sharp and searchable; matplotlib
 escapes it. Mathtext is off, so a `$` in a company name is just a dollar sign. Every chart gets its
 own id prefix, since several inline SVGs in one page must not share element ids.
 """
@@ -9,18 +9,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 from contextlib import contextmanager
 
 import matplotlib
+import matplotlib.dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display on a server; must precede pyplot
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .data import AlertMark, Call, Period, Series  # noqa: E402
+from .data import AlertMark, Call, Period, Series
 
 COLORS = {
     "all": "#1f2933", "news": "#2563eb", "transcripts": "#d97706",
@@ -51,19 +48,17 @@ WIDE = (9.0, 3.0)  # inches; the page scales the SVG to its column
 
 
 @contextmanager
-def _figure(*args, **kwargs) -> Iterator[tuple[Figure, object]]:
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(*args, layout="constrained", **kwargs)
-        try:
-            yield fig, axes
-        finally:
-            plt.close(fig)
+def _figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float], **kwargs) -> Iterator[tuple[Figure, Any]]:
+    """A figure in the report's style. Figure, not pyplot: no global state, no GUI backend to pick."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=figsize, layout="constrained")
+        yield fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 def to_svg(fig: Figure, chart_id: str) -> str:
     """The figure as an <svg> element for inlining: no XML prolog, every id prefixed by chart_id."""
     buf = io.StringIO()
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]
@@ -154,7 +149,7 @@ def ticker_chart(series: Series, alerts: Sequence[AlertMark], period: Period, ch
 def calls_chart(calls: Sequence[Call]) -> str:
     """Per call, two dumbbells: management vs analysts, and prepared remarks vs Q&A."""
     calls = list(reversed(calls))  # newest on top
-    labels = [f"{c.label}  ({c.call_date:%b %d})" if c.call_date else c.label for c in calls]
+    labels = [f"{_short(c.label)}  ({c.call_date:%b %d})" if c.call_date else _short(c.label) for c in calls]
     y = list(range(len(calls)))
     with _figure(1, 2, figsize=(WIDE[0], 0.9 + 0.3 * len(calls)), sharey=True) as (fig, (left, right)):
         for ax, (a, a_label, a_color), (b, b_label, b_color) in (
@@ -208,6 +203,11 @@ def _date_axis(ax: Axes, period: Period) -> None:
     ax.set_xlim(mdates.date2num(period.start) - 0.7, mdates.date2num(period.end) + 0.7)
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=9))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """Long names would squeeze the plot; the table under the chart has them whole."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _nan(values: Sequence[float | None]) -> list[float]:

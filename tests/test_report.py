@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from report import Period, gather, write_report
 from report.build import web_url
 from report.charts import calls_chart, tone_chart
 from report.data import Call
+from hypewatch.records import Document, Score, ScoredSentence, Sentence
 from storage import Store
 
 from browser import BrowserUnavailable, full_page_screenshot, headless_chromium
@@ -135,13 +136,13 @@ def test_strings_from_the_web_are_escaped(html):
 
 
 def test_chart_text_from_the_web_is_escaped_by_matplotlib():
-    evil = Call(doc_id="x", company=f'{EVIL_TITLE} & "Sons"', tickers=["X"], fiscal_period="$5 Q1 $6",
+    evil = Call(doc_id="x", company=EVIL_TITLE, tickers=["X"], fiscal_period='"Q1" & $5 $6',
                 call_date=date(2025, 1, 2), url="https://example.com", title=None, management=0.5,
                 analysts=-0.5, prepared=None, qa=0.1, n_sentences=3, fatigue_mentions=0)
     svg = calls_chart([evil])
     assert "<script" not in svg
     assert ESCAPED_EVIL in svg
-    assert "$5 Q1 $6" in svg  # dollar signs stay text: mathtext is off
+    assert "&amp; $5 $6" in svg  # dollar signs stay text: mathtext is off
 
 
 def test_every_element_id_is_unique_across_the_inlined_charts(html):
@@ -178,6 +179,20 @@ def test_an_empty_database_gives_a_report_that_says_so(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "No data yet" in html and "hypewatch run" in html
     assert "<svg" not in html and "No runs recorded yet" in html
+
+
+def test_news_alone_without_tickers_renders_the_parts_it_has(tmp_path):
+    store = Store(tmp_path / "news.duckdb")
+    published = datetime(2025, 3, 30, 12, tzinfo=timezone.utc)
+    doc = Document(doc_id="n1", source="wire", kind="news", url="https://wire.example/1", title="One story",
+                   published_at=published, fetched_at=published, language="en", tickers=[], text="")
+    store.add_documents([doc])
+    store.save_scores(["n1"], [ScoredSentence(Sentence("n1", 0, "AI demand is unstoppable."),
+                                              Score("hype", 0.9, 0.05, 0.05, False, 0.01), "en")], "m")
+    html = write_report(store, tmp_path / "r.html", days=30, tickers=None, today=TODAY).read_text(encoding="utf-8")
+    assert html.count("<svg") == 3  # tone, shares, fatigue; no calls and no tickers to chart
+    assert "No ticker was mentioned in the period" in html and 'id="calls"' not in html
+    assert "AI demand is unstoppable." in html
 
 
 def test_a_period_without_documents_names_the_newest_one(store, tmp_path):
