@@ -3,7 +3,7 @@
     python benchmarks/real_sentences.py [MODEL] [--errors]
 
 MODEL is anything `model.name` accepts (default: "default", i.e. models/hypewatch-minilm, built by
-`hypewatch train`). The labels live in nlp/data/real_eval.jsonl by reference only (the sources are
+`hypewatch train`). The labels live in nlp/data/real/real_eval.jsonl by reference only (the sources are
 copyrighted); nlp.real_eval recovers the text from ../shared/data. Prints per-class precision /
 recall / F1, macro-F1, fatigue F1 and the confusion matrix; --errors also lists the misses, to
 read here, never to commit.

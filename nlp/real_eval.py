@@ -1,7 +1,7 @@
 """Labels on real sentences, stored by reference.
 
 The transcripts and article pages under ``../shared/data`` are copyrighted, so the repo keeps no
-text from them: ``data/real_eval.jsonl`` holds one line per labeled sentence with the source file
+text from them: ``data/real/real_eval.jsonl`` holds one line per labeled sentence with the source file
 (relative to ``shared/data``), the SHA-1 of the sentence text, the label and the fatigue flag.
 The text is recovered by reading the source again, splitting it with the production splitter and
 matching hashes. A reference that no longer matches (the source is gone, or the splitter now cuts
@@ -30,7 +30,8 @@ from nlp.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
-REFERENCES_FILE = Path(__file__).parent / "data" / "real_eval.jsonl"
+# In its own folder: every *.jsonl directly under data/ is read as training corpus.
+REFERENCES_FILE = Path(__file__).parent / "data" / "real" / "real_eval.jsonl"
 GROUND_TRUTH = "extraction/ground-truth.json"
 
 
