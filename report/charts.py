@@ -135,9 +135,8 @@ def ticker_chart(series: Series, alerts: Sequence[AlertMark], period: Period, ch
         top.set_ylim(-1.05, 1.05)
         top.set_ylabel("index")
         top.set_title(f"{ticker}  ·  {series.totals().n_docs} documents")
-        bottom.plot(series.days, _percent(series.hype_share_7d), color=COLORS["hype"], lw=1.4, label="hype")
-        bottom.plot(series.days, _percent(series.skeptic_share_7d), color=COLORS["skeptic"], lw=1.4,
-                    label="skeptic")
+        bottom.plot(series.days, _percent(series.hype_share_7d), color=COLORS["hype"], lw=1.4)
+        bottom.plot(series.days, _percent(series.skeptic_share_7d), color=COLORS["skeptic"], lw=1.4)
         bottom.set_ylim(bottom=0)
         bottom.set_ylabel("share, %")
         for ax in (top, bottom):
