@@ -39,6 +39,7 @@ def write_report(store_or_path: Store | Path | str, out: Path, *, days: int, tic
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
                                      suffix=".tmp", delete=False) as tmp:
         tmp.write(html)
+    os.chmod(tmp.name, 0o644)  # a temp file is private (0600); a report is meant to be read
     os.replace(tmp.name, out)
     logger.info("report written to %s (%s to %s, %d bytes)", out, data.period.start, data.period.end, len(html))
     return out

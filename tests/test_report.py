@@ -179,6 +179,7 @@ def test_an_empty_database_gives_a_report_that_says_so(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "No data yet" in html and "hypewatch run" in html
     assert "<svg" not in html and "No runs recorded yet" in html
+    assert out.stat().st_mode & 0o044 == 0o044  # readable by the web server or a colleague, not owner-only
 
 
 def test_news_alone_without_tickers_renders_the_parts_it_has(tmp_path):
