@@ -1,0 +1,456 @@
+"""The crawl stage: configured sources in, `Document`s out, with no database inside.
+
+    summary = crawl(config, config.sources, http_cache=store.http_cache(),
+                    known=store.known_documents(), sink=store.add_documents,
+                    cache_sink=store.save_http_cache)
+
+It runs in two phases. First every source lists its work: feeds are fetched (over HTTP or from a
+file) and parsed, configured URLs and local folders are listed. Then the work runs, interleaved
+across hosts so one slow host does not hold up the rest: pages are fetched by the polite
+`Fetcher` and extracted in a process pool, off the event loop. Documents reach `sink` in batches as
+they are made, so memory stays flat however large the crawl.
+
+Nothing a single source, feed or page does stops the crawl: each failure is one log line naming
+the source and URL, one warning in the summary, and a count by reason.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from itertools import chain, zip_longest
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from crawler.companies import DEFAULT_WATCHLIST, find_tickers
+from crawler.dedup import content_hash, is_near_duplicate, simhash
+from crawler.extract import extract_article
+from crawler.feeds import FeedError, html_to_text, parse_feed
+from crawler.http import Fetcher, FetchError
+from crawler.language import detect_language
+from crawler.transcripts import parse_transcript
+from crawler.urls import canonicalize_url
+from hypewatch.config import Config, Source
+from hypewatch.records import Article, Document, Feed, FeedItem, HttpCacheEntry, Transcript, make_doc_id
+from storage.store import KnownDocuments
+
+logger = logging.getLogger(__name__)
+
+#: A feed item whose own content has this many words is the article; its page is not fetched.
+FULL_CONTENT_WORDS = 150
+#: Documents handed to the sink at a time.
+BATCH_SIZE = 50
+#: Extraction processes. Extraction is the CPU-bound part; the event loop only waits on sockets.
+EXTRACT_WORKERS = 2
+#: Shorter texts are compared by exact hash only: a simhash of a few words matches too easily.
+NEAR_DUPLICATE_MIN_WORDS = 50
+#: Two stories whose simhashes differ in at most this many bits are one story.
+NEAR_DUPLICATE_BITS = 3
+
+PAGE_SUFFIXES = (".html", ".htm")
+TRANSCRIPT_SUFFIXES = (".txt", ".html", ".htm", ".json")
+
+
+@dataclass
+class CrawlSummary:
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    new: int = 0
+    updated: int = 0  # known pages whose content changed, stored again
+    unchanged: int = 0
+    duplicates: int = 0
+    stubs: int = 0
+    foreign: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.updated + self.duplicates + self.stubs + self.foreign
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "feeds_ok": self.feeds_ok, "feeds_failed": self.feeds_failed, "new": self.new,
+            "updated": self.updated, "unchanged": self.unchanged, "duplicates": self.duplicates,
+            "stubs": self.stubs, "foreign": self.foreign, "stored": self.stored,
+            "skipped": dict(sorted(self.skipped.items())), "warnings": len(self.warnings),
+        }
+
+
+# --- work done in the extraction processes (top-level functions, so they pickle) -----------------
+
+
+@dataclass
+class _Parsed:
+    """What a worker made of one page, feed item or transcript."""
+
+    article: Article
+    content_hash: str
+    simhash: int
+    tickers: list[str]
+    transcript: Transcript | None = None
+
+
+def _analyse(article: Article, watchlist: dict[str, list[str]], transcript: Transcript | None = None) -> _Parsed:
+    text = article.text
+    tickers = set(find_tickers(f"{article.title or ''}\n{text}", watchlist))
+    if transcript is not None and transcript.ticker:
+        tickers.add(transcript.ticker.upper())
+    return _Parsed(article, content_hash(text), simhash(text), sorted(tickers), transcript)
+
+
+def _extract_page(body: bytes, encoding: str | None, url: str, watchlist: dict[str, list[str]]) -> _Parsed:
+    markup = body.decode(encoding, errors="replace") if encoding else body
+    return _analyse(extract_article(markup, url), watchlist)
+
+
+def _from_feed_content(item: FeedItem, text: str, watchlist: dict[str, list[str]]) -> _Parsed:
+    article = Article(url=item.link, title=item.title, published_at=None, language=detect_language(text),
+                      text=text, author=item.author)
+    return _analyse(article, watchlist)
+
+
+def _read_transcript(data: bytes, filename: str, url: str, watchlist: dict[str, list[str]]) -> _Parsed:
+    transcript = parse_transcript(data, filename=filename)
+    text = "\n\n".join(turn.text for turn in transcript.turns)
+    title = transcript.title or " ".join(filter(None, (transcript.company, transcript.fiscal_period, "earnings call")))
+    published = datetime.combine(transcript.call_date, time(0), tzinfo=timezone.utc) if transcript.call_date else None
+    article = Article(url=url, title=title, published_at=published, language=detect_language(text), text=text)
+    return _analyse(article, watchlist, transcript)
+
+
+# --- the crawl -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """One page, feed item or file to turn into a Document."""
+
+    source: Source
+    url: str | None = None
+    path: Path | None = None
+    item: FeedItem | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc.lower() if self.url else ""
+
+    @property
+    def where(self) -> str:
+        return self.url or str(self.path)
+
+
+class _Skip(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class _NearDuplicates:
+    """Simhashes indexed by band: two hashes within NEAR_DUPLICATE_BITS bits agree exactly on at
+    least one of NEAR_DUPLICATE_BITS + 1 bands (pigeonhole), so a lookup reads a few buckets
+    instead of every stored hash."""
+
+    def __init__(self, entries: Iterable[tuple[str, int]] = ()) -> None:
+        self.bands = NEAR_DUPLICATE_BITS + 1
+        self.width = 64 // self.bands
+        self._buckets: dict[tuple[int, int], list[tuple[str, int]]] = defaultdict(list)
+        for doc_id, value in entries:
+            self.add(doc_id, value)
+
+    def _keys(self, value: int) -> Iterable[tuple[int, int]]:
+        mask = (1 << self.width) - 1
+        return ((band, (value >> (band * self.width)) & mask) for band in range(self.bands))
+
+    def add(self, doc_id: str, value: int) -> None:
+        for key in self._keys(value):
+            self._buckets[key].append((doc_id, value))
+
+    def find(self, value: int, *, exclude: str) -> str | None:
+        for key in self._keys(value):
+            for doc_id, other in self._buckets.get(key, ()):
+                if doc_id != exclude and is_near_duplicate(value, other, NEAR_DUPLICATE_BITS):
+                    return doc_id
+        return None
+
+
+class _Crawl:
+    def __init__(self, config: Config, fetcher: Fetcher, executor: Executor, http_cache: dict[str, HttpCacheEntry],
+                 known: KnownDocuments, sink: Callable[[list[Document]], None], batch_size: int) -> None:
+        self.config = config
+        self.fetcher = fetcher
+        self.executor = executor
+        self.http_cache = http_cache
+        self.known = known
+        self.sink = sink
+        self.batch_size = batch_size
+        self.watchlist = dict(config.watchlist or DEFAULT_WATCHLIST)
+        self.summary = CrawlSummary()
+        self.now = datetime.now(timezone.utc)
+        self._seen: set[str] = set()
+        self._hashes = dict(known.hashes)
+        self._near = _NearDuplicates(known.simhashes)
+        self._batch: list[Document] = []
+        self._known_ids = set(known.urls.values())
+
+    async def run(self, sources: Sequence[Source]) -> None:
+        listed = await asyncio.gather(*(self._list_jobs(source) for source in sources))
+        # Enough jobs in flight to keep the fetcher and the workers busy, few enough that fetched
+        # bodies waiting for a worker stay a handful.
+        in_flight = asyncio.Semaphore(self.config.crawl.concurrency * 2 + EXTRACT_WORKERS * 2)
+
+        async def run_one(job: _Job) -> None:
+            async with in_flight:
+                await self._run_job(job)
+
+        await asyncio.gather(*(run_one(job) for job in _interleave_by_host(chain.from_iterable(listed))))
+        self._flush()
+
+    # --- phase 1: what to read ------------------------------------------------------------
+
+    async def _list_jobs(self, source: Source) -> list[_Job]:
+        jobs = []
+        if source.feed:
+            feed = await self._read_feed(source)
+            items = feed.items[: self.config.crawl.max_items_per_feed] if feed else []
+            jobs += [_Job(source, url=item.link, item=item) for item in items]
+        jobs += [_Job(source, url=url) for url in source.urls]
+        if source.path:
+            suffixes = TRANSCRIPT_SUFFIXES if source.kind == "transcripts" else PAGE_SUFFIXES
+            jobs += [_Job(source, path=path) for path in _files(self.config.resolve(source.path), suffixes)]
+        return jobs
+
+    async def _read_feed(self, source: Source) -> Feed | None:
+        assert source.feed
+        where = source.feed
+        try:
+            if source.feed_is_url:
+                result = await self.fetcher.fetch(source.feed, kind="feed", allow_private=source.allow_private,
+                                                  trusted=True)
+                if result.not_modified:
+                    logger.info("%s: feed %s unchanged since the last run", source.name, where)
+                    self.summary.feeds_ok += 1
+                    return None
+                data, url = result.body, result.final_url
+            else:
+                path = self.config.resolve(source.feed)
+                where = str(path)
+                data, url = await asyncio.to_thread(path.read_bytes), None
+            feed = parse_feed(data, source.name, url=url)
+        except (FetchError, FeedError, OSError) as exc:
+            self.summary.feeds_failed += 1
+            self._warn(source, "feed failed", f"feed {where}: {exc}")
+            return None
+        self.summary.feeds_ok += 1
+        for problem in feed.problems:
+            self.summary.warnings.append(f"{source.name}: feed {where}: {problem} (kept {len(feed.items)} items)")
+        return feed
+
+    # --- phase 2: reading ----------------------------------------------------------------
+
+    async def _run_job(self, job: _Job) -> None:
+        try:
+            if job.path is not None:
+                await self._read_file(job)
+            else:
+                await self._read_url(job)
+        except _Skip as skip:
+            self._warn(job.source, skip.reason, str(skip))
+        except FetchError as exc:
+            self._warn(job.source, exc.reason, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one odd page must not end the nightly crawl
+            logger.exception("%s: %s: unexpected error", job.source.name, job.where)
+            self._warn(job.source, "error", f"{job.where}: {type(exc).__name__}: {exc}", log=False)
+
+    async def _read_url(self, job: _Job) -> None:
+        if not job.url:
+            raise _Skip("no link", f"feed item {job.item.title if job.item else ''!r} has no link")
+        url = canonicalize_url(job.url)
+        if url in self._seen:
+            logger.debug("%s: %s listed twice in this crawl", job.source.name, url)
+            self.summary.skipped["listed twice"] += 1
+            return
+        self._seen.add(url)
+        doc_id = make_doc_id(url)
+        known_as = self.known.urls.get(url)
+        if known_as is not None and not (known_as == doc_id and self._may_have_changed(job)):
+            self.summary.unchanged += 1
+            return
+
+        text = html_to_text(job.item.content) if job.item and job.item.content and job.source.kind == "news" else ""
+        if known_as is None and len(text.split()) >= FULL_CONTENT_WORDS:
+            parsed = await self._in_worker(_from_feed_content, job.item, text, self.watchlist)
+        else:
+            kind = "page" if job.source.kind == "news" else "text"
+            result = await self.fetcher.fetch(job.url, kind=kind, allow_private=job.source.allow_private,
+                                              trusted=job.item is None)
+            if result.not_modified:
+                self.summary.unchanged += 1
+                return
+            if job.source.kind == "news":
+                parsed = await self._in_worker(_extract_page, result.body, result.encoding, result.final_url,
+                                               self.watchlist)
+            else:
+                name = unquote(urlsplit(result.final_url).path.rsplit("/", 1)[-1]) or "transcript.html"
+                parsed = await self._in_worker(_read_transcript, result.body, name, url, self.watchlist)
+        self._add(job, doc_id, url, parsed, fallback_date=self.now, updated=known_as is not None)
+
+    def _may_have_changed(self, job: _Job) -> bool:
+        """Whether a known page is worth a conditional GET: it is configured directly (few, and
+        asked for by name), or its feed item says it was updated after we last fetched it."""
+        cached = self.http_cache.get(job.url or "")
+        if cached is None:
+            return False
+        if job.item is None:
+            return True
+        return job.item.updated_at is not None and job.item.updated_at > cached.fetched_at
+
+    async def _read_file(self, job: _Job) -> None:
+        path = job.path
+        assert path is not None
+        data = await asyncio.to_thread(path.read_bytes)
+        url = path.resolve().as_uri()
+        if job.source.kind == "news":
+            parsed = await self._in_worker(_extract_page, data, None, url, self.watchlist)
+        else:
+            parsed = await self._in_worker(_read_transcript, data, path.name, url, self.watchlist)
+        doc_id = make_doc_id(str(path.resolve()))
+        if self.known.hashes.get(parsed.content_hash) == doc_id:
+            self.summary.unchanged += 1
+            return
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+        self._add(job, doc_id, url, parsed, fallback_date=mtime, updated=doc_id in self._known_ids)
+
+    async def _in_worker(self, fn: Callable[..., _Parsed], *args: Any) -> _Parsed:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    # --- documents -----------------------------------------------------------------------
+
+    def _add(self, job: _Job, doc_id: str, url: str, parsed: _Parsed, *, fallback_date: datetime,
+             updated: bool) -> None:
+        article, transcript = parsed.article, parsed.transcript
+        if not article.text.strip():
+            raise _Skip("no text", f"{job.where}: no article text found")
+        doc = Document(
+            doc_id=doc_id, source=job.source.name, kind=job.source.kind, url=url, title=article.title,
+            published_at=self._published_at(job.item, article, fallback_date), fetched_at=self.now,
+            language=article.language, tickers=parsed.tickers, text=article.text, author=article.author,
+            content_hash=parsed.content_hash, simhash=parsed.simhash,
+            company=transcript.company if transcript else None,
+            fiscal_period=transcript.fiscal_period if transcript else None,
+            turns=list(transcript.turns) if transcript else [],
+        )
+        if article.stub:
+            doc.status, doc.stub_reason = "stub", article.stub
+            self.summary.stubs += 1
+        elif original := self._duplicate_of(doc):
+            doc.status, doc.duplicate_of = "duplicate", original
+            self.summary.duplicates += 1
+            logger.info("%s: %s duplicates %s", job.source.name, url, original)
+        else:
+            if article.language and article.language != "en":
+                doc.status = "foreign"
+                self.summary.foreign += 1
+            elif updated:
+                self.summary.updated += 1
+            else:
+                self.summary.new += 1
+            self._hashes.setdefault(doc.content_hash, doc_id)
+            if len(article.text.split()) >= NEAR_DUPLICATE_MIN_WORDS:
+                self._near.add(doc_id, doc.simhash)
+        self._batch.append(doc)
+        if len(self._batch) >= self.batch_size:
+            self._flush()
+
+    def _duplicate_of(self, doc: Document) -> str | None:
+        original = self._hashes.get(doc.content_hash or "")
+        if original is not None and original != doc.doc_id:
+            return original
+        if len(doc.text.split()) < NEAR_DUPLICATE_MIN_WORDS or doc.simhash is None:
+            return None
+        return self._near.find(doc.simhash, exclude=doc.doc_id)
+
+    def _published_at(self, item: FeedItem | None, article: Article, fallback: datetime) -> datetime:
+        """The feed's date, else the page's, else `fallback`; never one in the future."""
+        candidates = (item.published_at, item.updated_at) if item else ()
+        for when in (*candidates, article.published_at):
+            if when is not None and when <= self.now:
+                return when
+        return min(fallback, self.now)
+
+    def _flush(self) -> None:
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self.sink(batch)
+
+    def _warn(self, source: Source, reason: str, message: str, *, log: bool = True) -> None:
+        self.summary.skipped[reason] += 1
+        line = f"{source.name}: {message}"
+        self.summary.warnings.append(line)
+        if log:
+            logger.warning("%s", line)
+
+
+def _files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def _interleave_by_host(jobs: Iterable[_Job]) -> list[_Job]:
+    """Round-robin over hosts, so concurrent jobs spread over many servers."""
+    by_host: dict[str, list[_Job]] = defaultdict(list)
+    for job in jobs:
+        by_host[job.host].append(job)
+    return [job for row in zip_longest(*by_host.values()) for job in row if job is not None]
+
+
+def make_executor(workers: int = EXTRACT_WORKERS) -> ProcessPoolExecutor:
+    """The extraction pool. Spawned, not forked: the parent runs an event loop and maybe torch."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+async def crawl_sources(config: Config, sources: Sequence[Source] | None = None, *,
+                        http_cache: dict[str, HttpCacheEntry] | None = None,
+                        known: KnownDocuments | None = None,
+                        sink: Callable[[list[Document]], None],
+                        cache_sink: Callable[[list[HttpCacheEntry]], None] | None = None,
+                        fetcher: Fetcher | None = None, executor: Executor | None = None,
+                        batch_size: int = BATCH_SIZE) -> CrawlSummary:
+    """Crawl `sources` (default: the enabled ones of `config`), handing Documents to `sink` in
+    batches and, at the end, what was learnt about URLs to `cache_sink`.
+
+    The HTTP cache is saved last on purpose: if the crawl dies half-way, the next run fetches
+    the feeds in full again rather than trusting a 304 for items it never stored.
+    """
+    sources = [s for s in config.sources if s.enabled] if sources is None else list(sources)
+    http_cache = http_cache or {}
+    own_fetcher = fetcher is None
+    own_executor = executor is None
+    fetcher = fetcher or Fetcher(config.crawl, cache=http_cache)
+    executor = executor or make_executor()
+    crawl = _Crawl(config, fetcher, executor, http_cache, known or KnownDocuments(), sink, batch_size)
+    try:
+        await crawl.run(sources)
+        if cache_sink is not None:
+            cache_sink(fetcher.cache_updates())
+    finally:
+        if own_fetcher:
+            await fetcher.aclose()
+        if own_executor:
+            executor.shutdown(cancel_futures=True)
+    summary = crawl.summary
+    logger.info("crawl: %s", summary.as_dict())
+    return summary
+
+
+def crawl(config: Config, sources: Sequence[Source] | None = None, **kwargs: Any) -> CrawlSummary:
+    """`crawl_sources` for callers without an event loop."""
+    return asyncio.run(crawl_sources(config, sources, **kwargs))
+
