@@ -22,22 +22,20 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from itertools import chain, zip_longest
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from crawler.companies import DEFAULT_WATCHLIST, find_tickers
-from crawler.dedup import content_hash, is_near_duplicate, simhash
-from crawler.extract import extract_article
+from crawler.companies import DEFAULT_WATCHLIST
+from crawler.dedup import is_near_duplicate
 from crawler.feeds import FeedError, html_to_text, parse_feed
 from crawler.http import Fetcher, FetchError
-from crawler.language import detect_language
-from crawler.transcripts import parse_transcript
 from crawler.urls import canonicalize_url
+from crawler.workers import Parsed, extract_page, parse_feed_content, read_transcript
 from hypewatch.config import Config, Source
-from hypewatch.records import Article, Document, Feed, FeedItem, HttpCacheEntry, Transcript, make_doc_id
+from hypewatch.records import Article, Document, Feed, FeedItem, HttpCacheEntry, make_doc_id
 from storage.store import KnownDocuments
 
 logger = logging.getLogger(__name__)
@@ -81,48 +79,6 @@ class CrawlSummary:
             "stubs": self.stubs, "foreign": self.foreign, "stored": self.stored,
             "skipped": dict(sorted(self.skipped.items())), "warnings": len(self.warnings),
         }
-
-
-# --- work done in the extraction processes (top-level functions, so they pickle) -----------------
-
-
-@dataclass
-class _Parsed:
-    """What a worker made of one page, feed item or transcript."""
-
-    article: Article
-    content_hash: str
-    simhash: int
-    tickers: list[str]
-    transcript: Transcript | None = None
-
-
-def _analyse(article: Article, watchlist: dict[str, list[str]], transcript: Transcript | None = None) -> _Parsed:
-    text = article.text
-    tickers = set(find_tickers(f"{article.title or ''}\n{text}", watchlist))
-    if transcript is not None and transcript.ticker:
-        tickers.add(transcript.ticker.upper())
-    return _Parsed(article, content_hash(text), simhash(text), sorted(tickers), transcript)
-
-
-def _extract_page(body: bytes, encoding: str | None, url: str, watchlist: dict[str, list[str]]) -> _Parsed:
-    markup = body.decode(encoding, errors="replace") if encoding else body
-    return _analyse(extract_article(markup, url), watchlist)
-
-
-def _from_feed_content(item: FeedItem, text: str, watchlist: dict[str, list[str]]) -> _Parsed:
-    article = Article(url=item.link, title=item.title, published_at=None, language=detect_language(text),
-                      text=text, author=item.author)
-    return _analyse(article, watchlist)
-
-
-def _read_transcript(data: bytes, filename: str, url: str, watchlist: dict[str, list[str]]) -> _Parsed:
-    transcript = parse_transcript(data, filename=filename)
-    text = "\n\n".join(turn.text for turn in transcript.turns)
-    title = transcript.title or " ".join(filter(None, (transcript.company, transcript.fiscal_period, "earnings call")))
-    published = datetime.combine(transcript.call_date, time(0), tzinfo=timezone.utc) if transcript.call_date else None
-    article = Article(url=url, title=title, published_at=published, language=detect_language(text), text=text)
-    return _analyse(article, watchlist, transcript)
 
 
 # --- the crawl -------------------------------------------------------------------------------------
@@ -197,6 +153,7 @@ class _Crawl:
         self._hashes = dict(known.hashes)
         self._near = _NearDuplicates(known.simhashes)
         self._batch: list[Document] = []
+        self._sink_lock = asyncio.Lock()
         self._known_ids = set(known.urls.values())
 
     async def run(self, sources: Sequence[Source]) -> None:
@@ -210,7 +167,7 @@ class _Crawl:
                 await self._run_job(job)
 
         await asyncio.gather(*(run_one(job) for job in _interleave_by_host(chain.from_iterable(listed))))
-        self._flush()
+        await self._flush()
 
     # --- phase 1: what to read ------------------------------------------------------------
 
@@ -285,7 +242,7 @@ class _Crawl:
 
         text = html_to_text(job.item.content) if job.item and job.item.content and job.source.kind == "news" else ""
         if known_as is None and len(text.split()) >= FULL_CONTENT_WORDS:
-            parsed = await self._in_worker(_from_feed_content, job.item, text, self.watchlist)
+            parsed = await self._in_worker(parse_feed_content, job.item, text, self.watchlist)
         else:
             kind = "page" if job.source.kind == "news" else "text"
             result = await self.fetcher.fetch(job.url, kind=kind, allow_private=job.source.allow_private,
@@ -294,12 +251,12 @@ class _Crawl:
                 self.summary.unchanged += 1
                 return
             if job.source.kind == "news":
-                parsed = await self._in_worker(_extract_page, result.body, result.encoding, result.final_url,
+                parsed = await self._in_worker(extract_page, result.body, result.encoding, result.final_url,
                                                self.watchlist)
             else:
                 name = unquote(urlsplit(result.final_url).path.rsplit("/", 1)[-1]) or "transcript.html"
-                parsed = await self._in_worker(_read_transcript, result.body, name, url, self.watchlist)
-        self._add(job, doc_id, url, parsed, fallback_date=self.now, updated=known_as is not None)
+                parsed = await self._in_worker(read_transcript, result.body, name, url, self.watchlist)
+        await self._add(job, doc_id, url, parsed, fallback_date=self.now, updated=known_as is not None)
 
     def _may_have_changed(self, job: _Job) -> bool:
         """Whether a known page is worth a conditional GET: it is configured directly (few, and
@@ -317,22 +274,22 @@ class _Crawl:
         data = await asyncio.to_thread(path.read_bytes)
         url = path.resolve().as_uri()
         if job.source.kind == "news":
-            parsed = await self._in_worker(_extract_page, data, None, url, self.watchlist)
+            parsed = await self._in_worker(extract_page, data, None, url, self.watchlist)
         else:
-            parsed = await self._in_worker(_read_transcript, data, path.name, url, self.watchlist)
+            parsed = await self._in_worker(read_transcript, data, path.name, url, self.watchlist)
         doc_id = make_doc_id(str(path.resolve()))
         if self.known.hashes.get(parsed.content_hash) == doc_id:
             self.summary.unchanged += 1
             return
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-        self._add(job, doc_id, url, parsed, fallback_date=mtime, updated=doc_id in self._known_ids)
+        await self._add(job, doc_id, url, parsed, fallback_date=mtime, updated=doc_id in self._known_ids)
 
-    async def _in_worker(self, fn: Callable[..., _Parsed], *args: Any) -> _Parsed:
+    async def _in_worker(self, fn: Callable[..., Parsed], *args: Any) -> Parsed:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     # --- documents -----------------------------------------------------------------------
 
-    def _add(self, job: _Job, doc_id: str, url: str, parsed: _Parsed, *, fallback_date: datetime,
+    async def _add(self, job: _Job, doc_id: str, url: str, parsed: Parsed, *, fallback_date: datetime,
              updated: bool) -> None:
         article, transcript = parsed.article, parsed.transcript
         if not article.text.strip():
@@ -366,7 +323,7 @@ class _Crawl:
                 self._near.add(doc_id, doc.simhash)
         self._batch.append(doc)
         if len(self._batch) >= self.batch_size:
-            self._flush()
+            await self._flush()
 
     def _duplicate_of(self, doc: Document) -> str | None:
         original = self._hashes.get(doc.content_hash or "")
@@ -384,10 +341,13 @@ class _Crawl:
                 return when
         return min(fallback, self.now)
 
-    def _flush(self) -> None:
+    async def _flush(self) -> None:
+        # The sink (a database write) runs in a thread so fetching and extraction go on meanwhile;
+        # one batch at a time, and a job waits for its batch, so unstored documents stay few.
         if self._batch:
             batch, self._batch = self._batch, []
-            self.sink(batch)
+            async with self._sink_lock:
+                await asyncio.to_thread(self.sink, batch)
 
     def _warn(self, source: Source, reason: str, message: str, *, log: bool = True) -> None:
         self.summary.skipped[reason] += 1
@@ -425,6 +385,9 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
                         batch_size: int = BATCH_SIZE) -> CrawlSummary:
     """Crawl `sources` (default: the enabled ones of `config`), handing Documents to `sink` in
     batches and, at the end, what was learnt about URLs to `cache_sink`.
+
+    `sink` is called from a worker thread, one call at a time. `fetcher` and `executor` may be
+    passed in (tests, several crawls sharing a pool); otherwise they are made and closed here.
 
     The HTTP cache is saved last on purpose: if the crawl dies half-way, the next run fetches
     the feeds in full again rather than trusting a 304 for items it never stored.

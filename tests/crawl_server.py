@@ -9,6 +9,7 @@ function of the request. Unknown paths get 404. Every request is recorded in `se
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -57,8 +58,7 @@ class CrawlServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _QuietServer((host, port), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
@@ -88,6 +88,15 @@ class CrawlServer:
             with self._lock:
                 return route.pop(0) if len(route) > 1 else route[0]
         return route
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client closing a kept-alive connection is routine; anything else is a bug worth seeing.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(server: CrawlServer) -> type[BaseHTTPRequestHandler]:

@@ -1,0 +1,58 @@
+"""The CPU-bound half of the crawl, run in the extraction processes: bytes in, `Parsed` out.
+
+Top-level functions, so they pickle; this module imports only what parsing needs, so each
+worker process stays small (no database, no HTTP client).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+
+from crawler.companies import find_tickers
+from crawler.dedup import content_hash, simhash
+from crawler.extract import extract_article
+from crawler.language import detect_language
+from crawler.transcripts import parse_transcript
+from hypewatch.records import Article, FeedItem, Transcript
+
+
+@dataclass
+class Parsed:
+    """What a worker made of one page, feed item or transcript."""
+
+    article: Article
+    content_hash: str
+    simhash: int
+    tickers: list[str]
+    transcript: Transcript | None = None
+
+
+def extract_page(body: bytes, encoding: str | None, url: str, watchlist: dict[str, list[str]]) -> Parsed:
+    """An article page; `encoding` None lets extraction find the charset itself (local files)."""
+    markup = body.decode(encoding, errors="replace") if encoding else body
+    return _analyse(extract_article(markup, url), watchlist)
+
+
+def parse_feed_content(item: FeedItem, text: str, watchlist: dict[str, list[str]]) -> Parsed:
+    """A feed item that carries the whole article as `text`."""
+    article = Article(url=item.link, title=item.title, published_at=None, language=detect_language(text),
+                      text=text, author=item.author)
+    return _analyse(article, watchlist)
+
+
+def read_transcript(data: bytes, filename: str, url: str, watchlist: dict[str, list[str]]) -> Parsed:
+    """An earnings-call transcript; its text is all turns, its date the call's."""
+    transcript = parse_transcript(data, filename=filename)
+    text = "\n\n".join(turn.text for turn in transcript.turns)
+    title = transcript.title or " ".join(filter(None, (transcript.company, transcript.fiscal_period, "earnings call")))
+    published = datetime.combine(transcript.call_date, time(0), tzinfo=timezone.utc) if transcript.call_date else None
+    article = Article(url=url, title=title, published_at=published, language=detect_language(text), text=text)
+    return _analyse(article, watchlist, transcript)
+
+
+def _analyse(article: Article, watchlist: dict[str, list[str]], transcript: Transcript | None = None) -> Parsed:
+    text = article.text
+    tickers = set(find_tickers(f"{article.title or ''}\n{text}", watchlist))
+    if transcript is not None and transcript.ticker:
+        tickers.add(transcript.ticker.upper())
+    return Parsed(article, content_hash(text), simhash(text), sorted(tickers), transcript)
