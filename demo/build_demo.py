@@ -87,10 +87,10 @@ TICKER_HINTS = ["Nvidia", "AMD", "Microsoft", "Alphabet", "Amazon", "Oracle", "B
 
 def article(rng: random.Random, turned: bool) -> tuple[str, list[str]]:
     if turned:
-        mix = rng.sample(SKEPTIC, 6) + rng.sample(FATIGUE, 2) + rng.sample(HYPE, 1) + rng.sample(NEUTRAL, 3)
+        mix = rng.sample(SKEPTIC, 6) + rng.sample(FATIGUE, 2) + rng.sample(HYPE, 1) + rng.sample(NEUTRAL, 5)
         title = rng.choice(TITLES_DOWN)
     else:
-        mix = rng.sample(HYPE, 6) + rng.sample(SKEPTIC, 1) + rng.sample(NEUTRAL, 4)
+        mix = rng.sample(HYPE, 6) + rng.sample(SKEPTIC, 1) + rng.sample(NEUTRAL, 6)
         if rng.random() < 0.15:
             mix.append(rng.choice(FATIGUE))
         title = rng.choice(TITLES_UP)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
@@ -206,6 +207,11 @@ def sql(state: State, query: str, fmt: str) -> None:
 
     with reading(state.config.database_path) as conn:
         try:
+            if fmt == "table":
+                relation = conn.sql(query)
+                if relation is not None:
+                    relation.show(max_width=max(shutil.get_terminal_size().columns, 100), max_rows=200)
+                return
             cursor = conn.execute(query)
         except duckdb.Error as exc:
             raise Failure(f"SQL error: {str(exc).splitlines()[0]}") from None
@@ -213,24 +219,12 @@ def sql(state: State, query: str, fmt: str) -> None:
             return
         columns = [c[0] for c in cursor.description]
         rows = cursor.fetchall()
-    _print_rows(columns, rows, fmt)
-
-
-def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
-    elif fmt == "json":
-        click.echo(json.dumps([dict(zip(columns, r)) for r in rows], default=_json_default, indent=2))
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(*columns, show_edge=False, header_style="bold")
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console(width=max(120, Console().width)).print(table)
+        click.echo(json.dumps([dict(zip(columns, r)) for r in rows], default=_json_default, indent=2))
 
 
 def _json_default(value: Any) -> Any:

@@ -89,8 +89,7 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
         sink=ctx.store.add_documents,
         cache_sink=ctx.store.save_http_cache,
     )
-    for message in summary.warnings:
-        ctx.warn(message)
+    ctx.warnings.extend(summary.warnings)  # the crawler has logged each one already
     return summary.as_dict()
 
 

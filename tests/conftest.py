@@ -26,3 +26,36 @@ def write_config(tmp_path: Path):
 def hypewatch_cmd() -> list[str]:
     """The CLI as a subprocess command line (the installed console script's module)."""
     return [sys.executable, "-m", "hypewatch"]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A 2-layer BERT fine-tuned in seconds on the demo's sentences: it tells their tones apart.
+
+    The job's tests point `model.name` at this folder; the real model is built by `hypewatch train`.
+    """
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    sys.path.insert(0, str(ROOT / "demo"))
+    import build_demo
+    from nlp import model as mt
+    from nlp.corpus import Example
+    from nlp.train import train
+
+    tokenizer = AutoTokenizer.from_pretrained(mt.default_encoder_path())
+    encoder = tmp_path_factory.mktemp("tiny-encoder")
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    BertModel(config).save_pretrained(encoder)
+    tokenizer.save_pretrained(encoder)
+    pools = [(build_demo.HYPE, "hype", False), (build_demo.SKEPTIC, "skeptic", False),
+             (build_demo.FATIGUE, "skeptic", True), (build_demo.NEUTRAL, "neutral", False)]
+    # Each sentence in three spellings, so the fixed split keeps a copy of each in training.
+    examples = [Example(variant, label, fatigue) for pool, label, fatigue in pools for text in pool
+                for variant in (text, text.upper(), f"Reportedly, {text}")]
+    out = tmp_path_factory.mktemp("tiny-model") / "tiny-hypewatch"
+    train(out, epochs=10, seed=1, encoder=encoder, examples=examples, batch_size=8,
+          learning_rate=1e-3, head_learning_rate=5e-3, patience=12, evaluate_heldout=False)
+    return out

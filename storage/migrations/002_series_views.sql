@@ -5,14 +5,14 @@ SELECT
     CAST(timezone('UTC', d.published_at) AS DATE)                      AS day,
     d.kind,
     d.source,
-    count(*)                                                           AS n_docs,
-    sum(s.n_sentences)                                                 AS n_sentences,
-    sum(s.n_hype)                                                      AS n_hype,
-    sum(s.n_skeptic)                                                   AS n_skeptic,
+    CAST(count(*) AS BIGINT)                                           AS n_docs,
+    CAST(sum(s.n_sentences) AS BIGINT)                                  AS n_sentences,
+    CAST(sum(s.n_hype) AS BIGINT)                                       AS n_hype,
+    CAST(sum(s.n_skeptic) AS BIGINT)                                    AS n_skeptic,
     sum(s.n_hype) / nullif(sum(s.n_sentences), 0)                      AS hype_share,
     sum(s.n_skeptic) / nullif(sum(s.n_sentences), 0)                   AS skeptic_share,
     (sum(s.n_hype) - sum(s.n_skeptic)) / nullif(sum(s.n_hype) + sum(s.n_skeptic), 0) AS hype_index,
-    sum(s.fatigue_mentions)                                            AS fatigue_mentions,
+    CAST(sum(s.fatigue_mentions) AS BIGINT)                             AS fatigue_mentions,
     1000.0 * sum(s.fatigue_mentions) / nullif(sum(s.n_sentences), 0)   AS fatigue_per_1k
 FROM documents d
 JOIN doc_scores s USING (doc_id)
@@ -23,14 +23,14 @@ CREATE VIEW ticker_daily AS
 SELECT
     CAST(timezone('UTC', d.published_at) AS DATE)                      AS day,
     t.ticker,
-    count(*)                                                           AS n_docs,
-    sum(s.n_sentences)                                                 AS n_sentences,
-    sum(s.n_hype)                                                      AS n_hype,
-    sum(s.n_skeptic)                                                   AS n_skeptic,
+    CAST(count(*) AS BIGINT)                                           AS n_docs,
+    CAST(sum(s.n_sentences) AS BIGINT)                                  AS n_sentences,
+    CAST(sum(s.n_hype) AS BIGINT)                                       AS n_hype,
+    CAST(sum(s.n_skeptic) AS BIGINT)                                    AS n_skeptic,
     sum(s.n_hype) / nullif(sum(s.n_sentences), 0)                      AS hype_share,
     sum(s.n_skeptic) / nullif(sum(s.n_sentences), 0)                   AS skeptic_share,
     (sum(s.n_hype) - sum(s.n_skeptic)) / nullif(sum(s.n_hype) + sum(s.n_skeptic), 0) AS hype_index,
-    sum(s.fatigue_mentions)                                            AS fatigue_mentions,
+    CAST(sum(s.fatigue_mentions) AS BIGINT)                             AS fatigue_mentions,
     1000.0 * sum(s.fatigue_mentions) / nullif(sum(s.n_sentences), 0)   AS fatigue_per_1k
 FROM documents d
 JOIN doc_scores s USING (doc_id)
