@@ -16,6 +16,7 @@ import asyncio
 import multiprocessing
 import os
 import random
+import resource
 import sys
 import tempfile
 import threading
@@ -108,6 +109,12 @@ def _rss(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process, and of its reaped children (the extraction workers, not the server)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     # Imported here, not at the top: spawned processes (the page server, the extraction workers)
     # import this script again, and should not load the database and HTTP stack for nothing.
@@ -139,9 +146,13 @@ def main() -> None:
         sampler = RssSampler(exclude={server.pid})
         sampler.start()
         start = time.perf_counter()
+        cpu_start = _cpu_seconds()
         summary = asyncio.run(crawl_sources(config, http_cache={}, known=store.known_documents(),
                                             sink=store.add_documents, cache_sink=store.save_http_cache))
         elapsed = time.perf_counter() - start
+        # the extraction workers have exited and been reaped by now
+        cpu_main, cpu_workers = (end - begin for end, begin in zip(_cpu_seconds(), cpu_start))
+        cpu = cpu_main + cpu_workers
         sampler.running = False
         sampler.join()
         with store.read() as conn:
@@ -153,6 +164,9 @@ def main() -> None:
     print(f"summary: {summary.as_dict()}")
     print(f"documents stored: {stored} in {elapsed:.1f} s (extraction pool start-up included)")
     print(f"throughput: {stored / elapsed:.1f} pages/s fetched + extracted + stored (target >= 60)")
+    print(f"CPU: {cpu:.1f} s in all, {1000 * cpu / stored:.1f} ms a page ({1000 * cpu_main / stored:.1f} ms in the "
+          f"crawler, {1000 * cpu_workers / stored:.1f} ms in the workers), so about "
+          f"{2 * stored / cpu:.0f} pages/s on 2 otherwise idle cores (load now: {os.getloadavg()[0]:.1f})")
     print(f"peak RSS, crawler + extraction workers: {sampler.peak / 2**20:.0f} MiB (target < 1024)")
 
 

@@ -10,7 +10,6 @@ import logging
 import re
 import socket
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from crawl_server import CrawlServer, Reply, gzip_bomb, redirect

@@ -21,6 +21,7 @@ from crawler.http import (
     RobotsDisallowed,
     TooLarge,
     TooManyRedirects,
+    fetch_one,
 )
 from hypewatch.config import Crawl
 from hypewatch.records import HttpCacheEntry
@@ -252,3 +253,9 @@ def test_only_http_and_https_are_fetched():
     assert asyncio.run(netguard.why_blocked("file:///etc/passwd")) == "scheme 'file' is not http or https"
     assert asyncio.run(netguard.why_blocked("ftp://example.com/x", allow_private=True)).startswith("scheme 'ftp'")
     assert asyncio.run(netguard.why_blocked("http://localhost/x")).startswith("host localhost resolves to non-public")
+
+
+def test_fetch_one_for_the_command_line(server):
+    # A URL typed by the user may be on the intranet: only redirects elsewhere are checked.
+    server.routes["/call.txt"] = Reply(body="Operator: welcome.", content_type="text/plain; charset=utf-8")
+    assert fetch_one(server.url + "/call.txt", FAST).text() == "Operator: welcome."
