@@ -21,10 +21,10 @@ from hypewatch.job import run
 from hypewatch.records import Document
 from storage import Store
 
-from .conftest import ROOT
-from .crawl_server import CrawlServer, Reply
-from .smtp_server import SmtpServer
+from crawl_server import CrawlServer, Reply
+from smtp_server import SmtpServer
 
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "demo"))
 import build_demo  # noqa: E402
 

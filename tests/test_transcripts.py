@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.transcripts import parse_transcript
-from tests.transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
+from transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []
 needs_shared = pytest.mark.skipif(not REAL_FILES, reason="../shared/data/transcripts is absent")
