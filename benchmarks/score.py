@@ -1,6 +1,6 @@
 """Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder.
 
-    python benchmarks/score.py [MODEL_DIR]     (default: models/hypewatch-minilm, built by `hypewatch train`)
+    python benchmarks/score.py [MODEL_DIR] [--n 5000]   (default: models/hypewatch-minilm, from `hypewatch train`)
 
 Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each contender runs
 in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
@@ -9,6 +9,7 @@ on the held-out split.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing
 import resource
@@ -72,12 +73,16 @@ def in_fresh_process(fn, *args) -> dict:
 
 
 def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "models" / "hypewatch-minilm"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model_dir", nargs="?", type=Path, default=ROOT / "models" / "hypewatch-minilm")
+    parser.add_argument("--n", type=int, default=N_SENTENCES, help="how many sentences to score")
+    args = parser.parse_args()
+    folder = args.model_dir
     if not (folder / "hypewatch.json").is_file():
         sys.exit(f"no model in {folder}: run `hypewatch train` first")
     if not TRANSCRIPTS.is_dir():
         sys.exit(f"no transcripts under {TRANSCRIPTS}")
-    sentences = real_sentences()
+    sentences = real_sentences(args.n)
     print(f"{len(sentences)} distinct sentences from {TRANSCRIPTS}")
 
     runs = {
