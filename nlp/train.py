@@ -75,8 +75,8 @@ def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
 def train(
     out_dir: Path,
     *,
-    epochs: int = 6,
-    seed: int = 13,
+    epochs: int = 10,
+    seed: int = 7,
     max_sentences: int | None = None,
     encoder: str | Path | None = None,
     examples: list[Example] | None = None,
@@ -84,7 +84,7 @@ def train(
     learning_rate: float = 8e-5,
     head_learning_rate: float = 1e-3,
     batch_size: int = 16,
-    patience: int = 2,
+    patience: int = 4,
     evaluate_heldout: bool = True,
 ) -> TrainReport:
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
