@@ -1,6 +1,6 @@
 """Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder.
 
-    python benchmarks/score.py [MODEL_DIR] [--n 5000]   (default: models/hypewatch-minilm, from `hypewatch train`)
+    python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2]   (default: models/hypewatch-minilm, from `hypewatch train`)
 
 Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each contender runs
 in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
@@ -76,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model_dir", nargs="?", type=Path, default=ROOT / "models" / "hypewatch-minilm")
     parser.add_argument("--n", type=int, default=N_SENTENCES, help="how many sentences to score")
+    parser.add_argument("--rounds", type=int, default=2, help="best of this many runs per contender")
     args = parser.parse_args()
     folder = args.model_dir
     if not (folder / "hypewatch.json").is_file():
@@ -85,11 +86,18 @@ def main() -> None:
     sentences = real_sentences(args.n)
     print(f"{len(sentences)} distinct sentences from {TRANSCRIPTS}")
 
-    runs = {
-        "sentence-transformers encode(batch_size=64)": in_fresh_process(run_sentence_transformers, sentences),
-        "Scorer fp32 (length-bucketed)": in_fresh_process(run_scorer, str(folder), sentences, False),
-        "Scorer int8 (length-bucketed, dynamic quantization)": in_fresh_process(run_scorer, str(folder), sentences, True),
+    contenders = {
+        "sentence-transformers encode(batch_size=64)": (run_sentence_transformers, sentences),
+        "Scorer fp32 (length-bucketed)": (run_scorer, str(folder), sentences, False),
+        "Scorer int8 (length-bucketed, dynamic quantization)": (run_scorer, str(folder), sentences, True),
     }
+    # The machine may be shared: alternate the contenders and keep each one's best round.
+    runs: dict[str, dict] = {}
+    for _ in range(args.rounds):
+        for name, (fn, *fn_args) in contenders.items():
+            r = in_fresh_process(fn, *fn_args)
+            best = runs.get(name, r)
+            runs[name] = max(r, best, key=lambda x: x["rate"]) | {"rss_mb": max(r["rss_mb"], best["rss_mb"])}
     base = runs["sentence-transformers encode(batch_size=64)"]["rate"]
     print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}")
     for name, r in runs.items():

@@ -201,16 +201,17 @@ class Scorer:
     def _score_distinct(self, texts: list[str]) -> list[Score]:
         if not texts:
             return []
-        # Token counts, so that each batch holds sentences of similar length (little padding).
-        lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]]
-        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        # Tokenize once, then batch sentences of similar length together so there is little padding.
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length)
+        ids, masks = encoded["input_ids"], encoded["attention_mask"]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         results: list[Score | None] = [None] * len(texts)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 idx = order[start:start + self.batch_size]
-                batch = self.tokenizer(
-                    [texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=self.max_length, return_tensors="pt",
+                batch = self.tokenizer.pad(
+                    {"input_ids": [ids[i] for i in idx], "attention_mask": [masks[i] for i in idx]},
+                    return_tensors="pt",
                 ).to(self.device)
                 stance, fatigue = self.net(batch["input_ids"], batch["attention_mask"])
                 probs = torch.softmax(stance.float(), dim=-1).cpu()
