@@ -62,7 +62,7 @@ def main() -> None:
     print(frozen_baseline(parts["train"] + parts["validation"], heldout).format())
     print(f"({time.perf_counter() - t:.0f} s)\n")
     for quantize in (False, True):
-        print(evaluate(Scorer.load(str(folder), device="cpu", quantize=quantize), heldout).format(), "\n")
+        print(evaluate(Scorer.load(str(folder), device="cpu", precision="int8" if quantize else "fp32"), heldout).format(), "\n")
 
 
 if __name__ == "__main__":

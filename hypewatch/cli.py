@@ -340,7 +340,7 @@ def _load_scorer(state: State) -> Any:
     config = state.config if state.config_path.exists() else Config(base_dir=Path.cwd())
     m = config.model
     return Scorer.load(m.name, device=m.device, base_dir=config.base_dir, label_map=m.label_map or None,
-                       quantize=m.quantize, batch_size=m.batch_size)
+                       precision=m.precision, batch_size=m.batch_size)
 
 
 @main.command()

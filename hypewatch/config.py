@@ -82,7 +82,9 @@ class Model(_Strict):
     batch_size: int = Field(64, ge=1, le=4096)
     # for a foreign sequence-classification model: its label names -> ours
     label_map: dict[str, Literal["hype", "skeptic", "neutral"]] = Field(default_factory=dict)
-    quantize: bool = True  # int8 dynamic quantization on CPU
+    # auto: fp16 on CUDA, bf16 on CPUs with native bf16, else fp32. int8 is faster still on CPU, but a
+    # sentence's score then depends on the batch it is scored in.
+    precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
 
 
 class Rule(_Strict):

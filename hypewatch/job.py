@@ -100,7 +100,7 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
 
     model = ctx.config.model
     scorer = Scorer.load(model.name, device=model.device, base_dir=ctx.config.base_dir,
-                         label_map=model.label_map or None, quantize=model.quantize,
+                         label_map=model.label_map or None, precision=model.precision,
                          batch_size=model.batch_size)
     return score_pending(ctx.store, scorer, progress=ctx.progress)
 

@@ -183,7 +183,7 @@ def train(
         seconds=time.perf_counter() - started, corpus_hash=corpus_hash(corpus), history=history,
     )
     if evaluate_heldout and parts["heldout"]:
-        report.heldout = evaluate(Scorer.load(str(out_dir), device="cpu", quantize=False), parts["heldout"])
+        report.heldout = evaluate(Scorer.load(str(out_dir), device="cpu", precision="fp32"), parts["heldout"])
     logger.info("trained in %.0f s", report.seconds)
     return report
 

@@ -89,33 +89,47 @@ def test_missing_default_model_says_how_to_build_it(tmp_path):
         Scorer.load("default", base_dir=tmp_path)
 
 
-def test_model_id_is_stable_and_names_quantization(trained):
+def test_model_id_is_stable_and_names_the_precision(trained):
     folder, _ = trained
-    fp32 = Scorer.load(str(folder), device="cpu", quantize=False)
-    assert fp32.model_id == Scorer.load(str(folder), device="cpu", quantize=False).model_id
+    fp32 = Scorer.load(str(folder), device="cpu", precision="fp32")
+    assert fp32.model_id == Scorer.load(str(folder), device="cpu", precision="fp32").model_id
     assert fp32.model_id.startswith("hypewatch-minilm-")
-    assert Scorer.load(str(folder), device="cpu").model_id == fp32.model_id + "-int8"
+    assert Scorer.load(str(folder), device="cpu", precision="int8").model_id == fp32.model_id + "-int8"
+    assert Scorer.load(str(folder), device="cpu").model_id in (fp32.model_id, fp32.model_id + "-bf16")
 
 
-def test_quantization_replaces_linear_layers(trained):
+def test_int8_replaces_linear_layers(trained):
     folder, _ = trained
-    scorer = Scorer.load(str(folder), device="cpu", quantize=True)
+    scorer = Scorer.load(str(folder), device="cpu", precision="int8")
     kinds = {type(m).__module__ for m in scorer.net.modules()}
     assert any("quantized" in k for k in kinds)
+    assert scorer.model_id.endswith("-int8")
+
+
+def test_bf16_scores_a_sentence_the_same_whatever_its_batch(trained):
+    folder, _ = trained
+    scorer = Scorer.load(str(folder), device="cpu", precision="bf16")
+    texts = [e.text for e in EXAMPLES[:24]]
+    together = scorer.score(texts)
+    scorer._cache.clear()
+    alone = [scorer.score([t])[0] for t in texts]
+    assert [s.label for s in together] == [s.label for s in alone]
+    assert max(abs(a.p_hype - b.p_hype) for a, b in zip(together, alone)) < 0.02
+    assert scorer.model_id.endswith("-bf16")
 
 
 def test_scores_follow_input_order_whatever_the_batching(trained):
     folder, _ = trained
     texts = [e.text for e in EXAMPLES[:20]]
-    one_batch = Scorer.load(str(folder), device="cpu", quantize=False, batch_size=64).score(texts)
-    small = Scorer.load(str(folder), device="cpu", quantize=False, batch_size=3).score(texts[::-1])[::-1]
+    one_batch = Scorer.load(str(folder), device="cpu", precision="fp32", batch_size=64).score(texts)
+    small = Scorer.load(str(folder), device="cpu", precision="fp32", batch_size=3).score(texts[::-1])[::-1]
     for a, b in zip(one_batch, small):
         assert a.label == b.label and math.isclose(a.p_hype, b.p_hype, abs_tol=1e-4)
 
 
 def test_repeated_sentences_are_scored_once(trained):
     folder, _ = trained
-    scorer = Scorer.load(str(folder), device="cpu", quantize=False)
+    scorer = Scorer.load(str(folder), device="cpu", precision="fp32")
     seen = []
     scorer.net.register_forward_hook(lambda _m, args, _out: seen.append(args[0].shape[0]))
     scores = scorer.score(["Thank you.", "Next question, please.", "Thank you."])
@@ -126,7 +140,7 @@ def test_repeated_sentences_are_scored_once(trained):
 
 def test_evaluate_reports_per_class_figures_and_confusion(trained):
     folder, _ = trained
-    report = evaluate(Scorer.load(str(folder), device="cpu", quantize=False), EXAMPLES)
+    report = evaluate(Scorer.load(str(folder), device="cpu", precision="fp32"), EXAMPLES)
     assert report.n == len(EXAMPLES)
     assert sum(map(sum, report.confusion)) == len(EXAMPLES)
     assert [sum(row) for row in report.confusion] == [report.per_class[lab].support for lab in LABELS]
@@ -164,7 +178,7 @@ def foreign(tmp_path_factory, tokenizer):
 def test_a_foreign_classifier_is_mapped_through_label_map(foreign, tokenizer):
     folder, model = foreign
     mapping = {"POSITIVE": "hype", "NEGATIVE": "skeptic", "neutral": "neutral"}  # case-insensitive
-    scorer = Scorer.load(str(folder), device="cpu", quantize=False, label_map=mapping)
+    scorer = Scorer.load(str(folder), device="cpu", precision="fp32", label_map=mapping)
     text = "Demand for accelerators is bottomless."
     [score] = scorer.score([text])
     with torch.inference_mode():
@@ -176,7 +190,7 @@ def test_a_foreign_classifier_is_mapped_through_label_map(foreign, tokenizer):
 
 def test_several_foreign_labels_may_map_to_one(foreign):
     folder, _ = foreign
-    scorer = Scorer.load(str(folder), device="cpu", quantize=False,
+    scorer = Scorer.load(str(folder), device="cpu", precision="fp32",
                          label_map={"POSITIVE": "hype", "NEGATIVE": "neutral", "NEUTRAL": "neutral"})
     [score] = scorer.score(["Anything at all."])
     assert score.p_skeptic == 0.0 and math.isclose(score.p_hype + score.p_neutral, 1.0, abs_tol=1e-5)
