@@ -365,7 +365,7 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int, if_miss
         return
     kwargs = {"seed": seed} | ({"epochs": epochs} if epochs else {})
     report = train_model(out, **kwargs)
-    click.echo(str(report), err=True)
+    click.echo(report.format(), err=True)
 
 
 @main.command()
@@ -379,8 +379,8 @@ def evaluate(state: State, file: Path | None) -> None:
 
     Example: hypewatch evaluate
     """
-    from nlp.corpus import heldout_examples, read_examples
+    from nlp.corpus import load_corpus, read_examples, split
     from nlp.evaluate import evaluate as run_eval
 
-    examples = read_examples(file) if file else heldout_examples()
+    examples = read_examples(file) if file else split(load_corpus())["heldout"]
     click.echo(run_eval(_load_scorer(state), examples).format())
