@@ -57,6 +57,7 @@ def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None 
         store = Store(config.database_path)
         started = datetime.now(timezone.utc)
         run_id = store.start_run(os.getpid(), started)
+        logger.info("run %d started: %s on %s", run_id, ", ".join(stages), config.database_path)
         ctx = RunContext(config=config, store=store, today=today or started.date(), progress=progress)
         counts: dict[str, Any] = {}
         errors: list[str] = []
@@ -72,9 +73,12 @@ def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None 
                 errors.append(f"{name}: {exc}")
                 counts[name] = {"failed": True}
             counts[name]["seconds"] = round(time.perf_counter() - stage_t0, 3)
+            logger.info("run %d: %s %s", run_id, name, counts[name])
         status = "failed" if errors else ("warnings" if ctx.warnings else "ok")
         error = "; ".join(errors) or None
         store.finish_run(run_id, status=status, counts=counts, warnings=ctx.warnings, error=error)
+        logger.info("run %d finished: %s (%d warnings)%s", run_id, status, len(ctx.warnings),
+                    f": {error}" if error else "")
         return RunResult(run_id, status, counts, ctx.warnings, error, time.perf_counter() - t0)
 
 
