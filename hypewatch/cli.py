@@ -122,12 +122,18 @@ def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> No
 def _summary(result: Any) -> str:
     lines = [f"run {result.run_id}: {result.status} in {result.seconds:.1f}s"]
     for stage, counts in result.counts.items():
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if not isinstance(v, (dict, list)))
+        shown = ", ".join(f"{k} {_inline(v)}" for k, v in counts.items() if not isinstance(v, list))
         lines.append(f"  {stage}: {shown}")
     lines += [f"  warning: {w}" for w in result.warnings[:20]]
     if len(result.warnings) > 20:
         lines.append(f"  ... and {len(result.warnings) - 20} more warnings (see the runs table)")
     return "\n".join(lines)
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k} {v}" for k, v in value.items()) + ")" if value else "0"
+    return str(value)
 
 
 _today = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
