@@ -1,12 +1,16 @@
 """The scorer on real sentences nobody wrote for it: transcripts and article pages in ../shared.
 
-    python benchmarks/real_sentences.py [MODEL] [--errors]
+    python benchmarks/real_sentences.py [MODEL] [--half dev|test|all] [--errors]
 
 MODEL is anything `model.name` accepts (default: "default", i.e. models/hypewatch-minilm, built by
 `hypewatch train`). The labels live in nlp/data/real/real_eval.jsonl by reference only (the sources are
 copyrighted); nlp.real_eval recovers the text from ../shared/data. Prints per-class precision /
 recall / F1, macro-F1, fatigue F1 and the confusion matrix; --errors also lists the misses, to
 read here, never to commit.
+
+The set has a dev half (tune and read errors on it) and a test half (nlp.real_eval.half_of, by
+source file). The default is dev; score test only to report a final choice, and never list its
+errors: --errors is refused for it.
 """
 from __future__ import annotations
 
@@ -23,21 +27,26 @@ SHARED = ROOT.parent / "shared"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", default="default")
-    parser.add_argument("--errors", action="store_true", help="list the misclassified sentences")
+    parser.add_argument("--half", choices=("dev", "test", "all"), default="dev")
+    parser.add_argument("--errors", action="store_true", help="list the misclassified sentences (dev only)")
     args = parser.parse_args()
+    if args.errors and args.half != "dev":
+        parser.error("--errors reads the sentences; only the dev half may be read")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
     from nlp.corpus import Example
     from nlp.evaluate import EvalReport
-    from nlp.real_eval import REFERENCES_FILE, load_real_examples
+    from nlp.real_eval import REFERENCES_FILE, load_real_examples, parse_references
     from nlp.scorer import ModelNotFoundError, Scorer
 
     if not (SHARED / "data").is_dir():
         print(f"skipped: {SHARED / 'data'} is not here")
         return 0
-    examples = [Example(e["text"], e["label"], e["fatigue"]) for e in load_real_examples(SHARED)]
-    n_refs = len(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
-    print(f"real sentences  {len(examples)} of {n_refs} references resolved")
+    half = None if args.half == "all" else args.half
+    examples = [Example(e["text"], e["label"], e["fatigue"]) for e in load_real_examples(SHARED, half=half)]
+    refs = parse_references(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
+    n_refs = sum(half in (None, r.half) for r in refs)
+    print(f"real sentences  {len(examples)} of {n_refs} references resolved ({args.half})")
     try:
         scorer = Scorer.load(args.model, base_dir=ROOT, device="cpu")
     except ModelNotFoundError as exc:
@@ -46,6 +55,8 @@ def main() -> int:
 
     predicted = scorer.score([e.text for e in examples])
     print(EvalReport.compare(examples, predicted, scorer.model_id).format())
+    false_alarms = sum(p.fatigue and not e.fatigue for e, p in zip(examples, predicted))
+    print(f"fatigue false alarms  {false_alarms}")
     if args.errors:
         print("\nmisses (gold -> predicted)")
         for e, p in zip(examples, predicted):

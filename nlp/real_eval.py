@@ -14,6 +14,10 @@ Where the sentences of a source come from:
   "sentences" too, but none of them is labeled).
 - ``extraction/html/<page>.html``: the page's ``articleBody`` in ``extraction/ground-truth.json``,
   which does not depend on how well the extractor does on that page.
+
+The set is cut into a **dev** half, for tuning and error reading, and a **test** half, scored only
+to report a final choice. The cut goes by a hash of the source file, so the sentences of one call
+or article stay together and the model is never tuned on the call it is tested on.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Literal
 
 from hypewatch.records import LABELS
 from nlp.sentences import split_sentences
@@ -33,6 +37,9 @@ logger = logging.getLogger(__name__)
 # In its own folder: every *.jsonl directly under data/ is read as training corpus.
 REFERENCES_FILE = Path(__file__).parent / "data" / "real" / "real_eval.jsonl"
 GROUND_TRUTH = "extraction/ground-truth.json"
+DEV_SHARE = 0.5  # of source files, by hash; realised: 210 dev / 259 test sentences
+
+Half = Literal["dev", "test"]
 
 
 class ReferenceError(ValueError):
@@ -45,6 +52,15 @@ class Reference:
     sha1: str
     label: str
     fatigue: bool
+
+    @property
+    def half(self) -> Half:
+        return half_of(self.file)
+
+
+def half_of(file: str) -> Half:
+    """The half a source file belongs to, from the SHA-1 of its path (relative to shared/data)."""
+    return "dev" if int(hashlib.sha1(file.encode("utf-8")).hexdigest()[:8], 16) / 16**8 < DEV_SHARE else "test"
 
 
 def sentence_sha1(text: str) -> str:
@@ -94,14 +110,19 @@ def _ground_truth(data_dir: Path) -> dict[str, dict]:
     return json.loads((data_dir / GROUND_TRUTH).read_text(encoding="utf-8"))
 
 
-def load_real_examples(shared_dir: Path, references: Path = REFERENCES_FILE) -> list[dict]:
+def load_real_examples(
+    shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None
+) -> list[dict]:
     """Resolve the labeled references against ``shared_dir`` into dicts of text, label, fatigue.
 
-    References whose file is missing or whose sentence no longer appears are skipped, with a
-    warning giving the count.
+    ``half`` keeps only the dev or the test half (default: both); the other half's sources are
+    not read at all. References whose file is missing or whose sentence no longer appears are
+    skipped, with a warning giving the count.
     """
     data_dir = Path(shared_dir) / "data"
     refs = parse_references(references.read_text(encoding="utf-8").splitlines(), str(references))
+    if half is not None:
+        refs = [r for r in refs if r.half == half]
     by_file: dict[str, dict[str, str]] = {}
     examples, missing = [], 0
     for ref in refs:

@@ -10,6 +10,7 @@ from hypewatch.records import LABELS
 from nlp.real_eval import (
     REFERENCES_FILE,
     ReferenceError,
+    half_of,
     load_real_examples,
     parse_references,
     sentence_sha1,
@@ -29,6 +30,31 @@ def test_references_are_well_formed_and_unique():
     assert len(refs) >= 400
     assert {r.label for r in refs} == set(LABELS)
     assert len({(r.file, r.sha1) for r in refs}) == len(refs)
+
+
+def test_the_halves_keep_each_source_whole_and_are_near_even():
+    refs = parse_references(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
+    dev = [r for r in refs if r.half == "dev"]
+    assert 0.4 <= len(dev) / len(refs) <= 0.6
+    assert {r.label for r in dev} == {r.label for r in refs if r.half == "test"} == set(LABELS)
+    assert half_of("transcripts/a.txt") == half_of("transcripts/a.txt")
+
+
+def test_a_half_reads_only_its_own_sources(tmp_path: Path):
+    names = [f"transcripts/call{i}.txt" for i in range(20)]
+    dev_file = next(n for n in names if half_of(n) == "dev")
+    test_file = next(n for n in names if half_of(n) == "test")
+    (tmp_path / "data" / "transcripts").mkdir(parents=True)
+    (tmp_path / "data" / dev_file).write_text("Demand is strong.\n", encoding="utf-8")  # test_file is absent
+    refs = tmp_path / "refs.jsonl"
+    rows = [{"file": f, "sha1": sentence_sha1("Demand is strong."), "label": "hype", "fatigue": False}
+            for f in (dev_file, test_file)]
+    refs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    assert load_real_examples(tmp_path, refs, half="dev") == [
+        {"text": "Demand is strong.", "label": "hype", "fatigue": False}
+    ]
+    assert load_real_examples(tmp_path, refs, half="test") == []
 
 
 def test_a_malformed_line_is_named_by_its_place():
