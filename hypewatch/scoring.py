@@ -26,9 +26,13 @@ class SentenceScorer(Protocol):
     def score(self, texts: list[str]) -> list[Score]: ...
 
 
+def no_counts() -> dict[str, int]:
+    return {"documents": 0, "sentences": 0, "scored": 0, "from_cache": 0, "not_english": 0}
+
+
 def score_pending(store: Store, scorer: SentenceScorer, *, progress: bool = False,
                   batch_docs: int = BATCH_DOCS) -> dict[str, Any]:
-    counts = {"documents": 0, "sentences": 0, "scored": 0, "from_cache": 0, "not_english": 0}
+    counts = no_counts()
     with progress_bar("scoring", enabled=progress) as bar:
         while docs := store.documents_to_score(scorer.model_id, limit=batch_docs):
             scored = score_documents(store, scorer, docs, counts)

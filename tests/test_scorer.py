@@ -200,3 +200,13 @@ def test_an_unmapped_foreign_label_is_an_error_naming_it(foreign):
     folder, _ = foreign
     with pytest.raises(LabelMapError, match="'NEGATIVE'"):
         Scorer.load(str(folder), device="cpu", label_map={"POSITIVE": "hype"})  # NEUTRAL maps to itself
+
+
+def test_identify_names_the_model_without_loading_it(trained):
+    folder, _ = trained
+    for precision in ("fp32", "bf16", "int8"):
+        loaded = Scorer.load(str(folder), device="cpu", precision=precision)
+        assert Scorer.identify(str(folder), device="cpu", precision=precision) == loaded.model_id
+    assert Scorer.identify("default", base_dir=folder.parent.parent, device="cpu") == \
+        Scorer.load("default", base_dir=folder.parent.parent, device="cpu").model_id
+    assert Scorer.identify("some-org/some-hub-model") is None
