@@ -68,6 +68,13 @@ def _class_weights(examples: list[Example]) -> torch.Tensor:
     return torch.tensor([len(examples) / (len(LABELS) * max(counts[lab], 1)) for lab in LABELS])
 
 
+def _freeze(encoder: nn.Module, n_layers: int) -> None:
+    """Keep the embeddings and the lowest `n_layers` transformer layers as pre-trained."""
+    for module in [encoder.embeddings, *encoder.encoder.layer[:n_layers]]:
+        for p in module.parameters():
+            p.requires_grad = False
+
+
 def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
     return random.Random(seed).sample(examples, n) if n < len(examples) else examples
 
@@ -85,12 +92,17 @@ def train(
     head_learning_rate: float = 1e-3,
     batch_size: int = 16,
     patience: int = 4,
+    label_smoothing: float = 0.0,
+    frozen_layers: int = 0,
+    dropout: float = 0.1,
+    weight_decay: float = 0.01,
     evaluate_heldout: bool = True,
 ) -> TrainReport:
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
 
     `max_sentences` caps the training sentences (for quick runs); held-out sentences are never
-    trained on and only scored at the end, when `evaluate_heldout` is set.
+    trained on and only scored at the end, when `evaluate_heldout` is set. `frozen_layers` keeps
+    the embeddings and that many lower transformer layers as pre-trained (0: train everything).
     """
     started = time.perf_counter()
     _seed_everything(seed)
@@ -103,20 +115,22 @@ def train(
         raise ValueError("no training sentences")
     encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
-    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path))
+    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path), dropout=dropout)
     meta = mt.ModelMeta()
+    if frozen_layers:
+        _freeze(net.encoder, frozen_layers)
 
-    stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set))
+    stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set), label_smoothing=label_smoothing)
     n_fatigue = sum(e.fatigue for e in train_set)
     fatigue_loss = nn.BCEWithLogitsLoss(
         pos_weight=torch.tensor(min((len(train_set) - n_fatigue) / max(n_fatigue, 1), 10.0))
     )
     optimizer = torch.optim.AdamW(
         [
-            {"params": net.encoder.parameters(), "lr": learning_rate},
+            {"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": learning_rate},
             {"params": [*net.stance.parameters(), *net.fatigue.parameters()], "lr": head_learning_rate},
         ],
-        weight_decay=0.01,
+        weight_decay=weight_decay,
     )
     steps = epochs * -(-len(train_set) // batch_size)
     warmup = max(1, steps // 10)
@@ -170,6 +184,10 @@ def train(
         "best_epoch": best_epoch,
         "learning_rate": learning_rate,
         "batch_size": batch_size,
+        "label_smoothing": label_smoothing,
+        "frozen_layers": frozen_layers,
+        "dropout": dropout,
+        "weight_decay": weight_decay,
         "corpus_hash": corpus_hash(corpus),
         "n_train": len(train_set),
         "n_validation": len(valid_set),

@@ -83,3 +83,10 @@ def test_recorded_held_out_sentences_are_still_held_out(corpus):
     assert recorded, "nlp/data/split.json lists no held-out sentences"
     trained_on = {e.key for e in corpus if e.part != "heldout"}
     assert not recorded & trained_on
+
+
+@pytest.mark.parametrize("word", ["tired", "hear", "fatigue"])
+def test_fatigue_words_also_appear_in_sentences_that_are_not_about_ai_fatigue(corpus, word):
+    # Without such negatives the fatigue head learns the word, and flags "can you hear me?" on calls.
+    training = [e for e in corpus if e.part == "train" and word in e.text.lower()]
+    assert sum(not e.fatigue for e in training) >= 2, word
