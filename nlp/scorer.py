@@ -165,7 +165,9 @@ class Scorer:
         precision "auto" is fp16 on CUDA, bf16 on CPUs with native bf16 arithmetic, else fp32.
         """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a nightly log wants no "Loading weights" bars
         folder = _model_folder(name, base_dir)
         torch_device = _pick_device(device)
         if mt.is_hypewatch_folder(folder):
