@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Fine-tune the scorer once (a few minutes on a laptop CPU), then run the nightly job on the demo.
 demo: setup
-	$(BIN)/hypewatch train --if-missing
+	$(BIN)/hypewatch -v train --if-missing   # logs each epoch
 	$(BIN)/hypewatch run --today 2026-11-25   # the demo sources end on that day
 	@echo "Try: $(BIN)/hypewatch sql \"SELECT * FROM daily_sentiment ORDER BY day DESC LIMIT 10\""
 
