@@ -57,5 +57,6 @@ def tiny_model(tmp_path_factory) -> Path:
                 for variant in (text, text.upper(), f"Reportedly, {text}")]
     out = tmp_path_factory.mktemp("tiny-model") / "tiny-hypewatch"
     train(out, epochs=10, seed=1, encoder=encoder, examples=examples, batch_size=8,
-          learning_rate=1e-3, head_learning_rate=5e-3, patience=12, evaluate_heldout=False)
+          learning_rate=1e-3, head_learning_rate=5e-3, patience=12, evaluate_heldout=False,
+          frozen_layers=0, label_smoothing=0.0)  # a 2-layer toy: train all of it, sharply
     return out
