@@ -21,11 +21,18 @@ _CP1252_TOLERANCE = 0.1
 
 
 def looks_binary(body: bytes) -> bool:
-    """Whether `body` is an image, archive or other binary file, whatever its label says."""
-    head = body[:2048]
+    """Whether `body` is an image, archive or other binary file, whatever its label says.
+
+    Text in any encoding short of UTF-16 (told by its BOM) has no NUL bytes and hardly any other
+    control characters; images, archives and PDFs have plenty. A file signature settles it too.
+    """
+    head = body[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    return head.startswith(_MAGIC) or b"\x00" in head
+    if head.startswith(_MAGIC) or b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f")
+    return controls > len(head) / 100
 
 
 def declared_encoding(body: bytes) -> str | None:

@@ -9,7 +9,6 @@ trafilatura does the heavy lifting. On top of it this module
 """
 from __future__ import annotations
 
-import codecs
 import json
 import logging
 import re
@@ -17,13 +16,13 @@ from collections.abc import Iterator
 from datetime import datetime, time, timezone
 from urllib.parse import urljoin
 
-import charset_normalizer
 import htmldate
 import trafilatura
 from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.charset import detect_encoding, looks_binary
 from crawler.language import detect_language
 from crawler.stubs import detect_stub
 from hypewatch.records import Article
@@ -60,7 +59,7 @@ def extract_article(html: bytes | str, url: str | None = None, *, now: datetime 
     markup = decode_html(html, where=where) if isinstance(html, bytes) else html
     if len(markup) > MAX_HTML_BYTES:
         raise ExtractionError(f"{where}: page of {len(markup):,} characters exceeds {MAX_HTML_BYTES:,}")
-    if _looks_binary(markup[:4096]):
+    if looks_binary(markup[:4096].encode("utf-8", "replace")):
         raise ExtractionError(f"{where}: content is binary, not HTML")
     tree = _parse(markup, where)
 
@@ -82,47 +81,15 @@ def extract_article(html: bytes | str, url: str | None = None, *, now: datetime 
 
 # --- reading the bytes ---------------------------------------------------------------------------
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 
 
 def decode_html(data: bytes, *, where: str = "<input>") -> str:
-    """Decode an HTML page: byte-order mark, then <meta> charset, then UTF-8, then detection."""
+    """Decode an HTML page: byte-order mark, valid UTF-8, its own <meta> charset, then detection."""
     if len(data) > MAX_HTML_BYTES:
         raise ExtractionError(f"{where}: page of {len(data):,} bytes exceeds {MAX_HTML_BYTES:,}")
-    if _looks_binary(data[:4096]):
+    if looks_binary(data):
         raise ExtractionError(f"{where}: content is binary, not HTML")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
-    match = _META_CHARSET.search(data[:8192])
-    if match:
-        declared = match.group(1).decode("ascii").lower()
-        try:
-            # A page declaring latin-1 is nearly always cp1252, as browsers assume.
-            codec = "cp1252" if codecs.lookup(declared).name in ("latin-1", "iso8859-1") else declared
-            return data.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            logger.info("%s: declared charset %r does not decode the page, detecting", where, declared)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
-    encoding = best.encoding if best else "cp1252"
-    return data.decode(encoding, errors="replace")
-
-
-def _looks_binary(head: bytes | str) -> bool:
-    # Text, whatever its encoding short of UTF-16 (handled by its BOM), has no NUL bytes and hardly
-    # any other control characters; images, archives and PDFs have plenty. A signature settles it too.
-    if isinstance(head, bytes):
-        if head.startswith((b"%PDF", b"\x89PNG", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff")):
-            return True
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return False
-        head = head.decode("latin-1")
-    controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
-    return "\x00" in head or controls > len(head) / 100
+    return data.decode(detect_encoding(data), errors="replace")
 
 
 def _parse(markup: str, where: str) -> lxml_html.HtmlElement:
