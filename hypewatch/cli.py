@@ -70,6 +70,11 @@ class State:
             self._config = load_config(self.config_path)
         return self._config
 
+    @property
+    def config_or_defaults(self) -> Config:
+        """For the one-off tools (extract, classify, train), which also work without a config file."""
+        return self.config if self.config_path.exists() else Config(base_dir=Path.cwd())
+
 
 pass_state = click.make_pass_decorator(State)
 
@@ -298,8 +303,7 @@ def _read_input(state: State, name: str) -> bytes:
     if "://" in name:
         from crawler.http import fetch_one
 
-        config = state.config if state.config_path.exists() else Config()
-        return fetch_one(name, config.crawl).body
+        return fetch_one(name, state.config_or_defaults.crawl).body
     try:
         return Path(name).read_bytes()
     except OSError as exc:
@@ -343,7 +347,7 @@ def _parse_line(line: str) -> dict[str, Any]:
 def _load_scorer(state: State) -> Any:
     from nlp.scorer import Scorer
 
-    config = state.config if state.config_path.exists() else Config(base_dir=Path.cwd())
+    config = state.config_or_defaults
     m = config.model
     return Scorer.load(m.name, device=m.device, base_dir=config.base_dir, label_map=m.label_map or None,
                        precision=m.precision, batch_size=m.batch_size)
@@ -364,7 +368,7 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int, if_miss
     """
     from nlp.train import train as train_model
 
-    base = state.config.base_dir if state.config_path.exists() else Path.cwd()
+    base = state.config_or_defaults.base_dir
     out = out or base / "models" / "hypewatch-minilm"
     if if_missing and (out / "config.json").exists():
         click.echo(f"model already built: {out}", err=True)
