@@ -84,6 +84,21 @@ def _freeze(encoder: nn.Module, n_layers: int) -> None:
             p.requires_grad = False
 
 
+def _length_batches(lengths: list[int], batch_size: int, generator: torch.Generator) -> list[list[int]]:
+    """Shuffled batches of similar-length sentences, so little time goes on padding.
+
+    Sentences are shuffled, cut into pools of 50 batches, sorted by length inside a pool and
+    batched; the batches are then shuffled, so each epoch still mixes topics and lengths.
+    """
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    pool = 50 * batch_size
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start:start + pool], key=lengths.__getitem__)
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
 def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
     return random.Random(seed).sample(examples, n) if n < len(examples) else examples
 
@@ -100,7 +115,7 @@ def train(
     learning_rate: float = 8e-5,
     head_learning_rate: float = 1e-3,
     batch_size: int = 16,
-    patience: int = 4,
+    patience: int = 3,
     label_smoothing: float = 0.1,
     frozen_layers: int = 2,
     dropout: float = 0.1,
@@ -148,13 +163,15 @@ def train(
     )
     order = torch.Generator().manual_seed(seed)
     labels = {lab: i for i, lab in enumerate(LABELS)}
+    lengths = [len(ids) for ids in tokenizer([e.text for e in train_set], truncation=True,
+                                             max_length=meta.max_length)["input_ids"]]
 
     history: list[dict[str, float]] = []
     best_state, best_score, best_epoch = None, -1.0, 0
     for epoch in range(1, epochs + 1):
         net.train()
         total = 0.0
-        for batch_idx in torch.randperm(len(train_set), generator=order).split(batch_size):
+        for batch_idx in _length_batches(lengths, batch_size, order):
             batch = [train_set[i] for i in batch_idx]
             enc = tokenizer([e.text for e in batch], padding=True, truncation=True,
                             max_length=meta.max_length, return_tensors="pt")

@@ -11,7 +11,7 @@ from nlp import model as mt
 from nlp.corpus import Example, part_of
 from nlp.evaluate import EvalReport, evaluate
 from nlp.scorer import LabelMapError, ModelNotFoundError, Scorer
-from nlp.train import train
+from nlp.train import _length_batches, train
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
 
@@ -73,6 +73,18 @@ def test_training_is_reproducible(trained, tiny_encoder, tmp_path):
     train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, evaluate_heldout=False)
     first, again = load_file(folder / mt.HEADS_FILE), load_file(tmp_path / mt.HEADS_FILE)
     assert all(torch.equal(first[k], again[k]) for k in first)
+
+
+def test_training_batches_group_similar_lengths_and_cover_every_sentence_once():
+    lengths = [(i * 37) % 101 for i in range(400)]
+    batches = _length_batches(lengths, 16, torch.Generator().manual_seed(1))
+    assert sorted(i for b in batches for i in b) == list(range(400))
+    assert max(len(b) for b in batches) == 16
+    # within a batch the lengths are neighbours in a pool's sorted order, not a random spread
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 10
+    assert batches == _length_batches(lengths, 16, torch.Generator().manual_seed(1))
+    assert batches != _length_batches(lengths, 16, torch.Generator().manual_seed(2))
 
 
 def test_default_model_is_found_under_base_dir(trained):
