@@ -146,7 +146,7 @@ def test_feed_to_documents_with_status_tickers_and_dedup(tmp_path, executor):
 
         with store.read() as conn:
             stored = dict(conn.execute("select status, count(*) from documents group by status").fetchall())
-            urls = conn.execute("select url from document_urls where doc_id = ?", [nvidia.doc_id]).fetchall()
+            urls = conn.execute("select url from document_urls where doc_id = ?", [first.doc_id]).fetchall()
         assert stored == {"ok": 2, "duplicate": 1, "stub": 1, "foreign": 1}
         assert len(urls) == 2  # the story and its syndicated copy
 
