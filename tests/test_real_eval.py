@@ -32,11 +32,14 @@ def test_references_are_well_formed_and_unique():
     assert len({(r.file, r.sha1) for r in refs}) == len(refs)
 
 
-def test_the_halves_keep_each_source_whole_and_are_near_even():
+def test_the_halves_keep_each_source_whole_and_both_can_measure():
     refs = parse_references(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
     dev = [r for r in refs if r.half == "dev"]
-    assert 0.4 <= len(dev) / len(refs) <= 0.6
-    assert {r.label for r in dev} == {r.label for r in refs if r.half == "test"} == set(LABELS)
+    test = [r for r in refs if r.half == "test"]
+    assert not {r.file for r in dev} & {r.file for r in test}
+    # the files split near even; the dev half has since grown, as only it may be read to label more
+    assert len(dev) >= 200 and len(test) >= 200
+    assert {r.label for r in dev} == {r.label for r in test} == set(LABELS)
     assert half_of("transcripts/a.txt") == half_of("transcripts/a.txt")
 
 
