@@ -166,8 +166,12 @@ def train(
     )
     order = torch.Generator().manual_seed(seed)
     labels = {lab: i for i, lab in enumerate(LABELS)}
-    lengths = [len(ids) for ids in tokenizer([e.text for e in train_set], truncation=True,
-                                             max_length=meta.max_length)["input_ids"]]
+    # Tokenize once; each batch only pads its own sentences.
+    encoded = tokenizer([e.text for e in train_set], truncation=True, max_length=meta.max_length)
+    ids, masks = encoded["input_ids"], encoded["attention_mask"]
+    lengths = [len(x) for x in ids]
+    stance_targets = torch.tensor([labels[e.label] for e in train_set])
+    fatigue_targets = torch.tensor([float(e.fatigue) for e in train_set])
 
     history: list[dict[str, float]] = []
     best_state, best_score, best_epoch = None, -1.0, 0
@@ -175,19 +179,16 @@ def train(
         net.train()
         total = 0.0
         for batch_idx in _length_batches(lengths, batch_size, order):
-            batch = [train_set[i] for i in batch_idx]
-            enc = tokenizer([e.text for e in batch], padding=True, truncation=True,
-                            max_length=meta.max_length, return_tensors="pt")
+            enc = tokenizer.pad({"input_ids": [ids[i] for i in batch_idx],
+                                 "attention_mask": [masks[i] for i in batch_idx]}, return_tensors="pt")
             stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
-            loss = stance_loss(stance, torch.tensor([labels[e.label] for e in batch])) + fatigue_loss(
-                fatigue, torch.tensor([float(e.fatigue) for e in batch])
-            )
+            loss = stance_loss(stance, stance_targets[batch_idx]) + fatigue_loss(fatigue, fatigue_targets[batch_idx])
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             optimizer.step()
             schedule.step()
-            total += loss.item() * len(batch)
+            total += loss.item() * len(batch_idx)
         figures = {"epoch": epoch, "loss": total / len(train_set)}
         if valid_set:
             report = evaluate(Scorer(net, tokenizer, model_id="training"), valid_set)
