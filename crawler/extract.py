@@ -82,7 +82,6 @@ def extract_article(html: bytes | str, url: str | None = None, *, now: datetime 
 # --- reading the bytes ---------------------------------------------------------------------------
 
 
-
 def decode_html(data: bytes, *, where: str = "<input>") -> str:
     """Decode an HTML page: byte-order mark, valid UTF-8, its own <meta> charset, then detection."""
     if len(data) > MAX_HTML_BYTES:
