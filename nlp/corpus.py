@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Iterable, Iterator, Literal
 
 from hypewatch.records import LABELS, Label
 
@@ -117,30 +117,57 @@ def _shingles(text: str) -> set[str]:
     return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
 
 
-def dedupe(examples: list[Example], threshold: float = NEAR_DUPLICATE_JACCARD) -> list[Example]:
-    """Drop examples whose word 1-2-grams overlap an earlier example's by >= threshold (Jaccard)."""
+def _overlaps(a: list[str], b: list[str] | None, threshold: float) -> list[tuple[int, int, float]]:
+    """(i, j, Jaccard) for each pair of a[i] and b[j] whose word 1-2-grams overlap by >= threshold,
+    in order of i then j; with b None, the pairs i < j within a."""
     from sklearn.feature_extraction.text import CountVectorizer
 
+    vectorizer = CountVectorizer(analyzer=_shingles, binary=True).fit(a + (b or []))
+    A = vectorizer.transform(a).tocsr()
+    B = A if b is None else vectorizer.transform(b).tocsr()
+    size_a, size_b = A.sum(axis=1).A1, B.sum(axis=1).A1
+    pairs: list[tuple[int, int, float]] = []
+    # In slices of rows, and filtered as arrays: most pairs share only a word like "the", and
+    # all of them at once would take gigabytes.
+    for start in range(0, A.shape[0], 500):
+        shared = (A[start:start + 500] @ B.T).tocoo()
+        rows = shared.row + start
+        jaccard = shared.data / (size_a[rows] + size_b[shared.col] - shared.data)
+        keep = jaccard >= threshold
+        if b is None:
+            keep &= shared.col > rows
+        pairs += zip(rows[keep].tolist(), shared.col[keep].tolist(), jaccard[keep].tolist())
+    return sorted(pairs)
+
+
+def dedupe(examples: list[Example], threshold: float = NEAR_DUPLICATE_JACCARD) -> list[Example]:
+    """Drop examples whose word 1-2-grams overlap an earlier example's by >= threshold (Jaccard)."""
     if len(examples) < 2:
         return list(examples)
-    vectorizer = CountVectorizer(analyzer=_shingles, binary=True)
-    X = vectorizer.fit_transform([e.text for e in examples]).tocsr()
-    sizes = X.sum(axis=1).A1
-    overlap = (X @ X.T).tocoo()
     dropped: set[int] = set()
-    for i, j, inter in zip(overlap.row, overlap.col, overlap.data):
-        if j <= i or j in dropped or i in dropped:
+    for i, j, _ in _overlaps([e.text for e in examples], None, threshold):
+        if j in dropped or i in dropped:
             continue
-        if inter / (sizes[i] + sizes[j] - inter) >= threshold:
-            dropped.add(j)
-            if (examples[i].label, examples[i].fatigue) != (examples[j].label, examples[j].fatigue):
-                logger.warning(
-                    "near-duplicates labeled differently: %s and %s (kept the first)",
-                    examples[i].origin, examples[j].origin,
-                )
+        dropped.add(j)
+        if (examples[i].label, examples[i].fatigue) != (examples[j].label, examples[j].fatigue):
+            logger.warning(
+                "near-duplicates labeled differently: %s and %s (kept the first)",
+                examples[i].origin, examples[j].origin,
+            )
     if dropped:
         logger.info("dropped %d near-duplicate sentences", len(dropped))
     return [e for k, e in enumerate(examples) if k not in dropped]
+
+
+def near_copies(examples: list[Example], texts: list[str], threshold: float) -> list[tuple[Example, str, float]]:
+    """The examples whose word 1-2-grams overlap one of `texts` by >= threshold (Jaccard), with it.
+
+    For keeping the written corpus apart from real sentences it must not copy or paraphrase.
+    """
+    if not examples or not texts:
+        return []
+    ex_texts = [e.text for e in examples]
+    return [(examples[i], texts[j], jaccard) for i, j, jaccard in _overlaps(ex_texts, texts, threshold)]
 
 
 def corpus_files(data_dir: Path = DATA_DIR) -> list[Path]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hypewatch.records import LABELS
+from nlp.corpus import load_corpus, near_copies, parse_examples
 from nlp.real_eval import (
     REFERENCES_FILE,
     ReferenceError,
@@ -103,3 +104,22 @@ def test_at_least_95_percent_of_the_real_references_resolve():
     n_refs = len(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
     examples = load_real_examples(SHARED)
     assert len(examples) >= 0.95 * n_refs
+
+
+@pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not here")
+def test_no_written_sentence_copies_a_real_one():
+    """The corpus is written for the project: apart from call boilerplate, which is formulaic,
+    no training sentence shares half its words and word pairs with a labeled real sentence."""
+    written = [e for e in load_corpus() if e.case != "boilerplate"]
+    real = [e["text"] for e in load_real_examples(SHARED)]
+    copies = near_copies(written, real, threshold=0.5)
+    assert not copies, [(e.origin, round(jaccard, 2)) for e, _, jaccard in copies]
+
+
+def test_near_copies_finds_a_paraphrase_and_not_a_stranger():
+    [close, far] = parse_examples([
+        json.dumps({"text": "As the new part ramps, we expect gross margins to ease to the low 70s.", "label": "skeptic"}),
+        json.dumps({"text": "Bulls argue demand for accelerators is essentially bottomless.", "label": "hype"}),
+    ])
+    real = ["As the new part ramps, we expect gross margins to moderate to the low 70s."]
+    assert [(e, r) for e, r, _ in near_copies([close, far], real, threshold=0.5)] == [(close, real[0])]
