@@ -11,7 +11,7 @@ from nlp import model as mt
 from nlp.corpus import Example, part_of
 from nlp.evaluate import EvalReport, evaluate
 from nlp.scorer import LabelMapError, ModelNotFoundError, Scorer
-from nlp.train import _length_batches, train
+from nlp.train import _length_batches, _mean_state, train
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
 
@@ -85,6 +85,17 @@ def test_training_batches_group_similar_lengths_and_cover_every_sentence_once():
     assert spread < 10
     assert batches == _length_batches(lengths, 16, torch.Generator().manual_seed(1))
     assert batches != _length_batches(lengths, 16, torch.Generator().manual_seed(2))
+
+
+def test_the_saved_weights_are_the_mean_of_the_last_epochs(tiny_encoder, tmp_path):
+    report = train(tmp_path, epochs=3, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
+                   average_last=2, evaluate_heldout=False)
+    assert report.kept == "the mean of epochs 2-3"
+    assert mt.load(tmp_path)[2].training["average_last"] == 2
+    states = [{"w": torch.tensor([1.0, 4.0]), "ids": torch.tensor([0, 1])},
+              {"w": torch.tensor([3.0, 0.0]), "ids": torch.tensor([0, 1])}]
+    mean = _mean_state(states)
+    assert torch.equal(mean["w"], torch.tensor([2.0, 2.0])) and torch.equal(mean["ids"], torch.tensor([0, 1]))
 
 
 def test_default_model_is_found_under_base_dir(trained):
