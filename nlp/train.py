@@ -222,7 +222,9 @@ def train(
         logger.info("epoch %d: %s", epoch, figures)
         recent.append(copy.deepcopy(net.state_dict()))
         if score > best_score:
-            best_state, best_score, best_epoch = copy.deepcopy(net.state_dict()), score, epoch
+            best_score, best_epoch = score, epoch
+            if average_last <= 1:  # otherwise the mean of `recent` is kept and this copy is not needed
+                best_state = copy.deepcopy(net.state_dict())
         elif epoch - best_epoch >= patience:
             logger.info("validation has not improved for %d epochs; stopping", patience)
             break

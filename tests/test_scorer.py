@@ -92,6 +92,9 @@ def test_the_saved_weights_are_the_mean_of_the_last_epochs(tiny_encoder, tmp_pat
                    average_last=2, evaluate_heldout=False)
     assert report.kept == "the mean of epochs 2-3"
     assert mt.load(tmp_path)[2].training["average_last"] == 2
+    best = train(tmp_path / "best", epochs=2, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
+                 average_last=1, evaluate_heldout=False)
+    assert best.kept == f"epoch {best.best_epoch}"
     states = [{"w": torch.tensor([1.0, 4.0]), "ids": torch.tensor([0, 1])},
               {"w": torch.tensor([3.0, 0.0]), "ids": torch.tensor([0, 1])}]
     mean = _mean_state(states)
