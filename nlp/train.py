@@ -195,7 +195,7 @@ def train(
 
     history: list[dict[str, float]] = []
     best_state, best_score, best_epoch = None, -1.0, 0
-    recent: deque[dict[str, torch.Tensor]] = deque(maxlen=max(average_last, 1))
+    recent: deque[dict[str, torch.Tensor]] = deque(maxlen=max(average_last, 1))  # only when averaging
     for epoch in range(1, epochs + 1):
         net.train()
         total = 0.0
@@ -220,7 +220,8 @@ def train(
             score = float(epoch)  # nothing to stop on: keep the last epoch
         history.append(figures)
         logger.info("epoch %d: %s", epoch, figures)
-        recent.append(copy.deepcopy(net.state_dict()))
+        if average_last > 1:
+            recent.append(copy.deepcopy(net.state_dict()))
         if score > best_score:
             best_score, best_epoch = score, epoch
             if average_last <= 1:  # otherwise the mean of `recent` is kept and this copy is not needed
