@@ -82,8 +82,8 @@ class Model(_Strict):
     batch_size: int = Field(64, ge=1, le=4096)
     # for a foreign sequence-classification model: its label names -> ours
     label_map: dict[str, Literal["hype", "skeptic", "neutral"]] = Field(default_factory=dict)
-    # auto: fp16 on CUDA, bf16 on CPUs with native bf16, else fp32. int8 is faster still on CPU, but a
-    # sentence's score then depends on the batch it is scored in.
+    # auto: fp16 on CUDA; on a CPU, int8 in ONNX Runtime for our model (the fastest, but a sentence's
+    # score depends a little on its batch), bf16 or fp32 for a foreign one.
     precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
 
 

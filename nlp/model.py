@@ -68,6 +68,8 @@ class MultiTaskModel(nn.Module):
 
 def save(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, meta: ModelMeta, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("int8-*.onnx"):  # copies of the weights being replaced (nlp.int8)
+        stale.unlink()
     model.encoder.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     heads = {f"stance.{k}": v for k, v in model.stance.state_dict().items()}

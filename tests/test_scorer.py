@@ -1,5 +1,6 @@
 """The scorer's loading paths and scoring, with tiny models that the tests build and train."""
 import math
+import shutil
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from hypewatch.records import LABELS, Score
 from nlp import model as mt
 from nlp.corpus import Example, part_of
 from nlp.evaluate import EvalReport, evaluate
+from nlp.int8 import OnnxRunner
 from nlp.scorer import LabelMapError, ModelNotFoundError, Scorer
 from nlp.train import _length_batches, _mean_state, train
 
@@ -121,15 +123,62 @@ def test_model_id_is_stable_and_names_the_precision(trained):
     assert fp32.model_id == Scorer.load(str(folder), device="cpu", precision="fp32").model_id
     assert fp32.model_id.startswith("hypewatch-minilm-")
     assert Scorer.load(str(folder), device="cpu", precision="int8").model_id == fp32.model_id + "-int8"
-    assert Scorer.load(str(folder), device="cpu").model_id in (fp32.model_id, fp32.model_id + "-bf16")
+    assert Scorer.load(str(folder), device="cpu").model_id == fp32.model_id + "-int8"  # auto on a CPU
 
 
-def test_int8_replaces_linear_layers(trained):
+def test_int8_runs_an_onnx_copy_built_once_beside_the_model(trained):
     folder, _ = trained
     scorer = Scorer.load(str(folder), device="cpu", precision="int8")
-    kinds = {type(m).__module__ for m in scorer.net.modules()}
-    assert any("quantized" in k for k in kinds)
+    assert isinstance(scorer.net, OnnxRunner)
+    [copy] = folder.glob("int8-*.onnx")
+    assert copy.name == f"int8-{scorer.model_id.split('-')[-2]}.onnx"
+    built = copy.stat().st_mtime_ns
+    Scorer.load(str(folder), device="cpu", precision="int8")
+    assert copy.stat().st_mtime_ns == built  # not rebuilt
+
+
+def test_saving_a_model_drops_int8_copies_of_the_weights_it_replaces(trained, tmp_path):
+    folder, _ = trained
+    shutil.copytree(folder, tmp_path / "model")
+    Scorer.load(str(tmp_path / "model"), device="cpu", precision="int8")
+    assert list((tmp_path / "model").glob("int8-*.onnx"))
+    mt.save(*mt.load(tmp_path / "model"), tmp_path / "model")
+    assert not list((tmp_path / "model").glob("int8-*.onnx"))
+
+
+def test_int8_scores_are_close_to_fp32_and_padding_is_masked(trained):
+    folder, _ = trained
+    texts = [e.text for e in EXAMPLES] + ["Thanks.", "The quarter's revenue was in line with our guidance."]
+    fp32 = Scorer.load(str(folder), device="cpu", precision="fp32").score(texts)
+    int8 = Scorer.load(str(folder), device="cpu", precision="int8")
+    together = int8.score(texts)
+    assert max(abs(a.p_hype - b.p_hype) + abs(a.p_fatigue - b.p_fatigue) for a, b in zip(fp32, together)) < 0.05
+    # a short sentence padded to a long one's length scores as it does alone
+    int8._cache.clear()
+    alone = int8.score(["Thanks."])[0]
+    int8._cache.clear()
+    padded = int8.score(["Thanks.", texts[0] * 3])[0]
+    assert abs(alone.p_hype - padded.p_hype) < 0.02 and abs(alone.p_neutral - padded.p_neutral) < 0.02
+
+
+def test_a_model_folder_we_may_not_write_gets_its_int8_copy_elsewhere(trained, tmp_path, monkeypatch):
+    folder, _ = trained
+    shutil.copytree(folder, tmp_path / "model", ignore=shutil.ignore_patterns("int8-*"))
+    monkeypatch.setattr("nlp.int8.os.access", lambda path, mode: False)  # tests run as root here
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    scorer = Scorer.load(str(tmp_path / "model"), device="cpu", precision="int8")
+    assert scorer.net.path.parent == tmp_path / "cache" / "hypewatch" and scorer.net.path.is_file()
+    assert not list((tmp_path / "model").glob("int8-*"))
+
+
+def test_a_foreign_model_in_int8_uses_torch_quantization(foreign):
+    folder, _ = foreign
+    scorer = Scorer.load(str(folder), device="cpu", precision="int8",
+                         label_map={"POSITIVE": "hype", "NEGATIVE": "skeptic"})
+    assert any("quantized" in type(m).__module__ for m in scorer.net.modules())
     assert scorer.model_id.endswith("-int8")
+    auto = Scorer.load(str(folder), device="cpu", label_map={"POSITIVE": "hype", "NEGATIVE": "skeptic"})
+    assert not auto.model_id.endswith("-int8")  # int8 is the default for our model only
 
 
 def test_bf16_scores_a_sentence_the_same_whatever_its_batch(trained):
