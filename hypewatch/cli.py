@@ -357,11 +357,11 @@ def _load_scorer(state: State) -> Any:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the fine-tuned model (default: models/hypewatch-minilm beside the config).")
 @click.option("--epochs", type=int, default=None, help="Training epochs (default: the tuned setting).")
-@click.option("--seed", type=int, default=13)
+@click.option("--seed", type=int, default=None, help="Random seed (default: the shipped model's, 13).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
 @pass_state
 @handled
-def train(state: State, out: Path | None, epochs: int | None, seed: int, if_missing: bool) -> None:
+def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool) -> None:
     """Fine-tune the default scorer on the bundled labeled corpus (minutes on a laptop CPU).
 
     Example: hypewatch train
@@ -373,7 +373,7 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int, if_miss
     if if_missing and (out / "config.json").exists():
         click.echo(f"model already built: {out}", err=True)
         return
-    kwargs = {"seed": seed} | ({"epochs": epochs} if epochs else {})
+    kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
     report = train_model(out, **kwargs)
     click.echo(report.format(), err=True)
 
