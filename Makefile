@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# Fine-tune the scorer once (about 30 minutes on two cores), then run the nightly job on the demo.
+# Fine-tune the scorer once (about 25 minutes on two cores), then run the nightly job on the demo.
 demo: setup
 	$(BIN)/hypewatch -v train --if-missing   # logs each epoch
 	$(BIN)/hypewatch run --today 2026-11-25   # the demo sources end on that day
