@@ -78,8 +78,12 @@ def save(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, meta: ModelM
     (folder / META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
 
 
+def load_meta(folder: Path) -> ModelMeta:
+    return ModelMeta(**json.loads((folder / META_FILE).read_text(encoding="utf-8")))
+
+
 def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMeta]:
-    meta = ModelMeta(**json.loads((folder / META_FILE).read_text(encoding="utf-8")))
+    meta = load_meta(folder)
     model = MultiTaskModel(AutoModel.from_pretrained(folder), n_labels=len(meta.labels))
     heads = load_file(folder / HEADS_FILE)
     model.stance.load_state_dict({k[7:]: v for k, v in heads.items() if k.startswith("stance.")})
