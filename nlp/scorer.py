@@ -93,8 +93,8 @@ def _model_folder(name: str, base_dir: Path) -> Path:
     return folder
 
 
-def _local_id(folder: Path) -> str:
-    return f"{folder.name}-{_fingerprint(folder)}"
+def _local_id(folder: Path, fingerprint: str | None = None) -> str:
+    return f"{folder.name}-{fingerprint or _fingerprint(folder)}"
 
 
 def _effective_precision(device: torch.device, precision: str, ours: bool = True) -> str:
@@ -185,7 +185,7 @@ class Scorer:
                 net, tokenizer, _ = mt.load(folder)
             scorer = cls(
                 net, tokenizer,
-                model_id=f"{folder.name}-{fingerprint}",
+                model_id=_local_id(folder, fingerprint),
                 fatigue_threshold=meta.fatigue_threshold, max_length=meta.max_length,
                 device=torch_device, batch_size=batch_size,
             )
