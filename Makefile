@@ -14,9 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# Fine-tune the scorer once (about 25 minutes on two cores), then run the nightly job on the demo.
+# Fine-tune the scorer once (about 30 minutes on two cores), then run the nightly job on the demo.
+# With ../shared beside the repo it also learns from the labeled real sentences (dev half).
 demo: setup
-	$(BIN)/hypewatch -v train --if-missing   # logs each epoch
+	$(BIN)/hypewatch -v train --if-missing $(if $(wildcard ../shared/data),--real ../shared)   # logs each epoch
 	$(BIN)/hypewatch run --today 2026-11-25   # the demo sources end on that day
 	@echo "Try: $(BIN)/hypewatch sql \"SELECT * FROM daily_sentiment ORDER BY day DESC LIMIT 10\""
 

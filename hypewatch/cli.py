@@ -359,13 +359,17 @@ def _load_scorer(state: State) -> Any:
 @click.option("--epochs", type=int, default=None, help="Training epochs (default: the tuned setting).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the shipped model's, 13).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
+@click.option("--real", "real_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also learn from the labeled real sentences (dev half), read from DIR/data (the shared folder).")
 @pass_state
 @handled
-def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool) -> None:
+def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool,
+          real_dir: Path | None) -> None:
     """Fine-tune the default scorer on the bundled labeled corpus (minutes on a laptop CPU).
 
-    Example: hypewatch train
+    Example: hypewatch train --real ../shared
     """
+    from nlp.real_eval import training_examples
     from nlp.train import train as train_model
 
     base = state.config_or_defaults.base_dir
@@ -373,8 +377,13 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
     if if_missing and (out / "config.json").exists():
         click.echo(f"model already built: {out}", err=True)
         return
+    real = None
+    if real_dir is not None:
+        if not (real_dir / "data").is_dir():
+            raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
+        real = training_examples(real_dir)
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    report = train_model(out, **kwargs)
+    report = train_model(out, real=real, **kwargs)
     click.echo(report.format(), err=True)
 
 

@@ -15,9 +15,10 @@ Where the sentences of a source come from:
 - ``extraction/html/<page>.html``: the page's ``articleBody`` in ``extraction/ground-truth.json``,
   which does not depend on how well the extractor does on that page.
 
-The set is cut into a **dev** half, for tuning and error reading, and a **test** half, scored only
-to report a final choice. The cut goes by a hash of the source file, so the sentences of one call
-or article stay together and the model is never tuned on the call it is tested on.
+The set is cut into a **dev** half, for tuning, error reading and training (``hypewatch train
+--real``), and a **test** half, scored only to report a final choice and never trained on. The cut
+goes by a hash of the source file, so the sentences of one call or article stay together and the
+model is never tuned or trained on the call it is tested on.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Iterator, Literal
 
 from hypewatch.records import LABELS
+from nlp.corpus import Example, normalize
 from nlp.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,10 @@ logger = logging.getLogger(__name__)
 # In its own folder: every *.jsonl directly under data/ is read as training corpus.
 REFERENCES_FILE = Path(__file__).parent / "data" / "real" / "real_eval.jsonl"
 GROUND_TRUTH = "extraction/ground-truth.json"
-DEV_SHARE = 0.5  # of source files, by hash; labeled so far: 1,290 dev / 1,007 test sentences
+DEV_SHARE = 0.5  # of source files, by hash; labeled so far: 8,831 dev / 10,046 test sentences
+
+# Whole calls are ~95% neutral; past this many, neutral real sentences mostly add training time.
+MAX_TRAINING_NEUTRAL = 3000
 
 Half = Literal["dev", "test"]
 
@@ -113,7 +118,7 @@ def _ground_truth(data_dir: Path) -> dict[str, dict]:
 def load_real_examples(
     shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None
 ) -> list[dict]:
-    """Resolve the labeled references against ``shared_dir`` into dicts of text, label, fatigue.
+    """Resolve the labeled references against ``shared_dir`` into dicts of text, label, fatigue, file.
 
     ``half`` keeps only the dev or the test half (default: both); the other half's sources are
     not read at all. References whose file is missing or whose sentence no longer appears are
@@ -135,7 +140,29 @@ def load_real_examples(
         if text is None:
             missing += 1
             continue
-        examples.append({"text": text, "label": ref.label, "fatigue": ref.fatigue})
+        examples.append({"text": text, "label": ref.label, "fatigue": ref.fatigue, "file": ref.file})
     if missing:
         logger.warning("%d of %d real-sentence references did not resolve under %s", missing, len(refs), data_dir)
     return examples
+
+
+def training_examples(
+    shared_dir: Path, references: Path = REFERENCES_FILE, max_neutral: int = MAX_TRAINING_NEUTRAL
+) -> list[Example]:
+    """The dev half as training examples, one per distinct sentence (`hypewatch train --real`).
+
+    Only the dev half: the test half stays unseen, so its figures still measure text the model
+    never learned from. Boilerplate that recurs across calls ("Thank you.") is kept once. Whole
+    calls are mostly neutral, so neutral sentences are capped at `max_neutral`, taken in hash order
+    (a fixed sample that needs no seed); every hype and skeptic sentence is kept.
+    """
+    seen: set[str] = set()
+    examples = []
+    for row in load_real_examples(shared_dir, references, half="dev"):
+        example = Example(normalize(row["text"]), row["label"], row["fatigue"], register="real", origin=row["file"])
+        if example.key not in seen:
+            seen.add(example.key)
+            examples.append(example)
+    neutral = sorted((e for e in examples if e.label == "neutral"), key=lambda e: e.key)
+    kept = {e.key for e in neutral[:max_neutral]}
+    return [e for e in examples if e.label != "neutral" or e.key in kept]

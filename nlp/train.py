@@ -39,6 +39,7 @@ class TrainReport:
     best_epoch: int
     seconds: float
     corpus_hash: str
+    n_real: int = 0  # of n_train: labeled real sentences
     kept: str = ""  # which epochs' weights the saved model holds
     history: list[dict[str, float]] = field(default_factory=list)  # per epoch: loss, validation figures
     heldout: EvalReport | None = None
@@ -46,7 +47,7 @@ class TrainReport:
     def format(self) -> str:
         lines = [
             f"model       {self.out_dir}",
-            f"sentences   train {self.n_train}, validation {self.n_validation}, held-out {self.n_heldout} (not used)",
+            f"sentences   train {self.n_train} ({self.n_real} real), validation {self.n_validation}, held-out {self.n_heldout} (not used)",
             f"corpus      {self.corpus_hash}",
             f"time        {self.seconds:.0f} s, {self.epochs_run} epochs (best on validation: {self.best_epoch}),"
             f" kept {self.kept}",
@@ -131,6 +132,7 @@ def train(
     max_sentences: int | None = None,
     encoder: str | Path | None = None,
     examples: list[Example] | None = None,
+    real: list[Example] | None = None,
     data_dir: Path = DATA_DIR,
     learning_rate: float = 8e-5,
     head_learning_rate: float = 1e-3,
@@ -145,6 +147,8 @@ def train(
 ) -> TrainReport:
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
 
+    `real` adds labeled real sentences (nlp.real_eval.training_examples) to the training set only:
+    validation and held-out figures stay on the written corpus, so they compare across models.
     `max_sentences` caps the training sentences (for quick runs); held-out sentences are never
     trained on and only scored at the end, when `evaluate_heldout` is set. `frozen_layers` keeps
     the embeddings and that many lower transformer layers as pre-trained (0: train everything).
@@ -158,6 +162,8 @@ def train(
     train_set, valid_set = parts["train"], parts["validation"]
     if max_sentences:
         train_set = _subsample(train_set, max_sentences, seed)
+    real = real or []
+    train_set = train_set + real
     if not train_set:
         raise ValueError("no training sentences")
     encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
@@ -250,8 +256,9 @@ def train(
         "dropout": dropout,
         "weight_decay": weight_decay,
         "average_last": average_last,
-        "corpus_hash": corpus_hash(corpus),
+        "corpus_hash": corpus_hash(corpus + real),
         "n_train": len(train_set),
+        "n_real": len(real),
         "n_validation": len(valid_set),
         "history": history,
     }
@@ -260,8 +267,8 @@ def train(
     report = TrainReport(
         out_dir=out_dir, n_train=len(train_set), n_validation=len(valid_set),
         n_heldout=len(parts["heldout"]), epochs_run=len(history), best_epoch=best_epoch,
-        seconds=time.perf_counter() - started, corpus_hash=corpus_hash(corpus), history=history,
-        kept=kept,
+        seconds=time.perf_counter() - started, corpus_hash=corpus_hash(corpus + real), history=history,
+        kept=kept, n_real=len(real),
     )
     if evaluate_heldout and parts["heldout"]:
         report.heldout = evaluate(Scorer.load(str(out_dir), device="cpu", precision="fp32"), parts["heldout"])

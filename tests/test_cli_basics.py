@@ -74,3 +74,11 @@ def test_a_second_run_is_refused_while_one_is_going(hypewatch_cmd, db_config: Pa
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_train_names_a_real_sentence_folder_without_data(hypewatch_cmd, tmp_path: Path):
+    done = subprocess.run([*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), "--real", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert f"--real {tmp_path}: no data/ folder there" in done.stderr
+    assert not (tmp_path / "model").exists()

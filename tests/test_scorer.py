@@ -77,6 +77,19 @@ def test_training_is_reproducible(trained, tiny_encoder, tmp_path):
     assert all(torch.equal(first[k], again[k]) for k in first)
 
 
+def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, tiny_encoder, tmp_path):
+    _, plain = trained
+    real = [Example("Cloud revenue grew 28% on strong migration demand.", "hype", False, register="real"),
+            Example("Your line is now open.", "neutral", False, register="real")]
+    report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, real=real, batch_size=8,
+                   evaluate_heldout=False)
+    assert report.n_train == plain.n_train + 2 and report.n_real == 2
+    assert (report.n_validation, report.n_heldout) == (plain.n_validation, plain.n_heldout)
+    assert report.corpus_hash != plain.corpus_hash  # the model's identity says what it learned from
+    assert mt.load(tmp_path)[2].training["n_real"] == 2
+    assert "(2 real)" in report.format()
+
+
 def test_training_batches_group_similar_lengths_and_cover_every_sentence_once():
     lengths = [(i * 37) % 101 for i in range(400)]
     batches = _length_batches(lengths, 16, torch.Generator().manual_seed(1))
