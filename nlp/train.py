@@ -148,7 +148,8 @@ def train(
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
 
     `real` adds labeled real sentences (nlp.real_eval.training_examples) to the training set only:
-    validation and held-out figures stay on the written corpus, so they compare across models.
+    validation and held-out figures stay on the written corpus, so they compare across models, and
+    a real sentence that is also a written validation or held-out one is left out.
     `max_sentences` caps the training sentences (for quick runs); held-out sentences are never
     trained on and only scored at the end, when `evaluate_heldout` is set. `frozen_layers` keeps
     the embeddings and that many lower transformer layers as pre-trained (0: train everything).
@@ -162,8 +163,10 @@ def train(
     train_set, valid_set = parts["train"], parts["validation"]
     if max_sentences:
         train_set = _subsample(train_set, max_sentences, seed)
-    real = real or []
+    held_apart = {e.key for e in parts["validation"] + parts["heldout"]}
+    real = [e for e in real or [] if e.key not in held_apart]  # no way back in for a held-out sentence
     train_set = train_set + real
+    learned_from = corpus_hash(corpus + real)
     if not train_set:
         raise ValueError("no training sentences")
     encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
@@ -256,7 +259,7 @@ def train(
         "dropout": dropout,
         "weight_decay": weight_decay,
         "average_last": average_last,
-        "corpus_hash": corpus_hash(corpus + real),
+        "corpus_hash": learned_from,
         "n_train": len(train_set),
         "n_real": len(real),
         "n_validation": len(valid_set),
@@ -267,7 +270,7 @@ def train(
     report = TrainReport(
         out_dir=out_dir, n_train=len(train_set), n_validation=len(valid_set),
         n_heldout=len(parts["heldout"]), epochs_run=len(history), best_epoch=best_epoch,
-        seconds=time.perf_counter() - started, corpus_hash=corpus_hash(corpus + real), history=history,
+        seconds=time.perf_counter() - started, corpus_hash=learned_from, history=history,
         kept=kept, n_real=len(real),
     )
     if evaluate_heldout and parts["heldout"]:

@@ -79,8 +79,10 @@ def test_training_is_reproducible(trained, tiny_encoder, tmp_path):
 
 def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, tiny_encoder, tmp_path):
     _, plain = trained
+    held_out = next(e for e in EXAMPLES if e.part == "heldout")
     real = [Example("Cloud revenue grew 28% on strong migration demand.", "hype", False, register="real"),
-            Example("Your line is now open.", "neutral", False, register="real")]
+            Example("Your line is now open.", "neutral", False, register="real"),
+            Example(held_out.text, held_out.label, held_out.fatigue, register="real")]  # never trained on
     report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, real=real, batch_size=8,
                    evaluate_heldout=False)
     assert report.n_train == plain.n_train + 2 and report.n_real == 2
