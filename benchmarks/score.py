@@ -1,11 +1,13 @@
 """Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder.
 
-    python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2]   (default: models/hypewatch-minilm, from `hypewatch train`)
+    python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2] [--device cpu|cuda]
+    (default: models/hypewatch-minilm, from `hypewatch train`)
 
 Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each contender runs
 in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
 it is the floor of work any classifier on this encoder must do. Then macro-F1 of fp32 and int8
-on the held-out split.
+on the held-out split. With --device cuda: fp16 (the default there) and fp32 against
+sentence-transformers in fp32 and fp16, peak GPU memory too.
 """
 from __future__ import annotations
 
@@ -38,33 +40,43 @@ def real_sentences(n: int = N_SENTENCES) -> list[str]:
     return list(sentences)[:n]
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _figures(n: int, seconds: float, device: str) -> dict:
+    import torch
+
+    gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else 0.0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {"rate": n / seconds, "seconds": seconds, "rss_mb": rss_mb, "gpu_mb": gpu_mb}
 
 
-def run_scorer(folder: str, sentences: list[str], precision: str) -> dict:
+def _warm_up(sentences: list[str], device: str) -> list[str]:
+    # CUDA picks kernels per batch shape on first use: a cold first pass ran at a tenth of the
+    # speed of later ones (H100), so on CUDA one whole pass comes before the timed one.
+    return sentences if device == "cuda" else sentences[:64]
+
+
+def run_scorer(folder: str, sentences: list[str], precision: str, device: str = "cpu") -> dict:
     from nlp.scorer import Scorer
 
-    scorer = Scorer.load(folder, device="cpu", precision=precision)
-    scorer.score(sentences[:64])
+    scorer = Scorer.load(folder, device=device, precision=precision)
+    scorer.score(_warm_up(sentences, device))
     scorer._cache.clear()  # the warm-up must not spare work in the timed run
     start = time.perf_counter()
-    scorer.score(sentences)
-    seconds = time.perf_counter() - start
-    return {"rate": len(sentences) / seconds, "seconds": seconds, "rss_mb": _peak_rss_mb()}
+    scorer.score(sentences)  # returns plain floats, so CUDA work is finished when it does
+    return _figures(len(sentences), time.perf_counter() - start, device)
 
 
-def run_sentence_transformers(sentences: list[str]) -> dict:
+def run_sentence_transformers(sentences: list[str], device: str = "cpu", half: bool = False) -> dict:
     from sentence_transformers import SentenceTransformer
 
     from nlp.model import default_encoder_path
 
-    model = SentenceTransformer(str(default_encoder_path()), device="cpu")
-    model.encode(sentences[:64], batch_size=64)
+    model = SentenceTransformer(str(default_encoder_path()), device=device)
+    if half:
+        model.half()
+    model.encode(_warm_up(sentences, device), batch_size=64)
     start = time.perf_counter()
-    model.encode(sentences, batch_size=64)
-    seconds = time.perf_counter() - start
-    return {"rate": len(sentences) / seconds, "seconds": seconds, "rss_mb": _peak_rss_mb()}
+    model.encode(sentences, batch_size=64)  # numpy out: CUDA work is finished when it returns
+    return _figures(len(sentences), time.perf_counter() - start, device)
 
 
 def in_fresh_process(fn, *args) -> dict:
@@ -77,7 +89,9 @@ def main() -> None:
     parser.add_argument("model_dir", nargs="?", type=Path, default=ROOT / "models" / "hypewatch-minilm")
     parser.add_argument("--n", type=int, default=N_SENTENCES, help="how many sentences to score")
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs per contender")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = parser.parse_args()
+    device = args.device
     folder = args.model_dir
     if not (folder / "hypewatch.json").is_file():
         sys.exit(f"no model in {folder}: run `hypewatch train` first")
@@ -86,12 +100,23 @@ def main() -> None:
     sentences = real_sentences(args.n)
     print(f"{len(sentences)} distinct sentences from {TRANSCRIPTS}")
 
-    contenders = {
-        "sentence-transformers encode(batch_size=64)": (run_sentence_transformers, sentences),
-        "Scorer fp32 (length-bucketed)": (run_scorer, str(folder), sentences, "fp32"),
-        "Scorer bf16 (if this CPU has native bf16)": (run_scorer, str(folder), sentences, "bf16"),
-        "Scorer auto (the default: int8 in ONNX Runtime)": (run_scorer, str(folder), sentences, "auto"),
-    }
+    baseline = "sentence-transformers encode(batch_size=64)"
+    if device == "cuda":
+        contenders = {
+            baseline: (run_sentence_transformers, sentences, "cuda"),
+            "sentence-transformers, fp16": (run_sentence_transformers, sentences, "cuda", True),
+            "Scorer fp32 (length-bucketed)": (run_scorer, str(folder), sentences, "fp32", "cuda"),
+            "Scorer auto (the default on CUDA: fp16)": (run_scorer, str(folder), sentences, "auto", "cuda"),
+        }
+        compared = {"fp16": "auto"}  # label on the report: precision asked for
+    else:
+        contenders = {
+            baseline: (run_sentence_transformers, sentences),
+            "Scorer fp32 (length-bucketed)": (run_scorer, str(folder), sentences, "fp32"),
+            "Scorer bf16 (if this CPU has native bf16)": (run_scorer, str(folder), sentences, "bf16"),
+            "Scorer auto (the default: int8 in ONNX Runtime)": (run_scorer, str(folder), sentences, "auto"),
+        }
+        compared = {"bf16": "bf16", "int8": "int8"}
     # The machine may be shared: alternate the contenders and keep each one's best round.
     runs: dict[str, dict] = {}
     for _ in range(args.rounds):
@@ -99,10 +124,11 @@ def main() -> None:
             r = in_fresh_process(fn, *fn_args)
             best = runs.get(name, r)
             runs[name] = max(r, best, key=lambda x: x["rate"]) | {"rss_mb": max(r["rss_mb"], best["rss_mb"])}
-    base = runs["sentence-transformers encode(batch_size=64)"]["rate"]
-    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}")
+    base = runs[baseline]["rate"]
+    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}" + ("  peak GPU" if device == "cuda" else ""))
     for name, r in runs.items():
-        print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB")
+        gpu = f"{r['gpu_mb']:>7.0f} MB" if device == "cuda" else ""
+        print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}")
 
     from nlp.corpus import load_corpus, split
     from nlp.evaluate import evaluate
@@ -110,26 +136,31 @@ def main() -> None:
 
     heldout = split(load_corpus())["heldout"]
     print(f"\nheld-out split, {len(heldout)} sentences:")
-    figures = {p: evaluate(Scorer.load(str(folder), device="cpu", precision=p), heldout)
-               for p in ("fp32", "bf16", "int8")}
+    figures = {name: evaluate(Scorer.load(str(folder), device=device, precision=p), heldout)
+               for name, p in ({"fp32": "fp32"} | compared).items()}
     for precision, report in figures.items():
         print(f"  {precision}: macro-F1 {report.macro_f1:.4f}, fatigue F1 {report.fatigue_f1:.4f}"
               f" ({report.macro_f1 - figures['fp32'].macro_f1:+.4f} / {report.fatigue_f1 - figures['fp32'].fatigue_f1:+.4f}"
               " against fp32)")
     sample = sentences[:1000]
-    fp32 = _labels(folder, sample, "fp32")
-    agreement = {p: _share_equal(fp32, _labels(folder, sample, p)) for p in ("bf16", "int8")}
+    fp32 = _labels(folder, sample, "fp32", device)
+    agreement = {name: _share_equal(fp32, _labels(folder, sample, p, device)) for name, p in compared.items()}
     print("labels equal to fp32's on 1,000 real sentences: "
-          + ", ".join(f"{p} {share:.1%}" for p, share in agreement.items()))
-    for precision in ("bf16", "int8"):
-        alone = _share_equal(_labels(folder, sample, precision, batch_size=1), _labels(folder, sample, precision))
-        print(f"{precision} labels equal scored one by one and in batches of 64: {alone:.1%}")
+          + ", ".join(f"{name} {share:.1%}" for name, share in agreement.items()))
+    for name, precision in compared.items():
+        alone = _share_equal(_labels(folder, sample, precision, device, batch_size=1),
+                             _labels(folder, sample, precision, device))
+        print(f"{name} labels equal scored one by one and in batches of 64: {alone:.1%}")
+    if device == "cuda":
+        cpu = _labels(folder, sample, "fp32", "cpu")
+        print(f"labels equal to the CPU's fp32 labels: fp32 on CUDA {_share_equal(cpu, fp32):.1%}, "
+              f"fp16 on CUDA {_share_equal(cpu, _labels(folder, sample, 'auto', device)):.1%}")
 
 
-def _labels(folder: Path, sentences: list[str], precision: str, batch_size: int = 64) -> list[str]:
+def _labels(folder: Path, sentences: list[str], precision: str, device: str, batch_size: int = 64) -> list[str]:
     from nlp.scorer import Scorer
 
-    scorer = Scorer.load(str(folder), device="cpu", precision=precision, batch_size=batch_size)
+    scorer = Scorer.load(str(folder), device=device, precision=precision, batch_size=batch_size)
     return [s.label for s in scorer.score(sentences)]
 
 

@@ -365,7 +365,7 @@ def _load_scorer(state: State) -> Any:
 @handled
 def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool,
           real_dir: Path | None) -> None:
-    """Fine-tune the default scorer on the bundled labeled corpus (minutes on a laptop CPU).
+    """Fine-tune the default scorer on the bundled labeled corpus (on CUDA when model.device allows).
 
     Example: hypewatch train --real ../shared
     """
@@ -383,7 +383,7 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir)
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    report = train_model(out, real=real, **kwargs)
+    report = train_model(out, real=real, device=state.config_or_defaults.model.device, **kwargs)
     click.echo(report.format(), err=True)
 
 

@@ -41,9 +41,6 @@ REFERENCES_FILE = Path(__file__).parent / "data" / "real" / "real_eval.jsonl"
 GROUND_TRUTH = "extraction/ground-truth.json"
 DEV_SHARE = 0.5  # of source files, by hash; labeled so far: 8,831 dev / 10,046 test sentences
 
-# Whole calls are ~95% neutral; past this many, neutral real sentences mostly add training time.
-MAX_TRAINING_NEUTRAL = 3000
-
 Half = Literal["dev", "test"]
 
 
@@ -146,15 +143,15 @@ def load_real_examples(
     return examples
 
 
-def training_examples(
-    shared_dir: Path, references: Path = REFERENCES_FILE, max_neutral: int = MAX_TRAINING_NEUTRAL
-) -> list[Example]:
+def training_examples(shared_dir: Path, references: Path = REFERENCES_FILE) -> list[Example]:
     """The dev half as training examples, one per distinct sentence (`hypewatch train --real`).
 
     Only the dev half: the test half stays unseen, so its figures still measure text the model
-    never learned from. Boilerplate that recurs across calls ("Thank you.") is kept once. Whole
-    calls are mostly neutral, so neutral sentences are capped at `max_neutral`, taken in hash order
-    (a fixed sample that needs no seed); every hype and skeptic sentence is kept.
+    never learned from. Boilerplate that recurs across calls ("Thank you.") is kept once. Every
+    neutral sentence is kept, though whole calls are ~95% neutral: in two-fold runs on the dev
+    half (train on one half of its files, score the other), all of them gave macro-F1 0.702 and
+    0.665 where 37% of them in hash order gave 0.664 and 0.630, and an AI-heavy call's neutral
+    sentences given a stance fell from 19.7% to 11.4% and from 22.4% to 15.8%.
     """
     seen: set[str] = set()
     examples = []
@@ -163,6 +160,4 @@ def training_examples(
         if example.key not in seen:
             seen.add(example.key)
             examples.append(example)
-    neutral = sorted((e for e in examples if e.label == "neutral"), key=lambda e: e.key)
-    kept = {e.key for e in neutral[:max_neutral]}
-    return [e for e in examples if e.label != "neutral" or e.key in kept]
+    return examples

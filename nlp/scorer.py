@@ -107,7 +107,8 @@ def _effective_precision(device: torch.device, precision: str, ours: bool = True
     return precision
 
 
-def _pick_device(device: str) -> torch.device:
+def pick_device(device: str) -> torch.device:
+    """`model.device` as a torch device: auto is CUDA when present, else the CPU."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
@@ -174,7 +175,7 @@ class Scorer:
 
         hf_logging.disable_progress_bar()  # a nightly log wants no "Loading weights" bars
         folder = _model_folder(name, base_dir)
-        torch_device = _pick_device(device)
+        torch_device = pick_device(device)
         if mt.is_hypewatch_folder(folder):
             meta, fingerprint = mt.load_meta(folder), _fingerprint(folder)
             if _effective_precision(torch_device, precision) == "int8":
@@ -226,7 +227,7 @@ class Scorer:
         folder = _model_folder(name, base_dir)
         if not mt.is_hypewatch_folder(folder):
             return None
-        return _local_id(folder) + _SUFFIX[_effective_precision(_pick_device(device), precision)]
+        return _local_id(folder) + _SUFFIX[_effective_precision(pick_device(device), precision)]
 
     def _prepare(self, precision: Precision, ours: bool = True) -> None:
         """Set the precision (our model in int8 arrives as its ONNX copy already)."""

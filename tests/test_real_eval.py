@@ -81,8 +81,6 @@ def test_only_the_dev_half_is_trained_on_and_recurring_lines_count_once(tmp_path
     assert [(e.text, e.label, e.register) for e in examples] == [
         ("Your line is now open.", "neutral", "real"), ("Cloud demand is strong.", "hype", "real")
     ]
-    # whole calls are mostly neutral: those are capped, every stance sentence stays
-    assert [e.label for e in training_examples(tmp_path, refs, max_neutral=0)] == ["hype"]
 
 
 def test_a_malformed_line_is_named_by_its_place():
