@@ -67,7 +67,27 @@ def test_training_writes_a_model_folder_with_metadata(trained):
     assert meta.labels == list(LABELS)
     assert meta.training["corpus_hash"] == report.corpus_hash
     assert meta.training["seed"] == 3
+    assert meta.training["device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # device: auto
     assert "held-out split" in report.format()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_training_on_cuda_without_cuda_says_so(tiny_encoder, tmp_path):
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        train(tmp_path, epochs=1, encoder=tiny_encoder, examples=EXAMPLES, device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encoder, tmp_path):
+    report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, device="cuda")
+    assert mt.load(tmp_path)[2].training["device"] == "cuda"
+    texts = [e.text for e in EXAMPLES[:64]]
+    half = Scorer.load(str(tmp_path), device="cuda")  # auto on CUDA: fp16
+    assert half.model_id.endswith("-fp16")
+    cpu = Scorer.load(str(tmp_path), device="cpu", precision="fp32").score(texts)
+    for a, b in zip(half.score(texts), cpu):
+        assert a.p_hype == pytest.approx(b.p_hype, abs=0.02) and a.p_fatigue == pytest.approx(b.p_fatigue, abs=0.02)
+    assert report.heldout.n == report.n_heldout
 
 
 def test_training_is_reproducible(trained, tiny_encoder, tmp_path):
