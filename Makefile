@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# Fine-tune the scorer once (about 35 minutes on two cores), then run the nightly job on the demo.
+# Fine-tune the scorer once (about an hour on two cores; on CUDA when present), then run the nightly job.
 # With ../shared beside the repo it also learns from the labeled real sentences (dev half).
 demo: setup
 	$(BIN)/hypewatch -v train --if-missing $(if $(wildcard ../shared/data),--real ../shared)   # logs each epoch
