@@ -41,9 +41,9 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    from nlp.corpus import Example, normalize
+    from nlp.corpus import Example
     from nlp.evaluate import EvalReport
-    from nlp.real_eval import load_real_examples
+    from nlp.real_eval import distinct_examples, load_real_examples
     from nlp.scorer import Scorer
     from nlp.train import train
     from real_sentences import print_by_source
@@ -54,14 +54,10 @@ def main() -> int:
     rows = load_real_examples(SHARED, half="dev")
     out = args.out or Path(tempfile.mkdtemp(prefix="real-folds-"))
     for trained_on, scored in (("A", "B"), ("B", "A")):
-        learn = {}
-        for r in rows:
-            if fold_of(r["file"]) == trained_on:
-                e = Example(normalize(r["text"]), r["label"], r["fatigue"], register="real", origin=r["file"])
-                learn.setdefault(e.key, e)
-        neutral = sorted((e for e in learn.values() if e.label == "neutral"), key=lambda e: e.key)
+        learn = distinct_examples(r for r in rows if fold_of(r["file"]) == trained_on)
+        neutral = sorted((e for e in learn if e.label == "neutral"), key=lambda e: e.key)
         kept = {e.key for e in neutral[: round(args.neutral_share * len(neutral))]}
-        real = [e for e in learn.values() if e.label != "neutral" or e.key in kept]
+        real = [e for e in learn if e.label != "neutral" or e.key in kept]
         folder = out / f"fold-{trained_on}"
         train(folder, real=real, epochs=args.epochs, device=args.device, evaluate_heldout=False)
         target = [r for r in rows if fold_of(r["file"]) == scored]

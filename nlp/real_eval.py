@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Iterable, Iterator, Literal
 
 from hypewatch.records import LABELS
 from nlp.corpus import Example, normalize
@@ -153,11 +153,13 @@ def training_examples(shared_dir: Path, references: Path = REFERENCES_FILE) -> l
     0.665 where 37% of them in hash order gave 0.664 and 0.630, and an AI-heavy call's neutral
     sentences given a stance fell from 19.7% to 11.4% and from 22.4% to 15.8%.
     """
-    seen: set[str] = set()
-    examples = []
-    for row in load_real_examples(shared_dir, references, half="dev"):
+    return distinct_examples(load_real_examples(shared_dir, references, half="dev"))
+
+
+def distinct_examples(rows: Iterable[dict]) -> list[Example]:
+    """`load_real_examples` rows as training examples, the first of each distinct sentence."""
+    examples: dict[str, Example] = {}
+    for row in rows:
         example = Example(normalize(row["text"]), row["label"], row["fatigue"], register="real", origin=row["file"])
-        if example.key not in seen:
-            seen.add(example.key)
-            examples.append(example)
-    return examples
+        examples.setdefault(example.key, example)
+    return list(examples.values())
