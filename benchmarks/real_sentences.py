@@ -10,7 +10,9 @@ read here, never to commit.
 
 The set has a dev half (tune and read errors on it) and a test half (nlp.real_eval.half_of, by
 source file). The default is dev; score test only to report a final choice, and never list its
-errors: --errors is refused for it.
+errors: --errors is refused for it. The shipped model learns from both halves, so its figures here
+are not on unseen text (a warning says so): measure a recipe on the test half with a model from
+`hypewatch train --real ../shared --dev-only`, or with benchmarks/real_folds.py --within test.
 """
 from __future__ import annotations
 
@@ -51,8 +53,9 @@ def main() -> int:
 
     from nlp.corpus import Example
     from nlp.evaluate import EvalReport
+    from nlp import model as mt
     from nlp.real_eval import REFERENCES_FILE, load_real_examples, parse_references
-    from nlp.scorer import ModelNotFoundError, Scorer
+    from nlp.scorer import ModelNotFoundError, Scorer, model_folder
 
     if not (SHARED / "data").is_dir():
         print(f"skipped: {SHARED / 'data'} is not here")
@@ -69,6 +72,12 @@ def main() -> int:
         print(f"skipped: {exc}")
         return 0
 
+    folder = model_folder(args.model, ROOT)
+    learned = set(mt.load_meta(folder).training.get("real_files", [])) if mt.is_hypewatch_folder(folder) else set()
+    seen = [r for r in rows if r["file"] in learned]
+    if seen:
+        print(f"warning: the model learned from {len({r['file'] for r in seen})} of these source files"
+              f" ({len(seen)} sentences): these figures are not on unseen text")
     predicted = scorer.score([e.text for e in examples])
     print(EvalReport.compare(examples, predicted, scorer.model_id).format())
     false_alarms = sum(p.fatigue and not e.fatigue for e, p in zip(examples, predicted))

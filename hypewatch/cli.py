@@ -360,11 +360,13 @@ def _load_scorer(state: State) -> Any:
 @click.option("--seed", type=int, default=None, help="Random seed (default: the shipped model's, 13).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
 @click.option("--real", "real_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also learn from the labeled real sentences (dev half), read from DIR/data (the shared folder).")
+              help="Also learn from the labeled real sentences, read from DIR/data (the shared folder).")
+@click.option("--dev-only", is_flag=True,
+              help="With --real: learn from the dev half only, so the test half measures unseen calls.")
 @pass_state
 @handled
 def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool,
-          real_dir: Path | None) -> None:
+          real_dir: Path | None, dev_only: bool) -> None:
     """Fine-tune the default scorer on the bundled labeled corpus (on CUDA when model.device allows).
 
     Example: hypewatch train --real ../shared
@@ -381,7 +383,9 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
-        real = training_examples(real_dir)
+        real = training_examples(real_dir, half="dev" if dev_only else None)
+    elif dev_only:
+        raise click.UsageError("--dev-only goes with --real DIR")
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
     report = train_model(out, real=real, device=state.config_or_defaults.model.device, **kwargs)
     click.echo(report.format(), err=True)

@@ -84,7 +84,8 @@ Precision = Literal["auto", "fp32", "bf16", "int8"]
 _SUFFIX = {"fp32": "", "fp16": "-fp16", "bf16": "-bf16", "int8": "-int8"}
 
 
-def _model_folder(name: str, base_dir: Path) -> Path:
+def model_folder(name: str, base_dir: Path) -> Path:
+    """Where `model.name` points: "default" is models/hypewatch-minilm under base_dir."""
     if name == "default":
         return Path(base_dir) / DEFAULT_MODEL_DIR
     folder = Path(name).expanduser()
@@ -174,7 +175,7 @@ class Scorer:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # a nightly log wants no "Loading weights" bars
-        folder = _model_folder(name, base_dir)
+        folder = model_folder(name, base_dir)
         torch_device = pick_device(device)
         if mt.is_hypewatch_folder(folder):
             meta, fingerprint = mt.load_meta(folder), _fingerprint(folder)
@@ -224,7 +225,7 @@ class Scorer:
                  precision: Precision = "auto") -> str | None:
         """The model_id that `load` would give, without loading the weights (so a run with nothing
         to score need not load a model); None when only loading can tell (hub ids, other models)."""
-        folder = _model_folder(name, base_dir)
+        folder = model_folder(name, base_dir)
         if not mt.is_hypewatch_folder(folder):
             return None
         return _local_id(folder) + _SUFFIX[_effective_precision(pick_device(device), precision)]

@@ -127,7 +127,7 @@ def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
 def train(
     out_dir: Path,
     *,
-    epochs: int = 10,
+    epochs: int = 6,
     seed: int = 13,  # the seed of the shipped model, which `hypewatch train` builds
     max_sentences: int | None = None,
     encoder: str | Path | None = None,
@@ -155,7 +155,9 @@ def train(
     trained on and only scored at the end, when `evaluate_heldout` is set. `frozen_layers` keeps
     the embeddings and that many lower transformer layers as pre-trained (0: train everything).
     The saved model is the mean of the weights of the last `average_last` epochs (early stopping
-    ends the run `patience` epochs after the best one); 1 keeps the best epoch alone.
+    ends the run `patience` epochs after the best one); 1 keeps the best epoch alone. Six epochs:
+    with both halves of the real sentences, 6 and 10 scored the same on the part of the real test
+    half left out (macro-F1 0.689/0.686 against 0.712/0.659) at 60% of the time.
     `device` is `model.device` (auto: CUDA when present). A seed gives the same model again on the
     same kind of device; CPU and CUDA kernels round differently, so their models differ slightly.
     """
@@ -269,6 +271,7 @@ def train(
         "corpus_hash": learned_from,
         "n_train": len(train_set),
         "n_real": len(real),
+        "real_files": sorted({e.origin for e in real}),  # so no one scores the model on them as unseen text
         "n_validation": len(valid_set),
         "history": history,
     }

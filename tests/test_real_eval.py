@@ -62,7 +62,7 @@ def test_a_half_reads_only_its_own_sources(tmp_path: Path):
     assert load_real_examples(tmp_path, refs, half="test") == []
 
 
-def test_only_the_dev_half_is_trained_on_and_recurring_lines_count_once(tmp_path: Path):
+def test_both_halves_are_trained_on_unless_dev_only_and_recurring_lines_count_once(tmp_path: Path):
     names = [f"transcripts/call{i}.txt" for i in range(20)]
     dev_files = [n for n in names if half_of(n) == "dev"][:2]
     test_file = next(n for n in names if half_of(n) == "test")
@@ -78,9 +78,13 @@ def test_only_the_dev_half_is_trained_on_and_recurring_lines_count_once(tmp_path
     refs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
     examples = training_examples(tmp_path, refs)
-    assert [(e.text, e.label, e.register) for e in examples] == [
-        ("Your line is now open.", "neutral", "real"), ("Cloud demand is strong.", "hype", "real")
+    assert [(e.text, e.label, e.register, e.origin) for e in examples] == [
+        ("Your line is now open.", "neutral", "real", dev_files[0]),
+        ("Cloud demand is strong.", "hype", "real", dev_files[0]),
+        ("Orders for servers are slowing.", "skeptic", "real", test_file),
     ]
+    dev_only = training_examples(tmp_path, refs, half="dev")
+    assert [e.text for e in dev_only] == ["Your line is now open.", "Cloud demand is strong."]
 
 
 def test_a_malformed_line_is_named_by_its_place():
