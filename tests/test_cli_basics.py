@@ -82,3 +82,11 @@ def test_train_names_a_real_sentence_folder_without_data(hypewatch_cmd, tmp_path
     assert done.returncode == 2
     assert f"--real {tmp_path}: no data/ folder there" in done.stderr
     assert not (tmp_path / "model").exists()
+
+
+def test_train_dev_only_needs_real_sentences(hypewatch_cmd, tmp_path: Path):
+    done = subprocess.run([*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), "--dev-only"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "--dev-only goes with --real DIR" in done.stderr
+    assert not (tmp_path / "model").exists()

@@ -100,15 +100,17 @@ def test_training_is_reproducible(trained, tiny_encoder, tmp_path):
 def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, tiny_encoder, tmp_path):
     _, plain = trained
     held_out = next(e for e in EXAMPLES if e.part == "heldout")
-    real = [Example("Cloud revenue grew 28% on strong migration demand.", "hype", False, register="real"),
-            Example("Your line is now open.", "neutral", False, register="real"),
-            Example(held_out.text, held_out.label, held_out.fatigue, register="real")]  # never trained on
+    real = [Example("Cloud revenue grew 28% on strong migration demand.", "hype", False, register="real", origin="b.txt"),
+            Example("Your line is now open.", "neutral", False, register="real", origin="a.txt"),
+            Example(held_out.text, held_out.label, held_out.fatigue, register="real", origin="c.txt")]  # never trained on
     report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, real=real, batch_size=8,
                    evaluate_heldout=False)
     assert report.n_train == plain.n_train + 2 and report.n_real == 2
     assert (report.n_validation, report.n_heldout) == (plain.n_validation, plain.n_heldout)
     assert report.corpus_hash != plain.corpus_hash  # the model's identity says what it learned from
-    assert mt.load(tmp_path)[2].training["n_real"] == 2
+    training = mt.load(tmp_path)[2].training
+    assert training["n_real"] == 2
+    assert training["real_files"] == ["a.txt", "b.txt"]  # what benchmarks/real_sentences.py warns about
     assert "(2 real)" in report.format()
 
 
