@@ -51,9 +51,9 @@ def main() -> int:
         parser.error("--errors reads the sentences; only the dev half may be read")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
+    from nlp import model as mt
     from nlp.corpus import Example
     from nlp.evaluate import EvalReport
-    from nlp import model as mt
     from nlp.real_eval import REFERENCES_FILE, load_real_examples, parse_references
     from nlp.scorer import ModelNotFoundError, Scorer, model_folder
 
