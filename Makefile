@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Fine-tune the scorer once (about an hour on two cores; on CUDA when present), then run the nightly job.
-# With ../shared beside the repo it also learns from the labeled real sentences (dev half).
+# With ../shared beside the repo it also learns from the labeled real sentences (both halves).
 demo: setup
 	$(BIN)/hypewatch -v train --if-missing $(if $(wildcard ../shared/data),--real ../shared)   # logs each epoch
 	$(BIN)/hypewatch run --today 2026-11-25   # the demo sources end on that day
