@@ -20,6 +20,7 @@ from nlp.real_eval import (
 )
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+AUDIT_FILE = REFERENCES_FILE.parent / "audit_2026-11-27.jsonl"
 
 
 def test_the_references_file_keeps_no_text():
@@ -32,6 +33,17 @@ def test_references_are_well_formed_and_unique():
     assert len(refs) >= 400
     assert {r.label for r in refs} == set(LABELS)
     assert len({(r.file, r.sha1) for r in refs}) == len(refs)
+
+
+def test_every_audited_label_is_the_one_trained_on():
+    # the audit log (nlp/data/GUIDE.md) must describe the references as they are, not as they were
+    refs = {(r.file, r.sha1): r for r in parse_references(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())}
+    audit = [json.loads(line) for line in AUDIT_FILE.read_text(encoding="utf-8").splitlines()]
+    assert len(audit) >= 300
+    for row in audit:
+        ref = refs[(row["file"], row["sha1"])]
+        assert (ref.label, ref.fatigue) == (row["label"], row["fatigue"])
+        assert (row["was"], row["fatigue_was"]) != (row["label"], row["fatigue"])
 
 
 def test_the_halves_keep_each_source_whole_and_both_can_measure():
