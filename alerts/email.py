@@ -7,6 +7,7 @@ on, and only http(s) URLs become links.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -141,7 +142,7 @@ def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datet
     if email.to:
         msg["To"] = ", ".join(email.to)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid("digest", domain=MSGID_DOMAIN)
+    msg["Message-ID"] = digest_message_id([s.alert.alert_id for s in sections] + [a.alert_id for a in more])
     msg.set_content(_template("digest.txt.j2", html=False).render(context))
     msg.add_alternative(_template("digest.html.j2", html=True).render(context), subtype="html")
     html_part = msg.get_payload()[1]
@@ -149,6 +150,13 @@ def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datet
         html_part.add_related(section.chart_png, maintype="image", subtype="png", cid=f"<{cid}>",
                               filename=f"chart-{n}.png", disposition="inline")
     return msg
+
+
+def digest_message_id(alert_ids: Sequence[str]) -> str:
+    """The same alerts make the same Message-ID, so a digest sent again (the run died before it
+    could record the first send) is recognisable as the same message by mail clients."""
+    digest = hashlib.sha256("\n".join(sorted(alert_ids)).encode("utf-8")).hexdigest()[:32]
+    return f"<digest-{digest}@{MSGID_DOMAIN}>"
 
 
 def _num(value: float | None) -> str:

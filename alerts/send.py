@@ -3,12 +3,18 @@
 An alert is marked `sent` only after the server accepted the message (or the .eml file is in
 place), and only the alerts that were in that message. A failed send leaves them `pending` with
 the reason in `alerts.error`, so the next run sends them (the `failed` status is never set: a
-failure is always retried); nothing is sent twice. (A crash in the
-instant between the server's "250 OK" and the database update would resend once: an email twice
-is better than an alert lost.)
+failure is always retried).
+
+Nothing is sent twice: the moment the server accepts, the sent alert ids go into a small journal
+file beside the database, and then into the database, waiting for readers like any write. If the
+database stays busy (a reader holding it), the journal keeps the fact, and the next send records
+it before it looks for pending alerts. What is left is a run killed while the server is still
+answering; the digest sent again then carries the same Message-ID (`digest_message_id`), so mail
+clients see it as the same message.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import smtplib
@@ -20,7 +26,7 @@ from pathlib import Path
 
 from hypewatch.config import Email, Smtp
 from hypewatch.records import Alert
-from storage import Store
+from storage import StorageError, Store
 
 from .email import DETAILED_ALERTS, compose_digest, load_section
 from .series import Q
@@ -42,6 +48,48 @@ class SendReport:
     alert_ids: list[str] = field(default_factory=list)
 
 
+class SentJournal:
+    """Alert ids the server accepted but the database may not know yet: one JSON file beside the
+    database, written atomically, deleted once the database has them."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".alerts-sent.json")
+
+    def record(self, alert_ids: list[str], sent_at: datetime, message_id: str) -> None:
+        entry = {"alert_ids": alert_ids, "sent_at": sent_at.isoformat(), "message_id": message_id}
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(entry, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    def read(self) -> tuple[list[str], datetime] | None:
+        try:
+            entry = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return list(entry["alert_ids"]), datetime.fromisoformat(entry["sent_at"])
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def settle_journal(store: Store) -> int:
+    """Record in the database the sends that the journal holds; returns how many alerts it marked.
+    Raises StorageError while the database cannot be written: then nothing may be sent."""
+    journal = SentJournal(store.path)
+    entry = journal.read()
+    if entry is None:
+        return 0
+    ids, sent_at = entry
+    with store.write() as conn:
+        conn.execute(Q["mark_sent"], {"alert_ids": ids, "sent_at": sent_at})
+    journal.clear()
+    logger.info("recorded %d alert(s) sent at %s by an earlier run", len(ids), sent_at.isoformat())
+    return len(ids)
+
+
 def pending_alerts(store: Store) -> list[Alert]:
     with store.read() as conn:
         rows = conn.execute(Q["pending_alerts"]).fetchall()
@@ -53,6 +101,11 @@ def send_pending(store: Store, email: Email, *, now: datetime, outbox: Path | No
     """Send one digest of every pending alert; with no smtp.host, write it to `outbox` (already
     resolved by the caller; default email.outbox) as an .eml file. Never raises for a delivery
     failure: the report says what failed."""
+    try:
+        settle_journal(store)
+    except StorageError as exc:
+        # Alerts sent earlier may still look pending in the database: sending now could repeat them.
+        return SendReport(error=f"alerts not sent: an earlier send is not recorded yet: {exc}")
     alerts = pending_alerts(store)
     if not alerts:
         return SendReport()
@@ -72,16 +125,41 @@ def send_pending(store: Store, email: Email, *, now: datetime, outbox: Path | No
             via = str(write_outbox(message, outbox or email.outbox, now=now))
     except SendError as exc:
         logger.warning("alerts not sent, %d still pending: %s", len(ids), exc)
-        with store.write() as conn:
-            conn.execute(Q["mark_error"], {"alert_ids": ids, "error": str(exc)})
+        try:
+            with store.write() as conn:
+                conn.execute(Q["mark_error"], {"alert_ids": ids, "error": str(exc)})
+        except StorageError as busy:  # the reason is in the run record all the same
+            logger.warning("cannot record why the alerts were not sent: %s", busy)
         return SendReport(pending=len(ids), error=str(exc), alert_ids=ids)
 
-    with store.write() as conn:
-        conn.execute(Q["mark_sent"], {"alert_ids": ids, "sent_at": now})
+    warnings += _record_sent(store, ids, now, message["Message-ID"])
     for warning in warnings:
         logger.warning(warning)
     logger.info("sent %d alert(s) via %s", len(ids), via)
     return SendReport(sent=len(ids), via=via, warnings=warnings, alert_ids=ids)
+
+
+def _record_sent(store: Store, ids: list[str], now: datetime, message_id: str) -> list[str]:
+    """Journal first (a local file, instant), then the database; returns warnings."""
+    journal = SentJournal(store.path)
+    try:
+        journal.record(ids, now, message_id)
+        kept = True
+    except OSError as exc:
+        logger.warning("%s: cannot write the sent-alerts journal (%s); recording in the database only",
+                       journal.path, exc.strerror or exc)
+        kept = False
+    try:
+        with store.write() as conn:
+            conn.execute(Q["mark_sent"], {"alert_ids": ids, "sent_at": now})
+    except StorageError as exc:
+        if not kept:
+            return [f"{len(ids)} alert(s) sent but not marked sent ({exc}); the next run sends them again, "
+                    f"with the same Message-ID {message_id}"]
+        return [f"{len(ids)} alert(s) sent but not yet marked sent ({exc}); {journal.path} keeps them, "
+                "and the next run records them without sending them again"]
+    journal.clear()
+    return []
 
 
 def deliver(message: EmailMessage, smtp: Smtp, to: list[str]) -> dict[str, tuple[int, bytes]]:

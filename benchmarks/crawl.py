@@ -148,7 +148,7 @@ def main() -> None:
         start = time.perf_counter()
         cpu_start = _cpu_seconds()
         summary = asyncio.run(crawl_sources(config, http_cache={}, known=store.known_documents(),
-                                            sink=store.add_documents, cache_sink=store.save_http_cache))
+                                            sink=store.add_documents, state_sink=store.save_crawl_state))
         elapsed = time.perf_counter() - start
         # the extraction workers have exited and been reaped by now
         cpu_main, cpu_workers = (end - begin for end, begin in zip(_cpu_seconds(), cpu_start))

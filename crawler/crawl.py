@@ -1,8 +1,8 @@
 """The crawl stage: configured sources in, `Document`s out, with no database inside.
 
     summary = crawl(config, config.sources, http_cache=store.http_cache(),
-                    known=store.known_documents(), sink=store.add_documents,
-                    cache_sink=store.save_http_cache)
+                    known=store.known_documents(), retries=store.crawl_retries(),
+                    sink=store.add_documents, state_sink=store.save_crawl_state)
 
 It runs in two phases. First every source lists its work: feeds are fetched (over HTTP or from a
 file) and parsed, configured URLs and local folders are listed. Then the work runs, interleaved
@@ -11,18 +11,25 @@ across hosts so one slow host does not hold up the rest: pages are fetched by th
 they are made, so memory stays flat however large the crawl.
 
 Nothing a single source, feed or page does stops the crawl: each failure is one log line naming
-the source and URL, one warning in the summary, and a count by reason.
+the source and URL, one warning in the summary, and a count by reason. A page that failed for a
+passing reason (a 503, a timeout) is put on the retry list and tried again on later runs, with
+growing gaps, whatever its feed's cache says.
+
+Nothing made is dropped: a batch the sink cannot take (a reader holding the database) is kept and
+offered again, and what is still unstored when the crawl ends is counted as `not_stored`; then the
+crawl's memory (HTTP cache, retries) is not saved either, so the next run fetches those pages again.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import multiprocessing
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import chain, zip_longest
 from pathlib import Path
 from typing import Any
@@ -35,7 +42,9 @@ from crawler.http import Fetcher, FetchError
 from crawler.urls import canonicalize_url
 from crawler.workers import Parsed, extract_page, parse_feed_content, read_transcript
 from hypewatch.config import Config, Source
-from hypewatch.records import Article, Document, Feed, FeedItem, HttpCacheEntry, make_doc_id
+from hypewatch.records import (
+    Article, CrawlRetry, CrawlState, Document, Feed, FeedItem, HttpCacheEntry, make_doc_id,
+)
 from storage.store import KnownDocuments
 
 logger = logging.getLogger(__name__)
@@ -51,6 +60,18 @@ NEAR_DUPLICATE_MIN_WORDS = 50
 #: Two stories whose simhashes differ in at most this many bits are one story.
 NEAR_DUPLICATE_BITS = 3
 
+#: A page that failed for a passing reason is tried on later runs this many times in all, the gap
+#: doubling from RETRY_FIRST_GAP (12 h: the next nightly run; then 1, 2 and 4 days).
+RETRY_MAX_ATTEMPTS = 5
+RETRY_FIRST_GAP = timedelta(hours=12)
+#: A retry this close to due counts as due: a nightly run starts a few minutes earlier some days.
+RETRY_SLACK = timedelta(hours=2)
+#: How long the crawl keeps offering unstored documents to a sink that fails (a database held by a
+#: reader) before it ends with them counted as not stored.
+STORE_PATIENCE_S = 300.0
+#: Unstored documents kept in memory before the crawl waits for the sink instead of fetching more.
+MAX_UNSTORED = 1000
+
 PAGE_SUFFIXES = (".html", ".htm")
 TRANSCRIPT_SUFFIXES = (".txt", ".html", ".htm", ".json")
 
@@ -65,18 +86,24 @@ class CrawlSummary:
     duplicates: int = 0
     stubs: int = 0
     foreign: int = 0
+    not_stored: int = 0  # made but never taken by the sink (the database stayed busy)
+    retried: int = 0  # pages from the retry list tried again
+    retrying: int = 0  # pages put (back) on the retry list for a later run
+    given_up: int = 0  # pages that failed RETRY_MAX_ATTEMPTS times
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
     warnings: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
-        return self.new + self.updated + self.duplicates + self.stubs + self.foreign
+        return self.new + self.updated + self.duplicates + self.stubs + self.foreign - self.not_stored
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "feeds_ok": self.feeds_ok, "feeds_failed": self.feeds_failed, "new": self.new,
             "updated": self.updated, "unchanged": self.unchanged, "duplicates": self.duplicates,
             "stubs": self.stubs, "foreign": self.foreign, "stored": self.stored,
+            "not_stored": self.not_stored, "retried": self.retried, "retrying": self.retrying,
+            "given_up": self.given_up,
             "skipped": dict(sorted(self.skipped.items())), "warnings": len(self.warnings),
         }
 
@@ -92,6 +119,7 @@ class _Job:
     url: str | None = None
     path: Path | None = None
     item: FeedItem | None = None
+    retry: CrawlRetry | None = None  # the retry-list entry this job works off, if any
 
     @property
     def host(self) -> str:
@@ -138,7 +166,8 @@ class _NearDuplicates:
 
 class _Crawl:
     def __init__(self, config: Config, fetcher: Fetcher, executor: Executor, http_cache: dict[str, HttpCacheEntry],
-                 known: KnownDocuments, sink: Callable[[list[Document]], None], batch_size: int) -> None:
+                 known: KnownDocuments, retries: Sequence[CrawlRetry], sink: Callable[[list[Document]], None],
+                 batch_size: int, store_patience_s: float) -> None:
         self.config = config
         self.fetcher = fetcher
         self.executor = executor
@@ -155,6 +184,14 @@ class _Crawl:
         self._batch: list[Document] = []
         self._sink_lock = asyncio.Lock()
         self._known_ids = set(known.urls.values())
+        self._retries = {(r.source, canonicalize_url(r.url)): r for r in retries}
+        self._retry_updates: dict[tuple[str, str], CrawlRetry] = {}
+        self._resolved: set[tuple[str, str]] = set()
+        self._unstored: list[list[Document]] = []  # batches the sink refused, oldest first
+        self._sink_failing_since: float | None = None
+        self._store_patience_s = store_patience_s
+        self._sink_gave_up = False
+        self._sink_error: Exception | None = None
 
     async def run(self, sources: Sequence[Source]) -> None:
         listed = await asyncio.gather(*(self._list_jobs(source) for source in sources))
@@ -167,7 +204,20 @@ class _Crawl:
                 await self._run_job(job)
 
         await asyncio.gather(*(run_one(job) for job in _interleave_by_host(chain.from_iterable(listed))))
-        await self._flush()
+        await self._flush(final=True)
+        if self.unstored:
+            self.summary.not_stored = self.unstored
+            self.summary.warnings.append(f"{self.unstored} documents could not be stored ({self._sink_error}); "
+                                         "the next run fetches them again")
+            logger.error("%s", self.summary.warnings[-1])
+
+    @property
+    def unstored(self) -> int:
+        return sum(len(batch) for batch in self._unstored)
+
+    def state(self, http_cache: list[HttpCacheEntry]) -> CrawlState:
+        return CrawlState(http_cache=http_cache, retries=list(self._retry_updates.values()),
+                          resolved=sorted(self._resolved))
 
     # --- phase 1: what to read ------------------------------------------------------------
 
@@ -178,9 +228,23 @@ class _Crawl:
             items = feed.items[: self.config.crawl.max_items_per_feed] if feed else []
             jobs += [_Job(source, url=item.link, item=item) for item in items]
         jobs += [_Job(source, url=url) for url in source.urls]
+        jobs += self._due_retries(source, {canonicalize_url(j.url) for j in jobs if j.url})
         if source.path:
             suffixes = TRANSCRIPT_SUFFIXES if source.kind == "transcripts" else PAGE_SUFFIXES
             jobs += [_Job(source, path=path) for path in _files(self.config.resolve(source.path), suffixes)]
+        return jobs
+
+    def _due_retries(self, source: Source, listed: set[str]) -> list[_Job]:
+        """The source's pages on the retry list that are due and not listed again by the feed."""
+        due = self.now + RETRY_SLACK
+        jobs = []
+        for (name, url), retry in self._retries.items():
+            if name != source.name:
+                continue
+            if url in listed:  # the feed lists it again: that job carries the retry
+                continue
+            if retry.status == "pending" and retry.next_attempt_at <= due:
+                jobs.append(_Job(source, url=retry.url, item=retry.item, retry=retry))
         return jobs
 
     async def _read_feed(self, source: Source) -> Feed | None:
@@ -212,6 +276,14 @@ class _Crawl:
     # --- phase 2: reading ----------------------------------------------------------------
 
     async def _run_job(self, job: _Job) -> None:
+        if self._sink_gave_up:
+            # Nothing more can be stored this run; unfetched, the page is new to the next run.
+            self.summary.skipped["database busy"] += 1
+            return
+        key = (job.source.name, canonicalize_url(job.url)) if job.url else None
+        retry = self._retries.get(key) if key else None
+        if retry is not None and job.retry is not None:
+            self.summary.retried += 1
         try:
             if job.path is not None:
                 await self._read_file(job)
@@ -220,10 +292,34 @@ class _Crawl:
         except _Skip as skip:
             self._warn(job.source, skip.reason, str(skip))
         except FetchError as exc:
+            if key is not None and exc.transient:
+                self._retry_later(job, key, retry, exc)
+                return
             self._warn(job.source, exc.reason, str(exc))
         except Exception as exc:  # noqa: BLE001 - one odd page must not end the nightly crawl
             logger.exception("%s: %s: unexpected error", job.source.name, job.where)
             self._warn(job.source, "error", f"{job.where}: {type(exc).__name__}: {exc}", log=False)
+        if retry is not None:
+            self._resolved.add((retry.source, retry.url))
+
+    def _retry_later(self, job: _Job, key: tuple[str, str], retry: CrawlRetry | None, exc: FetchError) -> None:
+        assert job.url is not None
+        if retry is not None:
+            self._resolved.add((retry.source, retry.url))  # replaced by the entry below
+        attempts = (retry.attempts if retry else 0) + 1
+        gave_up = attempts >= RETRY_MAX_ATTEMPTS
+        self._retry_updates[key] = CrawlRetry(
+            url=job.url, source=job.source.name, attempts=attempts, last_error=str(exc), item=job.item or (retry and retry.item),
+            next_attempt_at=self.now + RETRY_FIRST_GAP * 2 ** (attempts - 1),
+            status="given_up" if gave_up else "pending",
+        )
+        if gave_up:
+            self.summary.given_up += 1
+            self._warn(job.source, exc.reason, f"{exc} (gave up after {attempts} tries)")
+        else:
+            self.summary.retrying += 1
+            self._warn(job.source, exc.reason, f"{exc} (will try again on a later run: try {attempts} "
+                                               f"of {RETRY_MAX_ATTEMPTS})")
 
     async def _read_url(self, job: _Job) -> None:
         if not job.url:
@@ -341,13 +437,39 @@ class _Crawl:
                 return when
         return min(fallback, self.now)
 
-    async def _flush(self) -> None:
-        # The sink (a database write) runs in a thread so fetching and extraction go on meanwhile;
-        # one batch at a time, and a job waits for its batch, so unstored documents stay few.
+    async def _flush(self, *, final: bool = False) -> None:
+        """Hand every made document to the sink; keep what it refuses and offer it again.
+
+        The sink (a database write) runs in a thread so fetching and extraction go on meanwhile,
+        one call at a time. A failing sink (a reader holding the database) holds up the crawl only
+        once MAX_UNSTORED documents wait, or at the end; then it is tried until STORE_PATIENCE_S
+        have passed since it first failed.
+        """
         if self._batch:
-            batch, self._batch = self._batch, []
-            async with self._sink_lock:
-                await asyncio.to_thread(self.sink, batch)
+            self._unstored.append(self._batch)
+            self._batch = []
+        async with self._sink_lock:
+            delay = 0.1
+            while self._unstored:
+                try:
+                    await asyncio.to_thread(self.sink, self._unstored[0])
+                except Exception as exc:  # noqa: BLE001 - a refused batch is kept, whatever the reason
+                    self._sink_error = exc
+                    if self._sink_failing_since is None:
+                        self._sink_failing_since = time.monotonic()
+                        logger.warning("documents not stored yet, keeping them to try again: %s", exc)
+                    waited = time.monotonic() - self._sink_failing_since
+                    must_wait = final or self.unstored >= MAX_UNSTORED
+                    if not must_wait:
+                        return
+                    if waited >= self._store_patience_s:
+                        self._sink_gave_up = True
+                        return
+                    await asyncio.sleep(min(delay, max(self._store_patience_s - waited, 0)))
+                    delay = min(delay * 2, 5.0)
+                    continue
+                self._unstored.pop(0)
+                self._sink_failing_since = None
 
     def _warn(self, source: Source, reason: str, message: str, *, log: bool = True) -> None:
         self.summary.skipped[reason] += 1
@@ -379,18 +501,21 @@ def make_executor(workers: int = EXTRACT_WORKERS) -> ProcessPoolExecutor:
 async def crawl_sources(config: Config, sources: Sequence[Source] | None = None, *,
                         http_cache: dict[str, HttpCacheEntry] | None = None,
                         known: KnownDocuments | None = None,
+                        retries: Sequence[CrawlRetry] = (),
                         sink: Callable[[list[Document]], None],
-                        cache_sink: Callable[[list[HttpCacheEntry]], None] | None = None,
+                        state_sink: Callable[[CrawlState], None] | None = None,
                         fetcher: Fetcher | None = None, executor: Executor | None = None,
-                        batch_size: int = BATCH_SIZE) -> CrawlSummary:
+                        batch_size: int = BATCH_SIZE, store_patience_s: float = STORE_PATIENCE_S) -> CrawlSummary:
     """Crawl `sources` (default: the enabled ones of `config`), handing Documents to `sink` in
-    batches and, at the end, what was learnt about URLs to `cache_sink`.
+    batches and, at the end, what the next crawl needs (HTTP cache, retry list) to `state_sink`.
 
-    `sink` is called from a worker thread, one call at a time. `fetcher` and `executor` may be
-    passed in (tests, several crawls sharing a pool); otherwise they are made and closed here.
+    `sink` is called from a worker thread, one call at a time; one that raises gets the batch
+    again later. `fetcher` and `executor` may be passed in (tests, several crawls sharing a pool);
+    otherwise they are made and closed here.
 
-    The HTTP cache is saved last on purpose: if the crawl dies half-way, the next run fetches
-    the feeds in full again rather than trusting a 304 for items it never stored.
+    The state is saved last, and only when every document was stored: if the crawl dies half-way
+    or documents were left unstored, the next run fetches the feeds in full again rather than
+    trusting a 304 for items it never stored.
     """
     sources = [s for s in config.sources if s.enabled] if sources is None else list(sources)
     http_cache = http_cache or {}
@@ -398,11 +523,18 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
     own_executor = executor is None
     fetcher = fetcher or Fetcher(config.crawl, cache=http_cache)
     executor = executor or make_executor()
-    crawl = _Crawl(config, fetcher, executor, http_cache, known or KnownDocuments(), sink, batch_size)
+    crawl = _Crawl(config, fetcher, executor, http_cache, known or KnownDocuments(), retries, sink, batch_size,
+                   store_patience_s)
     try:
         await crawl.run(sources)
-        if cache_sink is not None:
-            cache_sink(fetcher.cache_updates())
+        if state_sink is not None and not crawl.unstored:
+            try:
+                await asyncio.to_thread(state_sink, crawl.state(fetcher.cache_updates()))
+            except Exception as exc:  # noqa: BLE001 - the documents are stored; only the shortcuts are lost
+                crawl.summary.warnings.append(
+                    f"the crawl's HTTP cache and retry list could not be saved ({exc}); "
+                    "the next run fetches every feed in full")
+                logger.warning("%s", crawl.summary.warnings[-1])
     finally:
         if own_fetcher:
             await fetcher.aclose()

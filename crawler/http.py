@@ -65,6 +65,8 @@ class FetchError(Exception):
     """A URL could not be fetched. `reason` is a short category for summaries."""
 
     reason = "fetch failed"
+    #: Worth another try on a later run: the server or the network may be back by then.
+    transient = False
 
     def __init__(self, url: str, cause: str) -> None:
         super().__init__(f"{url}: {cause}")
@@ -94,10 +96,12 @@ class BlockedAddress(FetchError):
 
 class FetchTimeout(FetchError):
     reason = "timeout"
+    transient = True
 
 
 class ConnectionFailed(FetchError):
     reason = "connection failed"
+    transient = True
 
 
 class HttpStatusError(FetchError):
@@ -108,6 +112,10 @@ class HttpStatusError(FetchError):
     @property
     def reason(self) -> str:  # type: ignore[override]
         return f"http {self.status}"
+
+    @property
+    def transient(self) -> bool:  # type: ignore[override]
+        return self.status in (408, 425, 429) or self.status >= 500
 
 
 @dataclass(frozen=True)

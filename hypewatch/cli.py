@@ -122,6 +122,9 @@ def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> No
     click.echo(_summary(result), err=True)
     if not result.ok:
         raise Failure(f"run {result.run_id} failed: {result.error}")
+    if result.undelivered:
+        raise Failure(f"run {result.run_id}: {result.undelivered} alert(s) not delivered, still pending "
+                      "for the next run (see the warnings above)")
 
 
 def _summary(result: Any) -> str:

@@ -49,6 +49,11 @@ class RunResult:
     def ok(self) -> bool:
         return self.status != "failed"
 
+    @property
+    def undelivered(self) -> int:
+        """Alerts this run could not deliver: they stay pending, and the run did not do its job."""
+        return int(self.counts.get("alerts", {}).get("pending", 0))
+
 
 def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None = None,
         progress: bool = False) -> RunResult:
@@ -90,8 +95,9 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
         ctx.config, sources,
         http_cache=ctx.store.http_cache(),
         known=ctx.store.known_documents(),
+        retries=ctx.store.crawl_retries(),
         sink=ctx.store.add_documents,
-        cache_sink=ctx.store.save_http_cache,
+        state_sink=ctx.store.save_crawl_state,
     )
     ctx.warnings.extend(summary.warnings)  # the crawler has logged each one already
     return summary.as_dict()
@@ -119,8 +125,8 @@ def alerts_stage(ctx: RunContext) -> dict[str, Any]:
     raised = detect_and_save(ctx.store, ctx.config.alerts.rules, today=ctx.today)
     report = send_pending(ctx.store, email, outbox=ctx.config.resolve(email.outbox),
                           now=datetime.now(timezone.utc))
-    if report.error:
-        ctx.warn(report.error)
+    for problem in filter(None, [report.error, *report.warnings]):
+        ctx.warn(problem)
     return {"raised": len(raised), "sent": report.sent, "pending": report.pending}
 
 

@@ -141,6 +141,30 @@ class HttpCacheEntry:
 
 
 @dataclass
+class CrawlRetry:
+    """A page that failed for a passing reason (a 503, a timeout, a dropped connection): tried
+    again on later runs, whatever its feed's cache says, until it works or is given up."""
+
+    url: str  # as listed, to fetch
+    source: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    item: FeedItem | None = None  # the feed item that listed it: its dates and title
+    status: Literal["pending", "given_up"] = "pending"
+
+
+@dataclass
+class CrawlState:
+    """What a crawl learnt that the next one needs. Saved only once every document it made is
+    stored: a cache entry saved for a feed whose items were lost would hide them for good."""
+
+    http_cache: list[HttpCacheEntry] = field(default_factory=list)
+    retries: list[CrawlRetry] = field(default_factory=list)  # new or updated
+    resolved: list[tuple[str, str]] = field(default_factory=list)  # (source, url) that need no more tries
+
+
+@dataclass
 class Alert:
     rule: str
     scope: str

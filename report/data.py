@@ -135,6 +135,7 @@ class AlertMark:
     baseline: float | None
     zscore: float | None
     status: str
+    error: str | None = None  # why the last delivery failed, while pending
 
 
 @dataclass(frozen=True)

@@ -123,9 +123,10 @@ ORDER BY call_date DESC, company, c.doc_id
 LIMIT $limit;
 
 -- name: alerts
-SELECT rule, scope, metric, day, value, baseline, zscore, status
+-- The period's alerts, and any still waiting for delivery whatever their day.
+SELECT rule, scope, metric, day, value, baseline, zscore, status, error
 FROM alerts
-WHERE day BETWEEN $start AND $end
+WHERE day BETWEEN $start AND $end OR status = 'pending'
 ORDER BY day DESC, rule, scope;
 
 -- name: runs

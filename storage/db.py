@@ -18,7 +18,11 @@ import duckdb
 
 logger = logging.getLogger(__name__)
 
+#: How long a reader waits for a writer (a run's transactions are short).
 LOCK_WAIT_S = 5.0
+#: How long a write waits for readers to let go: any DuckDB client holding the file (a long query,
+#: an open `duckdb` shell) blocks writers, and a write that gives up must be kept and tried again.
+WRITE_WAIT_S = 30.0
 
 
 class StorageError(Exception):
@@ -116,7 +120,7 @@ def migrate(path: Path, *, upto: int | None = None) -> int:
 
 
 @contextmanager
-def transaction(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(path: Path, *, wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
     """One short write transaction: it lands whole or not at all, and the file is let go after."""
     conn = connect(path, wait_s=wait_s)
     try:

@@ -7,6 +7,17 @@ DELETE FROM http_cache WHERE url IN (SELECT url FROM batch);
 -- name: insert_http_cache
 INSERT INTO http_cache BY NAME SELECT * FROM batch;
 
+-- name: crawl_retries
+SELECT url, source, attempts, next_attempt_at, last_error, status, CAST(item AS VARCHAR) FROM crawl_retries
+ORDER BY source, url;
+
+-- name: delete_crawl_retries
+DELETE FROM crawl_retries r
+WHERE EXISTS (SELECT 1 FROM batch b WHERE b.source = r.source AND b.url = r.url);
+
+-- name: insert_crawl_retries
+INSERT INTO crawl_retries BY NAME SELECT * FROM batch;
+
 -- name: known_urls
 SELECT url, doc_id FROM document_urls;
 

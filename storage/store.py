@@ -17,7 +17,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from hypewatch.records import Document, HttpCacheEntry, Score, ScoredSentence, Turn
+from hypewatch.records import (
+    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, Turn,
+)
 
 from . import db
 from .sql import load_queries
@@ -52,6 +54,11 @@ HTTP_CACHE_SCHEMA = pa.schema([
     ("url", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()),
     ("content_hash", pa.string()), ("status", pa.int32()), ("fetched_at", pa.timestamp("us", tz="UTC")),
 ])
+RETRY_SCHEMA = pa.schema([
+    ("url", pa.string()), ("source", pa.string()), ("attempts", pa.int32()),
+    ("next_attempt_at", pa.timestamp("us", tz="UTC")), ("last_error", pa.string()), ("status", pa.string()),
+    ("item", pa.string()), ("updated_at", pa.timestamp("us", tz="UTC")),
+])
 URL_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("url", pa.string()), ("source", pa.string()),
     ("seen_at", pa.timestamp("us", tz="UTC")),
@@ -74,14 +81,16 @@ class KnownDocuments:
 class Store:
     """A hypewatch database file. Opening it creates or upgrades the schema."""
 
-    def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
+    def __init__(self, path: Path | str, *, migrate: bool = True, write_wait_s: float = db.WRITE_WAIT_S) -> None:
         self.path = Path(path)
+        self.write_wait_s = write_wait_s
         if migrate:
             db.migrate(self.path)
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with db.transaction(self.path) as conn:
+    def write(self, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction, after waiting up to `wait_s` (default: the store's) for readers."""
+        with db.transaction(self.path, wait_s=self.write_wait_s if wait_s is None else wait_s) as conn:
             yield conn
 
     @contextmanager
@@ -97,13 +106,26 @@ class Store:
         return {r[0]: HttpCacheEntry(url=r[0], etag=r[1], last_modified=r[2], content_hash=r[3],
                                      fetched_at=r[4], status=r[5]) for r in rows}
 
-    def save_http_cache(self, entries: Sequence[HttpCacheEntry]) -> None:
-        if not entries:
-            return
-        latest = {e.url: e for e in entries}
-        batch = _table([e.__dict__ for e in latest.values()], HTTP_CACHE_SCHEMA)
+    def crawl_retries(self) -> list[CrawlRetry]:
+        """Pages still to try again (and those given up, so a later failure counts on from there)."""
+        with self.read() as conn:
+            rows = conn.execute(Q["crawl_retries"]).fetchall()
+        return [CrawlRetry(url=r[0], source=r[1], attempts=r[2], next_attempt_at=r[3], last_error=r[4],
+                           status=r[5], item=_feed_item(r[6])) for r in rows]
+
+    def save_crawl_state(self, state: CrawlState) -> None:
+        """The HTTP cache and the retry list of one crawl, in one transaction."""
+        latest = {e.url: e for e in state.http_cache}
+        cache = _table([e.__dict__ for e in latest.values()], HTTP_CACHE_SCHEMA)
+        now = datetime.now(timezone.utc)
+        retries = _table([{**r.__dict__, "item": _feed_item_json(r.item), "updated_at": now}
+                          for r in state.retries], RETRY_SCHEMA)
+        done = _table([{"source": s, "url": u} for s, u in {*state.resolved, *((r.source, r.url) for r in state.retries)}],
+                      pa.schema([("source", pa.string()), ("url", pa.string())]))
         with self.write() as conn:
-            _run_with_batch(conn, batch, Q["delete_http_cache"], Q["insert_http_cache"])
+            _run_with_batch(conn, cache, Q["delete_http_cache"], Q["insert_http_cache"])
+            _run_with_batch(conn, done, Q["delete_crawl_retries"])
+            _run_with_batch(conn, retries, Q["insert_crawl_retries"])
 
     def known_documents(self) -> KnownDocuments:
         with self.read() as conn:
@@ -219,6 +241,22 @@ def _run_with_batch(conn: duckdb.DuckDBPyConnection, batch: pa.Table, *statement
             conn.execute(sql)
     finally:
         conn.unregister("batch")
+
+
+def _feed_item_json(item: FeedItem | None) -> str | None:
+    if item is None:
+        return None
+    return json.dumps({k: v.isoformat() if isinstance(v, datetime) else v for k, v in item.__dict__.items()})
+
+
+def _feed_item(text: str | None) -> FeedItem | None:
+    if text is None:
+        return None
+    fields = json.loads(text)
+    for key in ("published_at", "updated_at"):
+        if fields.get(key):
+            fields[key] = datetime.fromisoformat(fields[key])
+    return FeedItem(**fields)
 
 
 def _turn_row(doc_id: str, turn_no: int, turn: Turn) -> dict[str, Any]:

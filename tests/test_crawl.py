@@ -87,16 +87,17 @@ def run_crawl(config: Config, executor, store: Store | None = None, **kwargs) ->
     docs: list[Document] = []
 
     def sink(batch: list[Document]) -> None:
-        docs.extend(batch)
         if store is not None:
             store.add_documents(batch)
+        docs.extend(batch)
 
     async def crawl() -> CrawlSummary:
         cache = store.http_cache() if store is not None else {}
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
             return await crawl_sources(
                 config, http_cache=cache, known=store.known_documents() if store is not None else None,
-                sink=sink, cache_sink=store.save_http_cache if store is not None else None,
+                retries=store.crawl_retries() if store is not None else (),
+                sink=sink, state_sink=store.save_crawl_state if store is not None else None,
                 fetcher=fetcher, executor=executor, **kwargs)
 
     return asyncio.run(crawl()), docs

@@ -1,0 +1,277 @@
+"""Faults around the database and delivery: a reader holding the file, a flaky page, a busy mark.
+
+Real parts only: a DuckDB file held by a real second process (what any DuckDB client does), a real
+HTTP server for the feed and pages, a real SMTP server for the digest.
+"""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+import types
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from crawl_server import CrawlServer, Reply
+from test_crawl import NVIDIA_STORY, page, rss
+
+from alerts import detect_and_save, send_pending
+from alerts.email import digest_message_id
+from alerts.send import SentJournal
+from crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
+from crawler.http import Fetcher
+from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
+from storage import Store
+
+from alerts_helpers import Corpus, steady_then_shift
+from smtp_server import SmtpServer
+
+SETTINGS = Crawl(per_host_delay_s=0, timeout_s=2, retries=1, max_bytes=200_000)
+WRITE_WAIT_S = 0.2  # how long a test store's write waits for the reader before it is refused
+
+READER = textwrap.dedent("""
+    import sys, time, duckdb
+    conn = duckdb.connect(sys.argv[1], read_only=True)
+    conn.execute("SELECT count(*) FROM documents").fetchall()
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    conn.close()
+""")
+
+
+@contextmanager
+def reader_holding(path: Path, seconds: float):
+    """Another process holds the database open read-only for `seconds`, as a long query would."""
+    proc = subprocess.Popen([sys.executable, "-c", READER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "holding"
+        yield proc
+    finally:
+        proc.wait(timeout=seconds + 30)
+
+
+@pytest.fixture(scope="module")
+def executor():
+    pool = make_executor()
+    yield pool
+    pool.shutdown()
+
+
+def stories(n: int) -> dict[str, Reply]:
+    return {f"/story/{i}": Reply(body=page(f"Story {i}", [f"Story number {i} is about chip {i * 7919}."] + NVIDIA_STORY))
+            for i in range(n)}
+
+
+def feed_route(base: str, paths: list[str]):
+    """The feed, answering 304 to a request that names its ETag."""
+    body = rss([(f"Story {p}", base + p) for p in paths])
+
+    def answer(request):
+        if request.headers.get("if-none-match") == '"v1"':
+            return Reply(304, content_type=None, headers={"ETag": '"v1"'})
+        return Reply(body=body, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+    return answer
+
+
+def crawl_into(store: Store, site: CrawlServer, executor, **kwargs) -> CrawlSummary:
+    config = Config(sources=[Source(name="wire", feed=site.url + "/feed.xml", allow_private=True)], crawl=SETTINGS)
+
+    async def go() -> CrawlSummary:
+        cache = store.http_cache()
+        async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
+            return await crawl_sources(config, http_cache=cache, known=store.known_documents(),
+                                       retries=store.crawl_retries(), sink=store.add_documents,
+                                       state_sink=store.save_crawl_state, fetcher=fetcher, executor=executor,
+                                       batch_size=5, **kwargs)
+    return asyncio.run(go())
+
+
+def count(store: Store, sql: str) -> int:
+    with store.read() as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+# --- a reader holding the database during a crawl ---------------------------------------------------
+
+def test_a_slow_reader_during_a_crawl_delays_the_writes_and_drops_nothing(tmp_path, executor, caplog):
+    store = Store(tmp_path / "hw.duckdb", write_wait_s=WRITE_WAIT_S)
+    with CrawlServer(stories(30)) as site:
+        site.routes["/feed.xml"] = feed_route(site.url, [f"/story/{i}" for i in range(30)])
+        with reader_holding(store.path, 1.5):
+            summary = crawl_into(store, site, executor, store_patience_s=20)
+    assert "documents not stored yet, keeping them to try again" in caplog.text  # the reader was in the way
+    assert (summary.stored, summary.not_stored) == (30, 0)
+    assert count(store, "SELECT count(DISTINCT url) FROM documents") == count(store, "SELECT count(*) FROM documents") == 30
+    assert count(store, "SELECT count(*) FROM http_cache") > 0  # the crawl's memory is saved once all is stored
+
+
+def test_documents_a_reader_keeps_out_past_the_patience_are_fetched_by_the_next_run(tmp_path, executor):
+    store = Store(tmp_path / "hw.duckdb", write_wait_s=WRITE_WAIT_S)
+    with CrawlServer(stories(20)) as site:
+        site.routes["/feed.xml"] = feed_route(site.url, [f"/story/{i}" for i in range(20)])
+        with reader_holding(store.path, 3):
+            first = crawl_into(store, site, executor, store_patience_s=0.5)
+        assert first.not_stored > 0 and first.stored == 0
+        assert first.not_stored + first.skipped["database busy"] == 20
+        assert any("could not be stored" in w and "the next run fetches them again" in w for w in first.warnings)
+        assert first.as_dict()["not_stored"] == first.not_stored
+        # Nothing of the crawl's memory is saved: a 304 for the feed now would hide the unstored items.
+        assert count(store, "SELECT count(*) FROM documents") == count(store, "SELECT count(*) FROM http_cache") == 0
+
+        second = crawl_into(store, site, executor)
+    assert (second.stored, second.not_stored) == (20, 0)
+    assert count(store, "SELECT count(*) FROM documents") == 20
+
+
+# --- a page that fails for a passing reason ---------------------------------------------------------
+
+def test_a_flaky_page_is_retried_on_a_later_run_although_the_feed_is_unchanged(tmp_path, executor):
+    store = Store(tmp_path / "hw.duckdb")
+    with CrawlServer(stories(2)) as site:
+        site.routes["/feed.xml"] = feed_route(site.url, ["/story/0", "/story/1", "/flaky"])
+        site.routes["/flaky"] = Reply(503, "down for maintenance")
+        first = crawl_into(store, site, executor)
+        assert (first.new, first.retrying) == (2, 1)
+        assert any("/flaky: HTTP 503" in w and "will try again on a later run: try 1 of" in w for w in first.warnings)
+        with store.read() as conn:
+            [(url, attempts, status, due)] = conn.execute(
+                "SELECT url, attempts, status, next_attempt_at > now() + INTERVAL 6 HOURS FROM crawl_retries").fetchall()
+        assert (url, attempts, status, due) == (site.url + "/flaky", 1, "pending", True)
+
+        second = crawl_into(store, site, executor)  # the same night: not due yet
+        assert site.paths().count("/flaky") == 2  # run 1's try and its one in-run retry, nothing since
+        assert second.retried == 0
+
+        with store.write() as conn:  # the next night
+            conn.execute("UPDATE crawl_retries SET next_attempt_at = now() - INTERVAL 1 HOUR")
+        site.routes["/flaky"] = Reply(body=page("Back", ["The flaky page came back with its story."] + NVIDIA_STORY[1:]))
+        feed_requests = len([r for r in site.requests if r.path == "/feed.xml"])
+        third = crawl_into(store, site, executor)
+        assert [r.headers.get("if-none-match") for r in site.requests if r.path == "/feed.xml"][feed_requests:] == ['"v1"']
+    assert (third.retried, third.new, third.retrying) == (1, 1, 0)
+    assert count(store, "SELECT count(*) FROM crawl_retries") == 0
+    with store.read() as conn:
+        title, published = conn.execute("SELECT title, published_at FROM documents WHERE url LIKE '%/flaky'").fetchone()
+    # The feed item came back from the retry list: the page keeps its feed date, not the day it was retried.
+    assert published == datetime(2024, 11, 5, 12, tzinfo=timezone.utc)
+
+
+def test_a_page_that_keeps_failing_is_given_up_after_the_last_try(tmp_path, executor):
+    store = Store(tmp_path / "hw.duckdb")
+    with CrawlServer(stories(1)) as site:
+        site.routes["/feed.xml"] = feed_route(site.url, ["/story/0", "/dead"])
+        site.routes["/dead"] = Reply(502, "bad gateway")
+        for n in range(1, RETRY_MAX_ATTEMPTS + 2):
+            summary = crawl_into(store, site, executor)
+            with store.write() as conn:
+                conn.execute("UPDATE crawl_retries SET next_attempt_at = now() - INTERVAL 1 HOUR")
+            if n == RETRY_MAX_ATTEMPTS:
+                assert summary.given_up == 1
+                assert any(f"gave up after {RETRY_MAX_ATTEMPTS} tries" in w for w in summary.warnings)
+        tries = site.paths().count("/dead")
+    assert tries == RETRY_MAX_ATTEMPTS * 2  # each run's try plus its in-run retry; none after giving up
+    with store.read() as conn:
+        assert conn.execute("SELECT attempts, status FROM crawl_retries").fetchall() == [(RETRY_MAX_ATTEMPTS, "given_up")]
+
+
+def test_a_page_that_turns_permanently_missing_leaves_the_retry_list(tmp_path, executor):
+    store = Store(tmp_path / "hw.duckdb")
+    with CrawlServer(stories(1)) as site:
+        site.routes["/feed.xml"] = feed_route(site.url, ["/story/0", "/gone"])
+        site.routes["/gone"] = Reply(503, "later")
+        crawl_into(store, site, executor)
+        with store.write() as conn:
+            conn.execute("UPDATE crawl_retries SET next_attempt_at = now() - INTERVAL 1 HOUR")
+        site.routes["/gone"] = Reply(404, "no such page")
+        summary = crawl_into(store, site, executor)
+    assert summary.retried == 1 and summary.skipped["http 404"] == 1
+    assert count(store, "SELECT count(*) FROM crawl_retries") == 0
+
+
+# --- a reader at the moment an alert is marked sent ------------------------------------------------
+
+FIRST = date(2025, 1, 1)
+TODAY = FIRST + timedelta(days=59)
+NOW = datetime(2025, 3, 2, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def alerting_store(tmp_path) -> Store:
+    store = Store(tmp_path / "hw.duckdb", write_wait_s=WRITE_WAIT_S)
+    corpus = Corpus()
+    steady_then_shift(corpus, FIRST, 60, TODAY - timedelta(days=6))
+    corpus.save(store)
+    assert len(detect_and_save(store, [Rule(name="tone-shift", metric="hype_index")], today=TODAY)) == 1
+    return store
+
+
+def hold_database_on_accept(server: SmtpServer, path: Path, seconds: float) -> list[subprocess.Popen]:
+    """From the next accepted message on, the server starts a reader of `path` before it answers 250."""
+    holders: list[subprocess.Popen] = []
+    accept = server.recorder.handle_DATA
+
+    async def handle_DATA(self, smtp, session, envelope):
+        reply = await accept(smtp, session, envelope)
+        holder = subprocess.Popen([sys.executable, "-c", READER, str(path), str(seconds)],
+                                  stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "holding"
+        holders.append(holder)
+        return reply
+
+    server.recorder.handle_DATA = types.MethodType(handle_DATA, server.recorder)
+    return holders
+
+
+def statuses(store: Store) -> list[str]:
+    with store.read() as conn:
+        return [r[0] for r in conn.execute("SELECT status FROM alerts ORDER BY alert_id").fetchall()]
+
+
+def test_an_alert_accepted_while_a_reader_holds_the_database_is_never_sent_twice(alerting_store):
+    store = alerting_store
+    with SmtpServer() as server:
+        email = Email(to=["analyst@example.com"], smtp=Smtp(host=server.host, port=server.port, timeout_s=5))
+        holders = hold_database_on_accept(server, store.path, 2.0)
+        first = send_pending(store, email, now=NOW)
+        assert first.sent == 1 and len(server.messages) == 1
+        assert any("sent but not yet marked sent" in w for w in first.warnings)
+        assert SentJournal(store.path).path.exists()
+        holders[0].wait()
+        assert statuses(store) == ["pending"]  # the database did not take the mark...
+
+        second = send_pending(store, email, now=NOW + timedelta(days=1))
+        third = send_pending(store, email, now=NOW + timedelta(days=2))
+    assert (second.sent, third.sent) == (0, 0)
+    assert len(server.messages) == 1  # ...and the next runs record it instead of sending again
+    assert statuses(store) == ["sent"]
+    assert not SentJournal(store.path).path.exists()
+
+
+def test_nothing_is_sent_while_an_earlier_send_cannot_be_recorded(alerting_store):
+    store = alerting_store
+    with SmtpServer() as server:
+        email = Email(to=["analyst@example.com"], smtp=Smtp(host=server.host, port=server.port, timeout_s=5))
+        holders = hold_database_on_accept(server, store.path, 2.0)
+        send_pending(store, email, now=NOW)
+        second = send_pending(store, email, now=NOW + timedelta(days=1))  # the reader still holds the file
+        assert second.sent == 0 and "an earlier send is not recorded yet" in second.error
+        holders[0].wait()
+        send_pending(store, email, now=NOW + timedelta(days=2))
+    assert len(server.messages) == 1
+    assert statuses(store) == ["sent"]
+
+
+def test_a_digest_sent_again_carries_the_same_message_id(alerting_store, tmp_path):
+    # A run killed while the server answers sends the digest again: mail clients must see one message.
+    assert digest_message_id(["b", "a"]) == digest_message_id(["a", "b"]) != digest_message_id(["a"])
+    outbox = tmp_path / "outbox"
+    first = send_pending(alerting_store, Email(outbox=outbox), now=NOW, outbox=outbox)
+    with alerting_store.write() as conn:  # as if the mark had never landed
+        conn.execute("UPDATE alerts SET status = 'pending', sent_at = NULL")
+    again = send_pending(alerting_store, Email(outbox=outbox), now=NOW + timedelta(hours=1), outbox=outbox)
+    assert (first.sent, again.sent) == (1, 1)
+    ids = {line for eml in outbox.glob("*.eml") for line in eml.read_text().splitlines() if line.startswith("Message-ID:")}
+    assert len(list(outbox.glob("*.eml"))) == 2 and len(ids) == 1
