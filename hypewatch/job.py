@@ -115,7 +115,7 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
     scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
                          label_map=model.label_map or None, precision=model.precision,
                          batch_size=model.batch_size)
-    return score_pending(ctx.store, scorer, progress=ctx.progress)
+    return score_pending(ctx.store, scorer, progress=ctx.progress, warn=ctx.warn)
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:

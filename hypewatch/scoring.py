@@ -6,10 +6,11 @@ sentences, so a run killed midway leaves the rest for the next run and scores no
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from nlp.sentences import document_sentences
-from storage import Store
+from storage import DatabaseBusy, Store
 from storage.store import text_hash
 
 from .progress import progress_bar
@@ -31,12 +32,20 @@ def no_counts() -> dict[str, int]:
 
 
 def score_pending(store: Store, scorer: SentenceScorer, *, progress: bool = False,
-                  batch_docs: int = BATCH_DOCS) -> dict[str, Any]:
+                  batch_docs: int = BATCH_DOCS, warn: Callable[[str], None] = logger.warning) -> dict[str, Any]:
+    """Score every stored document this model has not scored, a batch per transaction.
+
+    A database held by a reader past the write's wait stops the stage with a warning: what is
+    scored is stored, the rest stays unscored for the next run."""
     counts = no_counts()
     with progress_bar("scoring", enabled=progress) as bar:
         while docs := store.documents_to_score(scorer.model_id, limit=batch_docs):
             scored = score_documents(store, scorer, docs, counts)
-            store.save_scores([d.doc_id for d in docs], scored, scorer.model_id)
+            try:
+                store.save_scores([d.doc_id for d in docs], scored, scorer.model_id)
+            except DatabaseBusy as exc:
+                warn(f"scoring stopped, the rest is left for the next run: {exc}")
+                break
             counts["documents"] += len(docs)
             bar.advance(len(docs))
     return counts

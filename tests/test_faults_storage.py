@@ -24,6 +24,8 @@ from alerts.send import SentJournal
 from crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
 from crawler.http import Fetcher
 from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
+from hypewatch.records import Score
+from hypewatch.scoring import score_pending
 from storage import Store
 
 from alerts_helpers import Corpus, steady_then_shift
@@ -275,3 +277,30 @@ def test_a_digest_sent_again_carries_the_same_message_id(alerting_store, tmp_pat
     assert (first.sent, again.sent) == (1, 1)
     ids = {line for eml in outbox.glob("*.eml") for line in eml.read_text().splitlines() if line.startswith("Message-ID:")}
     assert len(list(outbox.glob("*.eml"))) == 2 and len(ids) == 1
+
+
+# --- a reader holding the database while scores are saved ------------------------------------------
+
+class EveryoneNeutral:
+    """The smallest scorer: the test is about storing scores, not about the model."""
+
+    model_id = "neutral-v1"
+
+    def score(self, texts: list[str]) -> list[Score]:
+        return [Score(label="neutral", p_hype=0.1, p_skeptic=0.1, p_neutral=0.8, fatigue=False, p_fatigue=0.0)
+                for _ in texts]
+
+
+def test_scoring_facing_a_held_database_stops_with_a_warning_and_the_next_run_finishes(tmp_path):
+    store = Store(tmp_path / "hw.duckdb", write_wait_s=WRITE_WAIT_S)
+    corpus = Corpus()
+    corpus.add(FIRST, hype=2, docs=6)
+    store.add_documents(corpus.docs)
+    warnings: list[str] = []
+    with reader_holding(store.path, 1.5):
+        first = score_pending(store, EveryoneNeutral(), batch_docs=2, warn=warnings.append)
+    assert first["documents"] == 0
+    assert len(warnings) == 1 and "scoring stopped, the rest is left for the next run" in warnings[0]
+    second = score_pending(store, EveryoneNeutral(), batch_docs=2, warn=warnings.append)
+    assert second["documents"] == 6 and len(warnings) == 1
+    assert count(store, "SELECT count(*) FROM documents WHERE scored_by = 'neutral-v1'") == 6
