@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import ssl
 import urllib.request
 import zlib
 from collections.abc import Mapping
@@ -62,11 +63,11 @@ _ACCEPT_HEADER: dict[Kind, str] = {
 }
 _REDIRECTS = (301, 302, 303, 307, 308)
 _ROBOTS_MAX_BYTES = 500_000  # RFC 9309 lets a crawler stop reading at 500 KiB
-_MAX_CRAWL_DELAY_S = 60.0
+_MAX_CRAWL_DELAY_S = 60.0  # a Crawl-delay of an hour would stall the nightly run; cap it
 #: request extension saying the request may reach private addresses (no connection-time check)
 _MAY_BE_PRIVATE = "hypewatch_may_be_private"
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's own defaults
-_CP1252_TOLERANCE = 0.1  # how much more "chaos" windows-1252 may show and still be preferred  # a Crawl-delay of an hour would stall the nightly run; cap it
+_CP1252_TOLERANCE = 0.1  # how much more "chaos" windows-1252 may show and still be preferred
 
 
 class ProxyError(Exception):
@@ -215,13 +216,14 @@ def _without_password(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
-def pinned_transport(backend: httpcore.AsyncNetworkBackend) -> httpx.AsyncHTTPTransport:
+def pinned_transport(backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext | None = None
+                     ) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections `backend` makes (a `netguard.GuardedBackend`)."""
     transport = httpx.AsyncHTTPTransport(limits=_LIMITS)
     # httpx 0.28 takes no network backend; its transport sends every request through `_pool`, an
     # httpcore pool, which does. tests/test_faults_proxy.py fails if this stops holding.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(), max_connections=_LIMITS.max_connections,
+        ssl_context=ssl_context or httpx.create_ssl_context(), max_connections=_LIMITS.max_connections,
         max_keepalive_connections=_LIMITS.max_keepalive_connections, keepalive_expiry=_LIMITS.keepalive_expiry,
         network_backend=backend)
     return transport

@@ -30,7 +30,7 @@ ALLOWED_SCHEMES = ("http", "https")
 #: host, port -> its addresses; raises OSError (socket.gaierror) when it does not resolve
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 #: host, addresses -> the reason to refuse them, or None
-Rule = Callable[[str, Iterable[str]], "str | None"]
+Rule = Callable[[str, Iterable[str]], str | None]
 
 
 class AddressRefused(Exception):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import http.client
 import re
+import shutil
+import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -296,3 +298,28 @@ def test_an_allowed_source_is_not_held_to_the_check(server):
     assert resolver.lookups == 0
     with pytest.raises(FetchError):
         fetch(server.url + "/page")  # and the same URL from a feed's link is refused
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+def test_a_pinned_https_connection_still_verifies_the_name(tmp_path):
+    # The certificate names pinned.test only (no IP): the handshake succeeds only if TLS is given
+    # the name, not the address the guard connected to.
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=pinned.test",
+                    "-addext", "subjectAltName=DNS:pinned.test"], check=True, capture_output=True)
+    server_names: list[str | None] = []
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    tls.sni_callback = lambda sock, name, context: server_names.append(name)
+    with CrawlServer({"/page": Reply(body=PAGE)}) as server:
+        server._server.socket = tls.wrap_socket(server._server.socket, server_side=True)
+        backend = netguard.GuardedBackend(Rebinding(["127.0.0.1"], times=1), lambda host, addresses: None)
+        trusting = ssl.create_default_context(cafile=str(cert))
+
+        async def get(name: str) -> httpx.Response:
+            async with httpx.AsyncClient(transport=pinned_transport(backend, trusting)) as client:
+                return await client.get(f"https://{name}:{port(server)}/page")
+
+        assert asyncio.run(get("pinned.test")).text == PAGE
+        assert server_names == ["pinned.test"] and server.requests[0].headers["host"] == f"pinned.test:{port(server)}"
