@@ -7,7 +7,10 @@ One `Fetcher` per crawl, on one httpx.AsyncClient:
 - conditional GET from the remembered ETag / Last-Modified, and the same verdict ("unchanged")
   when a server ignores them but sends the same bytes again;
 - retries with exponential backoff on 429, 5xx and broken connections, honouring Retry-After;
-- redirects followed one hop at a time, each hop checked by `netguard` and robots.txt;
+- redirects followed one hop at a time, each hop checked by `netguard` and robots.txt, and every
+  direct connection made to an address `netguard` checked (no second DNS lookup);
+- a proxy only when `crawl.proxy` names one (or `env`): HTTP_PROXY & co. are ignored otherwise,
+  and behind a proxy a host must resolve here, to a public address, to be fetched;
 - `timeout_s` for a whole request, `max_bytes` counted on the decompressed body as it streams
   and inflated in bounded steps, so a gzip bomb is cut off at `max_bytes`;
 - only the content types a caller can use, and no binary files posing as HTML.
@@ -19,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import ssl
+import urllib.request
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from hypewatch.config import Crawl
@@ -57,8 +63,15 @@ _ACCEPT_HEADER: dict[Kind, str] = {
 }
 _REDIRECTS = (301, 302, 303, 307, 308)
 _ROBOTS_MAX_BYTES = 500_000  # RFC 9309 lets a crawler stop reading at 500 KiB
-_MAX_CRAWL_DELAY_S = 60.0
-_CP1252_TOLERANCE = 0.1  # how much more "chaos" windows-1252 may show and still be preferred  # a Crawl-delay of an hour would stall the nightly run; cap it
+_MAX_CRAWL_DELAY_S = 60.0  # a Crawl-delay of an hour would stall the nightly run; cap it
+#: request extension saying the request may reach private addresses (no connection-time check)
+_MAY_BE_PRIVATE = "hypewatch_may_be_private"
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's own defaults
+_CP1252_TOLERANCE = 0.1  # how much more "chaos" windows-1252 may show and still be preferred
+
+
+class ProxyError(Exception):
+    """The proxy that `crawl.proxy: env` points at is not one the crawler can use."""
 
 
 class FetchError(Exception):
@@ -169,6 +182,88 @@ def body_hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
+# --- proxies and connections ------------------------------------------------------------------
+
+_PROXY_KEYS = ("http", "https", "all")
+
+
+def proxy_table(setting: str | None) -> dict[str, str]:
+    """`crawl.proxy` as a table: URL scheme ("http", "https", "all") -> proxy URL, "no" -> NO_PROXY.
+
+    None means no proxy at all: a proxy variable left in the environment must not quietly send the
+    crawl through a machine whose DNS the guard cannot check. "env" reads the variables.
+    """
+    if setting is None:
+        return {}
+    if setting != "env":
+        return {"http": setting, "https": setting}
+    table = {key: value for key, value in urllib.request.getproxies_environment().items()
+             if key in (*_PROXY_KEYS, "no") and value}
+    for key in _PROXY_KEYS:
+        if key in table:
+            if "://" not in table[key]:
+                table[key] = "http://" + table[key]  # what curl and httpx assume
+            if urlsplit(table[key]).scheme.lower() not in ("http", "https"):
+                raise ProxyError(f"crawl.proxy: env: {key}_proxy={_without_password(table[key])} "
+                                 "is not an http(s) proxy")
+    return table
+
+
+def proxy_for(url: str, table: Mapping[str, str]) -> str | None:
+    """The proxy `url` goes through by `table` (see `proxy_table`), or None to connect directly."""
+    parts = urlsplit(url)
+    if not table or urllib.request.proxy_bypass_environment(parts.hostname or "", table):
+        return None
+    return table.get(parts.scheme.lower()) or table.get("all")
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+
+
+def pinned_transport(backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext | None = None
+                     ) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose connections `backend` makes (a `netguard.GuardedBackend`)."""
+    transport = httpx.AsyncHTTPTransport(limits=_LIMITS)
+    # httpx 0.28 takes no network backend; its transport sends every request through `_pool`, an
+    # httpcore pool, which does. tests/test_faults_proxy.py fails if this stops holding.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=ssl_context or httpx.create_ssl_context(), max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections, keepalive_expiry=_LIMITS.keepalive_expiry,
+        network_backend=backend)
+    return transport
+
+
+class _Routes(httpx.AsyncBaseTransport):
+    """Sends a request through its proxy, else directly: to checked addresses only, unless the
+    request may reach private ones (its `_MAY_BE_PRIVATE` extension). Separate pools, so a
+    connection made for a trusted intranet URL is never reused for a link from a feed."""
+
+    def __init__(self, proxies: Mapping[str, str], resolver: netguard.Resolver) -> None:
+        self._proxies = proxies
+        self._checked = pinned_transport(netguard.GuardedBackend(resolver))
+        self._unchecked = httpx.AsyncHTTPTransport(limits=_LIMITS)
+        self._via = {proxy: httpx.AsyncHTTPTransport(proxy=proxy, limits=_LIMITS)
+                     for key, proxy in proxies.items() if key in _PROXY_KEYS}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        proxy = proxy_for(str(request.url), self._proxies)
+        if proxy is not None:
+            transport = self._via[proxy]
+        elif request.extensions.get(_MAY_BE_PRIVATE):
+            transport = self._unchecked
+        else:
+            transport = self._checked
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in (self._checked, self._unchecked, *self._via.values()):
+            await transport.aclose()
+
+
 # --- the fetcher ---------------------------------------------------------------------------------
 
 
@@ -200,21 +295,24 @@ class Fetcher:
     `cache_updates()` returns what this run learnt, to be saved.
     `backoff_s` is the first retry's wait (doubling each time); no wait exceeds `max_wait_s`,
     and a Retry-After longer than that gives up at once.
+    `resolver` turns host names into addresses for the address guard (tests give their own).
     """
 
     def __init__(self, settings: Crawl, *, cache: Mapping[str, HttpCacheEntry] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, backoff_s: float = 1.0,
-                 max_wait_s: float = 60.0) -> None:
+                 max_wait_s: float = 60.0, resolver: netguard.Resolver = netguard.resolve) -> None:
         self.settings = settings
         self.backoff_s = backoff_s
         self.max_wait_s = max_wait_s
         self._cache = dict(cache or {})
         self._updates: dict[str, HttpCacheEntry] = {}
+        self._proxies = proxy_table(settings.proxy)
+        self._resolver = resolver
         self._client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(settings.timeout_s),
             follow_redirects=False,
-            transport=transport,
+            transport=transport or _Routes(self._proxies, resolver),
         )
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, _Host] = {}
@@ -246,12 +344,14 @@ class Fetcher:
         cached = self._cache.get(url) if conditional else None
         hop, seen = url, {url}
         for _ in range(self.settings.max_redirects + 1):
-            reason = await netguard.why_blocked(hop, allow_private=allow_private or (trusted and hop == url))
-            if reason:
-                raise BlockedAddress(hop, f"refused: {reason}" + (f" (linked from {url})" if hop != url else ""))
-            if self.settings.respect_robots and kind != "robots":
-                await self._check_robots(hop, allow_private=allow_private)
-            response = await self._request(hop, kind, cached)
+            hop_trusted = trusted and hop == url
+            try:
+                await self._guard(hop, allow_private=allow_private or hop_trusted)
+                if self.settings.respect_robots and kind != "robots":
+                    await self._check_robots(hop, allow_private=allow_private, trusted=hop_trusted)
+                response = await self._request(hop, kind, cached, allow_private=allow_private or hop_trusted)
+            except BlockedAddress as exc:  # name the hop (not its robots.txt) and where it was linked from
+                raise BlockedAddress(hop, exc.cause + (f" (linked from {url})" if hop != url else "")) from None
             if response.status in _REDIRECTS:
                 target = urljoin(hop, response.headers["location"])
                 if target in seen:
@@ -261,6 +361,13 @@ class Fetcher:
                 continue
             return self._result(url, hop, response, cached, conditional)
         raise TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects (last: {hop})")
+
+    async def _guard(self, url: str, *, allow_private: bool) -> None:
+        behind_proxy = proxy_for(url, self._proxies) is not None
+        reason = await netguard.why_blocked(url, allow_private=allow_private, behind_proxy=behind_proxy,
+                                            resolver=self._resolver)
+        if reason:
+            raise BlockedAddress(url, f"refused: {reason}")
 
     def _result(self, url: str, final_url: str, response: _Response, cached: HttpCacheEntry | None,
                 conditional: bool) -> FetchResult:
@@ -286,18 +393,19 @@ class Fetcher:
 
     # --- robots.txt --------------------------------------------------------------------------
 
-    async def _check_robots(self, url: str, *, allow_private: bool) -> None:
-        robots = await self._robots_for(url, allow_private=allow_private)
+    async def _check_robots(self, url: str, *, allow_private: bool, trusted: bool) -> None:
+        robots = await self._robots_for(url, allow_private=allow_private, trusted=trusted)
         if not robots.allows(url):
             why = "robots.txt is unreachable (server error)" if robots is DENY_ALL else f"disallowed by {robots_url(url)}"
             raise RobotsDisallowed(url, why)
 
-    async def _robots_for(self, url: str, *, allow_private: bool) -> Robots:
+    async def _robots_for(self, url: str, *, allow_private: bool, trusted: bool) -> Robots:
         origin = robots_url(url)
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
             if origin not in self._robots:
-                robots = self._robots[origin] = await self._read_robots(origin, allow_private=allow_private)
+                robots = self._robots[origin] = await self._read_robots(origin, allow_private=allow_private,
+                                                                        trusted=trusted)
                 if isinstance(robots, Robots) and robots.crawl_delay:
                     host = self._host(url)
                     host.delay = max(host.delay, min(robots.crawl_delay, _MAX_CRAWL_DELAY_S))
@@ -309,9 +417,11 @@ class Fetcher:
             raise type(known)(url, known.cause)
         return known
 
-    async def _read_robots(self, origin: str, *, allow_private: bool) -> Robots | FetchError:
+    async def _read_robots(self, origin: str, *, allow_private: bool, trusted: bool) -> Robots | FetchError:
+        # As trusted as the page it is asked for, no more: a link's robots.txt is a request to the
+        # link's host, refused by the same rule.
         try:
-            result = await self.fetch(origin, kind="robots", allow_private=allow_private, trusted=True,
+            result = await self.fetch(origin, kind="robots", allow_private=allow_private, trusted=trusted,
                                       conditional=False)
         except HttpStatusError as exc:
             return robots_for_status(exc.status)
@@ -319,6 +429,8 @@ class Fetcher:
             logger.warning("%s: %s; skipping the host for this run", origin, exc.cause)
             return exc
         except FetchError as exc:  # too large, a redirect loop, ...: no usable rules
+            if isinstance(exc, BlockedAddress) and exc.url == origin:
+                raise  # the host itself is refused, so is the page; remember nothing about it
             logger.info("%s: %s; assuming no rules", origin, exc.cause)
             return ALLOW_ALL
         return parse_robots(result.text(), self.settings.user_agent)
@@ -332,7 +444,8 @@ class Fetcher:
                                      self.settings.per_host_delay_s)
         return self._hosts[key]
 
-    async def _request(self, url: str, kind: Kind, cached: HttpCacheEntry | None) -> _Response:
+    async def _request(self, url: str, kind: Kind, cached: HttpCacheEntry | None, *,
+                       allow_private: bool) -> _Response:
         headers = {"Accept": _ACCEPT_HEADER[kind], "Accept-Encoding": "gzip, deflate"}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag
@@ -341,7 +454,7 @@ class Fetcher:
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                return await self._request_once(url, kind, headers)
+                return await self._request_once(url, kind, headers, allow_private=allow_private)
             except _Retryable as retry:
                 if attempt == attempts:
                     raise retry.error from None
@@ -357,7 +470,8 @@ class Fetcher:
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _request_once(self, url: str, kind: Kind, headers: dict[str, str]) -> _Response:
+    async def _request_once(self, url: str, kind: Kind, headers: dict[str, str], *,
+                            allow_private: bool) -> _Response:
         host = self._host(url)
         async with host.slots:
             async with host.lock:
@@ -369,7 +483,9 @@ class Fetcher:
             async with self._slots:
                 try:
                     async with asyncio.timeout(self.settings.timeout_s):
-                        return await self._get(url, kind, headers)
+                        return await self._get(url, kind, headers, allow_private=allow_private)
+                except netguard.AddressRefused as exc:
+                    raise BlockedAddress(url, f"refused: {exc}") from None
                 except (TimeoutError, httpx.TimeoutException):
                     raise FetchTimeout(url, f"no complete answer within {self.settings.timeout_s:g}s") from None
                 except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
@@ -377,8 +493,9 @@ class Fetcher:
                 except httpx.HTTPError as exc:
                     raise FetchError(url, f"{type(exc).__name__}: {exc}") from None
 
-    async def _get(self, url: str, kind: Kind, headers: dict[str, str]) -> _Response:
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _get(self, url: str, kind: Kind, headers: dict[str, str], *, allow_private: bool) -> _Response:
+        async with self._client.stream("GET", url, headers=headers,
+                                       extensions={_MAY_BE_PRIVATE: allow_private}) as response:
             status = response.status_code
             if status == 429 or status >= 500:
                 raise _Retryable(HttpStatusError(url, status), _retry_after(response.headers.get("retry-after")))

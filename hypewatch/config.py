@@ -74,6 +74,21 @@ class Crawl(_Strict):
     retries: int = Field(3, ge=0, le=10)
     respect_robots: bool = True
     max_items_per_feed: int = Field(200, ge=1)
+    # None: connect directly, whatever HTTP_PROXY & co. say; "env": the proxy variables; or a proxy URL
+    proxy: str | None = None
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_form(cls, proxy: str | None) -> str | None:
+        if proxy is None or proxy == "env":
+            return proxy
+        parts = urlparse(proxy)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be env or an http(s) proxy URL such as http://proxy.example:3128")
+        if parts.password:
+            raise ValueError("a password must not be in the file: put the proxy URL in HTTPS_PROXY "
+                             "and HTTP_PROXY and set proxy: env")
+        return proxy
 
 
 class Model(_Strict):
