@@ -26,7 +26,7 @@ from crawler.http import Fetcher
 from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
 from hypewatch.records import Score
 from hypewatch.scoring import score_pending
-from storage import Store
+from storage import DatabaseBusy, Store
 
 from alerts_helpers import Corpus, steady_then_shift
 from smtp_server import SmtpServer
@@ -35,24 +35,38 @@ SETTINGS = Crawl(per_host_delay_s=0, timeout_s=2, retries=1, max_bytes=200_000)
 WRITE_WAIT_S = 0.2  # how long a test store's write waits for the reader before it is refused
 
 READER = textwrap.dedent("""
-    import sys, time, duckdb
+    import select, sys, duckdb
     conn = duckdb.connect(sys.argv[1], read_only=True)
     conn.execute("SELECT count(*) FROM documents").fetchall()
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    select.select([sys.stdin], [], [], float(sys.argv[2]))  # until told to let go, or the time is up
     conn.close()
 """)
 
 
+def start_reader(path: Path, seconds: float = 60) -> subprocess.Popen:
+    """Another process opens the database read-only, as a long query would, and holds it until
+    `let_go` (or for `seconds` at most)."""
+    proc = subprocess.Popen([sys.executable, "-c", READER, str(path), str(seconds)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def let_go(reader: subprocess.Popen) -> None:
+    if reader.poll() is None:
+        reader.stdin.write("done\n")
+        reader.stdin.flush()
+    reader.wait(timeout=30)
+
+
 @contextmanager
-def reader_holding(path: Path, seconds: float):
-    """Another process holds the database open read-only for `seconds`, as a long query would."""
-    proc = subprocess.Popen([sys.executable, "-c", READER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+def reader_holding(path: Path):
+    reader = start_reader(path)
     try:
-        assert proc.stdout.readline().strip() == "holding"
-        yield proc
+        yield reader
     finally:
-        proc.wait(timeout=seconds + 30)
+        let_go(reader)
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +92,14 @@ def feed_route(base: str, paths: list[str]):
     return answer
 
 
-def crawl_into(store: Store, site: CrawlServer, executor, **kwargs) -> CrawlSummary:
+def crawl_into(store: Store, site: CrawlServer, executor, sink=None, **kwargs) -> CrawlSummary:
     config = Config(sources=[Source(name="wire", feed=site.url + "/feed.xml", allow_private=True)], crawl=SETTINGS)
 
     async def go() -> CrawlSummary:
         cache = store.http_cache()
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
             return await crawl_sources(config, http_cache=cache, known=store.known_documents(),
-                                       retries=store.crawl_retries(), sink=store.add_documents,
+                                       retries=store.crawl_retries(), sink=sink or store.add_documents,
                                        state_sink=store.save_crawl_state, fetcher=fetcher, executor=executor,
                                        batch_size=5, **kwargs)
     return asyncio.run(go())
@@ -100,11 +114,21 @@ def count(store: Store, sql: str) -> int:
 
 def test_a_slow_reader_during_a_crawl_delays_the_writes_and_drops_nothing(tmp_path, executor, caplog):
     store = Store(tmp_path / "hw.duckdb", write_wait_s=WRITE_WAIT_S)
+    refused: list[str] = []
     with CrawlServer(stories(30)) as site:
         site.routes["/feed.xml"] = feed_route(site.url, [f"/story/{i}" for i in range(30)])
-        with reader_holding(store.path, 1.5):
-            summary = crawl_into(store, site, executor, store_patience_s=20)
-    assert "documents not stored yet, keeping them to try again" in caplog.text  # the reader was in the way
+        with reader_holding(store.path) as reader:
+            def sink(batch):
+                try:
+                    store.add_documents(batch)
+                except DatabaseBusy as exc:
+                    refused.append(str(exc))
+                    if len(refused) == 2:  # the reader's query ends after two refused writes
+                        let_go(reader)
+                    raise
+            summary = crawl_into(store, site, executor, sink=sink, store_patience_s=20)
+    assert len(refused) == 2
+    assert "documents not stored yet, keeping them to try again" in caplog.text
     assert (summary.stored, summary.not_stored) == (30, 0)
     assert count(store, "SELECT count(DISTINCT url) FROM documents") == count(store, "SELECT count(*) FROM documents") == 30
     assert count(store, "SELECT count(*) FROM http_cache") > 0  # the crawl's memory is saved once all is stored
@@ -114,7 +138,7 @@ def test_documents_a_reader_keeps_out_past_the_patience_are_fetched_by_the_next_
     store = Store(tmp_path / "hw.duckdb", write_wait_s=WRITE_WAIT_S)
     with CrawlServer(stories(20)) as site:
         site.routes["/feed.xml"] = feed_route(site.url, [f"/story/{i}" for i in range(20)])
-        with reader_holding(store.path, 3):
+        with reader_holding(store.path):
             first = crawl_into(store, site, executor, store_patience_s=0.5)
         assert first.not_stored > 0 and first.stored == 0
         assert first.not_stored + first.skipped["database busy"] == 20
@@ -210,17 +234,14 @@ def alerting_store(tmp_path) -> Store:
     return store
 
 
-def hold_database_on_accept(server: SmtpServer, path: Path, seconds: float) -> list[subprocess.Popen]:
+def hold_database_on_accept(server: SmtpServer, path: Path) -> list[subprocess.Popen]:
     """From the next accepted message on, the server starts a reader of `path` before it answers 250."""
     holders: list[subprocess.Popen] = []
     accept = server.recorder.handle_DATA
 
     async def handle_DATA(self, smtp, session, envelope):
         reply = await accept(smtp, session, envelope)
-        holder = subprocess.Popen([sys.executable, "-c", READER, str(path), str(seconds)],
-                                  stdout=subprocess.PIPE, text=True)
-        assert holder.stdout.readline().strip() == "holding"
-        holders.append(holder)
+        holders.append(start_reader(path))
         return reply
 
     server.recorder.handle_DATA = types.MethodType(handle_DATA, server.recorder)
@@ -236,12 +257,12 @@ def test_an_alert_accepted_while_a_reader_holds_the_database_is_never_sent_twice
     store = alerting_store
     with SmtpServer() as server:
         email = Email(to=["analyst@example.com"], smtp=Smtp(host=server.host, port=server.port, timeout_s=5))
-        holders = hold_database_on_accept(server, store.path, 2.0)
+        holders = hold_database_on_accept(server, store.path)
         first = send_pending(store, email, now=NOW)
         assert first.sent == 1 and len(server.messages) == 1
         assert any("sent but not yet marked sent" in w for w in first.warnings)
         assert SentJournal(store.path).path.exists()
-        holders[0].wait()
+        let_go(holders[0])
         assert statuses(store) == ["pending"]  # the database did not take the mark...
 
         second = send_pending(store, email, now=NOW + timedelta(days=1))
@@ -256,11 +277,11 @@ def test_nothing_is_sent_while_an_earlier_send_cannot_be_recorded(alerting_store
     store = alerting_store
     with SmtpServer() as server:
         email = Email(to=["analyst@example.com"], smtp=Smtp(host=server.host, port=server.port, timeout_s=5))
-        holders = hold_database_on_accept(server, store.path, 2.0)
+        holders = hold_database_on_accept(server, store.path)
         send_pending(store, email, now=NOW)
         second = send_pending(store, email, now=NOW + timedelta(days=1))  # the reader still holds the file
         assert second.sent == 0 and "an earlier send is not recorded yet" in second.error
-        holders[0].wait()
+        let_go(holders[0])
         send_pending(store, email, now=NOW + timedelta(days=2))
     assert len(server.messages) == 1
     assert statuses(store) == ["sent"]
@@ -297,7 +318,7 @@ def test_scoring_facing_a_held_database_stops_with_a_warning_and_the_next_run_fi
     corpus.add(FIRST, hype=2, docs=6)
     store.add_documents(corpus.docs)
     warnings: list[str] = []
-    with reader_holding(store.path, 1.5):
+    with reader_holding(store.path):
         first = score_pending(store, EveryoneNeutral(), batch_docs=2, warn=warnings.append)
     assert first["documents"] == 0
     assert len(warnings) == 1 and "scoring stopped, the rest is left for the next run" in warnings[0]
