@@ -18,6 +18,7 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError
 
 from crawler.charset import declared_encoding, detect_encoding
+from crawler.dates import EARLIEST_PUBLISHED
 from hypewatch.records import Feed, FeedItem
 
 logger = logging.getLogger(__name__)
@@ -99,9 +100,11 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
     if not parsed:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        when = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
     except (OverflowError, ValueError, OSError):
         return None
+    # A placeholder (year 1, 1900, the epoch) is no date; one in the future is judged by the crawl.
+    return when if when >= EARLIEST_PUBLISHED else None
 
 
 def _clean(value: str | None) -> str | None:
