@@ -17,7 +17,7 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from crawler.charset import declared_encoding, detect_encoding
+from crawler.charset import declared_encoding, detect_encoding, looks_binary
 from crawler.dates import EARLIEST_PUBLISHED
 from hypewatch.records import Feed, FeedItem
 
@@ -39,6 +39,8 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     Raises FeedError when nothing feed-like could be read; a feed with problems but some items
     is returned with `problems` set.
     """
+    if looks_binary(data):
+        raise FeedError(f"{name}: binary content, not a feed")
     # feedparser fetches a URL or opens a path when given a str; bytes it only parses.
     parsed = feedparser.parse(bytes(data), response_headers=_undeclared_charset(data),
                               sanitize_html=True, resolve_relative_uris=True)

@@ -10,9 +10,9 @@ import os
 import signal
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
+from time import sleep
 
 from crawler.companies import find_tickers
 from crawler.dedup import content_hash, simhash
@@ -44,6 +44,9 @@ def die_with_parent(parent_pid: int) -> None:
     A killed crawl (kill -9, the OOM killer) cannot shut its pool down, and its workers hold both
     ends of their task queue, so they would wait for work forever. On Linux the kernel kills them
     with their parent; elsewhere, or if that is refused, a thread notices the parent is gone.
+    The kernel's signal comes when the *thread* that started the worker ends, so a pool is used
+    from one long-lived thread (the crawl's event loop); a worker lost otherwise only costs a
+    pool replacement.
     """
     if sys.platform.startswith("linux"):
         try:
@@ -58,7 +61,7 @@ def die_with_parent(parent_pid: int) -> None:
 
 def _exit_when_orphaned(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
-        time.sleep(PARENT_CHECK_S)
+        sleep(PARENT_CHECK_S)
     os._exit(1)
 
 
