@@ -148,7 +148,7 @@ def _json_ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict]:
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # broken, or nested too deep to be metadata
             continue
         stack = [data]
         while stack:

@@ -102,27 +102,55 @@ def _detect(text: str, filename: str | None) -> str:
     return "text"
 
 
+_NOT_TEXT = ["script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "button", "iframe"]
+_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split())
+
+
 def _html_text(html: str) -> tuple[str, str | None]:
     """The page's main text, one line per block element, and its title."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "button", "iframe"]):
-        tag.decompose()
+    for tag in soup(_NOT_TEXT):
+        # Outermost first; one inside a removed one is gone already (removing it again would
+        # cost its whole subtree once more: minutes on a hostile page nested thousands deep).
+        if not tag.decomposed:
+            tag.decompose()
     root = _main_element(soup) or soup.body or soup
     h1 = soup.find("h1")
-    for br in root.find_all("br"):
-        br.replace_with("\n")
-    blocks = "p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split()
-    for tag in root.find_all(blocks):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    text = root.get_text()
+    text = _block_text(root)
     if h1 and h1.get_text(strip=True) and h1 not in root.descendants:
         text = h1.get_text(" ", strip=True) + "\n" + text
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(lines), title
+
+
+def _block_text(root: Any) -> str:
+    """`root.get_text()` with a newline around each block element and for each <br>.
+
+    One walk over the tree: bs4's insert_before/insert_after would cost time in proportion to
+    the subtree they touch, quadratic on deep nesting.
+    """
+    from bs4 import CData, NavigableString, Tag
+
+    out: list[str] = []
+    stack: list[Any] = list(reversed(root.contents))
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block
+            out.append("\n")
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                out.append("\n")
+                continue
+            if node.name in _BLOCKS:
+                out.append("\n")
+                stack.append(None)
+            stack.extend(reversed(node.contents))
+        elif type(node) in (NavigableString, CData):  # not comments, doctypes, scripts (as get_text)
+            out.append(str(node))
+    return "".join(out)
 
 
 def _main_element(soup: Any) -> Any:

@@ -280,6 +280,25 @@ def test_deeply_nested_json_is_one_named_error(text):
         parse_transcript(text.encode(), filename="deep.json")
 
 
+def test_a_transcript_page_nested_thousands_deep_is_read_in_seconds():
+    # Quadratic before: 25 s at 20,000 levels, about a minute at 30,000; a 5 MB page holds a million.
+    nested = "<div>" * 30_000 + "<aside>" * 10_000
+    closed = "</aside>" * 10_000 + "</div>" * 30_000
+    html = f"<html><body><div><p>Operator: Welcome to the call.</p></div>{nested}hidden{closed}</body></html>"
+    started = time.monotonic()
+    transcript = parse_transcript(html.encode(), filename="deep.html")
+    assert time.monotonic() - started < 10
+    text = "\n".join(t.text for t in transcript.turns)
+    assert "Welcome to the call." in text and "hidden" not in text  # <aside> is not speech
+
+
+def test_a_json_ld_script_nested_too_deep_does_not_cost_the_page():
+    head = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+    article = extract_article(page(7, extra_head=head), "https://news.example/7")
+    assert article.text.startswith("Story 7 says the market moved.")
+    assert article.published_at == datetime(2024, 11, 5, 10, tzinfo=timezone.utc)
+
+
 def test_binary_feed_is_named_as_such():
     with pytest.raises(FeedError, match=r"^wire: binary content, not a feed$"):
         parse_feed(PNG + bytes(range(256)) * 8, "wire")
