@@ -201,7 +201,8 @@ class _Crawl:
         by_date = sorted(items, key=newest_first, reverse=True)  # stable: equal dates keep the feed's order
         cut = len(items) - limit
         self.summary.skipped["over max_items_per_feed"] += cut
-        line = f"{source.name}: feed {source.feed}: {len(items)} items, kept the newest {limit} (crawl.max_items_per_feed)"
+        line = (f"{source.name}: feed {source.feed}: {len(items)} items, kept the newest {limit} "
+                "(crawl.max_items_per_feed)")
         self.summary.warnings.append(line)
         logger.warning("%s", line)
         return by_date[:limit]
