@@ -51,13 +51,15 @@ class ExtractionError(ValueError):
     """The input cannot be read as an HTML page."""
 
 
-def extract_article(html: bytes | str, url: str | None = None, *, now: datetime | None = None) -> Article:
+def extract_article(html: bytes | str, url: str | None = None, *, now: datetime | None = None,
+                    where: str | None = None) -> Article:
     """Extract the main text and metadata of the article page `html`, fetched from `url`.
 
     `now` bounds the publication date (a date after it is ignored); it defaults to the current time.
-    Raises ExtractionError for input that is not an HTML page: binary, empty or huge.
+    Raises ExtractionError for input that is not an HTML page: binary, empty or huge; its message
+    starts with `where` (default: `url`), e.g. the name of a local file.
     """
-    where = url or "<input>"
+    where = where or url or "<input>"
     markup = decode_html(html, where=where) if isinstance(html, bytes) else html
     if len(markup) > MAX_HTML_BYTES:
         raise ExtractionError(f"{where}: page of {len(markup):,} characters exceeds {MAX_HTML_BYTES:,}")

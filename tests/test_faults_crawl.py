@@ -326,6 +326,21 @@ def test_the_transcript_command_refuses_binary_and_deep_files_in_one_line(tmp_pa
     assert records[-1]["turns"][1]["speaker"] == "Jane Roe"
 
 
+def test_the_extract_command_names_each_unreadable_file_in_one_line(tmp_path, hypewatch_cmd):
+    (tmp_path / "program.html").write_bytes(binary_files()["program.txt"])
+    (tmp_path / "empty.html").write_bytes(b"")
+    (tmp_path / "blank.html").write_bytes(b"\n   \n")
+    (tmp_path / "story.html").write_text(page(4), encoding="utf-8")
+    names = ["program.html", "empty.html", "blank.html", "story.html"]
+    done = subprocess.run([*hypewatch_cmd, "extract", *names], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r.get("error") for r in records] == [
+        "program.html: content is binary, not HTML", "empty.html: page is empty", "blank.html: page is empty", None]
+    assert records[-1]["text"].startswith("Story 4 says the market moved.")
+
+
 def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     calls = tmp_path / "calls"
