@@ -222,6 +222,41 @@ def test_workers_die_with_a_killed_crawl_and_the_next_run_stores_everything(tmp_
     assert count.stdout.split() == ["count_star()", "120"]
 
 
+WATCHER = (
+    "import os, threading, time\n"
+    "from crawler.workers import _exit_when_orphaned\n"
+    "threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()\n"
+    "print('watching', flush=True)\n"
+    "time.sleep(60)\n"
+)
+PARENT = (
+    "import subprocess, sys, time\n"
+    "child = subprocess.Popen([sys.executable, '-c', sys.argv[1]])\n"
+    "print(child.pid, flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_without_the_kernel_signal_a_worker_still_notices_its_parent_is_gone():
+    # The fallback where prctl(PR_SET_PDEATHSIG) is missing or refused: a thread watching getppid().
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, WATCHER], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    child = int(parent.stdout.readline())
+    try:
+        assert parent.stdout.readline() == "watching\n"
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while running(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(child)
+    finally:
+        parent.kill()
+        if running(child):
+            os.kill(child, signal.SIGKILL)
+        parent.stdout.close()
+
+
 # --- binary and hostile input -------------------------------------------------------------------
 
 
