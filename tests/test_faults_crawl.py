@@ -213,7 +213,10 @@ def test_workers_die_with_a_killed_crawl_and_the_next_run_stores_everything(tmp_
     deadline = time.monotonic() + 5
     while any(map(running, spawned)) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert [pid for pid in spawned if running(pid)] == []
+    orphans = [pid for pid in spawned if running(pid)]
+    for pid in orphans:  # do not leave them behind when this fails
+        os.kill(pid, signal.SIGKILL)
+    assert orphans == []
 
     again = subprocess.run([*hypewatch_cmd, "--config", str(config), "crawl"], capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
