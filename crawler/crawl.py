@@ -145,13 +145,13 @@ class _Crawl:
                  known: KnownDocuments, sink: Callable[[list[Document]], None], batch_size: int) -> None:
         self.config = config
         self.fetcher = fetcher
-        self.pools = _Pools(executor)
         self.http_cache = http_cache
         self.known = known
         self.sink = sink
         self.batch_size = batch_size
         self.watchlist = dict(config.watchlist or DEFAULT_WATCHLIST)
         self.summary = CrawlSummary()
+        self.pools = _Pools(executor, self.summary.warnings)
         self.now = datetime.now(timezone.utc)
         self._seen: set[str] = set()
         self._hashes = dict(known.hashes)
@@ -417,8 +417,9 @@ class _Pools:
     and is given up, and a page that was only in the wrong pool at the wrong time is not.
     """
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, warnings: list[str]) -> None:
         self.current = executor
+        self.warnings = warnings
         self._alone: Executor | None = None
         self._one_at_a_time = asyncio.Lock()
         self._made: list[Executor] = []
@@ -449,7 +450,10 @@ class _Pools:
         # Every page in the broken pool comes here; no await between the test and the swap, so
         # only the first one replaces it.
         if self.current is broken:
-            logger.warning("an extraction worker died; started a new pool, retrying its pages one at a time")
+            # Nothing is lost, but a worker killed for memory is worth an operator's look.
+            line = "crawl: an extraction worker died; started a new pool, retrying its pages one at a time"
+            self.warnings.append(line)
+            logger.warning("%s", line)
             self.current = self._make(EXTRACT_WORKERS)
             broken.shutdown(wait=False, cancel_futures=True)
 
