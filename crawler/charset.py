@@ -35,6 +35,11 @@ def looks_binary(body: bytes) -> bool:
     return controls > len(head) / 100
 
 
+def bom_encoding(body: bytes) -> str | None:
+    """The codec a byte-order mark at the start of `body` names, if there is one."""
+    return next((codec for bom, codec in _BOMS if body.startswith(bom)), None)
+
+
 def declared_encoding(body: bytes) -> str | None:
     """The charset a page or feed declares in its own <meta> tag or XML declaration, if any."""
     match = _DECLARED_CHARSET.search(body[:8192])
@@ -68,9 +73,9 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
     encoding are almost never valid UTF-8 by accident; a declared charset must decode the bytes
     to be believed.
     """
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            return codec
+    bom = bom_encoding(body)
+    if bom:
+        return bom
     if _decodes(body, "utf-8"):
         return "utf-8"
     header = _CHARSET_PARAM.search(content_type or "")

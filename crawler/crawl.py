@@ -24,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from itertools import chain, zip_longest
@@ -36,11 +37,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from crawler.companies import DEFAULT_WATCHLIST
+from crawler.dates import plausible
 from crawler.dedup import is_near_duplicate
+from crawler.extract import ExtractionError
 from crawler.feeds import FeedError, html_to_text, parse_feed
 from crawler.http import Fetcher, FetchError
+from crawler.transcripts import TranscriptError
 from crawler.urls import canonicalize_url
-from crawler.workers import Parsed, extract_page, parse_feed_content, read_transcript
+from crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
 from hypewatch.config import Config, Source
 from hypewatch.records import (
     Article, CrawlRetry, CrawlState, Document, Feed, FeedItem, HttpCacheEntry, make_doc_id,
@@ -170,13 +174,13 @@ class _Crawl:
                  batch_size: int, store_patience_s: float) -> None:
         self.config = config
         self.fetcher = fetcher
-        self.executor = executor
         self.http_cache = http_cache
         self.known = known
         self.sink = sink
         self.batch_size = batch_size
         self.watchlist = dict(config.watchlist or DEFAULT_WATCHLIST)
         self.summary = CrawlSummary()
+        self.pools = _Pools(executor, self.summary.warnings)
         self.now = datetime.now(timezone.utc)
         self._seen: set[str] = set()
         self._hashes = dict(known.hashes)
@@ -225,7 +229,7 @@ class _Crawl:
         jobs = []
         if source.feed:
             feed = await self._read_feed(source)
-            items = feed.items[: self.config.crawl.max_items_per_feed] if feed else []
+            items = self._newest(source, feed.items) if feed else []
             jobs += [_Job(source, url=item.link, item=item) for item in items]
         jobs += [_Job(source, url=url) for url in source.urls]
         jobs += self._due_retries(source, {canonicalize_url(j.url) for j in jobs if j.url})
@@ -246,6 +250,26 @@ class _Crawl:
             if retry.status == "pending" and retry.next_attempt_at <= due:
                 jobs.append(_Job(source, url=retry.url, item=retry.item, retry=retry))
         return jobs
+
+    def _newest(self, source: Source, items: list[FeedItem]) -> list[FeedItem]:
+        """The newest `crawl.max_items_per_feed` items, whatever the feed's order; undated items
+        count as oldest, in feed order. What is cut is said, never dropped quietly."""
+        limit = self.config.crawl.max_items_per_feed
+        if len(items) <= limit:
+            return items
+        floor = datetime.min.replace(tzinfo=timezone.utc)
+
+        def newest_first(item: FeedItem) -> datetime:
+            return plausible(item.published_at, self.now) or plausible(item.updated_at, self.now) or floor
+
+        by_date = sorted(items, key=newest_first, reverse=True)  # stable: equal dates keep the feed's order
+        cut = len(items) - limit
+        self.summary.skipped["over max_items_per_feed"] += cut
+        line = (f"{source.name}: feed {source.feed}: {len(items)} items, kept the newest {limit} "
+                "(crawl.max_items_per_feed)")
+        self.summary.warnings.append(line)
+        logger.warning("%s", line)
+        return by_date[:limit]
 
     async def _read_feed(self, source: Source) -> Feed | None:
         assert source.feed
@@ -338,7 +362,7 @@ class _Crawl:
 
         text = html_to_text(job.item.content) if job.item and job.item.content and job.source.kind == "news" else ""
         if known_as is None and len(text.split()) >= FULL_CONTENT_WORDS:
-            parsed = await self._in_worker(parse_feed_content, job.item, text, self.watchlist)
+            parsed = await self._in_worker(job, parse_feed_content, job.item, text, self.watchlist)
         else:
             kind = "page" if job.source.kind == "news" else "text"
             result = await self.fetcher.fetch(job.url, kind=kind, allow_private=job.source.allow_private,
@@ -347,11 +371,11 @@ class _Crawl:
                 self.summary.unchanged += 1
                 return
             if job.source.kind == "news":
-                parsed = await self._in_worker(extract_page, result.body, result.encoding, result.final_url,
+                parsed = await self._in_worker(job, extract_page, result.body, result.encoding, result.final_url,
                                                self.watchlist)
             else:
                 name = unquote(urlsplit(result.final_url).path.rsplit("/", 1)[-1]) or "transcript.html"
-                parsed = await self._in_worker(read_transcript, result.body, name, url, self.watchlist)
+                parsed = await self._in_worker(job, read_transcript, result.body, name, url, self.watchlist)
         await self._add(job, doc_id, url, parsed, fallback_date=self.now, updated=known_as is not None)
 
     def _may_have_changed(self, job: _Job) -> bool:
@@ -370,9 +394,9 @@ class _Crawl:
         data = await asyncio.to_thread(path.read_bytes)
         url = path.resolve().as_uri()
         if job.source.kind == "news":
-            parsed = await self._in_worker(extract_page, data, None, url, self.watchlist)
+            parsed = await self._in_worker(job, extract_page, data, None, url, self.watchlist)
         else:
-            parsed = await self._in_worker(read_transcript, data, path.name, url, self.watchlist)
+            parsed = await self._in_worker(job, read_transcript, data, path.name, url, self.watchlist)
         doc_id = make_doc_id(str(path.resolve()))
         if self.known.hashes.get(parsed.content_hash) == doc_id:
             self.summary.unchanged += 1
@@ -380,8 +404,13 @@ class _Crawl:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
         await self._add(job, doc_id, url, parsed, fallback_date=mtime, updated=doc_id in self._known_ids)
 
-    async def _in_worker(self, fn: Callable[..., Parsed], *args: Any) -> Parsed:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+    async def _in_worker(self, job: _Job, fn: Callable[..., Parsed], *args: Any) -> Parsed:
+        try:
+            return await self.pools.run(fn, *args)
+        except BrokenExecutor:
+            raise _Skip("worker killed", f"{job.where}: killed the extraction worker twice") from None
+        except (ExtractionError, TranscriptError) as exc:  # the message names the page or file
+            raise _Skip("unreadable", str(exc)) from None
 
     # --- documents -----------------------------------------------------------------------
 
@@ -430,12 +459,13 @@ class _Crawl:
         return self._near.find(doc.simhash, exclude=doc.doc_id)
 
     def _published_at(self, item: FeedItem | None, article: Article, fallback: datetime) -> datetime:
-        """The feed's date, else the page's, else `fallback`; never one in the future."""
+        """The feed's date, else the page's, else `fallback` (a file's mtime), else now; never one
+        in the future or before EARLIEST_PUBLISHED."""
         candidates = (item.published_at, item.updated_at) if item else ()
-        for when in (*candidates, article.published_at):
-            if when is not None and when <= self.now:
+        for when in (*candidates, article.published_at, fallback):
+            if plausible(when, self.now):
                 return when
-        return min(fallback, self.now)
+        return self.now
 
     async def _flush(self, *, final: bool = False) -> None:
         """Hand every made document to the sink; keep what it refuses and offer it again.
@@ -494,8 +524,70 @@ def _interleave_by_host(jobs: Iterable[_Job]) -> list[_Job]:
 
 
 def make_executor(workers: int = EXTRACT_WORKERS) -> ProcessPoolExecutor:
-    """The extraction pool. Spawned, not forked: the parent runs an event loop and maybe torch."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    """The extraction pool. Spawned, not forked: the parent runs an event loop and maybe torch.
+    Its processes end with the process that made it, however that ends."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+class _Pools:
+    """The extraction pool, kept working when a worker process dies (the OOM killer, a parser crash).
+
+    A dead worker breaks the whole pool: every page in it fails, not only the one that killed it.
+    The first page to see the break replaces the pool for everyone. Each page that was in it runs
+    again alone, on a one-process pool, so a page that kills that worker too is surely the culprit
+    and is given up, and a page that was only in the wrong pool at the wrong time is not.
+    """
+
+    def __init__(self, executor: Executor, warnings: list[str]) -> None:
+        self.current = executor
+        self.warnings = warnings
+        self._alone: Executor | None = None
+        self._one_at_a_time = asyncio.Lock()
+        self._made: list[Executor] = []
+
+    async def run(self, fn: Callable[..., Parsed], *args: Any) -> Parsed:
+        """`fn(*args)` in a worker process; raises BrokenExecutor if it killed its worker twice."""
+        while True:
+            pool = self.current
+            try:
+                future = pool.submit(fn, *args)
+                break
+            except BrokenExecutor:  # broken before this page got there: not a suspect
+                self._replace(pool)
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenExecutor:
+            self._replace(pool)
+        async with self._one_at_a_time:
+            alone = self._alone = self._alone or self._make(1)
+            try:
+                return await asyncio.wrap_future(alone.submit(fn, *args))
+            except BrokenExecutor:
+                self._alone = None
+                alone.shutdown(wait=False)
+                raise
+
+    def _replace(self, broken: Executor) -> None:
+        # Every page in the broken pool comes here; no await between the test and the swap, so
+        # only the first one replaces it.
+        if self.current is broken:
+            # Nothing is lost, but a worker killed for memory is worth an operator's look.
+            line = "crawl: an extraction worker died; started a new pool, retrying its pages one at a time"
+            self.warnings.append(line)
+            logger.warning("%s", line)
+            self.current = self._make(EXTRACT_WORKERS)
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def _make(self, workers: int) -> Executor:
+        pool = make_executor(workers)
+        self._made.append(pool)
+        return pool
+
+    def close(self) -> None:
+        """Shut down the pools made here (the one passed in belongs to the caller)."""
+        for pool in self._made:
+            pool.shutdown(cancel_futures=True)
 
 
 async def crawl_sources(config: Config, sources: Sequence[Source] | None = None, *,
@@ -536,6 +628,7 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
                     "the next run fetches every feed in full")
                 logger.warning("%s", crawl.summary.warnings[-1])
     finally:
+        crawl.pools.close()
         if own_fetcher:
             await fetcher.aclose()
         if own_executor:

@@ -5,7 +5,8 @@ trafilatura does the heavy lifting. On top of it this module
   `articleBody` when precision mode keeps too little;
 - re-attaches parts of a body that the page split into several containers around an ad;
 - trims edge boilerplate that survives extraction ("Read more: ...", newsletter pitches);
-- reads the publication date from page metadata first and never accepts one in the future.
+- reads the publication date from page metadata first and never accepts one in the future, nor
+  a placeholder before EARLIEST_PUBLISHED.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.charset import detect_encoding, looks_binary
+from crawler.dates import EARLIEST_PUBLISHED, plausible
 from crawler.language import detect_language
 from crawler.stubs import detect_stub
 from hypewatch.records import Article
@@ -49,13 +51,15 @@ class ExtractionError(ValueError):
     """The input cannot be read as an HTML page."""
 
 
-def extract_article(html: bytes | str, url: str | None = None, *, now: datetime | None = None) -> Article:
+def extract_article(html: bytes | str, url: str | None = None, *, now: datetime | None = None,
+                    where: str | None = None) -> Article:
     """Extract the main text and metadata of the article page `html`, fetched from `url`.
 
     `now` bounds the publication date (a date after it is ignored); it defaults to the current time.
-    Raises ExtractionError for input that is not an HTML page: binary, empty or huge.
+    Raises ExtractionError for input that is not an HTML page: binary, empty or huge; its message
+    starts with `where` (default: `url`), e.g. the name of a local file.
     """
-    where = url or "<input>"
+    where = where or url or "<input>"
     markup = decode_html(html, where=where) if isinstance(html, bytes) else html
     if len(markup) > MAX_HTML_BYTES:
         raise ExtractionError(f"{where}: page of {len(markup):,} characters exceeds {MAX_HTML_BYTES:,}")
@@ -146,7 +150,7 @@ def _json_ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict]:
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # broken, or nested too deep to be metadata
             continue
         stack = [data]
         while stack:
@@ -269,7 +273,8 @@ _DATE_META = (
 
 
 def find_published_at(tree: lxml_html.HtmlElement, *, now: datetime | None = None) -> datetime | None:
-    """When the page was first published, as timezone-aware UTC; never later than `now`.
+    """When the page was first published, as timezone-aware UTC; never later than `now` nor
+    earlier than EARLIEST_PUBLISHED.
 
     Page metadata comes first (JSON-LD, <meta>, <time>), then htmldate's reading of the page.
     A date without a time of day means midnight UTC.
@@ -279,15 +284,16 @@ def find_published_at(tree: lxml_html.HtmlElement, *, now: datetime | None = Non
         parsed = _parse_datetime(candidate)
         if parsed is None:
             continue
-        if parsed > now:
-            logger.debug("ignoring publication date %s after %s", parsed.isoformat(), now.isoformat())
+        if not plausible(parsed, now):
+            logger.debug("ignoring publication date %s: not between %s and %s", parsed.isoformat(),
+                         EARLIEST_PUBLISHED.date(), now.isoformat())
             continue
         return parsed
-    found = htmldate.find_date(tree, extensive_search=False, original_date=True, max_date=now.strftime("%Y-%m-%d"))
+    found = htmldate.find_date(tree, extensive_search=False, original_date=True,
+                               min_date=EARLIEST_PUBLISHED.strftime("%Y-%m-%d"), max_date=now.strftime("%Y-%m-%d"))
     if found:
         day = datetime.strptime(found, "%Y-%m-%d").date()
-        parsed = datetime.combine(day, time(), tzinfo=timezone.utc)
-        return parsed if parsed <= now else None
+        return plausible(datetime.combine(day, time(), tzinfo=timezone.utc), now)
     return None
 
 
@@ -327,11 +333,12 @@ def _parse_datetime(value: str) -> datetime | None:
         return None
     try:
         parsed = dateparser.parse(value, tzinfos=_TZ_NAMES)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        # Year 1 or 9999 with an offset leaves datetime's range when moved to UTC.
+        return parsed.astimezone(timezone.utc)
     except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def find_canonical_url(tree: lxml_html.HtmlElement, url: str | None) -> str | None:

@@ -17,7 +17,8 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from crawler.charset import declared_encoding, detect_encoding
+from crawler.charset import declared_encoding, detect_encoding, looks_binary
+from crawler.dates import EARLIEST_PUBLISHED
 from hypewatch.records import Feed, FeedItem
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     Raises FeedError when nothing feed-like could be read; a feed with problems but some items
     is returned with `problems` set.
     """
+    if looks_binary(data):
+        raise FeedError(f"{name}: binary content, not a feed")
     # feedparser fetches a URL or opens a path when given a str; bytes it only parses.
     parsed = feedparser.parse(bytes(data), response_headers=_undeclared_charset(data),
                               sanitize_html=True, resolve_relative_uris=True)
@@ -99,9 +102,11 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
     if not parsed:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        when = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
     except (OverflowError, ValueError, OSError):
         return None
+    # A placeholder (year 1, 1900, the epoch) is no date; one in the future is judged by the crawl.
+    return when if when >= EARLIEST_PUBLISHED else None
 
 
 def _clean(value: str | None) -> str | None:

@@ -2,8 +2,9 @@
 
     parse_transcript(data, filename=None) -> Transcript
 
-Pure: no I/O. It never raises on odd input: a layout it cannot read gives one turn per paragraph
-(role "other") and says so in `Transcript.warnings`, so no speech is lost.
+Pure: no I/O. It never raises on odd text: a layout it cannot read gives one turn per paragraph
+(role "other") and says so in `Transcript.warnings`, so no speech is lost. Input that is not text
+at all (binary, or JSON nested too deep to read) raises TranscriptError.
 
 Conventions
 - `fiscal_period` is "Q<n> <year>" with the year the company itself names (fiscal or calendar,
@@ -24,6 +25,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from crawler.charset import bom_encoding, looks_binary
+from crawler.dates import EARLIEST_PUBLISHED
 from crawler.transcript_layouts import (
     UNKNOWN_SPEAKER,
     Layout,
@@ -42,11 +45,18 @@ from hypewatch.records import Role, Section, Transcript, Turn
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["parse_transcript", "role_from_title"]
+__all__ = ["TranscriptError", "parse_transcript", "role_from_title"]
+
+
+class TranscriptError(ValueError):
+    """The input is not a transcript at all: binary, or JSON nested too deep to read."""
 
 
 def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcript:
     """Parse one transcript file or page into speaker turns with roles, sections and metadata."""
+    where = filename or "<input>"
+    if isinstance(data, bytes) and looks_binary(data):
+        raise TranscriptError(f"{where}: binary content, not a transcript")
     text = _decode(data) if isinstance(data, bytes) else data
     kind = _detect(text, filename)
     meta: dict[str, Any] = {}
@@ -54,6 +64,9 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
     if kind == "json":
         try:
             layout, meta = _from_json(json.loads(text))
+        except RecursionError:
+            # Real transcripts nest a few levels; thousands is a hostile or broken file.
+            raise TranscriptError(f"{where}: JSON nested too deeply to be a transcript") from None
         except (ValueError, TypeError) as exc:
             warnings.append(f"not valid JSON ({exc}); read as text")
             layout = parse_lines(text)
@@ -69,8 +82,11 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
 
 
 def _decode(data: bytes) -> str:
+    bom = bom_encoding(data)
+    if bom:
+        return data.decode(bom, errors="replace")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         # Transcript sites of the 2010s saved Windows-1252 quotes and dashes.
         return data.decode("cp1252", errors="replace")
@@ -86,27 +102,55 @@ def _detect(text: str, filename: str | None) -> str:
     return "text"
 
 
+_NOT_TEXT = ["script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "button", "iframe"]
+_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split())
+
+
 def _html_text(html: str) -> tuple[str, str | None]:
     """The page's main text, one line per block element, and its title."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "button", "iframe"]):
-        tag.decompose()
+    for tag in soup(_NOT_TEXT):
+        # Outermost first; one inside a removed one is gone already (removing it again would
+        # cost its whole subtree once more: minutes on a hostile page nested thousands deep).
+        if not tag.decomposed:
+            tag.decompose()
     root = _main_element(soup) or soup.body or soup
     h1 = soup.find("h1")
-    for br in root.find_all("br"):
-        br.replace_with("\n")
-    blocks = "p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split()
-    for tag in root.find_all(blocks):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    text = root.get_text()
+    text = _block_text(root)
     if h1 and h1.get_text(strip=True) and h1 not in root.descendants:
         text = h1.get_text(" ", strip=True) + "\n" + text
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(lines), title
+
+
+def _block_text(root: Any) -> str:
+    """`root.get_text()` with a newline around each block element and for each <br>.
+
+    One walk over the tree: bs4's insert_before/insert_after would cost time in proportion to
+    the subtree they touch, quadratic on deep nesting.
+    """
+    from bs4 import CData, NavigableString, Tag
+
+    out: list[str] = []
+    stack: list[Any] = list(reversed(root.contents))
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block
+            out.append("\n")
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                out.append("\n")
+                continue
+            if node.name in _BLOCKS:
+                out.append("\n")
+                stack.append(None)
+            stack.extend(reversed(node.contents))
+        elif type(node) in (NavigableString, CData):  # not comments, doctypes, scripts (as get_text)
+            out.append(str(node))
+    return "".join(out)
 
 
 def _main_element(soup: Any) -> Any:
@@ -358,9 +402,11 @@ def _date(text: str) -> date | None:
                 month = m.group("m")
                 if not month.isdigit():
                     month = datetime.strptime(month[:3].title(), "%b").month
-                return date(_year(m.group("y")), int(month), int(m.group("d")))
+                found = date(_year(m.group("y")), int(month), int(m.group("d")))
             except ValueError:
                 continue
+            if found >= EARLIEST_PUBLISHED.date():  # older is a placeholder, not the call's date
+                return found
     return None
 
 

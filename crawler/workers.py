@@ -5,8 +5,14 @@ worker process stays small (no database, no HTTP client).
 """
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
+from time import sleep
 
 from crawler.companies import find_tickers
 from crawler.dedup import content_hash, simhash
@@ -14,6 +20,11 @@ from crawler.extract import extract_article
 from crawler.language import detect_language
 from crawler.transcripts import parse_transcript
 from hypewatch.records import Article, FeedItem, Transcript
+
+#: prctl(2) option: the signal the kernel sends a process when its parent ends.
+_PR_SET_PDEATHSIG = 1
+#: How often a worker checks that the crawl that started it is still there.
+PARENT_CHECK_S = 1.0
 
 
 @dataclass
@@ -25,6 +36,33 @@ class Parsed:
     simhash: int
     tickers: list[str]
     transcript: Transcript | None = None
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Initializer of an extraction process: end it when the crawl that started it ends.
+
+    A killed crawl (kill -9, the OOM killer) cannot shut its pool down, and its workers hold both
+    ends of their task queue, so they would wait for work forever. On Linux the kernel kills them
+    with their parent; elsewhere, or if that is refused, a thread notices the parent is gone.
+    The kernel's signal comes when the *thread* that started the worker ends, so a pool is used
+    from one long-lived thread (the crawl's event loop); a worker lost otherwise only costs a
+    pool replacement.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    # The parent may have died before the line above ran; then no signal will come.
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 def extract_page(body: bytes, encoding: str | None, url: str, watchlist: dict[str, list[str]]) -> Parsed:

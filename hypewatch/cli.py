@@ -259,7 +259,7 @@ def extract(state: State, inputs: tuple[str, ...]) -> None:
     from crawler.extract import extract_article
 
     def one(name: str, data: bytes) -> dict[str, Any]:
-        article = extract_article(data, url=name if "://" in name else None)
+        article = extract_article(data, url=name if "://" in name else None, where=name)
         return {"url": article.url or name, "title": article.title,
                 "published_at": article.published_at.isoformat() if article.published_at else None,
                 "language": article.language, "text": article.text, "stub": article.stub}
