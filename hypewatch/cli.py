@@ -270,7 +270,7 @@ def _check_query(query: str) -> None:
     if kind not in QUERY_STATEMENTS:
         words = re.sub(r"/\*.*?\*/|--[^\n]*", " ", statements[0].query, flags=re.S).split()
         word = words[0].upper() if words else kind
-        raise Failure(f"SQL refused: {word} is not a query; `hypewatch sql` only reads the database")
+        raise Failure(f"SQL refused: {word} is not a query; `hypewatch sql` is read-only")
 
 
 def _json_default(value: Any) -> Any:

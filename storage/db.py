@@ -82,7 +82,7 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
             conn = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+            if "Could not set lock" not in str(exc):  # not "lock" alone: "block" is in damage errors
                 raise _open_error(path, exc) from None
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
