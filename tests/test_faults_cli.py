@@ -33,7 +33,8 @@ REPORT_DAYS = (date.today() - TODAY).days + 40  # `hypewatch report` ends today:
 def hw(config: Path | None, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
        prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     command = [*prefix, sys.executable, "-m", "hypewatch", *(["--config", str(config)] if config else []), *args]
-    done = subprocess.run(command, input=stdin, capture_output=True, timeout=300,
+    # In the config's folder, so that a relative path in SQL that got through lands where we look.
+    done = subprocess.run(command, input=stdin, capture_output=True, timeout=300, cwd=config.parent if config else None,
                           env={**os.environ, **(env or {})})
     done.stdout, done.stderr = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
     return done
