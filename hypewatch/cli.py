@@ -8,6 +8,7 @@ import csv
 import functools
 import json
 import logging
+import os
 import re
 import shutil
 import sys
@@ -114,8 +115,12 @@ def init(directory: Path) -> None:
     target = directory / "config.yaml"
     if target.exists():
         raise Failure(f"{target} already exists; not overwriting it")
-    directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(resources.files("hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8"))
+    starter = resources.files("hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        target.write_text(starter, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"{target}: cannot write the config: {exc.strerror}") from None
     click.echo(f"wrote {target}")
 
 
@@ -420,21 +425,23 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
 
     Example: hypewatch train --real ../shared
     """
-    from nlp.real_eval import training_examples
-    from nlp.train import train as train_model
-
     base = state.config_or_defaults.base_dir
     out = out or base / "models" / "hypewatch-minilm"
     if if_missing and (out / "config.json").exists():
         click.echo(f"model already built: {out}", err=True)
         return
+    if real_dir is None and dev_only:
+        raise click.UsageError("--dev-only goes with --real DIR")
+    _check_writable(out, "model folder")  # now, not after minutes of training
+
+    from nlp.real_eval import training_examples
+    from nlp.train import train as train_model
+
     real = None
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
-    elif dev_only:
-        raise click.UsageError("--dev-only goes with --real DIR")
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
     report = train_model(out, real=real, device=state.config_or_defaults.model.device, **kwargs)
     click.echo(report.format(), err=True)
@@ -454,5 +461,19 @@ def evaluate(state: State, file: Path | None) -> None:
     from nlp.corpus import load_corpus, read_examples, split
     from nlp.evaluate import evaluate as run_eval
 
-    examples = read_examples(file) if file else split(load_corpus())["heldout"]
+    try:
+        examples = read_examples(file) if file else split(load_corpus())["heldout"]
+    except UnicodeDecodeError:
+        raise Failure(f"{file}: not a UTF-8 text file (JSON Lines expected)") from None
     click.echo(run_eval(_load_scorer(state), examples).format())
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    """Fail with one line when folder can neither be created nor written."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise Failure(f"{folder}: cannot create the {what}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise Failure(f"{folder}: cannot create the {what}: {existing} is not writable")

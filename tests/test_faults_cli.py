@@ -268,6 +268,9 @@ def test_a_run_in_a_folder_it_cannot_write_says_so_in_one_line(unprivileged, sha
         config.write_text(f"database: data/hw.duckdb\nlog_file: {log_file}\n", encoding="utf-8")
         line = one_line(hw(config, "crawl", env={"HOME": str(out)}, prefix=unprivileged))
         assert line == f"hypewatch: {shared_dir / 'data'}: the database folder is not writable"
+    model = shared_dir / "data" / "models" / "mine"  # checked before minutes of training, not after
+    line = one_line(hw(config, "train", "--out", str(model), env={"HOME": str(out)}, prefix=unprivileged))
+    assert line == f"hypewatch: {model}: cannot create the model folder: {shared_dir / 'data'} is not writable"
 
 
 # --- one line instead of a traceback ------------------------------------------------------------
@@ -395,6 +398,13 @@ def test_bad_inputs_to_the_one_off_tools_are_one_line(write_config, tmp_path: Pa
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     line = one_line(hw(config, "report", "--out", str(tmp_path / "afile" / "r.html")))
     assert line.startswith(f"hypewatch: {tmp_path / 'afile' / 'r.html'}: cannot write the report: ")
+    line = one_line(hw(config, "init", str(tmp_path / "afile" / "sub")))
+    assert line == f"hypewatch: {tmp_path / 'afile' / 'sub' / 'config.yaml'}: cannot write the config: Not a directory"
+    line = one_line(hw(config, "train", "--out", str(tmp_path / "afile" / "model")))
+    assert line == f"hypewatch: {tmp_path / 'afile' / 'model'}: cannot create the model folder: {tmp_path / 'afile'} is not a folder"
+    (tmp_path / "binary.jsonl").write_bytes(b'{"text": "caf\xe9", "label": "neutral", "fatigue": false}\n')
+    line = one_line(hw(config, "evaluate", str(tmp_path / "binary.jsonl")))
+    assert line == f"hypewatch: {tmp_path / 'binary.jsonl'}: not a UTF-8 text file (JSON Lines expected)"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
 
 
