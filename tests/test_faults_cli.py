@@ -1,7 +1,8 @@
 """Faults at the command line: `hypewatch sql` as a sandbox, one line instead of a traceback, no quiet no-ops.
 
-Everything runs the real CLI in a subprocess on real DuckDB files; the read-only cases run as an
-unprivileged user (root ignores file modes), and are skipped where no such user can be switched to.
+The real CLI in a subprocess (and the library's read connections in-process) on real DuckDB files;
+the read-only cases run as an unprivileged user (root ignores file modes), and are skipped where no
+such user can be switched to.
 """
 from __future__ import annotations
 
@@ -60,8 +61,9 @@ def some_documents(path: Path, n: int = 2, text: str = "t") -> Store:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under folder with its bytes, to show that nothing was written, added or removed."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file and folder under folder, with a file's bytes: to show that nothing was written,
+    added or removed."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
 
 
 # --- `hypewatch sql`: a read-only sandbox ----------------------------------------------------------
