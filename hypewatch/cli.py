@@ -7,21 +7,31 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import logging
+import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
 from . import __version__
 from .config import Config, ConfigError, config_path_from_env, load_config
-from .logs import log_to_file, setup_logging
+from .logs import LogFileError, log_to_file, setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
+
+# What `hypewatch sql` runs: one query. The sandbox of the read-only connection is what holds
+# (storage.db.READ_ONLY_SETTINGS); this check refuses the rest first, in the command's own words.
+# MULTI is DuckDB's type for PIVOT; PRAGMA and CALL list tables, columns and sizes.
+QUERY_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
 
 
 class Failure(click.ClickException):
@@ -44,7 +54,7 @@ def handled(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StorageError, RunInProgress) as exc:
+        except (ConfigError, StorageError, RunInProgress, LogFileError) as exc:
             raise Failure(str(exc)) from None
         except Exception as exc:
             if _is_known_error(exc):
@@ -105,17 +115,24 @@ def init(directory: Path) -> None:
     target = directory / "config.yaml"
     if target.exists():
         raise Failure(f"{target} already exists; not overwriting it")
-    directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(resources.files("hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8"))
+    starter = resources.files("hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        target.write_text(starter, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"{target}: cannot write the config: {exc.strerror}") from None
     click.echo(f"wrote {target}")
 
 
 # --- the job and its stages ---------------------------------------------------------------------
 
 def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> None:
+    from storage.db import ensure_folder
+
     from .job import run
 
     config = state.config
+    ensure_folder(config.database_path)  # before the log and the run lock, which live beside it
     if config.log_file:
         log_to_file(config.database_path)
     result = run(config, stages, today=today, progress=sys.stderr.isatty())
@@ -195,10 +212,9 @@ def report_cmd(state: State, out: Path | None) -> None:
     Example: hypewatch report --out /tmp/hype.html
     """
     from report import write_report
-    from storage import Store
 
     config = state.config
-    path = write_report(Store(config.database_path), out or config.resolve(config.report.path),
+    path = write_report(config.database_path, out or config.resolve(config.report.path),
                         days=config.report.days, tickers=config.report.tickers)
     click.echo(str(path))
 
@@ -217,9 +233,11 @@ def sql(state: State, query: str, fmt: str) -> None:
     """
     import duckdb
 
-    from storage.db import reading
+    from storage.db import damage_error, reading
 
-    with reading(state.config.database_path) as conn:
+    _check_query(query)
+    database = state.config.database_path
+    with reading(database) as conn:
         try:
             if fmt == "table":
                 relation = conn.sql(query)
@@ -228,7 +246,7 @@ def sql(state: State, query: str, fmt: str) -> None:
                 return
             cursor = conn.execute(query)
         except duckdb.Error as exc:
-            raise Failure(f"SQL error: {str(exc).splitlines()[0]}") from None
+            raise damage_error(database, exc) or Failure(f"SQL error: {str(exc).splitlines()[0]}") from None
         if cursor.description is None:
             return
         columns = [c[0] for c in cursor.description]
@@ -239,6 +257,28 @@ def sql(state: State, query: str, fmt: str) -> None:
         writer.writerows(rows)
     else:
         click.echo(json.dumps([dict(zip(columns, r)) for r in rows], default=_json_default, indent=2))
+
+
+def _check_query(query: str) -> None:
+    """Refuse anything but one query: no COPY, EXPORT, ATTACH, SET, INSTALL, no second statement."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error as exc:
+        raise Failure(f"SQL error: {str(exc).splitlines()[0]}") from None
+    if not statements:
+        raise Failure("SQL refused: the query is empty")
+    if len(statements) > 1:
+        raise Failure(f"SQL refused: one statement at a time, not {len(statements)}")
+    try:
+        kind = statements[0].type.name
+    except ValueError:  # a statement type newer than the Python enum (UPDATE EXTENSIONS)
+        kind = "?"
+    if kind not in QUERY_STATEMENTS:
+        words = re.sub(r"/\*.*?\*/|--[^\n]*", " ", statements[0].query, flags=re.S).split()
+        word = words[0].upper() if words else kind
+        raise Failure(f"SQL refused: {word} is not a query; `hypewatch sql` is read-only")
 
 
 def _json_default(value: Any) -> Any:
@@ -281,6 +321,8 @@ def transcript(state: State, inputs: tuple[str, ...]) -> None:
     from crawler.transcripts import parse_transcript
 
     def one(name: str, data: bytes) -> dict[str, Any]:
+        if not data.strip():
+            raise ValueError(f"{name}: the file is empty")
         parsed = parse_transcript(data, filename=name)
         record = asdict(parsed)
         record["call_date"] = parsed.call_date.isoformat() if parsed.call_date else None
@@ -314,22 +356,34 @@ def _read_input(state: State, name: str) -> bytes:
 
 
 @main.command()
-@click.argument("source", default="-", type=click.File("r", encoding="utf-8"))
+@click.argument("source", default="-", type=click.File("rb"))
 @pass_state
 @handled
-def classify(state: State, source: Any) -> None:
+def classify(state: State, source: BinaryIO) -> None:
     """Score sentences: plain text (one per line) or JSON Lines with a `text` field, from FILE or stdin.
 
     Example: echo "Demand for GPUs is insatiable." | hypewatch classify
     """
     texts, extras = [], []
-    for line in _nonblank(source):
+    for line in _nonblank(_decoded(source)):
         record = _parse_line(line)
         texts.append(record.pop("text"))
         extras.append(record)
     scorer = _load_scorer(state)
     for text, extra, result in zip(texts, extras, scorer.score(texts)):
         click.echo(json.dumps({**extra, "text": text, **result.__dict__}, ensure_ascii=False))
+
+
+def _decoded(source: BinaryIO) -> Iterator[str]:
+    """Lines as text; a line that is not UTF-8 is still scored, its bad bytes shown as U+FFFD."""
+    name = getattr(source, "name", "<input>")
+    for number, raw in enumerate(source, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            logger.warning("%s:%d: not UTF-8 (byte %d); undecodable bytes replaced", name, number, exc.start + 1)
+            line = raw.decode("utf-8", errors="replace")
+        yield line.rstrip("\r\n")
 
 
 def _nonblank(lines: Iterable[str]) -> Iterator[str]:
@@ -374,21 +428,23 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
 
     Example: hypewatch train --real ../shared
     """
-    from nlp.real_eval import training_examples
-    from nlp.train import train as train_model
-
     base = state.config_or_defaults.base_dir
     out = out or base / "models" / "hypewatch-minilm"
     if if_missing and (out / "config.json").exists():
         click.echo(f"model already built: {out}", err=True)
         return
+    if real_dir is None and dev_only:
+        raise click.UsageError("--dev-only goes with --real DIR")
+    _check_writable(out, "model folder")  # now, not after minutes of training
+
+    from nlp.real_eval import training_examples
+    from nlp.train import train as train_model
+
     real = None
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
-    elif dev_only:
-        raise click.UsageError("--dev-only goes with --real DIR")
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
     report = train_model(out, real=real, device=state.config_or_defaults.model.device, **kwargs)
     click.echo(report.format(), err=True)
@@ -408,5 +464,19 @@ def evaluate(state: State, file: Path | None) -> None:
     from nlp.corpus import load_corpus, read_examples, split
     from nlp.evaluate import evaluate as run_eval
 
-    examples = read_examples(file) if file else split(load_corpus())["heldout"]
+    try:
+        examples = read_examples(file) if file else split(load_corpus())["heldout"]
+    except UnicodeDecodeError:
+        raise Failure(f"{file}: not a UTF-8 text file (JSON Lines expected)") from None
     click.echo(run_eval(_load_scorer(state), examples).format())
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    """Fail with one line when folder can neither be created nor written."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise Failure(f"{folder}: cannot create the {what}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise Failure(f"{folder}: cannot create the {what}: {existing} is not writable")

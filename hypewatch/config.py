@@ -207,6 +207,10 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(f"{path}: config file not found (create one with `hypewatch init`)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a text file (byte {exc.start + 1} is not UTF-8); a config is YAML text") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}: not a text file (it holds NUL bytes); a config is YAML text")
     return parse_config(text, base_dir=path.resolve().parent, filename=str(path))
 
 
@@ -219,7 +223,7 @@ def parse_config(text: str, base_dir: Path, filename: str = DEFAULT_CONFIG_NAME)
         where = f"{filename}:{mark.line + 1}" if mark else filename
         raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
     if data is None:
-        data = {}
+        raise ConfigError(f"{filename}: the config file is empty; `hypewatch init` writes a starter one")
     if not isinstance(data, dict):
         raise ConfigError(f"{filename}:1: the config must be a mapping of keys")
     try:

@@ -91,6 +91,10 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
     from crawler.crawl import crawl
 
     sources = [s for s in ctx.config.sources if s.enabled]
+    if not sources:
+        disabled = len(ctx.config.sources)
+        ctx.warn("no sources configured: nothing to crawl"
+                 + (f" (all {disabled} are disabled)" if disabled else "; add some under `sources:` in the config"))
     summary = crawl(
         ctx.config, sources,
         http_cache=ctx.store.http_cache(),

@@ -42,6 +42,10 @@ class LabelMapError(ValueError):
     """A foreign model's labels cannot be mapped to hype / skeptic / neutral."""
 
 
+class DeviceUnavailable(RuntimeError):
+    """model.device asks for CUDA on a machine without it."""
+
+
 class _Foreign(nn.Module):
     """A sequence-classification model behind the same interface as ours (no fatigue head)."""
 
@@ -113,7 +117,7 @@ def pick_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("model.device is 'cuda' but no CUDA device is available")
+        raise DeviceUnavailable("model.device is 'cuda' but no CUDA device is available; set it to auto or cpu")
     return torch.device(device)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import jinja2
 from markupsafe import Markup
 
-from storage import Store
+from storage import Store, db
 
 from . import charts
 from .data import ReportData, Period, gather
@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 RECENT_DAYS = 7  # the "last week" of the key figures
 
 
+class ReportWriteError(Exception):
+    """The report file (or its folder) cannot be written."""
+
+
 def write_report(store_or_path: Store | Path | str, out: Path, *, days: int, tickers: list[str] | None,
                  today: date | None = None) -> Path:
     """Write the HTML report of the `days` days ending `today` (UTC) to `out` and return its path.
@@ -29,20 +33,41 @@ def write_report(store_or_path: Store | Path | str, out: Path, *, days: int, tic
     `tickers`: the tickers to chart one by one; None charts the most mentioned ones of the period.
     The file is replaced whole, so a browser never sees half a report.
     """
-    store = store_or_path if isinstance(store_or_path, Store) else Store(store_or_path)
+    store = store_or_path if isinstance(store_or_path, Store) else _reader(Path(store_or_path))
     today = today or datetime.now(timezone.utc).date()
     with store.read() as conn:
         data = gather(conn, Period.ending(today, days), tickers)
     html = render(data, generated_at=datetime.now(timezone.utc))
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
-                                     suffix=".tmp", delete=False) as tmp:
-        tmp.write(html)
-    os.chmod(tmp.name, 0o644)  # a temp file is private (0600); a report is meant to be read
-    os.replace(tmp.name, out)
+    try:
+        _replace(out, html)
+    except OSError as exc:
+        raise ReportWriteError(f"{out}: cannot write the report: {exc.strerror}") from None
     logger.info("report written to %s (%s to %s, %d bytes)", out, data.period.start, data.period.end, len(html))
     return out
+
+
+def _reader(path: Path) -> Store:
+    # The report only reads: a read-only database file is enough unless its schema is older.
+    # No file yet: create it, for a report that says there is no data yet.
+    if not path.exists():
+        return Store(path)
+    db.ready_for_reading(path)
+    return Store(path, migrate=False)
+
+
+def _replace(out: Path, html: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
+                                      suffix=".tmp", delete=False)
+    try:
+        with tmp:
+            tmp.write(html)
+        os.chmod(tmp.name, 0o644)  # a temp file is private (0600); a report is meant to be read
+        os.replace(tmp.name, out)
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
 
 
 def render(data: ReportData, *, generated_at: datetime) -> str:

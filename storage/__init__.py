@@ -1,5 +1,5 @@
 """DuckDB storage: schema migrations, bulk writes, short transactions."""
-from .db import DatabaseBusy, SchemaTooNew, StorageError
+from .db import DatabaseBusy, DatabaseDamaged, SchemaTooNew, StorageError
 from .store import KnownDocuments, Store
 
-__all__ = ["DatabaseBusy", "KnownDocuments", "SchemaTooNew", "StorageError", "Store"]
+__all__ = ["DatabaseBusy", "DatabaseDamaged", "KnownDocuments", "SchemaTooNew", "StorageError", "Store"]

@@ -6,6 +6,7 @@ connection only for one short transaction and readers wait a few seconds for the
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -37,6 +38,27 @@ class SchemaTooNew(StorageError):
     """The file was written by a newer hypewatch than this one."""
 
 
+class DatabaseDamaged(StorageError):
+    """The file is cut short, overwritten, or not a DuckDB database at all."""
+
+
+# A reader gets the database file and nothing else: no COPY ... TO or EXPORT (writing files), no
+# ATTACH (another file, or this one read-write under another name), no read_csv/glob of other
+# files, no extensions to download or load, and no SET or RESET to undo any of it.
+READ_ONLY_SETTINGS: dict[str, bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "allow_persistent_secrets": False,
+    "lock_configuration": True,
+}
+
+# DuckDB's words for a file that is cut short, overwritten or foreign.
+_DAMAGE_SIGNS = ("not a valid DuckDB database file", "Could not read enough bytes", "Corrupt database file")
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration shipped with this version, in order."""
     found = []
@@ -52,15 +74,20 @@ def latest_version() -> int:
 
 
 def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting up to wait_s for a writer elsewhere to let go of the file."""
+    """Open the database, waiting up to wait_s for a writer elsewhere to let go of the file.
+
+    A read-only connection is also sandboxed (READ_ONLY_SETTINGS).
+    """
     deadline = time.monotonic() + wait_s
     delay = 0.05
+    config = READ_ONLY_SETTINGS if read_only else {}
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            conn = duckdb.connect(str(path), read_only=read_only, config=config)
+            break
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise StorageError(f"{path}: cannot open database: {exc}") from None
+            if "Could not set lock" not in str(exc):  # not "lock" alone: "block" is in damage errors
+                raise _open_error(path, exc) from None
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
                 who = f" (pid {pid[1]})" if pid else ""
@@ -70,7 +97,42 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
-            raise StorageError(f"{path}: cannot open database: {exc}") from None
+            raise _open_error(path, exc) from None
+    try:
+        _check_length(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def damage_error(path: Path, exc: BaseException) -> DatabaseDamaged | None:
+    """DuckDB's error as DatabaseDamaged when it says the file is damaged; None for other errors."""
+    message = str(exc)
+    if not isinstance(exc, duckdb.Error) or not any(sign in message for sign in _DAMAGE_SIGNS):
+        return None
+    return DatabaseDamaged(f"the database file {path} is damaged or not a DuckDB file: {message.splitlines()[0]}")
+
+
+def _open_error(path: Path, exc: duckdb.Error) -> StorageError:
+    return damage_error(path, exc) or StorageError(f"{path}: cannot open database: {str(exc).splitlines()[0]}")
+
+
+def _check_length(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+    # A file cut short opens fine and fails only at the first query that reaches a missing block,
+    # deep inside a run. Each block in use has its own place in the file, so the file is at least
+    # that many blocks long (free blocks at its end are cut off by DuckDB itself: not counted).
+    rows = conn.execute(
+        "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchall()  # to the end: DuckDB refuses the next query while a result is unfinished
+    if not rows:
+        return
+    needed, actual = rows[0][0] * rows[0][1], os.path.getsize(path)
+    if actual < needed:
+        raise DatabaseDamaged(
+            f"the database file {path} is damaged or not a DuckDB file: it holds {actual} bytes, "
+            f"less than the {needed} of the blocks it uses (cut short?)"
+        )
 
 
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
@@ -84,16 +146,13 @@ def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(path: Path, *, upto: int | None = None) -> int:
     """Create or upgrade the file in place; every migration is one transaction. Returns the version."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(path)
     conn = connect(path)
     try:
         current = schema_version(conn)
         newest = latest_version()
         if current > newest:
-            raise SchemaTooNew(
-                f"{path}: this database has schema version {current}, newer than this hypewatch "
-                f"understands ({newest}); upgrade hypewatch to use it"
-            )
+            raise _too_new(path, current, newest)
         for version, name, sql in migrations():
             if version <= current or (upto is not None and version > upto):
                 continue
@@ -119,6 +178,13 @@ def migrate(path: Path, *, upto: int | None = None) -> int:
         conn.close()
 
 
+def _too_new(path: Path, current: int, newest: int) -> SchemaTooNew:
+    return SchemaTooNew(
+        f"{path}: this database has schema version {current}, newer than this hypewatch "
+        f"understands ({newest}); upgrade hypewatch to use it"
+    )
+
+
 @contextmanager
 def transaction(path: Path, *, wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
     """One short write transaction: it lands whole or not at all, and the file is let go after."""
@@ -137,10 +203,50 @@ def transaction(path: Path, *, wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.
 
 @contextmanager
 def reading(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A sandboxed read-only connection (READ_ONLY_SETTINGS); damage met while reading is named."""
     if not path.exists():
         raise StorageError(f"{path}: no database yet (run `hypewatch run` first)")
     conn = connect(path, read_only=True, wait_s=wait_s)
     try:
         yield conn
+    except duckdb.Error as exc:
+        damaged = damage_error(path, exc)
+        if damaged is None:
+            raise
+        raise damaged from None
     finally:
         conn.close()
+
+
+def ready_for_reading(path: Path) -> None:
+    """Let a reader use the file without write access: upgrade the schema only when it is older.
+
+    Readers that go through Store (the report) would otherwise open the file read-write just to
+    find that there is nothing to migrate, and fail on a read-only file.
+    """
+    with reading(path) as conn:
+        current = schema_version(conn)
+    newest = latest_version()
+    if current > newest:
+        raise _too_new(path, current, newest)
+    if current == newest:
+        return
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise StorageError(
+            f"{path}: the database has schema version {current}, older than this hypewatch's ({newest}), "
+            "and is read-only here; upgrade it once by running `hypewatch run` where it can be written"
+        )
+    migrate(path)
+
+
+def ensure_folder(path: Path) -> None:
+    """Create the database's folder, or say in one line why it cannot be created or written."""
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise StorageError(f"{folder}: not a folder, so the database {path.name} cannot be kept in it")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{folder}: cannot create the database folder: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StorageError(f"{folder}: the database folder is not writable")
