@@ -31,7 +31,8 @@ class StorageError(Exception):
 
 
 class DatabaseBusy(StorageError):
-    """Another process (a running `hypewatch run`) holds the database."""
+    """Another process holds the database: a run writing (for a reader), or any open connection
+    (for a writer: a long query, a DuckDB shell left open)."""
 
 
 class SchemaTooNew(StorageError):
@@ -91,9 +92,9 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
                 who = f" (pid {pid[1]})" if pid else ""
-                raise DatabaseBusy(
-                    f"{path}: the database is busy: a run is writing to it{who}; try again in a moment"
-                ) from None
+                holder = (f"a run is writing to it{who}; try again in a moment" if read_only else
+                          f"another process{who} has it open (a query, a DuckDB shell, a run)")
+                raise DatabaseBusy(f"{path}: the database is busy: {holder}") from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
@@ -194,8 +195,11 @@ def transaction(path: Path, *, wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.
         try:
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             conn.execute("ROLLBACK")
+            damaged = damage_error(path, exc)
+            if damaged is not None:
+                raise damaged from None
             raise
     finally:
         conn.close()
