@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hypewatch.records import Role, Section
@@ -38,7 +39,14 @@ for _kind, _names in {
     "analyst": ["analysts", "conference call participants", "other participants", "analyst participants"],
     "participants": ["call participants", "participants", "speakers", "call speakers"],
     # Publisher material, not speech: skipped until the next marker or speaker.
-    "skip": ["contents", "table of contents", "definitions", "disclaimer", "overview", "synopsis"],
+    "skip": [
+        "contents", "table of contents", "definitions", "disclaimer", "overview", "synopsis",
+        "industry glossary", "glossary", "stocks mentioned",
+    ],
+    # The publisher's own digest of the call: kept on the document (`summary`), never in the turns.
+    "summary": ["summary", "takeaways", "key takeaways", "risks", "key risks"],
+    # The call itself starts here; everything before it is the page's header.
+    "body": ["full conference call transcript", "full transcript", "conference call transcript", "call transcript"],
 }.items():
     for _name in _names:
         _MARKERS[_name] = _kind
@@ -81,7 +89,15 @@ _BULLET = re.compile(r"^(?:[*•·▪●◦]|-(?=\s))\s*")
 _COUNTER = re.compile(r"\s*\[\d+\]\s*$")
 _RULE = re.compile(r"^[\s=\-_*~#.+]{3,}$")
 _BOILERPLATE = re.compile(r"^(?:Duration:\s*\d+\s*minutes?|\[?Operator sign-?off\]?)$", re.I)
-_INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?)\s*:\s+(?P<text>\S.*)$")
+# "Name: text", and "Name:text" as today's pages print it.
+_INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
+# Publisher lines in and around a call page: promotion, disclosure, image credits. Never speech.
+_PUBLISHER = re.compile(
+    r"^(?:image source:|need a quote from|this article is a transcript of|stocks mentioned$|\*?average returns of all"
+    r"|copyright\b|©|all rights reserved|read more\b|related articles?$)"
+    r"|\bhas an? ?disclosure policy\.?$|\bhas no position in any of the stocks mentioned",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[.?!;,…]['\"”’)]?$")
 
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
@@ -115,6 +131,28 @@ _FIRMS = re.compile(
     r"bernstein|alliancebernstein|haitong|citic|cfra|gabelli|d\.a\. davidson|benchmark|summit insights)\b",
     re.I,
 )
+# A name in a cue that is a firm, not a person: "question from Morgan Stanley".
+_FIRM_WORDS = re.compile(
+    r"\b(?:securities|capital|research|partners|bank|banc|markets|advisors|advisers|investments?|equities|"
+    r"management|llc|inc|ltd|group|holdings|associates|company|corporation|international|global|isi)\b",
+    re.I,
+)
+_FIRM_NAMES = {
+    "morgan stanley", "goldman sachs", "jp morgan", "jpmorgan", "j.p. morgan", "bank of america", "wells fargo",
+    "raymond james", "william blair", "credit suisse", "deutsche bank", "new street", "td cowen", "keybanc",
+    "bernstein", "barclays", "jefferies", "citi", "citigroup", "ubs", "mizuho", "needham", "oppenheimer",
+    "cantor fitzgerald", "piper sandler", "truist", "baird", "stifel", "nomura", "macquarie", "hsbc", "bmo", "rbc",
+    "cowen", "evercore", "susquehanna", "wedbush", "guggenheim", "melius", "rosenblatt", "moffettnathanson",
+    "redburn", "bofa", "merrill lynch", "northland", "craig-hallum", "canaccord", "sidoti", "maxim",
+}
+
+
+def is_firm(text: str) -> bool:
+    """Whether a capitalised phrase names a firm rather than a person."""
+    key = " ".join(text.lower().split())
+    return key in _FIRM_NAMES or bool(_FIRM_WORDS.search(key))
+
+
 _STRONG_EXEC = re.compile(
     r"\b(?:ceo|cfo|coo|cto|cio|cmo|cro|cao|chief|president|chairman|chairwoman|chair|founder|co-founder|"
     r"investor relations|ir|treasurer|controller|general counsel|corporate secretary)\b",
@@ -163,6 +201,7 @@ class RawTurn:
     title: str | None
     section: Section | None  # from the last marker before it; None where the layout has none
     paragraphs: list[str] = field(default_factory=list)
+    role: Role | None = None  # what a cue says of this turn's speaker, where the layout has cues
 
 
 @dataclass
@@ -173,6 +212,7 @@ class Layout:
     cued: dict[str, str | None]  # names the operator announced -> their firm
     recognised: bool
     warnings: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)  # the publisher's digest (takeaways, risks, summary)
 
 
 def marker_kind(line: str) -> str | None:
@@ -227,7 +267,30 @@ def parse_label(text: str) -> Label | None:
         name, title = name.strip(" ,"), title.strip(" ,-–—")
         if is_name(name) and title and _is_title(title):
             return Label(_display_name(name), title)
+    # Today's participant lists put the title first: "Chief Executive Officer — Don Nolan".
+    for title, name in candidates[: len(candidates) - bool(paren) - ("," in text)]:
+        name, title = name.strip(" ,"), title.strip(" ,-–—")
+        if is_name(name) and title and _is_title(title) and role_from_title(title):
+            return Label(_display_name(name), title)
     return None
+
+
+def _first_name_label(text: str) -> Label | None:
+    """"Krista" as a label: one capitalised word that is no heading or common word."""
+    word = text.strip()
+    ok = (
+        re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", word) is not None
+        and word.lower() not in _NOT_FIRST | _NOT_NAME | _NOT_LABEL
+    )
+    return Label(word) if ok else None
+
+
+_NOT_LABEL = {
+    "note", "notes", "source", "sources", "update", "updated", "editor", "correction", "disclosure", "date", "time",
+    "summary", "takeaways", "risks", "glossary", "contents", "transcript", "revenue", "guidance", "outlook", "margin",
+    "margins", "q", "a", "answer", "question", "speaker", "moderator", "host", "caller", "webcast", "audio", "video",
+    "photo", "image", "credit", "tags", "topics", "category", "author", "published", "location", "title", "subject",
+}
 
 
 def _is_title(text: str) -> bool:
@@ -321,61 +384,80 @@ def same_key(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return a[0] == b[0] or a[0][:3] == b[0][:3]
 
 
-def parse_lines(text: str) -> Layout:
-    """Split transcript text into header, participants and speaker turns."""
+def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
+    """Split transcript text into header, participants and speaker turns.
+
+    `speakers` are names the source itself marks as speakers (bold at the start of an HTML block).
+    """
     lines = _prepare(text)
     kinds = [marker_kind(line) if line else None for line in lines]
     participants, consumed = _participant_blocks(lines, kinds)
     cued = find_cues("\n".join(line for i, line in enumerate(lines) if i not in consumed))
-    known = _Names([p.name for p in participants] + list(cued))
+    known = _Names([p.name for p in participants] + list(cued) + list(speakers))
+    # A page that marks where the call starts has nothing but header before that line.
+    body_start = next((i for i, kind in enumerate(kinds) if kind == "body"), 0)
 
     # Candidate labels: a whole line, or the "Name:" before inline text.
     whole: dict[int, Label] = {}
     inline: dict[int, tuple[Label, str]] = {}
     for i, line in enumerate(lines):
-        if not line or i in consumed or kinds[i]:
+        if not line or i in consumed or kinds[i] or i < body_start:
             continue
         label = _label_line(line)
         if label:
             whole[i] = label
             continue
         m = _INLINE.match(line)
-        if m and (label := parse_label(m.group("label"))):
+        if m and (label := parse_label(m.group("label")) or _first_name_label(m.group("label"))):
             inline[i] = (label, m.group("text"))
     counts = Counter(name_key(lab.name) for lab in whole.values())
     counts.update(name_key(lab.name) for lab, _ in inline.values())
 
+    def evident(label: Label) -> bool:
+        return bool(special_role(label.name)) or label.name in known or counts[name_key(label.name)] >= 2
+
+    # Where "Name: text" is how the page gives its speakers, a name said once is a speaker too.
+    inline_layout = sum(evident(label) for label, _ in inline.values()) >= 3
+
     def confirmed(label: Label, i: int, is_inline: bool) -> bool:
         if special_role(label.name) or label.name in known:
             return True
+        if " " not in label.name:  # "Krista:": a first name, as an operator goes by, said more than once
+            return is_inline and inline_layout and counts[name_key(label.name)] >= 2
         titled = label.title is not None and role_from_title(label.title) is not None
         if is_inline:
-            return titled or counts[name_key(label.name)] >= 2
+            return titled or counts[name_key(label.name)] >= 2 or inline_layout
         nxt = _next_nonblank(lines, i)
         followed_by_text = nxt is not None and not kinds[nxt] and (nxt not in whole or _affiliation(lines[nxt]))
         return followed_by_text and (label.title is not None or counts[name_key(label.name)] >= 2)
 
     layout = Layout(header=[], participants=participants, turns=[], cued=cued, recognised=False)
     section: Section | None = None
-    skipping = False
+    zone: str | None = None  # "skip": publisher material; "summary": the publisher's digest
     in_body = False
     i = 0
     while i < len(lines):
         line = lines[i]
         if i in consumed:
             # What follows a participant list at the end is the page's trailer, until a speaker.
-            skipping = skipping or in_body
+            zone = "skip" if in_body else zone
             i += 1
             continue
         if not line:
             i += 1
             continue
         kind = kinds[i]
+        if kind == "summary" and in_body:
+            kind = None  # a "Summary" line inside the call is speech
         if kind:
-            skipping = kind == "skip"
-            if kind in ("prepared", "qa"):
-                section = kind  # type: ignore[assignment]
+            zone = kind if kind in ("skip", "summary") else None
+            if kind in ("prepared", "qa", "body"):
+                section = kind if kind != "body" else section  # type: ignore[assignment]
                 in_body = True
+            i += 1
+            continue
+        if _PUBLISHER.search(line):
+            zone = "skip" if in_body else zone
             i += 1
             continue
         label, rest = None, None
@@ -384,7 +466,7 @@ def parse_lines(text: str) -> Layout:
         elif i in inline and confirmed(inline[i][0], i, True):
             label, rest = inline[i]
         if label:
-            skipping, in_body = False, True
+            zone, in_body = None, True
             nxt = i + 1
             if label.title is None and rest is None and nxt < len(lines) and _affiliation(lines[nxt]):
                 label = Label(label.name, lines[nxt])
@@ -392,8 +474,12 @@ def parse_lines(text: str) -> Layout:
             layout.turns.append(RawTurn(label.name, label.title, section, [rest] if rest else []))
             i = nxt
             continue
-        if skipping:
+        if zone == "summary":
+            layout.summary.append(line)
+        elif zone == "skip":
             pass
+        elif i < body_start:
+            layout.header.append(line)
         elif layout.turns:
             layout.turns[-1].paragraphs.append(line)
         elif in_body or (_is_prose(line) and len(line.split()) >= 20):
@@ -402,8 +488,8 @@ def parse_lines(text: str) -> Layout:
             layout.header.append(line)
         i += 1
 
-    speakers = {t.speaker for t in layout.turns if t.speaker != UNKNOWN_SPEAKER}
-    layout.recognised = len(speakers) >= 2 and len(layout.turns) >= 3
+    speakers_found = {t.speaker for t in layout.turns if t.speaker != UNKNOWN_SPEAKER}
+    layout.recognised = len(speakers_found) >= 2 and len(layout.turns) >= 3
     return layout
 
 

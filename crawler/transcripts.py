@@ -23,6 +23,7 @@ import json
 import logging
 import re
 from datetime import date, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from crawler.charset import bom_encoding, looks_binary
@@ -33,6 +34,7 @@ from crawler.transcript_layouts import (
     Participant,
     RawTurn,
     find_cues,
+    is_name,
     name_key,
     paragraphs,
     parse_label,
@@ -41,6 +43,7 @@ from crawler.transcript_layouts import (
     same_key,
     special_role,
 )
+from crawler.transcript_speech import announced_names, opens_floor, operator_routine, parse_speech, reads_out
 from hypewatch.records import Role, Section, Transcript, Turn
 
 logger = logging.getLogger(__name__)
@@ -69,13 +72,28 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
             raise TranscriptError(f"{where}: JSON nested too deeply to be a transcript") from None
         except (ValueError, TypeError) as exc:
             warnings.append(f"not valid JSON ({exc}); read as text")
-            layout = parse_lines(text)
+            layout = read_text(text)
     elif kind == "html":
-        page_text, meta["title"] = _html_text(text)
-        layout = parse_lines(page_text)
+        page_text, meta["title"], bold = _html_text(text)
+        layout = read_text(page_text, bold)
     else:
-        layout = parse_lines(text)
+        layout = read_text(text)
     return _finish(layout, meta, filename, warnings)
+
+
+def read_text(text: str, speakers: Iterable[str] = ()) -> Layout:
+    """The layout of a call given as text: by its speaker lines, else (speech-to-text, no names at
+    all) by the hand-over cues in what is said."""
+    layout = parse_lines(text, speakers)
+    if layout.recognised or any(t.speaker != UNKNOWN_SPEAKER for t in layout.turns):
+        return layout
+    body = [p for t in layout.turns for p in t.paragraphs]
+    speech = parse_speech(body)
+    if speech is None:
+        return layout
+    speech.header = layout.header
+    speech.summary = layout.summary
+    return speech
 
 
 # --- formats -----------------------------------------------------------------------------------
@@ -106,8 +124,9 @@ _NOT_TEXT = ["script", "style", "noscript", "nav", "footer", "aside", "form", "s
 _BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split())
 
 
-def _html_text(html: str) -> tuple[str, str | None]:
-    """The page's main text, one line per block element, and its title."""
+def _html_text(html: str) -> tuple[str, str | None, set[str]]:
+    """The page's main text, one line per block element; its title; the names it sets in bold at
+    the start of a block (how today's pages mark speakers)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
@@ -123,7 +142,19 @@ def _html_text(html: str) -> tuple[str, str | None]:
     if h1 and h1.get_text(strip=True) and h1 not in root.descendants:
         text = h1.get_text(" ", strip=True) + "\n" + text
     lines = [" ".join(line.split()) for line in text.split("\n")]
-    return "\n".join(lines), title
+    return "\n".join(lines), title, _bold_names(root)
+
+
+def _bold_names(root: Any) -> set[str]:
+    names = set()
+    for tag in root.find_all(["strong", "b"], limit=2000):
+        before = tag.previous_sibling
+        if before is not None and str(before).strip():
+            continue  # bold inside a sentence, not a label
+        name = tag.get_text(" ", strip=True).rstrip(":").strip()
+        if is_name(name):
+            names.add(name)
+    return names
 
 
 def _block_text(root: Any) -> str:
@@ -165,18 +196,20 @@ def _main_element(soup: Any) -> Any:
 
 _SPEAKER_KEYS = ("speaker", "name", "speaker_name", "person", "who")
 _TEXT_KEYS = ("speech", "text", "content", "remarks", "body", "transcript", "paragraphs", "statement")
+_WHOLE_TEXT_KEYS = ("transcript", "text", "content", "body", "full_text", "transcript_text")
 _QA_KEYS = re.compile(r"q_?(?:and|&|n)_?a|question|qa\b", re.I)
 _PREPARED_KEYS = re.compile(r"prepared|presentation|remarks|opening", re.I)
 
 
 def _from_json(obj: Any) -> tuple[Layout, dict[str, Any]]:
-    """Turns from a JSON transcript: lists of {speaker, speech} under section-named keys, at any depth."""
+    """Turns from a JSON transcript: lists of {speaker, speech} under section-named keys, at any depth,
+    or the whole call as one string (today's pages: `transcript` holds the page's text)."""
     if not isinstance(obj, (dict, list)):
         raise TypeError(f"top level is {type(obj).__name__}, not an object or list")
     found = _JsonParts()
     found.walk(obj if isinstance(obj, dict) else {"turns": obj}, None)
-    if not found.turns and found.texts:
-        layout = parse_lines(found.texts[0])
+    if not found.turns and (found.texts or found.parts):
+        layout = _text_layout(found.texts, found.parts)
         layout.header = found.header + layout.header
         layout.participants += found.participants
         return layout, found.meta
@@ -186,6 +219,27 @@ def _from_json(obj: Any) -> tuple[Layout, dict[str, Any]]:
     return layout, found.meta
 
 
+def _text_layout(texts: list[str], parts: list[tuple[Section, str]]) -> Layout:
+    """The layout of a call held as text: the longest whole-call string, else its sections' strings
+    in order (a scraper's split of the same page is a copy, not more of the call)."""
+    if texts:
+        return read_text(max(texts, key=len))
+    layouts = [(section, read_text(text)) for section, text in parts]
+    first = layouts[0][1]
+    for section, layout in layouts:
+        for turn in layout.turns:
+            turn.section = turn.section or section
+    first.turns = [t for _, layout in layouts for t in layout.turns]
+    first.summary = [line for _, layout in layouts for line in layout.summary]
+    first.cued = {k: v for _, layout in layouts for k, v in layout.cued.items()}
+    first.recognised = any(layout.recognised for _, layout in layouts)
+    return first
+
+
+def _section_of_key(key: str) -> Section | None:
+    return "qa" if _QA_KEYS.search(key) else "prepared" if _PREPARED_KEYS.search(key) else None
+
+
 class _JsonParts:
     def __init__(self) -> None:
         self.turns: list[RawTurn] = []
@@ -193,11 +247,12 @@ class _JsonParts:
         self.header: list[str] = []
         self.meta: dict[str, Any] = {}
         self.texts: list[str] = []  # a whole transcript as one string, if that is what it holds
+        self.parts: list[tuple[Section, str]] = []  # or its sections as strings
 
     def walk(self, obj: dict[str, Any], section: Section | None) -> None:
         for key, value in obj.items():
             lkey = key.lower()
-            here: Section | None = "qa" if _QA_KEYS.search(lkey) else "prepared" if _PREPARED_KEYS.search(lkey) else section
+            here: Section | None = _section_of_key(lkey) or section
             if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and _is_turn(value[0]):
                 for item in value:
                     self._turn(item, here)
@@ -208,8 +263,10 @@ class _JsonParts:
                 self.header += [str(v) for v in _as_list(value)]
             elif isinstance(value, dict):
                 self.walk(value, here)
-            elif isinstance(value, str) and lkey in ("transcript", "text", "content", "body") and len(value) > 200:
+            elif isinstance(value, str) and lkey in _WHOLE_TEXT_KEYS and len(value) > 200:
                 self.texts.append(value)
+            elif isinstance(value, str) and len(value) > 200 and (own := _section_of_key(lkey)):
+                self.parts.append((own, value))
             elif isinstance(value, (str, int, float)):
                 self.meta.setdefault(lkey, value)
                 if lkey in ("title", "headline", "event", "event_name"):
@@ -462,6 +519,7 @@ class _Roles:
 
 def _finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings: list[str]) -> Transcript:
     info = _metadata(layout, meta, filename)
+    info["summary"] = "\n".join(layout.summary) or None
     warnings = warnings + layout.warnings
     turns = [t for t in layout.turns if any(p.strip() for p in t.paragraphs)]
     if not layout.recognised or not turns:
@@ -479,8 +537,13 @@ def _finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings
     for t in turns:
         if t.title:
             roles.set(t.speaker, role_from_title(t.title, company))
+    for t in turns:
+        if t.role and t.speaker != UNKNOWN_SPEAKER:
+            roles.set(t.speaker, t.role)
     for name in layout.cued:
         roles.set(name, "analyst")
+    for name in _operators(turns, roles):
+        roles.set(name, "operator")
 
     sections = _sections(turns, roles)
     if not any(s == "qa" for s in sections):
@@ -490,22 +553,55 @@ def _finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings
         for t, s in zip(turns, sections):
             if s == "prepared" and t.speaker != UNKNOWN_SPEAKER:
                 roles.set(t.speaker, "executive")
-    _roles_from_order(turns, roles)
-    if not layout.participants:
-        warnings.append("no participant list: roles inferred from titles and cues")
+    _roles_from_order(turns, roles, sections)
 
     out = [
-        Turn(t.speaker, roles.get(t.speaker) or "other", s, "\n".join(p for p in t.paragraphs if p.strip()))
+        Turn(t.speaker, _role(t, roles), s, "\n".join(p for p in t.paragraphs if p.strip()))
         for t, s in zip(turns, sections)
     ]
     return Transcript(turns=out, warnings=warnings, **info)
 
 
-def _roles_from_order(turns: list[RawTurn], roles: _Roles) -> None:
-    """Whoever speaks right after the operator announces a question is the analyst; between two
-    operator turns, whoever else speaks in an analyst's exchange is management."""
+def _role(turn: RawTurn, roles: _Roles) -> Role:
+    if turn.speaker == UNKNOWN_SPEAKER:
+        return turn.role or "other"  # an unnamed speaker has the role its turn's cue says, if any
+    return roles.get(turn.speaker) or "other"
+
+
+def _text(turn: RawTurn) -> str:
+    return " ".join(turn.paragraphs)
+
+
+# A turn that asks: an analyst's ("Thanks for taking my question. How ...?").
+_ASKS = re.compile(
+    r"\?|\b(?:can|could|would) you\b|\bI (?:was|am|'m) (?:wondering|curious)\b|\bmy (?:first |second |last |"
+    r"follow-up )?question\b|\bthanks? (?:you )?for taking\b",
+    re.I,
+)
+
+
+def _roles_from_order(turns: list[RawTurn], roles: _Roles, sections: list[Section]) -> None:
+    """Roles from the order of the call, for speakers nothing else placed:
+    - who speaks right after a question is announced is the analyst (even when the operator's
+      "Jake Roberts" is the transcript's "Jacob Roberge", or IR says "Andrew, please unmute");
+    - who first speaks in the Q&A, asks, and was not answering an analyst, is an analyst;
+    - between two operator turns, whoever else speaks in an analyst's exchange is management."""
     for prev, t in zip(turns, turns[1:]):
-        if roles.get(prev.speaker) == "operator" and _QUESTION_CUE.search(" ".join(prev.paragraphs)):
+        if t.speaker == UNKNOWN_SPEAKER:
+            continue
+        said = _text(prev)
+        if roles.get(prev.speaker) == "operator" and _QUESTION_CUE.search(said):
+            roles.set(t.speaker, "analyst")
+        elif any(_first_name(n) == _first_name(t.speaker) for n in announced_names(said)):
+            roles.set(t.speaker, "analyst")
+    seen: set[str] = set()
+    for i, (t, s) in enumerate(zip(turns, sections)):
+        first_time = t.speaker not in seen
+        seen.add(t.speaker)
+        if not first_time or s != "qa" or t.speaker == UNKNOWN_SPEAKER or roles.get(t.speaker):
+            continue
+        after_analyst = i > 0 and roles.get(turns[i - 1].speaker) == "analyst"
+        if not after_analyst and any(_ASKS.search(_text(u)) for u in turns[i:] if u.speaker == t.speaker):
             roles.set(t.speaker, "analyst")
     exchange: list[RawTurn] = []
     for t in turns + [RawTurn("Operator", None, None)]:
@@ -519,6 +615,23 @@ def _roles_from_order(turns: list[RawTurn], roles: _Roles) -> None:
         exchange = []
 
 
+def _operators(turns: list[RawTurn], roles: _Roles) -> list[str]:
+    """Speakers labelled by first name ("Krista") who say only the operator's routine: short turns,
+    one of them with "press star one", "your line is open" and the like."""
+    said: dict[str, list[str]] = {}
+    for t in turns:
+        if t.speaker != UNKNOWN_SPEAKER and roles.get(t.speaker) is None:
+            said.setdefault(t.speaker, []).append(_text(t))
+    return [
+        name for name, texts in said.items()
+        if any(operator_routine(x) for x in texts) and max(len(x.split()) for x in texts) <= 150
+    ]
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0].lower() if name.split() else ""
+
+
 def _sections(turns: list[RawTurn], roles: _Roles) -> list[Section]:
     if any(t.section == "qa" for t in turns):
         sections: list[Section] = []
@@ -527,9 +640,32 @@ def _sections(turns: list[RawTurn], roles: _Roles) -> list[Section]:
             current = t.section or current
             sections.append(current)
         return sections
-    first = next((i for i, t in enumerate(turns) if roles.get(t.speaker) == "analyst"), None)
+    first = _qa_start(turns, roles)
     if first is None:
         return ["prepared"] * len(turns)
-    if first > 0 and roles.get(turns[first - 1].speaker) == "operator":
-        first -= 1
     return ["prepared"] * first + ["qa"] * (len(turns) - first)
+
+
+def _qa_start(turns: list[RawTurn], roles: _Roles) -> int | None:
+    """Where the Q&A starts without a marker: the earliest of the first analyst's turn (or the turn
+    announcing it), the first turn announcing a question (IR moderating, or reading questions out),
+    and the turn after one that opens the floor ("we would now be happy to answer your questions")."""
+    found: list[int] = []
+    first = next((i for i, t in enumerate(turns) if roles.get(t.speaker) == "analyst"), None)
+    if first is not None:
+        before = turns[first - 1] if first > 0 else None
+        if before and (roles.get(before.speaker) == "operator" or _QUESTION_CUE.search(_text(before))):
+            first -= 1
+        found.append(first)
+    announcing = next((i for i, t in enumerate(turns) if i > 0 and (announced_names(_text(t)) or reads_out(t.paragraphs))), None)
+    if announcing is not None:
+        found.append(announcing)
+    spoken: set[str] = set()
+    for i, t in enumerate(turns[:-1]):
+        spoken.add(t.speaker)
+        nxt = turns[i + 1]
+        opens = i > 0 and bool(t.paragraphs) and opens_floor(t.paragraphs[-1])
+        if opens and (roles.get(nxt.speaker) in ("operator", "analyst") or (nxt.speaker not in spoken and "?" in _text(nxt))):
+            found.append(i + 1)
+            break
+    return min(found) if found else None
