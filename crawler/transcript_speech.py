@@ -171,7 +171,7 @@ _SENTENCE_BREAK = re.compile(
 )
 # No break after "Mr." or a middle initial ("Timothy R. Curry"), nor after "etc." and the like.
 _TITLE_ABBREV = re.compile(
-    r"\b(?:Mr|Ms|Mrs|Dr|St)\.$|\b[A-Z][a-z]+\s+[A-Z]\.$|\b(?i:etc|approx|incl|vs|est|avg|min|max|dept|corp|bros)\.$"
+    r"\b(?:Mr|Ms|Mrs|Dr|St)\.$|\b[A-Z][a-z]+\s+[A-Z]\.$|\b(?:[A-Z]\.){2,}$|\b(?i:etc|approx|incl|vs|est|avg|min|max|dept|corp|bros)\.$"
 )
 
 
@@ -262,7 +262,7 @@ def _person(name: str | None) -> str | None:
     name = re.sub(r"['’]s$", "", name.strip())
     tokens = name.split()
     # "co-CEOs Ted Sarandos", "CFO Spence Newman": a title before the name is not part of it.
-    while len(tokens) > 1 and (re.fullmatch(r"(?:[Cc]o-)?[A-Z]{2,5}s?", tokens[0]) or role_from_title(tokens[0])):
+    while len(tokens) > 1 and (_TITLE_WORD.fullmatch(tokens[0]) or role_from_title(tokens[0])):
         tokens.pop(0)
     # The name pattern may run on into the next words: "Timothy R. Please go ahead".
     while len(tokens) > 1 and tokens[-1].lower().strip(".,") in _NOT_NAME_TAIL:
@@ -277,6 +277,7 @@ def _person(name: str | None) -> str | None:
     return name if is_name(name) else None
 
 
+_TITLE_WORD = re.compile(r"(?i)(?:co-)?(?:ceo|cfo|coo|cto|cio|cmo|cro|cao|evp|svp|vp|gvp|ir)s?")
 _NOT_NAME_TAIL = {"please", "your", "thank", "thanks", "go", "you", "the", "and", "with", "from", "of", "at", "on", "is"}
 _NOT_A_FIRST_NAME = {
     "q&a", "slide", "page", "the", "our", "we", "i", "you", "everyone", "all", "operator", "management", "today",
@@ -298,6 +299,7 @@ class _Turn:
     sentences: list[tuple[int, str]] = field(default_factory=list)  # (paragraph number, sentence)
     asking: bool = False  # a question is being put in this turn (an analyst's, or read out)
     asked: bool = False  # ... and a question sentence has come
+    guessed: bool = False  # named only because the next speaker thanked them
 
 
 @dataclass
@@ -463,14 +465,14 @@ class _Segmenter:
             return
         who = self.cast.resolve(person)
         if who not in (cur.speaker, self.asker) and self.cast.role(who) != "analyst":
-            prev.speaker = who
+            prev.speaker, prev.guessed = who, True
             prev.role = self.cast.role(who) or prev.role
 
     def after_thanks(self, cur: _Turn, name: str) -> _Turn:
         person = _person(name) if special_role(name) != "operator" else OPERATOR
         who = self.cast.resolve(person) if person and person != OPERATOR else None
         if cur.speaker is None and who and self.cast.role(who) != "analyst":
-            cur.speaker = who  # "Thanks, Colette": Colette spoke before
+            cur.speaker, cur.guessed = who, True  # "Thanks, Colette": Colette spoke before
             cur.role = self.cast.role(cur.speaker) or cur.role
         self.cues += 1
         # Who thanks the operator, an asker or a colleague is the company's: taking the floor or answering.
@@ -597,7 +599,9 @@ def parse_speech(body: list[str]) -> Layout | None:
 
 def _raw(turn: _Turn, cast: _Cast) -> RawTurn:
     speaker = cast.resolve(turn.speaker) if turn.speaker else UNKNOWN_SPEAKER
-    role = cast.role(speaker) if turn.speaker else None
+    if turn.guessed and cast.role(speaker) == "analyst":
+        speaker = UNKNOWN_SPEAKER  # thanked by a name that turned out to be an asker's: not this turn's
+    role = cast.role(speaker) if speaker != UNKNOWN_SPEAKER else None
     paragraphs: list[str] = []
     last = None
     for para, s in turn.sentences:
