@@ -386,6 +386,7 @@ def _metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dic
             ticker = ticker or value.strip().split()[0]
     for line in sources:
         company = company or _company_from_title(line)
+    company = company or _company_after_exchange_line(header)
     file_ticker, file_period, file_date = _from_filename(filename)
     ticker = ticker or file_ticker
 
@@ -418,6 +419,14 @@ def _clean_company(text: str) -> str | None:
     text = text[breaks[-1]:] if breaks else text.strip()
     text = re.sub(r"\s+(?:Cl(?:ass)?\.?\s+[A-C])$", "", text).strip(" ,-")
     return text or None
+
+
+def _company_after_exchange_line(header: list[str]) -> str | None:
+    """Today's pages open with "NASDAQ:APOG" and then the company's name on a line of its own."""
+    for line, nxt in zip(header, header[1:]):
+        if _TICKER_EXCHANGE.fullmatch(line.strip()) and len(nxt.split()) <= 6 and not re.search(r"[:.!?]$|\d", nxt):
+            return nxt.strip()
+    return None
 
 
 def _company_from_title(title: str) -> str | None:

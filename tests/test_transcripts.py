@@ -263,6 +263,16 @@ def test_todays_json_page_inline_names_with_and_without_space_and_a_named_operat
     assert t.warnings == []
 
 
+def test_todays_json_page_without_metadata_fields_takes_them_from_its_header():
+    record = json.loads((FIXTURES / "today_inline.json").read_text(encoding="utf-8"))
+    for key in ("company", "ticker", "title", "year", "quarter"):
+        del record[key]
+    t = parse_transcript(json.dumps(record).encode(), "call.json")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Brightline Robotics", "BRTL", "Q2 2026", date(2026, 2, 12)  # the period as the operator says it
+    )
+
+
 def test_ir_moderator_without_an_operator_announces_analysts_by_first_name():
     t = parse(FIXTURES / "ir_moderated.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
