@@ -10,15 +10,17 @@ from typing import Any
 from crawler.dates import EARLIEST_PUBLISHED
 from crawler.transcripts.model import Layout
 
-
 _EXCHANGES = r"(?:NASDAQ|NasdaqGS|NasdaqGM|NYSE|NYSEAMERICAN|NYSEArca|AMEX|TSX|TSXV|LSE|OTC|OTCQX|ASX|HKEX|XETRA|BATS)"
+
 _TICKER_PAREN = re.compile(
     r"(?P<company>[^\n()]{2,80}?)\s*\(\s*(?:" + _EXCHANGES + r"\s*:\s*)?(?P<ticker>[A-Z][A-Z0-9]{0,5}(?:[.\-][A-Z])?)"
     r"(?:\s+[+\-−]?[\d.]+%)?\s*\)",
 )
+
 _TICKER_EXCHANGE = re.compile(_EXCHANGES + r"\s*:\s*(?P<ticker>[A-Z][A-Z0-9]{0,5}(?:\.[A-Z])?)\b")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _YEAR = r"(?:FY\s?|F|fiscal\s+(?:year\s+)?)?'?(?P<year>(?:19|20)\d\d|\d\d)\b"
+
 _PERIODS = [
     re.compile(r"\bQ(?P<q>[1-4])\s*(?:of\s+)?[-'’_ ]?\s*" + _YEAR, re.I),
     re.compile(r"\b(?P<q>[1-4])Q\s*[-'’]?\s*" + _YEAR, re.I),
@@ -35,13 +37,16 @@ _PERIODS = [
     re.compile(r"\b(?P<h>H[12]|(?:first|second)[- ]half)\s+(?:of\s+)?(?:fiscal\s+)?" + _YEAR, re.I),
     re.compile(r"\b(?:full[- ]year|fiscal[- ]year|annual)\s+(?P<year>(?:19|20)\d\d)\b", re.I),
 ]
+
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+
 _DATES = [
     (re.compile(r"\b(?P<m>" + _MONTHS + r")\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I), "mdy"),
     (re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m>" + _MONTHS + r")\s+(?P<y>(?:19|20)\d\d)\b", re.I), "dmy"),
     (re.compile(r"\b(?P<d>\d{1,2})-(?P<m>" + _MONTHS.replace("\\.?", "") + r")-(?P<y>\d\d(?:\d\d)?)\b", re.I), "dmy"),
     (re.compile(r"\b(?P<y>(?:19|20)\d\d)[-/_.](?P<m>0?[1-9]|1[0-2])[-/_.](?P<d>[0-3]?\d)\b"), "ymd"),
 ]
+
 _TITLE_HINT = re.compile(r"earnings|conference call|transcript|results|quarter|\bQ[1-4]\b|\b[1-4]Q\d", re.I)
 _CALL = re.compile(r"\b(?:call|transcript|results|conference)\b", re.I)
 _TICKER_LEAD = re.compile(r"^(?P<ticker>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\s+[-–—]\s+(?P<rest>.+)$")

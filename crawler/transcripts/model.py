@@ -5,22 +5,17 @@ from dataclasses import dataclass, field
 
 from hypewatch.records import Role, Section
 
-
 UNKNOWN_SPEAKER = "Unknown"
 OPERATOR = "Operator"
 
 
 @dataclass
-
-
 class Label:
     name: str
     title: str | None = None
 
 
 @dataclass
-
-
 class Participant:
     name: str
     title: str | None
@@ -28,8 +23,6 @@ class Participant:
 
 
 @dataclass
-
-
 class RawTurn:
     speaker: str
     title: str | None
@@ -43,8 +36,6 @@ class RawTurn:
 
 
 @dataclass
-
-
 class Layout:
     header: list[str]  # lines before the body: title, company, date
     participants: list[Participant]

@@ -21,7 +21,6 @@ from crawler.transcripts.vocabulary import (
 )
 from hypewatch.records import Role
 
-
 _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:[.'’\-][^\W\d_]+)*\.?")
 _SEPARATORS = (" -- ", " — ", " – ", " - ", " | ", "--", "—", "–")
 _BULLET = re.compile(r"^(?:[*•·▪●◦]|-(?=\s))\s*")

@@ -18,7 +18,6 @@ from crawler.transcripts.sections import split_sections
 from crawler.transcripts.text import paragraphs
 from hypewatch.records import Role, Transcript, Turn
 
-
 logger = logging.getLogger(__name__)
 
 

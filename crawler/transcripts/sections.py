@@ -34,7 +34,9 @@ def _qa_start(turns: list[RawTurn], roles: Roles) -> int | None:
         if before and (roles.get(before.speaker) == "operator" or QUESTION_CUE.search(before.said)):
             first -= 1
         found.append(first)
-    announcing = next((i for i, t in enumerate(turns) if i > 0 and (announced_names(t.said) or reads_out(t.paragraphs))), None)
+    announcing = next(
+        (i for i, t in enumerate(turns) if i > 0 and (announced_names(t.said) or reads_out(t.paragraphs))), None
+    )
     if announcing is not None:
         found.append(announcing)
     spoken: set[str] = set()
@@ -42,7 +44,8 @@ def _qa_start(turns: list[RawTurn], roles: Roles) -> int | None:
         spoken.add(t.speaker)
         nxt = turns[i + 1]
         opens = i > 0 and bool(t.paragraphs) and opens_floor(t.paragraphs[-1])
-        if opens and (roles.get(nxt.speaker) in ("operator", "analyst") or (nxt.speaker not in spoken and "?" in nxt.said)):
+        asker = roles.get(nxt.speaker) in ("operator", "analyst") or (nxt.speaker not in spoken and "?" in nxt.said)
+        if opens and asker:
             found.append(i + 1)
             break
     return min(found) if found else None

@@ -24,9 +24,11 @@ def paragraphs(text: str) -> list[str]:
 _SENTENCE_BREAK = re.compile(
     r"(?:(?<=[.?!])[\"”’)\]]*\s+(?=[^a-z\s])|(?<=\?)\s+(?=[a-z])|(?<=[a-z]{3}\.)\s+(?=[a-z]))"
 )
+
 # No break after "Mr." or a middle initial ("Timothy R. Curry"), nor after "etc." and the like.
 _TITLE_ABBREV = re.compile(
-    r"\b(?:Mr|Ms|Mrs|Dr|St)\.$|\b[A-Z][a-z]+\s+[A-Z]\.$|\b(?:[A-Z]\.){2,}$|\b(?i:etc|approx|incl|vs|est|avg|min|max|dept|corp|bros)\.$"
+    r"\b(?:Mr|Ms|Mrs|Dr|St)\.$|\b[A-Z][a-z]+\s+[A-Z]\.$|\b(?:[A-Z]\.){2,}$"
+    r"|\b(?i:etc|approx|incl|vs|est|avg|min|max|dept|corp|bros)\.$"
 )
 
 

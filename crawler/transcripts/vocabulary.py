@@ -8,8 +8,9 @@ import re
 
 from hypewatch.records import Role
 
-# Whole-line markers, compared after _marker_key(); a marker is a line on its own.
+# Whole-line markers, compared by names.marker_kind(); a marker is a line on its own.
 MARKERS: dict[str, str] = {}
+
 for _kind, _names in {
     "prepared": [
         "prepared remarks", "presentation", "opening remarks", "prepared comments",
@@ -39,6 +40,7 @@ for _kind, _names in {
 }.items():
     for _name in _names:
         MARKERS[_name] = _kind
+
 SPECIAL_SPEAKERS: dict[str, Role] = {
     "operator": "operator", "conference operator": "operator", "moderator": "operator",
     "coordinator": "operator", "conference call operator": "operator",
@@ -48,7 +50,9 @@ SPECIAL_SPEAKERS: dict[str, Role] = {
     "unidentified participant": "other", "unidentified speaker": "other", "unknown speaker": "other",
     "unidentified audience member": "other", "unknown": "other",
 }
+
 PARTICLES = {"de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "la", "le", "bin", "al", "y", "st."}
+
 # A capitalised line starting with these is a sentence, not a name.
 NOT_FIRST = {
     "thank", "thanks", "good", "yes", "yeah", "okay", "ok", "sure", "great", "hi", "hello", "well", "so",
@@ -56,6 +60,7 @@ NOT_FIRST = {
     "for", "as", "at", "to", "from", "if", "when", "what", "how", "why", "ladies", "welcome", "please",
     "image", "related", "see", "read", "click", "share", "follow", "sign", "log", "search", "home",
 }
+
 # Words that never appear in a person's name but often in capitalised headings and menus.
 NOT_NAME = {
     "inc", "inc.", "corp", "corp.", "corporation", "company", "call", "earnings", "transcript", "transcripts",
@@ -69,14 +74,21 @@ NOT_NAME = {
     "officer", "chief", "president", "vice", "executive", "director", "analyst", "relations", "investor",
     "chairman", "founder", "head", "manager", "treasurer",
 }
+
+# A single capitalised word before a colon that is a heading, not a first name ("Krista:" is).
 NOT_LABEL = {
     "note", "notes", "source", "sources", "update", "updated", "editor", "correction", "disclosure", "date", "time",
     "summary", "takeaways", "risks", "glossary", "contents", "transcript", "revenue", "guidance", "outlook", "margin",
     "margins", "q", "a", "answer", "question", "speaker", "moderator", "host", "caller", "webcast", "audio", "video",
     "photo", "image", "credit", "tags", "topics", "category", "author", "published", "location", "title", "subject",
 }
+
+# Title words a cue may put before a name: "co-CEOs Ted Sarandos", "CFO Spence Newman".
 TITLE_WORD = re.compile(r"(?i)(?:co-)?(?:ceo|cfo|coo|cto|cio|cmo|cro|cao|evp|svp|vp|gvp|ir)s?")
+# Words a name pattern may run on into: "Timothy R. Please go ahead".
 NOT_NAME_TAIL = {"please", "your", "thank", "thanks", "go", "you", "the", "and", "with", "from", "of", "at", "on", "is"}
+
+# Capitalised words a cue's lone name may catch that name nobody: "turn it over to Slide 5".
 NOT_A_FIRST_NAME = {
     "q&a", "slide", "page", "the", "our", "we", "i", "you", "everyone", "all", "operator", "management", "today",
     "question", "questions", "and", "so", "now", "this", "that", "it", "us", "them", "him", "her", "mr", "ms",
@@ -84,6 +96,8 @@ NOT_A_FIRST_NAME = {
     "hi", "hey", "hello", "well", "yes", "yeah", "okay", "ok", "great", "sure", "thanks", "thank", "good", "right",
     "perfect", "got", "look", "listen", "again", "first", "second", "next", "last", "one", "also", "just",
 }
+
+# Firms that employ analysts: a title or affiliation naming one is an analyst's.
 FIRMS = re.compile(
     r"\b(?:securities|capital|research|partners|bank|banc|markets|advisors|advisers|investments?|equity|equities|"
     r"asset management|llc|morgan stanley|goldman|jp ?morgan|j\.p\. morgan|bernstein|ubs|citi|citigroup|barclays|"
@@ -95,12 +109,15 @@ FIRMS = re.compile(
     r"bernstein|alliancebernstein|haitong|citic|cfra|gabelli|d\.a\. davidson|benchmark|summit insights)\b",
     re.I,
 )
+
 # A name in a cue that is a firm, not a person: "question from Morgan Stanley".
 FIRM_WORDS = re.compile(
     r"\b(?:securities|capital|research|partners|bank|banc|markets|advisors|advisers|investments?|equities|"
     r"management|llc|inc|ltd|group|holdings|associates|company|corporation|international|global|isi)\b",
     re.I,
 )
+
+# ... and firm names that read like a person's ("Morgan Stanley", "Raymond James").
 FIRM_NAMES = {
     "morgan stanley", "goldman sachs", "jp morgan", "jpmorgan", "j.p. morgan", "bank of america", "wells fargo",
     "raymond james", "william blair", "credit suisse", "deutsche bank", "new street", "td cowen", "keybanc",
@@ -109,17 +126,22 @@ FIRM_NAMES = {
     "cowen", "evercore", "susquehanna", "wedbush", "guggenheim", "melius", "rosenblatt", "moffettnathanson",
     "redburn", "bofa", "merrill lynch", "northland", "craig-hallum", "canaccord", "sidoti", "maxim",
 }
+
+# Titles of management: strong ones outweigh a firm's name in the same title, weak ones do not.
 STRONG_EXEC = re.compile(
     r"\b(?:ceo|cfo|coo|cto|cio|cmo|cro|cao|chief|president|chairman|chairwoman|chair|founder|co-founder|"
     r"investor relations|ir|treasurer|controller|general counsel|corporate secretary)\b",
     re.I,
 )
+
 WEAK_EXEC = re.compile(
     r"\b(?:vp|evp|svp|gvp|vice president|head|director|officer|manager|executive|president|board member|"
     r"managing director|finance|operations|communications)\b",
     re.I,
 )
+
 ANALYST_TITLE = re.compile(r"\b(?:an?alysts?|anlyst|research analyst)\b", re.I)
+
 # Publisher lines in and around a call page: promotion, disclosure, image credits. Never speech.
 PUBLISHER = re.compile(
     r"^(?:image source:|need a quote from|this article is a transcript of|stocks mentioned$|\*?average returns of all"
@@ -127,7 +149,10 @@ PUBLISHER = re.compile(
     r"|\bhas an? ?disclosure policy\.?$|\bhas no position in any of the stocks mentioned",
     re.I,
 )
+
+# Lines a publisher adds inside the call.
 BOILERPLATE = re.compile(r"^(?:Duration:\s*\d+\s*minutes?|\[?Operator sign-?off\]?)$", re.I)
+# Keys of JSON transcripts: who speaks, what is said, the whole call as one string, the sections.
 SPEAKER_KEYS = ("speaker", "name", "speaker_name", "person", "who")
 TEXT_KEYS = ("speech", "text", "content", "remarks", "body", "transcript", "paragraphs", "statement")
 WHOLE_TEXT_KEYS = ("transcript", "text", "content", "body", "full_text", "transcript_text")

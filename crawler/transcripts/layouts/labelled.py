@@ -31,9 +31,9 @@ from crawler.transcripts.names import (
 from crawler.transcripts.vocabulary import BOILERPLATE, PUBLISHER
 from hypewatch.records import Role, Section
 
-
 _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L\.P|N\.A|S\.A|N\.V|Mr|Ms|Dr)\.$")
 _RULE = re.compile(r"^[\s=\-_*~#.+]{3,}$")
+
 # "Name: text", and "Name:text" as today's pages print it.
 _INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
 _SENTENCE_END = re.compile(r"[.?!;,…]['\"”’)]?$")

@@ -28,7 +28,8 @@ def parse_speech(body: list[str]) -> Layout | None:
     _learn_intros(items, cast)
     has_operator = any(
         c.OPERATOR_PHRASES.search(s) or c.HAND_TO_OPERATOR.search(s)
-        or ((m := c.OPERATOR_CALL.match(s)) and len(s.split()) <= 16 and (not m.group("name") or c.single_first_name(m.group("name"))))
+        or ((m := c.OPERATOR_CALL.match(s)) and len(s.split()) <= 16
+            and (not m.group("name") or c.single_first_name(m.group("name"))))
         or re.search(r"(?i:^operator\s*,|\b(?:thank you|thanks),?\s+operator\b)", s)
         for _, s in items
     )
@@ -84,8 +85,6 @@ class _Cast:
 
 
 @dataclass
-
-
 class _Turn:
     speaker: str | None  # None: no cue names them
     role: Role | None
@@ -97,8 +96,6 @@ class _Turn:
 
 
 @dataclass
-
-
 class _Pending:
     speaker: str | None
     role: Role | None
