@@ -273,6 +273,23 @@ def test_todays_json_page_without_metadata_fields_takes_them_from_its_header():
     )
 
 
+def without_the_marker(record: dict) -> dict:
+    return {**record, "transcript": record["transcript"].replace("Full Conference Call Transcript\n", "")}
+
+
+def only_the_scrapers_split(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "transcript"}
+
+
+@pytest.mark.parametrize("variant", [without_the_marker, only_the_scrapers_split])
+def test_todays_json_page_variants_give_the_same_turns(variant):
+    record = json.loads((FIXTURES / "today_inline.json").read_text(encoding="utf-8"))
+    expected = parse(FIXTURES / "today_inline.json")
+    t = parse_transcript(json.dumps(variant(record)).encode(), "call.json")
+    assert speakers_roles(t) == speakers_roles(expected)  # the glossary's "Atlas Vision:" is no speaker
+    assert t.summary == expected.summary and t.warnings == []
+
+
 def test_ir_moderator_without_an_operator_announces_analysts_by_first_name():
     t = parse(FIXTURES / "ir_moderated.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (

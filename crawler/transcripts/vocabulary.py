@@ -156,5 +156,5 @@ BOILERPLATE = re.compile(r"^(?:Duration:\s*\d+\s*minutes?|\[?Operator sign-?off\
 SPEAKER_KEYS = ("speaker", "name", "speaker_name", "person", "who")
 TEXT_KEYS = ("speech", "text", "content", "remarks", "body", "transcript", "paragraphs", "statement")
 WHOLE_TEXT_KEYS = ("transcript", "text", "content", "body", "full_text", "transcript_text")
-QA_KEYS = re.compile(r"q_?(?:and|&|n)_?a|question|qa\b", re.I)
+QA_KEYS = re.compile(r"q_?(?:and|&|n)_?a|question|qa(?:\b|_)", re.I)
 PREPARED_KEYS = re.compile(r"prepared|presentation|remarks|opening", re.I)

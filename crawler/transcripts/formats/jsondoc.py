@@ -32,20 +32,14 @@ def from_json(obj: Any) -> tuple[Layout, dict[str, Any]]:
 
 
 def _text_layout(texts: list[str], parts: list[tuple[Section, str]]) -> Layout:
-    """The layout of a call held as text: the longest whole-call string, else its sections' strings
-    in order (a scraper's split of the same page is a copy, not more of the call)."""
+    """The layout of a call held as text: the longest whole-call string (a scraper's split of the
+    same page beside it is a copy, not more of the call), else its sections' strings read as one
+    text, prepared remarks first. Where one section ends is left to the call itself: scrapers split
+    today's pages where they should not (the whole call under "qa_section")."""
     if texts:
         return read_text(max(texts, key=len))
-    layouts = [(section, read_text(text)) for section, text in parts]
-    first = layouts[0][1]
-    for section, layout in layouts:
-        for turn in layout.turns:
-            turn.section = turn.section or section
-    first.turns = [t for _, layout in layouts for t in layout.turns]
-    first.summary = [line for _, layout in layouts for line in layout.summary]
-    first.cued = {k: v for _, layout in layouts for k, v in layout.cued.items()}
-    first.recognised = any(layout.recognised for _, layout in layouts)
-    return first
+    ordered = sorted(parts, key=lambda part: part[0] == "qa")
+    return read_text("\n\n".join(text for _, text in ordered))
 
 
 def _section_of_key(key: str) -> Section | None:

@@ -120,6 +120,8 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
             label = whole[i]
         elif i in inline and confirmed(inline[i][0], i, True):
             label, rest = inline[i]
+        if label and zone == "skip" and rest is not None and not evident(label):
+            label, rest = None, None  # "Atlas Vision: the company's ..." in a glossary is a term, not a speaker
         if label:
             zone, in_body = None, True
             nxt = i + 1
