@@ -143,7 +143,10 @@ OPERATOR_PHRASES = re.compile(
     r"(?:operator|coordinator|moderator|facilitator|host)|listen[- ]only mode|thank you for standing by|press (?:star|\*)"
     r"|star (?:one|1)\b|operator instructions|(?:call|conference|program|event|webcast) is being recorded"
     r"|please stand by|you may (?:now )?disconnect|your line is (?:now )?(?:open|live)"
-    r"|one moment (?:please )?for (?:our|the|your) (?:first|next)))"
+    r"|one moment (?:please )?for (?:our|the|your) (?:first|next)"
+    r"|(?:lines|participants) (?:have been|are) (?:placed on mute|muted)|(?:currently )?on hold for|admitting additional participants"
+    r"|there will be a question[- ]and[- ]answer session|you may (?:now )?begin your (?:conference|call|presentation)"
+    r"|calling the replay of))"
 )
 
 # A sentence that starts the moderator's turn (it only ever comes from the moderator).

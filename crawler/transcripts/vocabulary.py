@@ -145,7 +145,7 @@ ANALYST_TITLE = re.compile(r"\b(?:an?alysts?|anlyst|research analyst)\b", re.I)
 # Publisher lines in and around a call page: promotion, disclosure, image credits. Never speech.
 PUBLISHER = re.compile(
     r"^(?:image source:|need a quote from|this article is a transcript of|stocks mentioned$|\*?average returns of all"
-    r"|copyright\b|©|all rights reserved|read more\b|related articles?$)"
+    r"|copyright\b|©|all rights reserved)"
     r"|\bhas an? ?disclosure policy\.?$|\bhas no position in any of the stocks mentioned",
     re.I,
 )

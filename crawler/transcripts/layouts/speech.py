@@ -272,7 +272,7 @@ class _Segmenter:
         return self.start(None, "executive")
 
     def name_from(self, cur: _Turn, s: str) -> None:
-        if len(cur.sentences) > 3:
+        if len(cur.sentences) > 3 and cur is not self.turns[0]:  # the call's opening is the operator's, if anyone's
             return
         if m := c.OPERATOR_INTRO.search(s):
             if name := c.person_name(m.group("name")):
@@ -323,6 +323,10 @@ class _Segmenter:
                     self.pending = _Pending(None, "executive")
         if self.pending:
             self.cues += 1
+            opening = self.turns[0]
+            short = len(opening.sentences) <= 8  # IR's opening, with its safe harbor, runs longer
+            if opening is self.turns[-1] and opening.speaker is None and self.has_operator and short:
+                opening.speaker, opening.role = OPERATOR, "operator"  # who opens the call and hands it over
 
 
 def _learn_intros(items: list[tuple[int, str]], cast: _Cast) -> None:
