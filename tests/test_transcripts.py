@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 import json
 import re
 import subprocess
@@ -409,6 +410,37 @@ def test_an_analyst_the_operator_names_differently_is_still_the_analyst():
     t = parse(SHARED / "motleyfool_2026_json" / "MITK_2025_Q4_ac999a.json")
     announced = next(i for i, turn in enumerate(t.turns) if "Jake Roberts" in turn.text)
     assert t.turns[announced + 1].speaker == "Jacob Roberge" and t.turns[announced + 1].role == "analyst"
+
+
+TODAYS_FILES = [p for p in REAL_FILES if p.parent.name == "motleyfool_2026_json"]
+_HEADINGS = {"DATE", "CALL PARTICIPANTS", "TAKEAWAYS", "RISKS", "SUMMARY", "INDUSTRY GLOSSARY"}
+
+
+def as_html_page(record: dict, speakers: set[str]) -> str:
+    """The page a JSON record of today's layout was scraped from: headings, and speakers in bold."""
+    out = [f"<html><head><title>{html.escape(record['title'])}</title></head><body><nav>Home</nav><article>"]
+    for block in filter(None, (b.strip() for b in record["transcript"].split("\n\n"))):
+        label, colon, rest = block.partition(":")
+        if block.upper() in _HEADINGS or block == "Full Conference Call Transcript":
+            out.append(f"<h2>{html.escape(block)}</h2>")
+        elif colon and label in speakers:
+            out.append(f"<p><strong>{html.escape(label)}:</strong>{html.escape(rest)}</p>")
+        else:
+            out.append(f"<p>{html.escape(block)}</p>")
+    return "\n".join(out) + "</article><footer>Copyright</footer></body></html>"
+
+
+@needs_shared
+@pytest.mark.parametrize("path", TODAYS_FILES, ids=lambda p: p.name)
+def test_todays_calls_as_html_pages_with_bold_speakers_read_the_same(path):
+    from_json = parse(path)
+    page = as_html_page(json.loads(path.read_bytes()), {turn.speaker for turn in from_json.turns})
+    from_html = parse_transcript(page.encode(), path.stem + ".html")
+    assert from_html.turns == from_json.turns
+    assert (from_html.company, from_html.ticker, from_html.fiscal_period, from_html.call_date) == (
+        from_json.company, from_json.ticker, from_json.fiscal_period, from_json.call_date
+    )
+    assert from_html.warnings == []
 
 
 # --- speech-to-text calls (no speaker names) -----------------------------------------------------
