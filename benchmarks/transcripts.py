@@ -1,54 +1,115 @@
 """Parse every transcript in ../shared/data/transcripts and print what the parser found.
 
-    .venv/bin/python benchmarks/transcripts.py [FOLDER]
+    .venv/bin/python benchmarks/transcripts.py [FOLDER] [--files]
 
-One row per file: turns, distinct speakers, turns per role, turns per section, share of the
-spoken body's words kept in the turns; then files per second.
+Per folder (one layout each): files, turns, named speakers, files where each role is found, files
+with both sections, the share of the spoken body's words kept in the turns, and files per second.
+With --files, one row per file as well. Last, for calls that ../shared holds twice (NVIDIA's
+fiscal-2025 calls as speech-to-text and with speaker labels), how far the speech-to-text parse
+agrees with the labelled one, word by word (aligned), on roles and sections.
 """
 from __future__ import annotations
 
+import difflib
+import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.transcripts import parse_transcript  # noqa: E402
+from hypewatch.records import Transcript  # noqa: E402
 from tests.transcripts_helpers import SHARED, transcript_files, words_kept  # noqa: E402
 
+ROLES = ("executive", "analyst", "operator", "other")
+# The same call twice: speech-to-text (no names) and the publisher's labelled edition.
+PAIRS = [
+    (f"motleyfool_txt/nvidia-nvda-q{q}-2025-earnings-call-transcript.txt", f"sp500_2024_25_txt/NVDA_2025_Q{q}.txt")
+    for q in (1, 2, 3, 4)
+]
 
-def main(folder: Path) -> None:
+
+def main(folder: Path, per_file: bool) -> None:
     files = transcript_files(folder)
     if not files:
         print(f"no transcripts under {folder}")
         return
     blobs = [(p, p.read_bytes()) for p in files]
+    parsed: list[Transcript] = []
+    seconds: dict[str, float] = defaultdict(float)
+    for path, data in blobs:
+        start = time.perf_counter()
+        parsed.append(parse_transcript(data, path.name))
+        seconds[path.parent.name] += time.perf_counter() - start
 
-    start = time.perf_counter()
-    parsed = [parse_transcript(data, p.name) for p, data in blobs]
-    elapsed = time.perf_counter() - start
-
-    print(f"{'file':<52} {'turns':>5} {'spkrs':>5}  {'exec/anl/op/oth':<15} {'prep/qa':<8} {'kept':>6}  period   ticker")
-    kept_all = []
+    rows: dict[str, list[tuple[Path, Transcript, float]]] = defaultdict(list)
     for (path, data), t in zip(blobs, parsed):
-        roles = Counter(turn.role for turn in t.turns)
-        sections = Counter(turn.section for turn in t.turns)
-        kept = words_kept(data, path.name, t)
-        kept_all.append(kept)
-        role_cell = "/".join(str(roles[r]) for r in ("executive", "analyst", "operator", "other"))
-        name = f"{path.parent.name}/{path.name}"[-52:]
+        rows[path.parent.name].append((path, t, words_kept(data, path.name, t)))
+    if per_file:
+        print_files(rows)
+    print_folders(rows, seconds)
+    if all((SHARED / a).exists() and (SHARED / b).exists() for a, b in PAIRS):
+        print_agreement()
+
+
+def print_files(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> None:
+    print(f"{'file':<52} {'turns':>5} {'spkrs':>5}  {'exec/anl/op/oth':<15} {'prep/qa':<8} {'kept':>6}  period   ticker")
+    for folder, items in rows.items():
+        for path, t, kept in items:
+            roles = Counter(turn.role for turn in t.turns)
+            sections = Counter(turn.section for turn in t.turns)
+            role_cell = "/".join(str(roles[r]) for r in ROLES)
+            name = f"{folder}/{path.name}"[-52:]
+            print(
+                f"{name:<52} {len(t.turns):>5} {len({turn.speaker for turn in t.turns}):>5}  {role_cell:<15} "
+                f"{sections['prepared']}/{sections['qa']:<6} {kept:>6.1%}  {t.fiscal_period or '-':<8} {t.ticker or '-'}"
+                + (f"  ! {'; '.join(t.warnings)}" if t.warnings else "")
+            )
+    print()
+
+
+def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds: dict[str, float]) -> None:
+    print(f"{'folder':<22} {'files':>5} {'turns':>6} {'named':>6}  {'files with: exec / analyst / operator':<38} "
+          f"{'both sections':>13}  {'words kept min / mean':>21} {'files/s':>8}")
+    total_files, total_s = 0, 0.0
+    for folder, items in rows.items():
+        turns = sum(len(t.turns) for _, t, _ in items)
+        named = sum(len({x.speaker for x in t.turns if x.speaker != "Unknown"}) for _, t, _ in items)
+        has = {r: sum(any(x.role == r for x in t.turns) for _, t, _ in items) for r in ROLES}
+        both = sum({x.section for x in t.turns} == {"prepared", "qa"} for _, t, _ in items)
+        kept = [k for _, _, k in items]
+        n = len(items)
         print(
-            f"{name:<52} {len(t.turns):>5} {len({turn.speaker for turn in t.turns}):>5}  {role_cell:<15} "
-            f"{sections['prepared']}/{sections['qa']:<6} {kept:>6.1%}  {t.fiscal_period or '-':<8} {t.ticker or '-'}"
-            + (f"  ! {'; '.join(t.warnings)}" if t.warnings else "")
+            f"{folder:<22} {n:>5} {turns:>6} {named:>6}  "
+            f"{has['executive']:>9} / {has['analyst']:>7} / {has['operator']:>8}{'':<10} {both:>13}  "
+            f"{min(kept):>10.1%} / {sum(kept) / n:>7.1%} {n / seconds[folder]:>8.1f}"
         )
-    print(
-        f"\n{len(files)} files in {elapsed:.2f} s: {len(files) / elapsed:.1f} files/s; "
-        f"words kept min {min(kept_all):.2%}, mean {sum(kept_all) / len(kept_all):.2%}"
-    )
+        total_files += n
+        total_s += seconds[folder]
+    print(f"\n{total_files} files in {total_s:.2f} s: {total_files / total_s:.1f} files/s")
+
+
+def print_agreement() -> None:
+    print("\nspeech-to-text against the labelled edition of the same call (aligned words):")
+    for labelled, speech in PAIRS:
+        a = _tagged(parse_transcript((SHARED / labelled).read_bytes(), Path(labelled).name))
+        b = _tagged(parse_transcript((SHARED / speech).read_bytes(), Path(speech).name))
+        matcher = difflib.SequenceMatcher(None, [w for w, *_ in a], [w for w, *_ in b], autojunk=False)
+        pairs = [(a[m.a + k], b[m.b + k]) for m in matcher.get_matching_blocks() for k in range(m.size)]
+        confusion = Counter((x[1], y[1]) for x, y in pairs)
+        roles = sum(v for (x, y), v in confusion.items() if x == y) / len(pairs)
+        sections = sum(x[2] == y[2] for x, y in pairs) / len(pairs)
+        top = ", ".join(f"{x}→{y} {v / len(pairs):.1%}" for (x, y), v in confusion.most_common() if x != y)
+        print(f"  {Path(speech).name:<18} {len(pairs):>6} words: roles {roles:.1%}, sections {sections:.1%}  ({top})")
+
+
+def _tagged(t: Transcript) -> list[tuple[str, str, str]]:
+    return [(w, turn.role, turn.section) for turn in t.turns for w in re.findall(r"\w+", turn.text.lower())]
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(Path(args[0]) if args else SHARED, "--files" in sys.argv)

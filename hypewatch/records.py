@@ -75,6 +75,7 @@ class Transcript:
     call_date: date | None
     turns: list[Turn]
     title: str | None = None
+    summary: str | None = None  # the publisher's digest of the call (takeaways, risks, summary): not speech
     warnings: list[str] = field(default_factory=list)
 
 

@@ -1,7 +1,11 @@
 """parse_transcript: speakers, roles, sections and metadata across transcript layouts."""
 from __future__ import annotations
 
+import difflib
+import html
 import json
+import re
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +15,7 @@ from crawler.transcripts import parse_transcript
 from transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []
+SPEECH_FILES = [p for p in REAL_FILES if p.parent.name == "sp500_2024_25_txt"]
 needs_shared = pytest.mark.skipif(not REAL_FILES, reason="../shared/data/transcripts is absent")
 
 
@@ -95,14 +100,31 @@ def test_json_call_takes_sections_from_keys_and_metadata_from_the_filename():
     assert all("Duration" not in turn.speaker for turn in t.turns)  # empty trailer entries are dropped
 
 
+# What each call's layout lets it show. Calls with speaker labels name all three roles. A
+# speech-to-text call has roles only where its cues say them: Tesla's calls are run by investor
+# relations (no operator), and at Netflix's IR reads out the questions analysts sent in (no
+# operator, and no analyst speaks).
+IR_MODERATED = ("TSLA_", "NFLX_")
+QUESTIONS_READ_OUT = ("NFLX_",)
+
+
+def expected_roles(path: Path) -> set[str]:
+    roles = {"executive", "analyst", "operator"}
+    if path.name.startswith(IR_MODERATED):
+        roles.discard("operator")
+    if path.name.startswith(QUESTIONS_READ_OUT):
+        roles.discard("analyst")
+    return roles
+
+
 @needs_shared
-def test_every_real_call_finds_the_three_roles_and_both_sections():
-    for path in REAL_FILES:
-        t = parse(path)
-        assert {"executive", "analyst", "operator"} <= {turn.role for turn in t.turns}, path.name
-        sections = [turn.section for turn in t.turns]
-        assert sections[0] == "prepared" and sections[-1] == "qa", path.name
-        assert sections == sorted(sections, key=["prepared", "qa"].index), path.name
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_real_call_finds_its_roles_and_both_sections(path):
+    t = parse(path)
+    assert {turn.role for turn in t.turns} - {"other"} == expected_roles(path)
+    sections = [turn.section for turn in t.turns]
+    assert sections[0] == "prepared" and sections[-1] == "qa"
+    assert sections == sorted(sections, key=["prepared", "qa"].index)
 
 
 # --- layouts not in ../shared --------------------------------------------------------------------
@@ -196,6 +218,315 @@ def test_upper_case_inline_speakers_with_titles():
         ("Operator", "operator"), ("Ann Lee", "analyst"), ("John Smith", "executive"), ("Ann Lee", "analyst"),
     ]
     assert (t.ticker, t.fiscal_period) == ("ACME", "Q1 2023")
+
+
+# --- today's layouts (2025-26) -------------------------------------------------------------------
+
+
+def speakers_roles(transcript) -> list[tuple[str, str, str]]:
+    return [(turn.speaker, turn.role, turn.section) for turn in transcript.turns]
+
+
+def test_todays_json_page_inline_names_with_and_without_space_and_a_named_operator():
+    t = parse(FIXTURES / "today_inline.json")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Brightline Robotics", "BRTL", "Q2 2026", date(2026, 2, 12)
+    )
+    assert speakers_roles(t) == [
+        ("Krista", "operator", "prepared"),
+        ("Lena Park", "executive", "prepared"),  # said once: still a speaker on a page of "Name:" labels
+        ("Hannah Brooks", "executive", "prepared"),
+        ("Omar Aziz", "executive", "prepared"),  # "Omar Aziz: Thank you" (with the space)
+        ("Krista", "operator", "qa"),
+        ("Marco Silva", "analyst", "qa"),
+        ("Hannah Brooks", "executive", "qa"),
+        ("Marco Silva", "analyst", "qa"),
+        ("Omar Aziz", "executive", "qa"),
+        ("Krista", "operator", "qa"),
+        ("Jo Tanaka", "analyst", "qa"),
+        ("Hannah Brooks", "executive", "qa"),
+        ("Krista", "operator", "qa"),
+    ]
+    assert t.turns[0].text.startswith("Good afternoon, and welcome")  # "Krista:" is a label, not speech
+    assert t.turns[2].text.count("\n") == 1  # two paragraphs kept apart
+    # The header is the publisher's, not speech: the digest is kept apart, promotion and glossary dropped.
+    assert t.summary == (
+        "Revenue — $412 million, up 18% year over year on warehouse orders.\n"
+        "Gross margin fell two points as memory prices rose.\n"
+        "Brightline Robotics grew orders for its picking robots faster than planned and expects memory costs "
+        "to ease by the summer."
+    )
+    spoken = "\n".join(turn.text for turn in t.turns)
+    for not_speech in ("Takeaways", "TAKEAWAYS", "Atlas Vision", "Need a quote", "Motley Fool", "Stocks Mentioned"):
+        assert not_speech not in spoken
+    # The scraper's copies of the same page (prepared_remarks, qa_section) add nothing.
+    assert sum("Less than a tenth of it" in turn.text for turn in t.turns) == 1
+    assert t.warnings == []
+
+
+def test_todays_json_page_without_metadata_fields_takes_them_from_its_header():
+    record = json.loads((FIXTURES / "today_inline.json").read_text(encoding="utf-8"))
+    for key in ("company", "ticker", "title", "year", "quarter"):
+        del record[key]
+    t = parse_transcript(json.dumps(record).encode(), "call.json")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Brightline Robotics", "BRTL", "Q2 2026", date(2026, 2, 12)  # the period as the operator says it
+    )
+
+
+def without_the_marker(record: dict) -> dict:
+    return {**record, "transcript": record["transcript"].replace("Full Conference Call Transcript\n", "")}
+
+
+def only_the_scrapers_split(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "transcript"}
+
+
+@pytest.mark.parametrize("variant", [without_the_marker, only_the_scrapers_split])
+def test_todays_json_page_variants_give_the_same_turns(variant):
+    record = json.loads((FIXTURES / "today_inline.json").read_text(encoding="utf-8"))
+    expected = parse(FIXTURES / "today_inline.json")
+    t = parse_transcript(json.dumps(variant(record)).encode(), "call.json")
+    assert speakers_roles(t) == speakers_roles(expected)  # the glossary's "Atlas Vision:" is no speaker
+    assert t.summary == expected.summary and t.warnings == []
+
+
+def test_ir_moderator_without_an_operator_announces_analysts_by_first_name():
+    t = parse(FIXTURES / "ir_moderated.txt")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Corvane Systems", "CRVN", "Q3 2025", date(2025, 10, 29)
+    )
+    assert roles_of(t) == {
+        "Maya Lindqvist": "executive", "Tom Reyes": "executive", "Ines Duarte": "executive",
+        "Andrew Park": "analyst", "Sofia Brandt": "analyst",  # "Andrew, please feel free to unmute yourself"
+    }
+    qa = first_qa(t)
+    assert t.turns[qa].speaker == "Maya Lindqvist" and "first question comes from Andrew" in t.turns[qa].text
+    assert t.turns[qa + 1].speaker == "Andrew Park"
+
+
+def test_questions_read_out_by_investor_relations_have_no_analyst_speaking():
+    t = parse(FIXTURES / "read_out.txt")
+    assert (t.company, t.fiscal_period, t.call_date) == ("Halden Energy", "Q4 2025", date(2026, 2, 4))
+    assert roles_of(t) == {"Rosa Meyer": "executive", "Victor Lund": "executive"}
+    qa = first_qa(t)
+    assert t.turns[qa].speaker == "Rosa Meyer" and t.turns[qa].text.startswith("We will now take the questions")
+    assert "signed with a single customer?" in t.turns[qa].text  # the question, as IR read it
+    assert [turn.section for turn in t.turns[:qa]] == ["prepared", "prepared"]
+
+
+def test_todays_html_page_with_bold_speakers():
+    t = parse(FIXTURES / "today_page.html")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Quorra Networks", "QRNW", "Q1 2026", date(2026, 4, 28)
+    )
+    assert speakers_roles(t) == [
+        ("Operator", "operator", "prepared"),
+        ("Elena Vargas", "executive", "prepared"),
+        ("Sam Whitaker", "executive", "prepared"),  # bold, once, no space after the colon
+        ("Operator", "operator", "qa"),
+        ("Lucas Meier", "analyst", "qa"),
+        ("Elena Vargas", "executive", "qa"),
+        ("Operator", "operator", "qa"),
+    ]
+    assert t.turns[1].text.endswith("fully booked for the year.")
+    assert t.turns[2].text.startswith("Revenue was $96 million.")
+    assert "Optical Engine" not in t.summary and "Customer concentration" in t.summary
+    assert t.turns[-1].text == "This concludes today's call. You may now disconnect."
+
+
+def test_speech_to_text_block_is_split_at_hand_over_cues():
+    t = parse(FIXTURES / "larkspur-lrsp-q3-2025-speech.txt")
+    assert (t.ticker, t.fiscal_period) == ("LRSP", "Q3 2025")
+    assert speakers_roles(t) == [
+        ("Operator", "operator", "prepared"),  # "My name is Dana, and I will be your conference operator"
+        ("Owen Fitch", "executive", "prepared"),  # "Owen Fitch, you may begin."
+        ("Clara Jensen", "executive", "prepared"),  # "turn the call over to Clara" + "With me today are Clara Jensen"
+        ("Raj Patel", "executive", "prepared"),
+        ("Unknown", "executive", "prepared"),  # "Thank you, Raj.": someone else speaks; no cue names them
+        ("Operator", "operator", "qa"),  # "Operator, would you please poll for questions?"
+        ("Nadia Brooks", "analyst", "qa"),  # "Your first question comes from the line of Nadia Brooks ..."
+        ("Unknown", "executive", "qa"),  # "Thanks, Nadia."
+        ("Operator", "operator", "qa"),
+        ("Peter Lang", "analyst", "qa"),
+        ("Unknown", "executive", "qa"),  # the answer starts after the last question sentence
+        ("Peter Lang", "analyst", "qa"),  # "As a follow-up, ..."
+        ("Unknown", "executive", "qa"),
+        ("Operator", "operator", "qa"),
+    ]
+    assert t.turns[1].text.startswith("Thank you. Good afternoon, everyone.")
+    assert t.turns[9].text.endswith("already committed?") and t.turns[10].text.startswith("Sure.")
+    assert t.warnings == []
+
+
+def test_a_block_of_prose_without_cues_is_not_split_into_invented_turns():
+    text = (
+        "The plan has three parts and the first one is already finished. We are glad about that. "
+        "The second part depends on the budget. The third part moves with it. The board decides in March. "
+        "Everyone agreed to meet again next month to review the numbers."
+    )
+    t = parse_transcript(text)
+    assert [turn.speaker for turn in t.turns] == ["Unknown"]
+    assert any("unrecognised layout" in w for w in t.warnings)
+
+
+@needs_shared
+def test_todays_json_call_keeps_the_page_header_out_of_the_turns():
+    t = parse(SHARED / "motleyfool_2026_json" / "APOG_2026_Q3_633270.json")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == ("Apogee", "APOG", "Q3 2026", date(2026, 1, 7))
+    assert t.summary.startswith("Apogee Enterprises") and "UW Solutions" in t.summary
+    roles = roles_of(t)
+    assert roles["Don Nolan"] == roles["Mark Ogdahl"] == "executive" and roles["Operator"] == "operator"
+    assert roles["Brent Thielman"] == roles["Jon Braatz"] == roles["Julio Romero"] == "analyst"
+    qa = first_qa(t)
+    assert t.turns[qa].speaker == "Operator" and "Brent Thielman" in t.turns[qa].text
+    spoken = "\n".join(turn.text for turn in t.turns)
+    assert "Motley Fool" not in spoken and "SUMMARY" not in spoken and "NASDAQ:APOG" not in spoken
+    assert t.turns[-1].text.endswith("you may now disconnect.")
+
+
+@needs_shared
+def test_todays_call_without_announced_questions_finds_analysts_by_who_asks():
+    # The CFO is labelled "Operator" by the publisher and nobody announces the analysts.
+    t = parse(SHARED / "motleyfool_2026_json" / "UNF_2026_Q1_0687d0.json")
+    roles = roles_of(t)
+    assert roles["Steven Sintros"] == "executive"
+    assert roles["Ronan Kennedy"] == roles["Tim Mulrooney"] == roles["Josh Chan"] == roles["Alex Hess"] == "analyst"
+    assert t.turns[first_qa(t)].speaker == "Ronan Kennedy"  # after "we would now be happy to answer your questions"
+
+
+@needs_shared
+def test_todays_call_takes_the_period_from_the_call_when_the_json_has_none():
+    t = parse(SHARED / "motleyfool_2026_json" / "CSBR_None_QNone_3bc211.json")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Champions Oncology", "CSBR", "Q1 2026", date(2025, 9, 15)
+    )
+    # "The next question comes from Matthew Hewitt": "Tollef Kohrman on for Matt" speaks next.
+    assert roles_of(t)["Tollef Kohrman"] == "analyst" and roles_of(t)["Unknown Analyst"] == "analyst"
+
+
+@needs_shared
+def test_an_analyst_the_operator_names_differently_is_still_the_analyst():
+    t = parse(SHARED / "motleyfool_2026_json" / "MITK_2025_Q4_ac999a.json")
+    announced = next(i for i, turn in enumerate(t.turns) if "Jake Roberts" in turn.text)
+    assert t.turns[announced + 1].speaker == "Jacob Roberge" and t.turns[announced + 1].role == "analyst"
+
+
+TODAYS_FILES = [p for p in REAL_FILES if p.parent.name == "motleyfool_2026_json"]
+_HEADINGS = {"DATE", "CALL PARTICIPANTS", "TAKEAWAYS", "RISKS", "SUMMARY", "INDUSTRY GLOSSARY"}
+
+
+def as_html_page(record: dict, speakers: set[str]) -> str:
+    """The page a JSON record of today's layout was scraped from: headings, and speakers in bold."""
+    out = [f"<html><head><title>{html.escape(record['title'])}</title></head><body><nav>Home</nav><article>"]
+    for block in filter(None, (b.strip() for b in record["transcript"].split("\n\n"))):
+        label, colon, rest = block.partition(":")
+        if block.upper() in _HEADINGS or block == "Full Conference Call Transcript":
+            out.append(f"<h2>{html.escape(block)}</h2>")
+        elif colon and label in speakers:
+            out.append(f"<p><strong>{html.escape(label)}:</strong>{html.escape(rest)}</p>")
+        else:
+            out.append(f"<p>{html.escape(block)}</p>")
+    return "\n".join(out) + "</article><footer>Copyright</footer></body></html>"
+
+
+@needs_shared
+@pytest.mark.parametrize("path", TODAYS_FILES, ids=lambda p: p.name)
+def test_todays_calls_as_html_pages_with_bold_speakers_read_the_same(path):
+    from_json = parse(path)
+    page = as_html_page(json.loads(path.read_bytes()), {turn.speaker for turn in from_json.turns})
+    from_html = parse_transcript(page.encode(), path.stem + ".html")
+    assert from_html.turns == from_json.turns
+    assert (from_html.company, from_html.ticker, from_html.fiscal_period, from_html.call_date) == (
+        from_json.company, from_json.ticker, from_json.fiscal_period, from_json.call_date
+    )
+    assert from_html.warnings == []
+
+
+# --- speech-to-text calls (no speaker names) -----------------------------------------------------
+
+
+@needs_shared
+def test_speech_to_text_nvidia_call_names_who_the_cues_name():
+    t = parse(SHARED / "sp500_2024_25_txt" / "NVDA_2025_Q1.txt")
+    assert (t.ticker, t.fiscal_period) == ("NVDA", "Q1 2025")
+    assert speakers_roles(t)[:4] == [
+        ("Operator", "operator", "prepared"),
+        ("Simona Jankowski", "executive", "prepared"),
+        ("Colette Kress", "executive", "prepared"),  # "over to Colette" + "Colette Kress, ... CFO"
+        ("Jensen Huang", "executive", "prepared"),
+    ]
+    roles = roles_of(t)
+    assert roles["Stacy Raskon"] == roles["Joe Moore"] == roles["CJ Muse"] == "analyst"
+    qa = first_qa(t)
+    assert t.turns[qa].speaker == "Operator" and "Stacy Raskon" in t.turns[qa].text
+    assert t.turns[qa + 2].role == "executive"  # the answer, split off after the question
+
+
+@needs_shared
+@pytest.mark.parametrize("quarter", [1, 2, 3, 4])
+def test_speech_to_text_call_agrees_with_the_labelled_edition_of_the_same_call(quarter):
+    """NVIDIA's fiscal-2025 calls are in ../shared twice: as speech-to-text and with speaker labels.
+    Aligned word by word, the roles and sections found in the first agree with the second."""
+    labelled = parse(SHARED / "motleyfool_txt" / f"nvidia-nvda-q{quarter}-2025-earnings-call-transcript.txt")
+    speech = parse(SHARED / "sp500_2024_25_txt" / f"NVDA_2025_Q{quarter}.txt")
+    roles, sections = aligned_agreement(labelled, speech)
+    assert roles >= 0.92 and sections >= 0.99
+
+
+def aligned_agreement(reference, candidate) -> tuple[float, float]:
+    def tagged(t):
+        return [(w, turn.role, turn.section) for turn in t.turns for w in re.findall(r"\w+", turn.text.lower())]
+
+    a, b = tagged(reference), tagged(candidate)
+    matcher = difflib.SequenceMatcher(None, [w for w, *_ in a], [w for w, *_ in b], autojunk=False)
+    pairs = [(a[m.a + k], b[m.b + k]) for m in matcher.get_matching_blocks() for k in range(m.size)]
+    assert len(pairs) > 0.8 * len(b)  # the same call
+    return (
+        sum(x[1] == y[1] for x, y in pairs) / len(pairs),
+        sum(x[2] == y[2] for x, y in pairs) / len(pairs),
+    )
+
+
+@needs_shared
+@pytest.mark.parametrize("path", SPEECH_FILES, ids=lambda p: p.name)
+def test_speech_to_text_speakers_are_only_those_the_call_names(path):
+    text = path.read_text(encoding="utf-8")
+    t = parse(path)
+    for turn in t.turns:
+        assert turn.speaker in ("Operator", "Unknown") or turn.speaker in text, turn.speaker
+        assert turn.role != "analyst" or turn.speaker != "Unknown"  # an analyst is one the moderator named
+    # An analyst first speaks right after the turn that announced them.
+    seen = set()
+    for prev, turn in zip(t.turns, t.turns[1:]):
+        if turn.role == "analyst" and turn.speaker not in seen:
+            assert turn.speaker.split()[0] in prev.text, (prev.text[-300:], turn.speaker)
+        seen.add(turn.speaker)
+
+
+@needs_shared
+def test_questions_netflix_reads_out_stay_with_investor_relations():
+    t = parse(SHARED / "sp500_2024_25_txt" / "NFLX_2024_Q4.txt")
+    reader = next(turn for turn in t.turns if "question from Jason Helfstein" in turn.text)
+    assert (reader.speaker, reader.role, reader.section) == ("Spencer Wong", "executive", "qa")
+    assert "Christmas Day games" in reader.text  # the question he read
+    assert t.turns[0].section == "prepared" and "Spencer Wong" in t.turns[0].text
+
+
+def test_the_transcript_command_prints_the_summary_apart_from_the_turns(hypewatch_cmd):
+    done = subprocess.run(
+        [*hypewatch_cmd, "transcript", str(FIXTURES / "today_inline.json")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["summary"].startswith("Revenue — $412 million")
+    assert record["turns"][0] == {
+        "speaker": "Krista", "role": "operator", "section": "prepared",
+        "text": "Good afternoon, and welcome to the Brightline Robotics second quarter fiscal 2026 earnings call. "
+                "At this time, all participants are in a listen-only mode. I would now like to turn the call over "
+                "to Lena Park, head of investor relations. Please go ahead.",
+    }
+    assert not any("Takeaways" in turn["text"] or "TAKEAWAYS" in turn["text"] for turn in record["turns"])
 
 
 # --- what it cannot read -------------------------------------------------------------------------

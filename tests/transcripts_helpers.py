@@ -28,21 +28,28 @@ def spoken_words(data: bytes, filename: str) -> Counter[str]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     if filename.endswith(".json"):
-        return words("\n".join(_json_texts(json.loads(text))))
+        obj = json.loads(text)
+        whole = obj.get("transcript") if isinstance(obj, dict) else None
+        if not isinstance(whole, str):
+            return words("\n".join(_json_texts(obj)))
+        text = whole  # today's pages: the whole page as text, measured as text
     if filename.endswith((".html", ".htm")):
         from bs4 import BeautifulSoup
 
         soup = BeautifulSoup(text, "lxml")
         root = soup.find("article") or soup.find("main") or soup
-        text = "\n".join(p.get_text(" ", strip=True) for p in root.find_all("p"))
-    # The publisher's definitions and disclaimer after a wire-service call are not speech.
+        text = "\n".join(p.get_text(" ", strip=True) for p in root.find_all(["p", "h2", "h3", "li"]))
+    # The publisher's definitions and disclaimer after a wire-service call are not speech; nor are
+    # the header of today's pages (takeaways, summary) before the call, and their note after it.
     text = re.split(r"^=+\s*\n(?:Definitions|Disclaimer)\s*$", text, flags=re.M)[0]
+    text = re.split(r"^Full Conference Call Transcript\s*$", text, flags=re.M | re.I)[-1]
+    text = re.split(r"^This article is a transcript of this conference call", text, flags=re.M)[0]
     lines = [_INLINE_LABEL.sub("", line) for line in re.split(r"\r\n|\r|\n", text)]
     prose = [line for line in lines if _is_prose(line)]
     return words("\n".join(prose))
 
 
-_INLINE_LABEL = re.compile(r"^(?:[A-Z][\w.'-]*\s?){1,4}:\s")
+_INLINE_LABEL = re.compile(r"^(?:[A-Z][\w.'-]*\s?){1,4}:\s?")  # "Name: text", "Name:text"
 _FUNCTION_WORDS = {"the", "and", "to", "we", "is", "that", "you", "it", "our", "this", "i", "are", "was", "have", "will"}
 
 

@@ -1,0 +1,277 @@
+"""What is said when the floor changes hands, as patterns, and the small finders built on them.
+
+- The operator's routine: "I will be your conference operator", "press star one", "this concludes".
+- Hand-overs: "Simona Jankowski, you may begin", "I'll turn the call over to Colette",
+  "Operator, could you please poll for questions?".
+- Questions announced ("Our next question comes from Joe Moore with Morgan Stanley. Please go
+  ahead.") or read out ("Dan asks, ..."), and the floor opened ("we will now open the call for
+  questions").
+- "Thank you, X" opening a turn, an asker's follow-up, courtesies that end a question.
+Names are matched case-sensitively (a capital starts each word); the words around them are not."""
+from __future__ import annotations
+
+import re
+
+from crawler.transcripts.names import is_firm, is_name, role_from_title, special_role
+from crawler.transcripts.text import sentences
+from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, TITLE_WORD
+
+# The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
+# A name token is initials ("C.J.") or a word; a word's trailing full stop ends the sentence, not the name.
+_NAME_TOKEN_PAT = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][\w'’\-]*)"
+_NAME_PAT = _NAME_TOKEN_PAT + r"(?:\s+(?:(?:de|da|van|von|del|la|le)\s+)?" + _NAME_TOKEN_PAT + r"){0,3}"
+
+ANNOUNCED_ASKER = [
+    re.compile(
+        r"(?:\bquestions?(?![-\w])|\bline)[^.?!]{0,40}?\bfrom\s+(?:the line of\s+|line of\s+)?(?P<name>" + _NAME_PAT + r")"
+        r"(?:\s*,?\s+(?:with|from|of|at)\s+(?P<firm>[A-Z][^,;?]*?)(?=[.,;?]\s|[.,;?]?$))?"
+    ),
+    re.compile(
+        r"(?:go|move|turn|proceed)\s+(?:over\s+|next\s+)?to\s+(?:the line of\s+)?(?P<name>" + _NAME_PAT + r")"
+        r"\s*,?\s+(?:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?]*)"
+    ),
+    re.compile(
+        r"(?P<name>" + _NAME_PAT + r")\s*,?\s+(?:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?]*?)\s*[,.]?\s+"
+        r"(?:your line is (?:now )?open|please go ahead|please proceed|you may proceed)"
+    ),
+]
+
+QUESTION_CUE = re.compile(
+    r"\b(?:first|next|following)\s+question\b|\bquestions?(?![-\w])[^.?!]{0,40}?\bfrom\b|\bline is (?:now )?open\b",
+    re.I,
+)
+
+# A turn that asks: an analyst's ("Thanks for taking my question. How ...?").
+ASKS = re.compile(
+    r"\?|\b(?:can|could|would) you\b|\bI (?:was|am|'m) (?:wondering|curious)\b|\bmy (?:first |second |last |"
+    r"follow-up )?question\b|\bthanks? (?:you )?for taking\b",
+    re.I,
+)
+
+_TOKEN = r"(?:[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z][\w'’\-]*)"
+_NAME = r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?" + _TOKEN + r"(?:\s+(?:(?:de|da|van|von|del|la|le|di|du)\s+)?" + _TOKEN + r"){0,3}"
+_LEAD = r"(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now)\s*,?\s+)*"
+
+ANNOUNCE = [
+    # "Our next question comes from the line of Joe Moore with Morgan Stanley."
+    re.compile(
+        r"(?i:\b(?:first|next|following|last|final|our|your|the|a|another|few|some|several|couple of|two|more)\s+"
+        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\bfrom\s+(?:the\s+line\s+of\s+|line\s+of\s+)?)(?P<name>" + _NAME + r")"
+        r"(?:\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*))?"
+    ),
+    # "From Robert Fishman of MoffettNathanson, ...": a question read out, by whom it was sent.
+    re.compile(r"^(?i:(?:and|first|next|also|now)\s*,?\s+)?(?i:from)\s+(?P<name>" + _NAME + r")\s+(?i:of|at|with)\s+(?P<firm>[A-Z][^.,;?!]*)"),
+    # "And Rich Greenfield from LightShed has a similar follow-up question."
+    re.compile(
+        r"^" + _LEAD + r"(?P<name>" + _NAME + r")\s+(?i:from|of|with|at)\s+(?P<firm>[A-Z][^.,;?!]*?)\s+"
+        r"(?i:has|had|asks|is asking|wants)\b[^.?!]{0,40}\bquestion"
+    ),
+]
+
+# "Tal Liani with Bank of America." then "You may go ahead, sir.": an announcement only with the go-ahead.
+BARE_ANNOUNCE = re.compile(
+    r"^(?i:(?:and|next|next up|up next|first)\s*,?\s+)?(?P<name>" + _NAME + r")\s*,?\s+(?i:with|from|of|at)\s+"
+    r"(?P<firm>[A-Z][^.?!]{0,60}?)\.?$"
+)
+
+GO_AHEAD = re.compile(
+    r"^(?i:(?:and|so|okay|ok|all right|alright)\s*,?\s+)?(?:(?:" + _NAME + r"|(?i:sir|ma'am|madam))\s*,\s*)?"
+    r"(?i:please\s+)?(?i:go ahead|proceed|you may (?:now )?(?:go ahead|proceed|begin|ask your question)"
+    r"|your (?:line|microphone|mic) is (?:now )?(?:open|live|unmuted)|(?:please )?(?:feel free to )?unmute(?: yourself)?"
+    r"|the (?:line|floor) is (?:now )?yours|are you there)\b[^.?!]{0,40}[.?!]?$"
+)
+
+# The moderator reading out a question sent in: "Dan asks, ...", "The next question is, ...".
+READ_OUT = re.compile(
+    r"^(?:(?P<name>" + _NAME + r")\s+(?i:asks|asked|wants to know|is asking|would like to know|writes)\b"
+    r"|(?i:(?:and\s+)?(?:the|our|their|his|her)\s+(?:first|next|second|third|last|final|follow[- ]?up)\s+"
+    r"(?P<one>question|one)\s+(?:is|reads)\s*(?:[,:]|from\b|(?=(?:what|how|when|will|is|are|do|does|can|why|where|who|any)\b))))"
+)
+
+HAND_TO = [
+    # "I'll turn the call over to Colette", "hand the conference over to your speaker today, Jim Friedland"
+    re.compile(
+        r"(?i:\b(?:(?:turn|turning)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+|this\s+)?"
+        r"(?:back\s+over|over|back)\s+to"
+        r"|(?:hand|handing|pass|passing)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+)?"
+        r"(?:back\s+)?(?:over\s+)?(?:off\s+)?to"
+        r"|(?:like to|now|let me)\s+introduce)\s+(?:(?:our|my|the|your)\s+[^,.;?!]{0,70}?,\s+)?)(?P<name>" + _NAME + r")"
+    ),
+    # "Simona Jankowski, you may begin your conference."
+    re.compile(
+        r"^(?P<name>" + _NAME + r")\s*,\s*(?i:you may (?:now )?(?:begin|proceed|start)|please (?:go ahead|proceed|begin)"
+        r"|the (?:floor|call) is yours|over to you)"
+    ),
+    # "Elon has some opening remarks."
+    re.compile(
+        r"(?P<name>" + _NAME + r")\s+(?i:has|will make|will give|will share|would like to make|will start with)\s+"
+        r"(?i:some\s+|a few\s+|brief\s+)?(?i:opening\s+|introductory\s+)?(?i:remarks|comments)"
+    ),
+]
+
+HAND_TO_OPERATOR = re.compile(
+    r"(?i:\b(?:turn|hand|pass)\w*\s+(?:the\s+\w+\s+|it\s+)?(?:back\s+over|over|back)\s+to\s+(?:the\s+|our\s+)?"
+    r"(?:operator|moderator|coordinator))"
+)
+
+# "Sir, you may begin." / "Please go ahead." with no name: the company's speaker takes the floor.
+HAND_TO_SOMEONE = re.compile(
+    r"^(?i:(?:sir|ma'am|madam)\s*,\s*)?(?i:you may (?:now )?(?:begin|proceed)(?: your (?:conference|presentation|call))?)[.!]?$"
+)
+
+NOT_NOW = re.compile(r"^(?i:before|after|when|once|until|if)\b|\b(?i:before I|before we|after I|when I)\s+(?i:turn|hand|pass)")
+
+# "Operator, could you please poll for questions?", "Michelle, next question."
+OPERATOR_CALL = re.compile(
+    r"^" + _LEAD + r"(?i:(?:thank you|thanks)\s*,?\s+)?(?:(?P<name>" + _NAME + r")|(?i:operator))\s*,\s*"
+    r"(?i:(?:[^.?!]{0,40}\b)?(?:poll|queue|open (?:up )?the (?:line|lines|call|floor)|ready for (?:the )?questions"
+    r"|(?:take|begin) (?:the )?(?:q|questions)|next question(?:,?\s*please)?\s*[.?!]?$))"
+)
+
+THANK = re.compile(
+    r"^" + _LEAD + r"(?i:thank you|thanks)(?i:\s+(?:so much|very much|a lot))?\s*,?\s+(?i:(?:and|to)\s+)?"
+    r"(?P<name>" + _NAME + r")(?:\s*(?i:,?\s*and)\s+(?P<name2>" + _NAME + r"))?\s*(?:[.,!;]|$)"
+)
+
+OPERATOR_INTRO = re.compile(
+    r"(?i:\b(?:my name is|I'm|I am|this is)\s+)(?P<name>" + _NAME + r")(?i:,?\s+(?:and\s+)?I(?:'ll| will|'m| am)\s+be\s+"
+    r"(?:your|the)\s+[\w\s]{0,20}?(?:operator|coordinator|moderator|facilitator))"
+)
+
+OPERATOR_PHRASES = re.compile(
+    r"(?i:\b(?:I\s+(?:will|'ll|am|'m)\s+(?:be\s+)?your\s+(?:conference\s+|call\s+|event\s+)?"
+    r"(?:operator|coordinator|moderator|facilitator|host)|listen[- ]only mode|thank you for standing by|press (?:star|\*)"
+    r"|star (?:one|1)\b|operator instructions|(?:call|conference|program|event|webcast) is being recorded"
+    r"|please stand by|you may (?:now )?disconnect|your line is (?:now )?(?:open|live)"
+    r"|one moment (?:please )?for (?:our|the|your) (?:first|next)"
+    r"|(?:lines|participants) (?:have been|are) (?:placed on mute|muted)|(?:currently )?on hold for|admitting additional participants"
+    r"|there will be a question[- ]and[- ]answer session|you may (?:now )?begin your (?:conference|call|presentation)"
+    r"|calling the replay of))"
+)
+
+# A sentence that starts the moderator's turn (it only ever comes from the moderator).
+MODERATOR_START = re.compile(
+    r"^(?i:(?:and\s+)?(?:that|this)\s+(?:concludes|will conclude|ends)\s+(?:today's|our|the|this)\s+"
+    r"(?:call|conference|question|program|session|event|q\s?&\s?a|earnings|teleconference|webcast)"
+    r"|(?:and\s+)?(?:at this time,?\s+)?(?:there are|we have|I'm showing|I am showing|I show|showing)\s+no\s+(?:further|more)\s+questions"
+    r"|one moment (?:please )?for (?:our|the|your) (?:first|next))"
+)
+
+SELF_INTRO = re.compile(r"(?i:\b(?:my name is|I'm|I am|this is)\s+)(?P<name>" + _NAME + r")(?P<rest>[^.?!]{0,100})")
+ANALYST_INTRO = re.compile(r"^(?i:\s*,?\s*(?:on for|sitting in for|filling in for|in for|from|with|at|of)\b)")
+
+QA_OPEN = re.compile(
+    r"(?i:\b(?:now|let's|let us|ready to|happy to|like to|we'll|we will|I'll|go ahead and)\b[^.?!]{0,40}?"
+    r"\b(?:open|begin|start|take|go to|move to|turn to|answer|jump into|move into|queue up|poll)\b[^.?!]{0,40}?"
+    r"\b(?:questions|q\s?&\s?a|question[- ]and[- ]answer|q and a)\b"
+    r"|\bconcludes?\s+(?:our|my|the)\s+prepared\s+(?:remarks|comments))"
+)
+
+FOLLOW_UP = re.compile(
+    r"^(?i:(?:and|so|okay|ok|great|thanks|thank you|then|just|maybe|perfect|got it|understood|helpful|"
+    r"very helpful|that's helpful)\s*[,.]?\s+)*(?i:(?:and\s+)?(?:then\s+)?(?:as\s+)?(?:a|my|one|the)\s+"
+    r"(?:quick\s+|last\s+|brief\s+)?(?:follow[- ]?up|second question|other question|last question)"
+    r"|if I (?:could|can|may) (?:just )?(?:ask|follow up|squeeze)|(?:I have|I had|just) (?:a|one) (?:quick )?follow[- ]?up)"
+)
+
+COURTESY = re.compile(
+    r"^(?i:(?:and\s+)?(?:thank you|thanks)(?:\s+(?:so much|very much|a lot|again))?(?:,?\s+(?:guys|everyone|all))?"
+    r"|that's (?:it|all)(?: for me)?|I'll (?:pass it on|hop|get|jump) back (?:in(?:to)?|in the) (?:the )?queue"
+    r"|(?:and\s+)?congrat\w*(?:\s+on\s+[^.?!]{0,50})?)[.!]?$"
+)
+
+GREETING = re.compile(
+    r"^(?i:(?:(?:yes|yeah|great|okay|ok)\s*,?\s+)?(?:hi|hey|hello|good (?:morning|afternoon|evening|day)|"
+    r"(?:thanks|thank you)(?: so much| very much| a lot)?,? (?:for taking|guys|everyone|all)))\b"
+)
+
+INTRO_LIST = re.compile(
+    r"(?i:\b(?:with me|joining me|joined by|joining us|with us|on the call|on today's call|here with me|"
+    r"also on the call|also here|also with us|participating)\b)"
+)
+
+LIST_NAME = re.compile(r"[A-Z][\w'’\-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’\-]+){1,2}")
+LIST_TITLE = re.compile(r"\s*,\s*(?:our\s+|the\s+|[A-Z]\w+'s\s+)?([^,;.]{2,80})")
+
+# Speech-to-text often ends a question with a full stop: "And do you think they're limited to ...".
+_QUESTION_FORM = re.compile(
+    r"^(?:[^,]{0,40},\s*)?(?:(?:and|so|but|then|also|maybe|just|or)\s+)*(?:do|does|did|can|could|would|will|should|"
+    r"is|are|how|what|why|where|which|any)\b|\b(?:do|does|did|can|could|would|should|are)\s+(?:you|we|they)\s+"
+    r"(?:think|see|expect|have|plan|anticipate|view|believe|need|consider|help|talk|give|share|comment|walk|elaborate)\b",
+    re.I,
+)
+
+
+def find_cues(text: str) -> dict[str, str | None]:
+    """Names the operator announces as askers, with their firms."""
+    found: dict[str, str | None] = {}
+    for pattern in ANNOUNCED_ASKER:
+        for m in pattern.finditer(text):
+            name = m.group("name").strip()
+            if is_name(name) and not special_role(name):
+                firm = (m.group("firm") or "").strip() or None
+                if firm:
+                    firm = re.split(r"\.\s|\s+(?:please|your line|is now|you may)\b", firm)[0].strip(" .") or None
+                found.setdefault(name, firm)
+    return found
+
+
+def announced_names(text: str) -> list[str]:
+    """The askers a text announces ("our next question comes from Andrew from Morgan Stanley")."""
+    names = []
+    for pattern in ANNOUNCE:
+        for m in pattern.finditer(text):
+            if name := person_name(m.group("name")):
+                names.append(name)
+    return names
+
+
+def reads_out(paragraphs: list[str]) -> bool:
+    """Whether a turn reads out a question sent in ("Dan asks, ...", "The next question is ...")."""
+    return any(READ_OUT.match(s) for p in paragraphs for s in sentences(p)[:3])
+
+
+def operator_routine(text: str) -> bool:
+    """Whether a text has the operator's routine ("press star one", "your line is open")."""
+    return bool(OPERATOR_PHRASES.search(text))
+
+
+def opens_floor(paragraph: str) -> bool:
+    """Whether a paragraph opens the call to questions ("we will now open the call for questions")."""
+    return bool(QA_OPEN.search(paragraph))
+
+
+def is_courtesy(text: str) -> bool:
+    """"Thank you.", "Thanks, Ted.": a sentence that only thanks."""
+    return len(text.split()) <= 6 and bool(COURTESY.match(text) or THANK.match(text))
+
+
+def is_question(text: str) -> bool:
+    return text.rstrip(" \"”’)]").endswith("?") or bool(_QUESTION_FORM.search(text))
+
+
+def single_first_name(name: str) -> str | None:
+    person = person_name(name)
+    return person if person and " " not in person else None
+
+
+def person_name(name: str | None) -> str | None:
+    """A name as a cue gives it, if it can be a person's: "Colette", "Joe Moore", not "Morgan Stanley"."""
+    if not name:
+        return None
+    name = re.sub(r"['’]s$", "", name.strip())
+    tokens = name.split()
+    # "co-CEOs Ted Sarandos", "CFO Spence Newman": a title before the name is not part of it.
+    while len(tokens) > 1 and (TITLE_WORD.fullmatch(tokens[0]) or role_from_title(tokens[0])):
+        tokens.pop(0)
+    # The name pattern may run on into the next words: "Timothy R. Please go ahead".
+    while len(tokens) > 1 and tokens[-1].lower().strip(".,") in NOT_NAME_TAIL:
+        tokens.pop()
+    name = " ".join(tokens)
+    if not name or is_firm(name) or special_role(name) not in (None, "operator"):
+        return None
+    if len(tokens) == 1:
+        word = tokens[0].strip(".")
+        ok = len(word) > 1 and word[0].isupper() and word.lower() not in NOT_A_FIRST_NAME and not word.isupper()
+        return word if ok else None
+    return name if is_name(name) else None

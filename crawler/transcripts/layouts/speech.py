@@ -1,0 +1,365 @@
+"""Calls given as running text with no speaker names (speech-to-text).
+
+The body is cut into sentences and the hand-over cues in what is said (crawler.transcripts.cues)
+mark where a turn ends and, often, who speaks next. Speakers are named only where a cue names them
+(else "Unknown"), roles given only where a cue implies one (else "other"), and first names
+resolve to the full names the call gives ("Colette" -> "Colette Kress", "Collette" too). Every
+sentence lands in some turn: nothing is dropped."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from crawler.transcripts import cues as c
+from crawler.transcripts.model import OPERATOR, UNKNOWN_SPEAKER, Layout, RawTurn
+from crawler.transcripts.names import name_key, role_from_title, same_key, special_role
+from crawler.transcripts.text import sentences
+from hypewatch.records import Role, Section
+
+
+def parse_speech(body: list[str]) -> Layout | None:
+    """Turns from a call's paragraphs by the cues in what is said; None where there are too few cues
+    to tell speakers apart (the caller falls back to one turn per paragraph)."""
+    items = [(n, s) for n, paragraph in enumerate(body) for s in sentences(paragraph)]
+    if len(items) < 5:
+        return None
+    cast = _Cast()
+    _learn_intros(items, cast)
+    has_operator = any(
+        c.OPERATOR_PHRASES.search(s) or c.HAND_TO_OPERATOR.search(s)
+        or ((m := c.OPERATOR_CALL.match(s)) and len(s.split()) <= 16
+            and (not m.group("name") or c.single_first_name(m.group("name"))))
+        or re.search(r"(?i:^operator\s*,|\b(?:thank you|thanks),?\s+operator\b)", s)
+        for _, s in items
+    )
+    text = " ".join(s for _, s in items)
+    seg = _Segmenter(items, cast, has_operator)
+    seg.read_out_call = bool(re.search(r"\b[A-Z][a-z]+\s+asks\b", text)) and not any(
+        c.GO_AHEAD.match(s) for _, s in items
+    )
+    turns = seg.run()
+    named = {t.speaker for t in turns if t.speaker}
+    if seg.cues < 2 or len(turns) < 3 or not (named or any(t.role for t in turns)):
+        return None
+    raw = [_raw(t, cast) for t in turns]
+    cued = {name: None for name, role in cast.roles.items() if role == "analyst"}
+    return Layout(header=[], participants=[], turns=raw, cued=cued, recognised=True)
+
+
+class _Cast:
+    """The people the cues name, matched loosely: "Colette" and "Ms. Kress" are "Colette Kress"."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, Role | None] = {}
+        self.operator_names: set[str] = set()
+
+    def add(self, name: str, role: Role | None) -> str:
+        name = self.resolve(name)
+        if name != OPERATOR and (self.roles.get(name) is None or role == "operator"):
+            self.roles[name] = role
+        return name
+
+    def role(self, name: str | None) -> Role | None:
+        return None if name is None else "operator" if name == OPERATOR else self.roles.get(name)
+
+    def resolve(self, name: str) -> str:
+        name = re.sub(r"^(?:Mr|Ms|Mrs|Dr)\.?\s+", "", " ".join(name.split()))
+        if special_role(name) == "operator" or name.lower() in self.operator_names:
+            return OPERATOR
+        key = name_key(name)
+        for known in self.roles:
+            if " " in name and " " in known and same_key(key, name_key(known)):
+                return known if len(known) >= len(name) else name
+        if " " not in name:
+            word = name.lower()
+            fits = [k for k in self.roles if " " in k and word in (k.split()[0].lower(), k.split()[-1].lower())]
+            # Speech-to-text spells a first name as it hears it: "Collette" is "Colette Kress".
+            fits = fits or [
+                k for k in self.roles
+                if " " in k and len(word) >= 5 and SequenceMatcher(None, word, k.split()[0].lower()).ratio() >= 0.8
+            ]
+            if len(fits) == 1:
+                return fits[0]
+        return name
+
+
+@dataclass
+class _Turn:
+    speaker: str | None  # None: no cue names them
+    role: Role | None
+    section: Section
+    sentences: list[tuple[int, str]] = field(default_factory=list)  # (paragraph number, sentence)
+    asking: bool = False  # a question is being put in this turn (an analyst's, or read out)
+    asked: bool = False  # ... and a question sentence has come
+    guessed: bool = False  # named only because the next speaker thanked them
+
+
+@dataclass
+class _Pending:
+    speaker: str | None
+    role: Role | None
+    asking: bool = False
+
+
+class _Segmenter:
+    def __init__(self, items: list[tuple[int, str]], cast: _Cast, has_operator: bool) -> None:
+        self.items = items
+        self.cast = cast
+        self.has_operator = has_operator
+        self.turns: list[_Turn] = []
+        self.section: Section = "prepared"
+        self.qa_next = False
+        self.asker: str | None = None  # who put the question now being answered
+        self.asker_live = False  # ... and whether they speak (not a question read out)
+        self.pending: _Pending | None = None
+        self.cues = 0
+
+    # The moderator announces questions: the operator, else whoever hosts the call.
+    def moderator(self) -> tuple[str | None, Role]:
+        if self.has_operator:
+            return OPERATOR, "operator"
+        host = next((t.speaker for t in self.turns if t.speaker and self.cast.role(t.speaker) == "executive"), None)
+        return host, "executive"
+
+    def start(self, speaker: str | None, role: Role | None, asking: bool = False) -> _Turn:
+        if self.qa_next:
+            # "We will now open the call for questions": the Q&A starts with the operator's next turn
+            # (a hand-over to a colleague first means the questions come later).
+            self.section = "qa" if role == "operator" else self.section
+            self.qa_next = False
+        turn = _Turn(speaker, role, self.section, asking=asking)
+        self.turns.append(turn)
+        return turn
+
+    def run(self) -> list[_Turn]:
+        for i, (para, text) in enumerate(self.items):
+            nxt = self.items[i + 1][1] if i + 1 < len(self.items) else ""
+            self.step(para, text, nxt)
+        return [t for t in self.turns if t.sentences]
+
+    def step(self, para: int, s: str, nxt: str) -> None:
+        announce = self.announcement(s, nxt)
+        read_out = c.READ_OUT.match(s)
+        if read_out and read_out.group("one") == "one" and not self.qa_next:
+            read_out = None  # "The first one is ..." reads a question out only right after the floor opens
+        elif read_out and not (self.section == "qa" or self.qa_next or announce):
+            read_out = None
+        thank = c.THANK.match(s)
+        cur = self.turns[-1] if self.turns else None
+
+        # 1. Does this sentence open a new turn?
+        if self.pending:
+            if c.GO_AHEAD.match(s) or re.match(r"^(?i:thank you|thanks),?\s+(?i:sir|ma'am|madam)\b", s):
+                cur.sentences.append((para, s))  # the one handing over, still speaking
+                return
+            p, self.pending = self.pending, None
+            cur = self.start(p.speaker, p.role, p.asking)
+        elif cur is None:
+            cur = self.start(None, None)
+        elif cur.sentences:
+            mod, mod_role = self.moderator()
+            is_mod = cur.role == mod_role == "operator" or (mod is not None and cur.speaker == mod)
+            if (announce or read_out or c.MODERATOR_START.match(s)) and not is_mod:
+                if cur.speaker is None and all(c.is_courtesy(t) for _, t in cur.sentences):
+                    cur.speaker, cur.role = mod, mod_role  # "Thanks, Ted." was the moderator's
+                else:
+                    cur = self.start(mod, mod_role)
+                self.cues += 1
+            elif (announce or read_out) and self.section == "prepared":
+                cur = self.start(cur.speaker, cur.role)  # the moderator's welcome stays in the prepared part
+            elif thank and self.opens_turn(cur, thank.group("name")):
+                cur = self.after_thanks(cur, thank.group("name"))
+            elif c.FOLLOW_UP.match(s) and self.asker and self.asker_live and cur.speaker != self.asker \
+                    and cur.role != "operator" and self.section == "qa" and not cur.asking:
+                cur = self.start(self.asker, "analyst", asking=True)
+            elif cur.asking and cur.asked and not self.question_goes_on(s, nxt):
+                cur = self.start(None, "executive")  # the answer
+                self.cues += 1
+        cur.sentences.append((para, s))
+
+        # 2. What the sentence says about who speaks.
+        if cur.asking:
+            if c.is_question(s):
+                cur.asked = True
+            elif c.FOLLOW_UP.match(s):
+                cur.asked = False
+        if cur.speaker is None:
+            self.name_from(cur, s)
+        if thank and len(cur.sentences) == 1 and len(self.turns) > 1:
+            self.name_previous(thank.group("name"), cur)
+        if announce:
+            self.section = cur.section = "qa"
+            self.qa_next = False
+            name, live = announce
+            self.asker = self.cast.add(name, "analyst") if name else None
+            self.asker_live = live
+            if live:
+                self.pending = _Pending(self.asker, "analyst", asking=True)
+            else:
+                cur.asking, cur.asked = True, c.is_question(s)
+            return
+        if read_out:
+            self.section = cur.section = "qa"
+            self.qa_next = False
+            cur.asking, cur.asked = True, c.is_question(s)
+            self.asker = self.cast.resolve(read_out.group("name")) if c.person_name(read_out.group("name")) else None
+            self.asker_live = False
+            return
+        if c.QA_OPEN.search(s) and len(self.turns) > 1:
+            self.qa_next = self.section == "prepared"
+        self.hand_over(s)
+
+    def announcement(self, s: str, nxt: str) -> tuple[str | None, bool] | None:
+        """(asker, whether they speak next) if s announces a question."""
+        name = None
+        for pattern in c.ANNOUNCE:
+            if m := pattern.search(s):
+                name = c.person_name(m.group("name"))
+                if name:
+                    break
+        else:
+            m = c.BARE_ANNOUNCE.match(s)
+            if not (m and c.GO_AHEAD.match(nxt) and (name := c.person_name(m.group("name"))) and " " in name):
+                return None
+        if c.GO_AHEAD.match(nxt):
+            return name, True
+        if c.READ_OUT.match(nxt) or self.read_out_call or s.rstrip().endswith("?"):
+            return name, False  # "... from Alan Gould, which is, are you planning ...?"
+        # An operator runs a live queue; a host with no operator reads questions out unless the
+        # asker is heard greeting ("Hi, thanks for taking my question").
+        return name, self.has_operator or bool(c.GREETING.match(nxt))
+
+    read_out_call = False  # set for calls whose moderator reads every question out
+
+    def question_goes_on(self, s: str, nxt: str) -> bool:
+        if c.is_question(s) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
+            return True
+        # "Q1? You said X last quarter. How should we think about Y?": a short setup between questions.
+        return len(s.split()) <= 20 and c.is_question(nxt)
+
+    def opens_turn(self, cur: _Turn, name: str) -> bool:
+        """Whether "Thank you, <name>" starts a new speaker's turn."""
+        person = c.person_name(name) if special_role(name) != "operator" else OPERATOR
+        if person is None:
+            return False
+        who = self.cast.resolve(person)
+        if who == OPERATOR:
+            return cur.role == "operator"
+        if cur.speaker is not None:
+            return who == cur.speaker or (" " not in person and cur.speaker.split()[0].lower() == person.lower())
+        return who != self.asker  # an unnamed turn thanking the asker is the answer going on
+
+    def name_previous(self, name: str, cur: _Turn) -> None:
+        """A turn opening with "Thanks, Simona" follows Simona's turn."""
+        prev = self.turns[-2]
+        person = c.person_name(name)
+        if prev.speaker is not None or person is None:
+            return
+        who = self.cast.resolve(person)
+        if who not in (cur.speaker, self.asker) and self.cast.role(who) != "analyst":
+            prev.speaker, prev.guessed = who, True
+            prev.role = self.cast.role(who) or prev.role
+
+    def after_thanks(self, cur: _Turn, name: str) -> _Turn:
+        person = c.person_name(name) if special_role(name) != "operator" else OPERATOR
+        who = self.cast.resolve(person) if person and person != OPERATOR else None
+        if cur.speaker is None and who and self.cast.role(who) != "analyst":
+            cur.speaker, cur.guessed = who, True  # "Thanks, Colette": Colette spoke before
+            cur.role = self.cast.role(cur.speaker) or cur.role
+        self.cues += 1
+        # Who thanks the operator, an asker or a colleague is the company's: taking the floor or answering.
+        return self.start(None, "executive")
+
+    def name_from(self, cur: _Turn, s: str) -> None:
+        if len(cur.sentences) > 3 and cur is not self.turns[0]:  # the call's opening is the operator's, if anyone's
+            return
+        if m := c.OPERATOR_INTRO.search(s):
+            if name := c.person_name(m.group("name")):
+                self.cast.operator_names.add(name.lower())
+            cur.speaker, cur.role = OPERATOR, "operator"
+            return
+        if c.OPERATOR_PHRASES.search(s) and self.has_operator:
+            cur.speaker, cur.role = OPERATOR, "operator"
+            return
+        m = c.SELF_INTRO.search(s)
+        if not m or not (name := c.person_name(m.group("name"))) or " " not in self.cast.resolve(name):
+            return
+        rest = m.group("rest")
+        role: Role | None = "analyst" if c.ANALYST_INTRO.match(rest) else None
+        if role is None and rest.strip().startswith(","):
+            role = role_from_title(rest.strip(" ,"))
+        cur.speaker = self.cast.add(name, role or cur.role)
+        cur.role = self.cast.role(cur.speaker) or cur.role
+        self.cues += 1
+
+    def calls_operator(self, name: str | None) -> bool:
+        """Whether "<name>, next question" speaks to the operator (by name: "Michelle, next question")."""
+        if name is None or special_role(name) == "operator":
+            return True  # "Operator, ..."
+        person = c.person_name(name)
+        if person is None or " " in person or self.cast.role(self.cast.resolve(person)) in ("executive", "analyst"):
+            return False
+        self.cast.operator_names.add(person.lower())
+        return True
+
+    def hand_over(self, s: str) -> None:
+        if c.NOT_NOW.search(s):
+            return
+        if c.HAND_TO_OPERATOR.search(s):
+            self.pending = _Pending(OPERATOR, "operator")
+        elif (m := c.OPERATOR_CALL.match(s)) and len(s.split()) <= 16 and self.calls_operator(m.group("name")):
+            self.pending = _Pending(OPERATOR, "operator")
+        else:
+            for pattern in c.HAND_TO:
+                if (m := pattern.search(s)) and (name := c.person_name(m.group("name"))):
+                    who = self.cast.resolve(name)
+                    role = self.cast.role(who) or ("executive" if self.section == "prepared" else None)
+                    self.pending = _Pending(self.cast.add(who, role) if who != OPERATOR else OPERATOR,
+                                            "operator" if who == OPERATOR else role)
+                    break
+            else:
+                if c.HAND_TO_SOMEONE.match(s) and self.section == "prepared":
+                    self.pending = _Pending(None, "executive")
+        if self.pending:
+            self.cues += 1
+            opening = self.turns[0]
+            short = len(opening.sentences) <= 8  # IR's opening, with its safe harbor, runs longer
+            if opening is self.turns[-1] and opening.speaker is None and self.has_operator and short:
+                opening.speaker, opening.role = OPERATOR, "operator"  # who opens the call and hands it over
+
+
+def _learn_intros(items: list[tuple[int, str]], cast: _Cast) -> None:
+    """Names from "With me today are Jensen Huang, President and CEO, and Colette Kress, CFO"."""
+    for _, s in items[:80]:
+        if not c.INTRO_LIST.search(s):
+            continue
+        for m in c.LIST_NAME.finditer(s):
+            name = c.person_name(m.group())
+            if name and " " in name:
+                t = c.LIST_TITLE.match(s, m.end())
+                cast.add(name, (role_from_title(t.group(1)) if t else None) or "executive")
+
+
+def _raw(turn: _Turn, cast: _Cast) -> RawTurn:
+    speaker = cast.resolve(turn.speaker) if turn.speaker else UNKNOWN_SPEAKER
+    if turn.guessed and cast.role(speaker) == "analyst":
+        speaker = UNKNOWN_SPEAKER  # thanked by a name that turned out to be an asker's: not this turn's
+    role = cast.role(speaker) if speaker != UNKNOWN_SPEAKER else None
+    paragraphs: list[str] = []
+    last = None
+    for para, s in turn.sentences:
+        if para == last:
+            paragraphs[-1] += " " + s
+        else:
+            paragraphs.append(s)
+        last = para
+    return RawTurn(speaker, None, turn.section, paragraphs, role=role or turn.role)
+
+
+def read(base: Layout) -> Layout | None:
+    """The call `base` holds (a text read for speaker labels, none found), split at its cues."""
+    layout = parse_speech([p for t in base.turns for p in t.paragraphs])
+    if layout is not None:
+        layout.header, layout.summary = base.header, base.summary
+    return layout

@@ -1,0 +1,102 @@
+"""parse_transcript: a file or page in any format and layout -> `Transcript`."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from crawler.charset import looks_binary
+from crawler.transcripts.formats.htmlpage import html_text
+from crawler.transcripts.formats.jsondoc import from_json
+from crawler.transcripts.formats.plaintext import decode, detect
+from crawler.transcripts.layouts import read_text
+from crawler.transcripts.metadata import metadata
+from crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, RawTurn
+from crawler.transcripts.names import role_from_title
+from crawler.transcripts.roles import Roles, operators, roles_from_order
+from crawler.transcripts.sections import split_sections
+from crawler.transcripts.text import paragraphs
+from hypewatch.records import Role, Transcript, Turn
+
+logger = logging.getLogger(__name__)
+
+
+class TranscriptError(ValueError):
+    """The input is not a transcript at all: binary, or JSON nested too deep to read."""
+
+
+def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcript:
+    """Parse one transcript file or page into speaker turns with roles, sections and metadata."""
+    where = filename or "<input>"
+    if isinstance(data, bytes) and looks_binary(data):
+        raise TranscriptError(f"{where}: binary content, not a transcript")
+    text = decode(data) if isinstance(data, bytes) else data
+    kind = detect(text, filename)
+    meta: dict[str, Any] = {}
+    warnings: list[str] = []
+    if kind == "json":
+        try:
+            layout, meta = from_json(json.loads(text))
+        except RecursionError:
+            # Real transcripts nest a few levels; thousands is a hostile or broken file.
+            raise TranscriptError(f"{where}: JSON nested too deeply to be a transcript") from None
+        except (ValueError, TypeError) as exc:
+            warnings.append(f"not valid JSON ({exc}); read as text")
+            layout = read_text(text)
+    elif kind == "html":
+        page_text, meta["title"], bold = html_text(text)
+        layout = read_text(page_text, bold)
+    else:
+        layout = read_text(text)
+    return finish(layout, meta, filename, warnings)
+
+
+def finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings: list[str]) -> Transcript:
+    info = metadata(layout, meta, filename)
+    info["summary"] = "\n".join(layout.summary) or None
+    warnings = warnings + layout.warnings
+    turns = [t for t in layout.turns if any(p.strip() for p in t.paragraphs)]
+    if not layout.recognised or not turns:
+        every = [p for t in layout.turns for p in ([t.speaker] if t.speaker != UNKNOWN_SPEAKER else []) + t.paragraphs]
+        body = paragraphs("\n\n".join(layout.header + every)) if layout.turns or layout.header else []
+        warnings.append("unrecognised layout: no speakers found; one turn per paragraph, role 'other'")
+        logger.info("transcript %s: unrecognised layout", filename or "<input>")
+        fallback = [Turn(UNKNOWN_SPEAKER, "other", "prepared", p) for p in body]
+        return Transcript(turns=fallback, warnings=warnings, **info)
+
+    roles = Roles()
+    company = info["company"]
+    for p in layout.participants:
+        roles.set(p.name, p.group or (role_from_title(p.title, company) if p.title else None))
+    for t in turns:
+        if t.title:
+            roles.set(t.speaker, role_from_title(t.title, company))
+    for t in turns:
+        if t.role and t.speaker != UNKNOWN_SPEAKER:
+            roles.set(t.speaker, t.role)
+    for name in layout.cued:
+        roles.set(name, "analyst")
+    for name in operators(turns, roles):
+        roles.set(name, "operator")
+
+    sections = split_sections(turns, roles)
+    if not any(s == "qa" for s in sections):
+        warnings.append("no Q&A found: every turn is in prepared remarks")
+    else:
+        # Before the first question, who speaks (other than the operator) is management.
+        for t, s in zip(turns, sections):
+            if s == "prepared" and t.speaker != UNKNOWN_SPEAKER:
+                roles.set(t.speaker, "executive")
+    roles_from_order(turns, roles, sections)
+
+    out = [
+        Turn(t.speaker, _role(t, roles), s, "\n".join(p for p in t.paragraphs if p.strip()))
+        for t, s in zip(turns, sections)
+    ]
+    return Transcript(turns=out, warnings=warnings, **info)
+
+
+def _role(turn: RawTurn, roles: Roles) -> Role:
+    if turn.speaker == UNKNOWN_SPEAKER:
+        return turn.role or "other"  # an unnamed speaker has the role its turn's cue says, if any
+    return roles.get(turn.speaker) or "other"
