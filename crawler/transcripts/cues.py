@@ -128,6 +128,9 @@ OPERATOR_CALL = re.compile(
     r"|(?:take|begin) (?:the )?(?:q|questions)|next question(?:,?\s*please)?\s*[.?!]?$))"
 )
 
+THANK_SIR = re.compile(r"^(?i:thank you|thanks),?\s+(?i:sir|ma'am|madam)\b")
+TO_THE_OPERATOR = re.compile(r"(?i:^operator\s*,|\b(?:thank you|thanks),?\s+operator\b)")
+ASKS_BY_NAME = re.compile(r"\b[A-Z][a-z]+\s+asks\b")
 THANK = re.compile(
     r"^" + _LEAD + r"(?i:thank you|thanks)(?i:\s+(?:so much|very much|a lot))?\s*,?\s+(?i:(?:and|to)\s+)?"
     r"(?P<name>" + _NAME + r")(?:\s*(?i:,?\s*and)\s+(?P<name2>" + _NAME + r"))?\s*(?:[.,!;]|$)"
