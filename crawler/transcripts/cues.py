@@ -16,6 +16,7 @@ from crawler.transcripts.names import is_firm, is_name, role_from_title, special
 from crawler.transcripts.text import sentences
 from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, TITLE_WORD
 
+# --- in calls that name their speakers ---
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
 # A name token is initials ("C.J.") or a word; a word's trailing full stop ends the sentence, not the name.
 _NAME_TOKEN_PAT = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][\w'’\-]*)"
@@ -48,6 +49,7 @@ ASKS = re.compile(
     re.I,
 )
 
+# --- in speech-to-text calls, where a cue is all there is: names may be first names, titled, misheard ---
 _TOKEN = r"(?:[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z][\w'’\-]*)"
 _NAME = r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?" + _TOKEN + r"(?:\s+(?:(?:de|da|van|von|del|la|le|di|du)\s+)?" + _TOKEN + r"){0,3}"
 _LEAD = r"(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now)\s*,?\s+)*"
