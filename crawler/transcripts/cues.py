@@ -61,6 +61,11 @@ ANNOUNCE = [
         r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\bfrom\s+(?:the\s+line\s+of\s+|line\s+of\s+)?)(?P<name>" + _NAME + r")"
         r"(?:\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*))?"
     ),
+    # "Let's go to Adam Jonas from Morgan Stanley.", "Next, we'll hear from Joe Quatrochi at Wells Fargo."
+    re.compile(
+        r"(?i:\b(?:go|move|turn|over|hear)\s+(?:next\s+|now\s+)?(?:to|from)\s+(?:the\s+line\s+of\s+)?)(?P<name>" + _NAME + r")"
+        r"\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*)"
+    ),
     # "From Robert Fishman of MoffettNathanson, ...": a question read out, by whom it was sent.
     re.compile(r"^(?i:(?:and|first|next|also|now)\s*,?\s+)?(?i:from)\s+(?P<name>" + _NAME + r")\s+(?i:of|at|with)\s+(?P<firm>[A-Z][^.,;?!]*)"),
     # "And Rich Greenfield from LightShed has a similar follow-up question."

@@ -339,6 +339,11 @@ class _Segmenter:
                 if (m := pattern.search(s)) and (name := c.person_name(m.group("name"))):
                     who = self.cast.resolve(name)
                     role = self.cast.role(who) or ("executive" if self.section == "prepared" else None)
+                    if role is None and pattern is c.HAND_TO[1]:
+                        # "Adam, please go ahead" in the Q&A, to no one known: the next asker.
+                        self.asker, self.asker_live = self.cast.add(who, "analyst"), True
+                        self.pending = _Pending(self.asker, "analyst", asking=True)
+                        break
                     self.pending = _Pending(self.cast.add(who, role) if who != OPERATOR else OPERATOR,
                                             "operator" if who == OPERATOR else role)
                     break
