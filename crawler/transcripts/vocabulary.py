@@ -72,7 +72,8 @@ NOT_NAME = {
     "bank", "partners", "research", "equity", "disclaimer", "definitions", "overview", "copyright",
     "duration", "minutes", "event", "date", "time", "edited", "final", "page", "source", "analysis",
     "officer", "chief", "president", "vice", "executive", "director", "analyst", "relations", "investor",
-    "chairman", "founder", "head", "manager", "treasurer",
+    "chairman", "founder", "head", "manager", "treasurer", "secretary", "counsel", "corporate", "deputy",
+    "general", "senior", "associate", "assistant",
 }
 
 # A single capitalised word before a colon that is a heading, not a first name ("Krista:" is).

@@ -272,7 +272,13 @@ class _Segmenter:
             return cur.role == "operator"
         if cur.speaker is not None:
             return who == cur.speaker or (" " not in person and cur.speaker.split()[0].lower() == person.lower())
-        return who != self.asker  # an unnamed turn thanking the asker is the answer going on
+        return not self.is_asker(person)  # an unnamed turn thanking the asker is the answer going on
+
+    def is_asker(self, person: str) -> bool:
+        """Whether a name ("Keith", "Keith Weiss") is the current asker's, even where the call has two Keiths."""
+        if self.asker is None:
+            return False
+        return self.cast.resolve(person) == self.asker or person.lower() == self.asker.split()[0].lower()
 
     def name_previous(self, name: str, cur: _Turn) -> None:
         """A turn opening with "Thanks, Simona" follows Simona's turn."""
@@ -281,14 +287,14 @@ class _Segmenter:
         if prev.speaker is not None or person is None:
             return
         who = self.cast.resolve(person)
-        if who not in (cur.speaker, self.asker) and self.cast.role(who) != "analyst":
+        if who != cur.speaker and not self.is_asker(person) and self.cast.role(who) != "analyst":
             prev.speaker, prev.guessed = who, True
             prev.role = self.cast.role(who) or prev.role
 
     def after_thanks(self, cur: _Turn, name: str) -> _Turn:
         person = c.person_name(name) if special_role(name) != "operator" else OPERATOR
         who = self.cast.resolve(person) if person and person != OPERATOR else None
-        if cur.speaker is None and who and self.cast.role(who) != "analyst":
+        if cur.speaker is None and who and self.cast.role(who) != "analyst" and not self.is_asker(person):
             cur.speaker, cur.guessed = who, True  # "Thanks, Colette": Colette spoke before
             cur.role = self.cast.role(cur.speaker) or cur.role
         self.cues += 1
