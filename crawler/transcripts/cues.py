@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.transcripts.names import is_firm, is_name, role_from_title, special_role
+from crawler.transcripts.names import is_firm, is_name, special_role
 from crawler.transcripts.text import sentences
-from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, TITLE_WORD
+from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, STRONG_EXEC, TITLE_WORD, WEAK_EXEC
 
 # --- in calls that name their speakers ---
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
@@ -58,7 +58,8 @@ ANNOUNCE = [
     # "Our next question comes from the line of Joe Moore with Morgan Stanley."
     re.compile(
         r"(?i:\b(?:first|next|following|last|final|our|your|the|a|another|few|some|several|couple of|two|more)\s+"
-        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\bfrom\s+(?:the\s+line\s+of\s+|line\s+of\s+)?)(?P<name>" + _NAME + r")"
+        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\b(?:from\s+(?:the\s+line\s+of\s+|line\s+of\s+)?"
+        r"|to\s+the\s+line(?:\s+of)?,?\s+))(?P<name>" + _NAME + r")"
         r"(?:\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*))?"
     ),
     # "Let's go to Adam Jonas from Morgan Stanley.", "Next, we'll hear from Joe Quatrochi at Wells Fargo."
@@ -100,8 +101,8 @@ HAND_TO = [
     re.compile(
         r"(?i:\b(?:(?:turn|turning)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+|this\s+)?"
         r"(?:back\s+over|over|back)\s+to"
-        r"|(?:hand|handing|pass|passing)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+)?"
-        r"(?:back\s+)?(?:over\s+)?(?:off\s+)?to"
+        r"|(?:hand|handing|pass|passing)\s+(?:(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)|it|things)\s+"
+        r"(?:back\s+)?(?:over\s+|off\s+)?|(?:back\s+)?over\s+)to"
         r"|(?:like to|now|let me)\s+introduce)\s+(?:(?:our|my|the|your)\s+[^,.;?!]{0,70}?,\s+)?)(?P<name>" + _NAME + r")"
     ),
     # "Simona Jankowski, you may begin your conference."
@@ -272,7 +273,8 @@ def person_name(name: str | None) -> str | None:
     name = re.sub(r"['’]s$", "", name.strip())
     tokens = name.split()
     # "co-CEOs Ted Sarandos", "CFO Spence Newman": a title before the name is not part of it.
-    while len(tokens) > 1 and (TITLE_WORD.fullmatch(tokens[0]) or role_from_title(tokens[0])):
+    while len(tokens) > 1 and (TITLE_WORD.fullmatch(tokens[0]) or STRONG_EXEC.fullmatch(tokens[0])
+                               or WEAK_EXEC.fullmatch(tokens[0])):
         tokens.pop(0)
     # The name pattern may run on into the next words: "Timothy R. Please go ahead".
     while len(tokens) > 1 and tokens[-1].lower().strip(".,") in NOT_NAME_TAIL:
@@ -282,6 +284,6 @@ def person_name(name: str | None) -> str | None:
         return None
     if len(tokens) == 1:
         word = tokens[0].strip(".")
-        ok = len(word) > 1 and word[0].isupper() and word.lower() not in NOT_A_FIRST_NAME and not word.isupper()
+        ok = re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?", word) and word.lower() not in NOT_A_FIRST_NAME
         return word if ok else None
     return name if is_name(name) else None
