@@ -359,6 +359,33 @@ def test_speech_to_text_block_is_split_at_hand_over_cues():
     assert t.warnings == []
 
 
+def test_speech_to_text_cues_seen_in_real_calls():
+    text = (
+        "Thank you for standing by. At this time, all participants are in a listen-only mode. I would now like to "
+        "turn the conference over to Mia Berg, head of investor relations. Please go ahead. Thank you. With me today "
+        "are Sam Ortiz, our chief executive officer, and Keith Dolan, our chief financial officer. Sam? Thanks, Mia. "
+        "We expanded our Rx Pass to Medicare members this quarter. Demand for our inference chips stayed strong. "
+        "Operator, please open the lines. And our next question comes to the line of Brian Chin from Stifel. "
+        "Your line is open. Hi, thanks for taking my question. Keith, how should we think about margins next year? "
+        "Thanks, Brian. We expect them to hold. Let's go to Keith Weiss from Morgan Stanley. Keith, please go ahead "
+        "and unmute. Hey, thanks. Sam, is the demand real or are customers stocking up? Thanks, Keith. It is real. "
+        "This concludes today's call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q1-2026.txt")
+    assert speakers_roles(t) == [
+        ("Operator", "operator", "prepared"),
+        ("Mia Berg", "executive", "prepared"),
+        ("Unknown", "executive", "prepared"),  # "Thanks, Mia.": no cue names Sam ("Rx Pass to Medicare" hands nothing over)
+        ("Operator", "operator", "qa"),
+        ("Brian Chin", "analyst", "qa"),  # "comes to the line of Brian Chin from Stifel"
+        ("Unknown", "executive", "qa"),
+        ("Operator", "operator", "qa"),  # "Let's go to Keith Weiss from Morgan Stanley."
+        ("Keith Weiss", "analyst", "qa"),
+        ("Unknown", "executive", "qa"),  # "Thanks, Keith." is the answer to Keith Weiss, not Keith Dolan's turn
+        ("Operator", "operator", "qa"),
+    ]
+
+
 def test_a_block_of_prose_without_cues_is_not_split_into_invented_turns():
     text = (
         "The plan has three parts and the first one is already finished. We are glad about that. "

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 
-from crawler.transcripts.names import is_firm, is_name, role_from_title, special_role
+from crawler.transcripts.names import is_firm, is_name, special_role
 from crawler.transcripts.text import sentences
-from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, TITLE_WORD
+from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, STRONG_EXEC, TITLE_WORD, WEAK_EXEC
 
+# --- in calls that name their speakers ---
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
 # A name token is initials ("C.J.") or a word; a word's trailing full stop ends the sentence, not the name.
 _NAME_TOKEN_PAT = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][\w'’\-]*)"
@@ -48,6 +49,7 @@ ASKS = re.compile(
     re.I,
 )
 
+# --- in speech-to-text calls, where a cue is all there is: names may be first names, titled, misheard ---
 _TOKEN = r"(?:[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z][\w'’\-]*)"
 _NAME = r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?" + _TOKEN + r"(?:\s+(?:(?:de|da|van|von|del|la|le|di|du)\s+)?" + _TOKEN + r"){0,3}"
 _LEAD = r"(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now)\s*,?\s+)*"
@@ -56,8 +58,14 @@ ANNOUNCE = [
     # "Our next question comes from the line of Joe Moore with Morgan Stanley."
     re.compile(
         r"(?i:\b(?:first|next|following|last|final|our|your|the|a|another|few|some|several|couple of|two|more)\s+"
-        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\bfrom\s+(?:the\s+line\s+of\s+|line\s+of\s+)?)(?P<name>" + _NAME + r")"
+        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\b(?:from\s+(?:the\s+line\s+of\s+|line\s+of\s+)?"
+        r"|to\s+the\s+line(?:\s+of)?,?\s+))(?P<name>" + _NAME + r")"
         r"(?:\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*))?"
+    ),
+    # "Let's go to Adam Jonas from Morgan Stanley.", "Next, we'll hear from Joe Quatrochi at Wells Fargo."
+    re.compile(
+        r"(?i:\b(?:go|move|turn|over|hear)\s+(?:next\s+|now\s+)?(?:to|from)\s+(?:the\s+line\s+of\s+)?)(?P<name>" + _NAME + r")"
+        r"\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*)"
     ),
     # "From Robert Fishman of MoffettNathanson, ...": a question read out, by whom it was sent.
     re.compile(r"^(?i:(?:and|first|next|also|now)\s*,?\s+)?(?i:from)\s+(?P<name>" + _NAME + r")\s+(?i:of|at|with)\s+(?P<firm>[A-Z][^.,;?!]*)"),
@@ -93,8 +101,8 @@ HAND_TO = [
     re.compile(
         r"(?i:\b(?:(?:turn|turning)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+|this\s+)?"
         r"(?:back\s+over|over|back)\s+to"
-        r"|(?:hand|handing|pass|passing)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+)?"
-        r"(?:back\s+)?(?:over\s+)?(?:off\s+)?to"
+        r"|(?:hand|handing|pass|passing)\s+(?:(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)|it|things)\s+"
+        r"(?:back\s+)?(?:over\s+|off\s+)?|(?:back\s+)?over\s+)to"
         r"|(?:like to|now|let me)\s+introduce)\s+(?:(?:our|my|the|your)\s+[^,.;?!]{0,70}?,\s+)?)(?P<name>" + _NAME + r")"
     ),
     # "Simona Jankowski, you may begin your conference."
@@ -128,6 +136,9 @@ OPERATOR_CALL = re.compile(
     r"|(?:take|begin) (?:the )?(?:q|questions)|next question(?:,?\s*please)?\s*[.?!]?$))"
 )
 
+THANK_SIR = re.compile(r"^(?i:thank you|thanks),?\s+(?i:sir|ma'am|madam)\b")
+TO_THE_OPERATOR = re.compile(r"(?i:^operator\s*,|\b(?:thank you|thanks),?\s+operator\b)")
+ASKS_BY_NAME = re.compile(r"\b[A-Z][a-z]+\s+asks\b")
 THANK = re.compile(
     r"^" + _LEAD + r"(?i:thank you|thanks)(?i:\s+(?:so much|very much|a lot))?\s*,?\s+(?i:(?:and|to)\s+)?"
     r"(?P<name>" + _NAME + r")(?:\s*(?i:,?\s*and)\s+(?P<name2>" + _NAME + r"))?\s*(?:[.,!;]|$)"
@@ -262,7 +273,8 @@ def person_name(name: str | None) -> str | None:
     name = re.sub(r"['’]s$", "", name.strip())
     tokens = name.split()
     # "co-CEOs Ted Sarandos", "CFO Spence Newman": a title before the name is not part of it.
-    while len(tokens) > 1 and (TITLE_WORD.fullmatch(tokens[0]) or role_from_title(tokens[0])):
+    while len(tokens) > 1 and (TITLE_WORD.fullmatch(tokens[0]) or STRONG_EXEC.fullmatch(tokens[0])
+                               or WEAK_EXEC.fullmatch(tokens[0])):
         tokens.pop(0)
     # The name pattern may run on into the next words: "Timothy R. Please go ahead".
     while len(tokens) > 1 and tokens[-1].lower().strip(".,") in NOT_NAME_TAIL:
@@ -272,6 +284,6 @@ def person_name(name: str | None) -> str | None:
         return None
     if len(tokens) == 1:
         word = tokens[0].strip(".")
-        ok = len(word) > 1 and word[0].isupper() and word.lower() not in NOT_A_FIRST_NAME and not word.isupper()
+        ok = re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?", word) and word.lower() not in NOT_A_FIRST_NAME
         return word if ok else None
     return name if is_name(name) else None

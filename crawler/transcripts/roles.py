@@ -3,7 +3,7 @@ title next to a name, the operator announcing a question, what a speaker says (t
 routine), and the order of the call (who speaks in prepared remarks, who asks, who answers)."""
 from __future__ import annotations
 
-from crawler.transcripts.cues import ASKS, QUESTION_CUE, announced_names, operator_routine
+from crawler.transcripts.cues import ASKS, GREETING, QUESTION_CUE, announced_names, operator_routine
 from crawler.transcripts.model import UNKNOWN_SPEAKER, RawTurn
 from crawler.transcripts.names import name_key, same_key, special_role
 from hypewatch.records import Role, Section
@@ -48,7 +48,7 @@ def roles_from_order(turns: list[RawTurn], roles: Roles, sections: list[Section]
         if not first_time or s != "qa" or t.speaker == UNKNOWN_SPEAKER or roles.get(t.speaker):
             continue
         after_analyst = i > 0 and roles.get(turns[i - 1].speaker) == "analyst"
-        if not after_analyst and any(ASKS.search(u.said) for u in turns[i:] if u.speaker == t.speaker):
+        if not after_analyst and any(_asks(u.said) for u in turns[i:] if u.speaker == t.speaker):
             roles.set(t.speaker, "analyst")
     exchange: list[RawTurn] = []
     for t in turns + [RawTurn("Operator", None, None)]:
@@ -73,6 +73,12 @@ def operators(turns: list[RawTurn], roles: Roles) -> list[str]:
         name for name, texts in said.items()
         if any(operator_routine(x) for x in texts) and max(len(x.split()) for x in texts) <= 150
     ]
+
+
+def _asks(said: str) -> bool:
+    """An asker's turn: it asks, and opens with a greeting ("Hi, thanks for taking my question") or
+    ends on its question (an answer rarely does either)."""
+    return bool(ASKS.search(said)) and (bool(GREETING.match(said)) or said.rstrip(" \"”’)").endswith("?"))
 
 
 def _first_name(name: str) -> str:

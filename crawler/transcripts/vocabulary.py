@@ -72,7 +72,8 @@ NOT_NAME = {
     "bank", "partners", "research", "equity", "disclaimer", "definitions", "overview", "copyright",
     "duration", "minutes", "event", "date", "time", "edited", "final", "page", "source", "analysis",
     "officer", "chief", "president", "vice", "executive", "director", "analyst", "relations", "investor",
-    "chairman", "founder", "head", "manager", "treasurer",
+    "chairman", "founder", "head", "manager", "treasurer", "secretary", "counsel", "corporate", "deputy",
+    "general", "senior", "associate", "assistant",
 }
 
 # A single capitalised word before a colon that is a heading, not a first name ("Krista:" is).
@@ -95,6 +96,8 @@ NOT_A_FIRST_NAME = {
     "sir", "madam", "guys", "folks", "team", "investor", "investors", "analysts", "chief", "president",
     "hi", "hey", "hello", "well", "yes", "yeah", "okay", "ok", "great", "sure", "thanks", "thank", "good", "right",
     "perfect", "got", "look", "listen", "again", "first", "second", "next", "last", "one", "also", "just",
+    "dr", "mrs", "fed", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october", "november", "december",
 }
 
 # Firms that employ analysts: a title or affiliation naming one is an analyst's.

@@ -26,18 +26,8 @@ def parse_speech(body: list[str]) -> Layout | None:
         return None
     cast = _Cast()
     _learn_intros(items, cast)
-    has_operator = any(
-        c.OPERATOR_PHRASES.search(s) or c.HAND_TO_OPERATOR.search(s)
-        or ((m := c.OPERATOR_CALL.match(s)) and len(s.split()) <= 16
-            and (not m.group("name") or c.single_first_name(m.group("name"))))
-        or re.search(r"(?i:^operator\s*,|\b(?:thank you|thanks),?\s+operator\b)", s)
-        for _, s in items
-    )
-    text = " ".join(s for _, s in items)
-    seg = _Segmenter(items, cast, has_operator)
-    seg.read_out_call = bool(re.search(r"\b[A-Z][a-z]+\s+asks\b", text)) and not any(
-        c.GO_AHEAD.match(s) for _, s in items
-    )
+    said = [s for _, s in items]
+    seg = _Segmenter(items, cast, has_operator=_has_operator(said), read_out_call=_reads_questions_out(said))
     turns = seg.run()
     named = {t.speaker for t in turns if t.speaker}
     if seg.cues < 2 or len(turns) < 3 or not (named or any(t.role for t in turns)):
@@ -45,6 +35,22 @@ def parse_speech(body: list[str]) -> Layout | None:
     raw = [_raw(t, cast) for t in turns]
     cued = {name: None for name, role in cast.roles.items() if role == "analyst"}
     return Layout(header=[], participants=[], turns=raw, cued=cued, recognised=True)
+
+
+def _has_operator(said: list[str]) -> bool:
+    """Whether an operator runs the call (else investor relations does)."""
+    def operator_says(s: str) -> bool:
+        if c.OPERATOR_PHRASES.search(s) or c.HAND_TO_OPERATOR.search(s) or c.TO_THE_OPERATOR.search(s):
+            return True
+        m = c.OPERATOR_CALL.match(s)  # "Operator, ..." or "Michelle, next question."
+        return bool(m and len(s.split()) <= 16 and (not m.group("name") or c.single_first_name(m.group("name"))))
+
+    return any(operator_says(s) for s in said)
+
+
+def _reads_questions_out(said: list[str]) -> bool:
+    """Whether the moderator reads every question out ("Dan asks, ...") and no asker is let speak."""
+    return any(c.ASKS_BY_NAME.search(s) for s in said) and not any(c.GO_AHEAD.match(s) for s in said)
 
 
 class _Cast:
@@ -103,10 +109,14 @@ class _Pending:
 
 
 class _Segmenter:
-    def __init__(self, items: list[tuple[int, str]], cast: _Cast, has_operator: bool) -> None:
+    """Walks the sentences once; each either opens a turn (step 1) or goes on the current one, and
+    what it says may name the speaker, open the Q&A, or announce who speaks next (step 2)."""
+
+    def __init__(self, items: list[tuple[int, str]], cast: _Cast, has_operator: bool, read_out_call: bool) -> None:
         self.items = items
         self.cast = cast
         self.has_operator = has_operator
+        self.read_out_call = read_out_call
         self.turns: list[_Turn] = []
         self.section: Section = "prepared"
         self.qa_next = False
@@ -140,45 +150,61 @@ class _Segmenter:
 
     def step(self, para: int, s: str, nxt: str) -> None:
         announce = self.announcement(s, nxt)
-        read_out = c.READ_OUT.match(s)
-        if read_out and read_out.group("one") == "one" and not self.qa_next:
-            read_out = None  # "The first one is ..." reads a question out only right after the floor opens
-        elif read_out and not (self.section == "qa" or self.qa_next or announce):
-            read_out = None
+        read_out = self.read_out(s, announce)
         thank = c.THANK.match(s)
-        cur = self.turns[-1] if self.turns else None
-
-        # 1. Does this sentence open a new turn?
-        if self.pending:
-            if c.GO_AHEAD.match(s) or re.match(r"^(?i:thank you|thanks),?\s+(?i:sir|ma'am|madam)\b", s):
-                cur.sentences.append((para, s))  # the one handing over, still speaking
-                return
-            p, self.pending = self.pending, None
-            cur = self.start(p.speaker, p.role, p.asking)
-        elif cur is None:
-            cur = self.start(None, None)
-        elif cur.sentences:
-            mod, mod_role = self.moderator()
-            is_mod = cur.role == mod_role == "operator" or (mod is not None and cur.speaker == mod)
-            if (announce or read_out or c.MODERATOR_START.match(s)) and not is_mod:
-                if cur.speaker is None and all(c.is_courtesy(t) for _, t in cur.sentences):
-                    cur.speaker, cur.role = mod, mod_role  # "Thanks, Ted." was the moderator's
-                else:
-                    cur = self.start(mod, mod_role)
-                self.cues += 1
-            elif (announce or read_out) and self.section == "prepared":
-                cur = self.start(cur.speaker, cur.role)  # the moderator's welcome stays in the prepared part
-            elif thank and self.opens_turn(cur, thank.group("name")):
-                cur = self.after_thanks(cur, thank.group("name"))
-            elif c.FOLLOW_UP.match(s) and self.asker and self.asker_live and cur.speaker != self.asker \
-                    and cur.role != "operator" and self.section == "qa" and not cur.asking:
-                cur = self.start(self.asker, "analyst", asking=True)
-            elif cur.asking and cur.asked and not self.question_goes_on(s, nxt):
-                cur = self.start(None, "executive")  # the answer
-                self.cues += 1
+        if self.pending and (c.GO_AHEAD.match(s) or c.THANK_SIR.match(s)):
+            self.turns[-1].sentences.append((para, s))  # "Please go ahead.": the one handing over, still
+            return
+        cur = self.turn_for(s, nxt, announce, read_out, thank)
         cur.sentences.append((para, s))
+        self.learn(cur, s, announce, read_out, thank)
 
-        # 2. What the sentence says about who speaks.
+    def read_out(self, s: str, announce: tuple[str | None, bool] | None) -> re.Match[str] | None:
+        m = c.READ_OUT.match(s)
+        if m and m.group("one") == "one" and not self.qa_next:
+            return None  # "The first one is ..." reads a question out only right after the floor opens
+        if m and not (self.section == "qa" or self.qa_next or announce):
+            return None
+        return m
+
+    def turn_for(
+        self, s: str, nxt: str, announce: tuple[str | None, bool] | None, read_out: re.Match[str] | None,
+        thank: re.Match[str] | None,
+    ) -> _Turn:
+        """The turn sentence s belongs to: the current one, or one it opens."""
+        cur = self.turns[-1] if self.turns else None
+        if self.pending:
+            p, self.pending = self.pending, None
+            return self.start(p.speaker, p.role, p.asking)
+        if cur is None:
+            return self.start(None, None)
+        if not cur.sentences:
+            return cur
+        mod, mod_role = self.moderator()
+        is_mod = cur.role == mod_role == "operator" or (mod is not None and cur.speaker == mod)
+        if (announce or read_out or c.MODERATOR_START.match(s)) and not is_mod:
+            self.cues += 1
+            if cur.speaker is None and all(c.is_courtesy(t) for _, t in cur.sentences):
+                cur.speaker, cur.role = mod, mod_role  # "Thanks, Ted." was the moderator's
+                return cur
+            return self.start(mod, mod_role)
+        if (announce or read_out) and self.section == "prepared":
+            return self.start(cur.speaker, cur.role)  # the moderator's welcome stays in the prepared part
+        if thank and self.opens_turn(cur, thank.group("name")):
+            return self.after_thanks(cur, thank.group("name"))
+        if c.FOLLOW_UP.match(s) and self.asker and self.asker_live and cur.speaker != self.asker \
+                and cur.role != "operator" and self.section == "qa" and not cur.asking:
+            return self.start(self.asker, "analyst", asking=True)
+        if cur.asking and cur.asked and not self.question_goes_on(s, nxt):
+            self.cues += 1
+            return self.start(None, "executive")  # the answer
+        return cur
+
+    def learn(
+        self, cur: _Turn, s: str, announce: tuple[str | None, bool] | None, read_out: re.Match[str] | None,
+        thank: re.Match[str] | None,
+    ) -> None:
+        """What sentence s says about who speaks, now or next."""
         if cur.asking:
             if c.is_question(s):
                 cur.asked = True
@@ -230,8 +256,6 @@ class _Segmenter:
         # asker is heard greeting ("Hi, thanks for taking my question").
         return name, self.has_operator or bool(c.GREETING.match(nxt))
 
-    read_out_call = False  # set for calls whose moderator reads every question out
-
     def question_goes_on(self, s: str, nxt: str) -> bool:
         if c.is_question(s) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
             return True
@@ -248,7 +272,13 @@ class _Segmenter:
             return cur.role == "operator"
         if cur.speaker is not None:
             return who == cur.speaker or (" " not in person and cur.speaker.split()[0].lower() == person.lower())
-        return who != self.asker  # an unnamed turn thanking the asker is the answer going on
+        return not self.is_asker(person)  # an unnamed turn thanking the asker is the answer going on
+
+    def is_asker(self, person: str) -> bool:
+        """Whether a name ("Keith", "Keith Weiss") is the current asker's, even where the call has two Keiths."""
+        if self.asker is None:
+            return False
+        return self.cast.resolve(person) == self.asker or person.lower() == self.asker.split()[0].lower()
 
     def name_previous(self, name: str, cur: _Turn) -> None:
         """A turn opening with "Thanks, Simona" follows Simona's turn."""
@@ -257,14 +287,14 @@ class _Segmenter:
         if prev.speaker is not None or person is None:
             return
         who = self.cast.resolve(person)
-        if who not in (cur.speaker, self.asker) and self.cast.role(who) != "analyst":
+        if who != cur.speaker and not self.is_asker(person) and self.cast.role(who) != "analyst":
             prev.speaker, prev.guessed = who, True
             prev.role = self.cast.role(who) or prev.role
 
     def after_thanks(self, cur: _Turn, name: str) -> _Turn:
         person = c.person_name(name) if special_role(name) != "operator" else OPERATOR
         who = self.cast.resolve(person) if person and person != OPERATOR else None
-        if cur.speaker is None and who and self.cast.role(who) != "analyst":
+        if cur.speaker is None and who and self.cast.role(who) != "analyst" and not self.is_asker(person):
             cur.speaker, cur.guessed = who, True  # "Thanks, Colette": Colette spoke before
             cur.role = self.cast.role(cur.speaker) or cur.role
         self.cues += 1
@@ -315,6 +345,11 @@ class _Segmenter:
                 if (m := pattern.search(s)) and (name := c.person_name(m.group("name"))):
                     who = self.cast.resolve(name)
                     role = self.cast.role(who) or ("executive" if self.section == "prepared" else None)
+                    if role is None and pattern is c.HAND_TO[1]:
+                        # "Adam, please go ahead" in the Q&A, to no one known: the next asker.
+                        self.asker, self.asker_live = self.cast.add(who, "analyst"), True
+                        self.pending = _Pending(self.asker, "analyst", asking=True)
+                        break
                     self.pending = _Pending(self.cast.add(who, role) if who != OPERATOR else OPERATOR,
                                             "operator" if who == OPERATOR else role)
                     break
