@@ -101,6 +101,7 @@ class Document:
     stub_reason: str | None = None
     company: str | None = None
     fiscal_period: str | None = None
+    summary: str | None = None  # a transcript page's digest before the call (takeaways, risks): not speech
     turns: list[Turn] = field(default_factory=list)
 
 

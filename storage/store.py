@@ -33,7 +33,7 @@ DOCUMENT_SCHEMA = pa.schema([
     ("tickers", pa.list_(pa.string())), ("text", pa.string()), ("author", pa.string()),
     ("content_hash", pa.string()), ("simhash", pa.uint64()), ("status", pa.string()),
     ("duplicate_of", pa.string()), ("stub_reason", pa.string()), ("company", pa.string()),
-    ("fiscal_period", pa.string()),
+    ("fiscal_period", pa.string()), ("summary", pa.string()),
 ])
 TURN_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("turn_no", pa.int32()), ("speaker", pa.string()),

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import re
 import socket
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -295,3 +296,19 @@ Jensen Huang -- President and Chief Executive Officer
 
 Demand is strong, and we expect supply to remain tight into next year as customers build out AI factories.
 """
+
+
+def test_a_transcript_page_keeps_its_digest_on_the_document_and_out_of_the_turns(tmp_path, executor):
+    fixture = Path(__file__).parent / "fixtures" / "transcripts" / "today_inline.json"
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / fixture.name).write_bytes(fixture.read_bytes())
+    store = Store(tmp_path / "hw.duckdb")
+    config = Config(sources=[Source(name="calls", kind="transcripts", path=folder)], crawl=SETTINGS)
+    summary, _ = run_crawl(config, executor, store)
+    assert summary.new == 1
+    with store.read() as conn:
+        digest, company = conn.execute("SELECT summary, company FROM documents").fetchone()
+        turns = [t for (t,) in conn.execute("SELECT text FROM turns").fetchall()]
+    assert company == "Brightline Robotics" and "Gross margin fell two points" in digest
+    assert not any("Gross margin fell two points" in t for t in turns)

@@ -46,7 +46,10 @@ def test_new_file_gets_every_migration(tmp_path: Path):
 def test_file_from_an_older_version_is_upgraded_in_place(tmp_path: Path):
     path = tmp_path / "old.duckdb"
     migrate(path, upto=1)  # what version 1 of hypewatch wrote: tables, no views
-    Store(path, migrate=False).add_documents([doc("a")])
+    conn = duckdb.connect(str(path))  # a row as version 1 stored it (later versions add columns)
+    conn.execute("INSERT INTO documents (doc_id, source, kind, url, fetched_at, text) "
+                 "VALUES ('a', 'wire', 'news', 'https://x.example/a', now(), 'Old text.')")
+    conn.close()
     store = Store(path)  # opening with this version upgrades it
     with store.read() as conn:
         assert schema_version(conn) == latest_version() > 1
