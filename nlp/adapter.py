@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,9 @@ def add_lora(net: mt.MultiTaskModel, settings: LoraSettings) -> None:
 
     config = LoraConfig(r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
                         target_modules=TARGETS, bias="none")
-    net.encoder = get_peft_model(net.encoder, config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # transformers' renaming notices, reached through peft
+        net.encoder = get_peft_model(net.encoder, config)
 
 
 def lora_tensors(net: mt.MultiTaskModel) -> dict[str, torch.Tensor]:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from hypewatch.records import LABELS
 from nlp import adapter
@@ -242,6 +243,7 @@ def train(
     if not train_set:
         raise ValueError("no training sentences")
     encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
+    hf_logging.disable_progress_bar()  # its "Loading weights" bar is no training progress
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     torch_device = pick_device(device)
     net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=dropout)
