@@ -379,6 +379,7 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
 
     Example: hypewatch train --real ../shared
     """
+    from nlp.adapter import LoraSettings
     from nlp.model import META_FILE
     from nlp.real_eval import training_examples
     from nlp.scorer import TRAINED_MODEL_DIR
@@ -397,8 +398,7 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
     elif dev_only:
         raise click.UsageError("--dev-only goes with --real DIR")
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    kwargs |= {"lora": None} if full else {}
-    report = train_model(out, real=real, device=state.config_or_defaults.model.device,
+    report = train_model(out, real=real, device=state.config_or_defaults.model.device, lora=None if full else LoraSettings(),
                          progress=sys.stderr.isatty(), **kwargs)
     click.echo(report.format(), err=True)
     click.echo(f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)",

@@ -192,7 +192,7 @@ def train(
     examples: list[Example] | None = None,
     real: list[Example] | None = None,
     data_dir: Path = DATA_DIR,
-    lora: LoraSettings | None = LoraSettings(),
+    lora: LoraSettings | None = None,
     learning_rate: float | None = None,
     head_learning_rate: float = 1e-3,
     batch_size: int = 16,
@@ -208,9 +208,9 @@ def train(
 ) -> TrainReport:
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
 
-    `lora` (the shipped way) trains low-rank adapters of every linear layer of the encoder and the
-    heads, and saves them alone (nlp.adapter, about 1.3 MB); None fine-tunes every weight and saves
-    a whole model folder (90 MB). `learning_rate` is the encoder's: default 5e-4 for adapters (they
+    `lora` trains low-rank adapters of every linear layer of the encoder and the heads, and saves
+    them alone (nlp.adapter, about 1.3 MB): the shipped way, which `hypewatch train` passes
+    (LoraSettings()). None fine-tunes every weight and saves a whole model folder (90 MB). `learning_rate` is the encoder's: default 5e-4 for adapters (they
     start at zero and need larger steps), 8e-5 for the full fine-tune. `progress` shows a bar per
     epoch (a terminal); otherwise progress goes to the log.
 
@@ -379,4 +379,4 @@ if __name__ == "__main__":  # python -m nlp.train OUT_DIR  (the CLI is `hypewatc
     import sys
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm"), progress=sys.stderr.isatty()).format())
+    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm"), lora=LoraSettings(), progress=sys.stderr.isatty()).format())

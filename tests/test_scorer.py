@@ -13,6 +13,7 @@ from transformers import AutoTokenizer, BertConfig, BertForSequenceClassificatio
 
 from hypewatch.records import LABELS, Score
 from nlp import model as mt
+from nlp.adapter import LoraSettings
 from nlp.corpus import Example, part_of
 from nlp.evaluate import EvalReport, evaluate
 from nlp.int8 import OnnxRunner
@@ -67,14 +68,14 @@ def user_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_encoder):
     folder = tmp_path_factory.mktemp("base") / "models" / "hypewatch-minilm"
-    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8)
+    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, lora=LoraSettings())
     return folder, report
 
 
 @pytest.fixture(scope="module")
 def trained_full(tmp_path_factory, tiny_encoder):
     folder = tmp_path_factory.mktemp("full") / "hypewatch-full"
-    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, lora=None)
+    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8)
     return folder, report
 
 
@@ -112,12 +113,13 @@ def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encode
 
 def test_training_is_reproducible(trained, trained_full, tiny_encoder, tmp_path):
     folder, _ = trained
-    train(tmp_path / "lora", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, evaluate_heldout=False)
+    train(tmp_path / "lora", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
+          evaluate_heldout=False, lora=LoraSettings())
     first, again = load_file(folder / mt.ADAPTER_FILE), load_file(tmp_path / "lora" / mt.ADAPTER_FILE)
     assert first.keys() == again.keys() and all(torch.equal(first[k], again[k]) for k in first)
     full, _ = trained_full
     train(tmp_path / "full", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-          evaluate_heldout=False, lora=None)
+          evaluate_heldout=False)
     first, again = load_file(full / mt.HEADS_FILE), load_file(tmp_path / "full" / mt.HEADS_FILE)
     assert all(torch.equal(first[k], again[k]) for k in first)
 

@@ -173,7 +173,8 @@ def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_bas
     base = tmp_path / "base"
     shutil.copytree(tiny_base, base)
     folder = tmp_path / "model"
-    train(folder, epochs=1, seed=5, encoder=base, examples=EXAMPLES, batch_size=8, evaluate_heldout=False)
+    train(folder, epochs=1, seed=5, encoder=base, examples=EXAMPLES, batch_size=8, evaluate_heldout=False,
+          lora=LoraSettings())
     Scorer.load(str(folder), device="cpu")  # merged into the cache while the base is right
     trained_on = mt.load_meta(folder).base["sha256"]
     _tamper(base)
@@ -193,7 +194,8 @@ def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_bas
 
 def test_training_logs_its_progress_without_a_terminal(tiny_base, tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="nlp.train"):
-        train(tmp_path, epochs=2, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=4, evaluate_heldout=False)
+        train(tmp_path, epochs=2, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=4, evaluate_heldout=False,
+              lora=LoraSettings())
     lines = [r.getMessage() for r in caplog.records if "batches" in r.getMessage()]
     assert lines[0].startswith("epoch 1/2: 1/") and lines[-1].startswith("epoch 2/2: ")
     assert "loss" in lines[-1] and "left in the epoch" in lines[-1] and "in all" in lines[-1]
