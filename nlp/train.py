@@ -33,7 +33,7 @@ from nlp.scorer import Scorer, pick_device
 
 logger = logging.getLogger(__name__)
 
-LORA_LEARNING_RATE = 5e-4  # adapters start at zero: they need larger steps than whole weights
+LORA_LEARNING_RATE = 1e-3  # adapters start at zero and see few epochs: one epoch at 5e-4 reached held-out macro-F1 0.76 only
 FULL_LEARNING_RATE = 8e-5
 _LOG_STEPS = 10  # log lines per epoch when no bar is drawn
 
@@ -210,9 +210,9 @@ def train(
 
     `lora` trains low-rank adapters of every linear layer of the encoder and the heads, and saves
     them alone (nlp.adapter, about 1.3 MB): the shipped way, which `hypewatch train` passes
-    (LoraSettings()). None fine-tunes every weight and saves a whole model folder (90 MB). `learning_rate` is the encoder's: default 5e-4 for adapters (they
-    start at zero and need larger steps), 8e-5 for the full fine-tune. `progress` shows a bar per
-    epoch (a terminal); otherwise progress goes to the log.
+    (LoraSettings()). None fine-tunes every weight and saves a whole model folder (90 MB).
+    `learning_rate` is the encoder's: default 1e-3 for adapters, 8e-5 for the full fine-tune.
+    `progress` shows a bar per epoch (a terminal); otherwise progress goes to the log.
 
     `real` adds labeled real sentences (nlp.real_eval.training_examples) to the training set only:
     validation and held-out figures stay on the written corpus, so they compare across models, and

@@ -131,7 +131,7 @@ def test_the_full_fine_tune_saves_a_whole_model_and_lora_only_adapters(trained, 
     assert (full / "config.json").is_file() and (full / mt.HEADS_FILE).is_file()
     assert not (full / mt.ADAPTER_FILE).exists()
     assert mt.load_meta(lora).training["method"] == "lora" and mt.load_meta(full).training["method"] == "full"
-    assert mt.load_meta(lora).training["learning_rate"] == 5e-4
+    assert mt.load_meta(lora).training["learning_rate"] == 1e-3
     assert mt.load_meta(full).training["learning_rate"] == 8e-5
 
 
