@@ -35,7 +35,8 @@ def real_sentences(n: int = N_SENTENCES) -> list[str]:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif path.suffix == ".json":
             call = json.loads(path.read_text(encoding="utf-8"))
-            texts += [turn["speech"] for key in ("prepared_remarks", "q_and_a") for turn in call.get(key, [])]
+            texts += [turn["speech"] for key in ("prepared_remarks", "q_and_a") for turn in call.get(key, [])
+                      if isinstance(turn, dict)]  # motleyfool_2026_json holds the whole page in `transcript`
     sentences = dict.fromkeys(s for text in texts for s in split_sentences(text) if len(s.split()) >= 3)
     return list(sentences)[:n]
 
