@@ -35,7 +35,13 @@ def real_sentences(n: int = N_SENTENCES) -> list[str]:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
         elif path.suffix == ".json":
             call = json.loads(path.read_text(encoding="utf-8"))
-            texts += [turn["speech"] for key in ("prepared_remarks", "q_and_a") for turn in call.get(key, [])]
+            # Today's pages hold the whole call as one string (`transcript`): parse them like the crawler.
+            turns = [t for key in ("prepared_remarks", "q_and_a") for t in call.get(key, []) if isinstance(t, dict)]
+            texts += [turn["speech"] for turn in turns if isinstance(turn.get("speech"), str)]
+            if not turns:
+                from crawler.transcripts import parse_transcript
+
+                texts += [turn.text for turn in parse_transcript(path.read_bytes(), path.name).turns]
     sentences = dict.fromkeys(s for text in texts for s in split_sentences(text) if len(s.split()) >= 3)
     return list(sentences)[:n]
 
