@@ -45,6 +45,7 @@ class ChannelError(Exception):
         super().__init__(f"channel {channel}{f' ({service})' if service else ''}: {reason}")
         self.channel = channel
         self.reason = reason
+        self.service = service
 
 
 @dataclass
@@ -101,9 +102,11 @@ class OpenChannel:
     def markdown(self) -> bool:
         if self.channel.format != "auto":
             return self.channel.format == "markdown"
-        native = self.plugin.notify_format
-        first = native[0] if isinstance(native, (tuple, list)) else native
-        return first in (NotifyFormat.MARKDOWN, NotifyFormat.HTML)
+        if self.channel.scheme in WEBHOOK_SCHEMES:
+            return False  # a script reads it: plain text
+        formats = self.plugin.notify_format
+        formats = formats if isinstance(formats, (tuple, list)) else (formats,)
+        return any(f in (NotifyFormat.MARKDOWN, NotifyFormat.HTML) for f in formats)
 
     def send(self, message: ChatMessage, *, idempotency_key: str | None = None) -> Sent:
         """Deliver one message; ChannelError (secrets removed) when the service does not take it."""
@@ -174,19 +177,41 @@ class _CapturedLog:
         return problems[-1].strip() if problems else None
 
 
+class _Redacting(logging.Filter):
+    """Cleans every record on its way to a handler: the HTTP libraries under Apprise log URLs too."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.secrets.redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
 class _apprise_log:
-    """Capture Apprise's log lines for one call; pass them on, cleaned, at debug level."""
+    """For one call into Apprise: capture its log lines and pass them on, cleaned, at debug level;
+    and clean whatever else reaches the log handlers meanwhile (urllib3's lines, say)."""
 
     def __init__(self, secrets: Secrets) -> None:
         self.secrets = secrets
 
     def __enter__(self) -> _CapturedLog:
+        self._handlers = list(logging.getLogger().handlers)
+        self._filter = _Redacting(self.secrets)
+        for handler in self._handlers:
+            handler.addFilter(self._filter)
         level = logging.DEBUG if logger.isEnabledFor(logging.DEBUG) else logging.INFO
         self._capture = LogCapture(level=level, fmt="%(levelname)s %(message)s")
         self._log = _CapturedLog(self._capture.__enter__(), self.secrets)
         return self._log
 
     def __exit__(self, *exc: object) -> None:
+        self._capture.__exit__(*exc)
         for line in self._log.lines():
             logger.debug("apprise: %s", line)
-        self._capture.__exit__(*exc)
+        for handler in self._handlers:
+            handler.removeFilter(self._filter)

@@ -64,5 +64,5 @@ def send_test_messages(email: Email, channels: Sequence[Channel], *, outbox: Pat
             sent = target.test()
             results.append(CheckResult(channel.name, sent.service, True, "sent"))
         except ChannelError as exc:
-            results.append(CheckResult(channel.name, channel.scheme, False, exc.reason))
+            results.append(CheckResult(channel.name, exc.service or channel.scheme, False, exc.reason))
     return results
