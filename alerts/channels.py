@@ -93,10 +93,8 @@ class OpenChannel:
                                "(a part is missing or malformed; see Apprise's page for the service)")
         self.plugin = plugin
         self.service = str(getattr(plugin, "service_name", channel.scheme))
-        limits = [int(plugin.body_maxlen) - LIMIT_MARGIN]
-        if channel.max_chars:
-            limits.append(channel.max_chars)
-        self.limit = max(min(limits), 1)
+        # The service's limit, or the channel's tighter one: what the message promises to keep to.
+        self.limit = min(int(plugin.body_maxlen), channel.max_chars or int(plugin.body_maxlen))
 
     @property
     def markdown(self) -> bool:
@@ -144,8 +142,7 @@ class OpenChannel:
                 calls = list(build(body=body, title=title, body_format=body_format, overflow="upstream"))
         except Exception:  # noqa: BLE001 - measuring must not fail a send; the plain count decides
             return True
-        limit = min(self.limit, int(self.plugin.body_maxlen) - LIMIT_MARGIN)
-        return len(calls) == 1 and len(calls[0].get("body") or "") <= limit
+        return len(calls) == 1 and len(calls[0].get("body") or "") <= int(self.plugin.body_maxlen) - LIMIT_MARGIN
 
     def _mark(self, key: str | None) -> None:
         """Put the idempotency key on a webhook's request (header, and body field where there is one)."""

@@ -129,7 +129,7 @@ def test_fitting_drops_whole_lines_from_the_end_and_never_cuts_silently():
 
 def test_discord_is_held_to_its_2000_characters():
     channel = OpenChannel(Channel(name="chat", url="discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"))
-    assert channel.limit <= 2000 and channel.markdown  # Discord renders markdown: auto picks it
+    assert channel.limit == 2000 and channel.markdown  # Discord renders markdown: auto picks it
 
 
 def test_a_failing_channel_waits_out_its_backoff_between_runs(store, tmp_path):
