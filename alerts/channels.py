@@ -21,7 +21,7 @@ from apprise.logger import LOGGER_NAME
 
 from hypewatch.config import ENV_REFERENCE, Channel
 
-from .message import ChatMessage, FittedBody, MessageTooLong, fit
+from .message import ChatMessage, MessageTooLong, fit
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,9 @@ class OpenChannel:
         """Whether the body, as Apprise will send it (converted, a title folded in), is within the limit."""
         if len(body) > self.limit:
             return False
+        max_lines = int(getattr(self.plugin, "body_max_line_count", 0) or 0)
+        if max_lines and len(body.splitlines()) + (1 if self.plugin.title_maxlen <= 0 else 0) > max_lines:
+            return False  # Apprise would drop the lines past the service's count without a word
         build = getattr(self.plugin, "_build_send_calls", None)
         if build is None:  # another Apprise: our own count has to do
             return len(body) + (len(title) + 2 if self.plugin.title_maxlen <= 0 else 0) <= self.limit

@@ -50,8 +50,11 @@ class FailedTry:
 
 
 def plan(store: Store, targets: Sequence[Target], *, now: datetime) -> None:
-    """Give every alert still on its way a delivery row for each target that takes it."""
+    """Give every alert still on its way a delivery row for each target that takes it; fail the
+    pending deliveries of channels that are no longer configured."""
     with store.write() as conn:
+        conn.execute(Q["abandon_removed_channels"], {"channels": [t.channel for t in targets]})
+        conn.execute(Q["refresh_alert_status"])
         for target in targets:
             conn.execute(Q["plan_deliveries"], {
                 "channel": target.channel, "now": now, "all_rules": target.rules is None,

@@ -37,6 +37,14 @@ WHERE a.status = 'pending'
   AND ($all_rules OR a.rule IN (SELECT unnest($rules)))
   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.alert_id AND d.channel = $channel);
 
+-- name: abandon_removed_channels
+-- A channel taken out of alerts.channels will not send its pending deliveries: they fail, saying so,
+-- so their alerts do not wait for ever.
+UPDATE deliveries
+SET status = 'failed', next_attempt_at = NULL,
+    error = 'channel ' || channel || ' is no longer in alerts.channels' || coalesce(' (last error: ' || error || ')', '')
+WHERE status = 'pending' AND channel NOT IN (SELECT unnest($channels));
+
 -- name: due_deliveries
 -- A channel's pending deliveries whose backoff is over, with their alerts.
 SELECT a.alert_id, a.rule, a.scope, a.metric, a.day, a.value, a.baseline, a.zscore, a.status,
@@ -59,7 +67,7 @@ SET attempts = attempts + 1,
     error = $error,
     status = CASE WHEN attempts + 1 >= $max_attempts THEN 'failed' ELSE 'pending' END,
     next_attempt_at = CASE WHEN attempts + 1 >= $max_attempts THEN NULL
-                           ELSE $now + to_seconds(CAST(least($first_gap_s * pow(2, attempts), $max_gap_s) AS BIGINT))
+                           ELSE $now + to_seconds(CAST(least($first_gap_s * pow(2, least(attempts, 30)), $max_gap_s) AS BIGINT))
                       END
 WHERE channel = $channel AND alert_id IN (SELECT unnest($alert_ids)) AND status = 'pending';
 

@@ -265,3 +265,13 @@ def test_a_channel_gets_only_the_rules_it_asks_for(store, tmp_path, caplog):
     assert [p.headers["idempotency-key"] for p in hook.accepted] == [f"skeptic-surge|all|{TODAY}"]
     assert rows(store, "SELECT channel, count(*) FROM deliveries GROUP BY channel ORDER BY channel") == [
         ("desk", 1), ("email", 2)]
+
+
+def test_a_channel_taken_out_of_the_config_fails_its_pending_deliveries_instead_of_holding_them(store, tmp_path):
+    with WebhookServer(statuses=[500]) as hook:
+        send(store, tmp_path, [Channel(name="old", url=hook.url())], NOW)
+    later = send(store, tmp_path, [], NOW + timedelta(days=1))
+    assert later.error is None
+    assert rows(store, "SELECT DISTINCT status, error LIKE 'channel old is no longer in alerts.channels (last error: %500%' "
+                       "FROM deliveries WHERE channel = 'old'") == [("failed", True)]
+    assert [s for (s,) in rows(store, "SELECT DISTINCT status FROM alerts")] == ["failed"]
