@@ -30,6 +30,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_FIELD = "idempotency_key"
 #: Room kept below a service's limit for what Apprise adds (a title folded into the body, line ends).
 LIMIT_MARGIN = 16
+#: Shorter values are not hidden: replacing every "1" of a text would hide nothing and garble all.
+MIN_SECRET_LENGTH = 4
 
 # Apprise logs to the "apprise" logger; its lines are captured per send and cleaned of secrets
 # before they go anywhere (see _apprise_log).
@@ -56,7 +58,7 @@ class Secrets:
 
     def redact(self, text: str) -> str:
         for name, value in sorted(self.values.items(), key=lambda kv: -len(kv[1])):
-            if not value:
+            if len(value) < MIN_SECRET_LENGTH:
                 continue
             for spelling in {value, quote(value, safe=""), quote_plus(value), quote(value)}:
                 text = text.replace(spelling, f"${{{name}}}")
@@ -124,10 +126,8 @@ class OpenChannel:
             raise self._error(log.reason() or "the service did not accept the message")
         return Sent(self.channel.name, self.service, fitted.left_out)
 
-    def test(self) -> Sent:
-        message = ChatMessage(title="hypewatch: test message",
-                              lines=("This is a test from hypewatch: alerts will reach this channel.",),
-                              footer=None, markdown=self.markdown)
+    def test(self, text: str) -> Sent:
+        message = ChatMessage(title="hypewatch: test message", lines=(text,), footer=None, markdown=self.markdown)
         return self.send(message, idempotency_key="hypewatch-test")
 
     def _fits(self, title: str, body: str, body_format: NotifyFormat) -> bool:

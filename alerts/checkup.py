@@ -61,7 +61,7 @@ def send_test_messages(email: Email, channels: Sequence[Channel], *, outbox: Pat
     for channel in channels:
         try:
             target = OpenChannel(channel, dict(environ) if environ is not None else None)
-            sent = target.test()
+            sent = target.test(TEST_TEXT)
             results.append(CheckResult(channel.name, sent.service, True, "sent"))
         except ChannelError as exc:
             results.append(CheckResult(channel.name, exc.service or channel.scheme, False, exc.reason))
