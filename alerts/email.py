@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import duckdb
 import jinja2
 
-from hypewatch.config import Email
+from hypewatch.config import SOURCE_STALE_RULE, Email
 from hypewatch.records import Alert
 
 from .chart import render_chart
@@ -62,11 +62,15 @@ class AlertSection:
 
     @property
     def direction(self) -> str:
-        return "up" if self.alert.zscore > 0 else "down"
+        return "up" if (self.alert.zscore or 0) > 0 else "down"
 
     @property
     def headline(self) -> str:
-        return f"{self.alert.metric} {self.direction} ({self.alert.scope})"
+        return headline(self.alert)
+
+    @property
+    def is_stale(self) -> bool:
+        return is_stale(self.alert)
 
     @property
     def window_label(self) -> str:
@@ -88,18 +92,32 @@ class AlertSection:
         return self.detail.get("window", {}).get("n_docs")
 
 
+def is_stale(alert: Alert) -> bool:
+    return alert.rule == SOURCE_STALE_RULE
+
+
+def headline(alert: Alert) -> str:
+    """'hype_index down (all)', or 'example-news quiet (9 days)' for a source-stale alert."""
+    if is_stale(alert):
+        return f"{alert.scope.removeprefix('source:')} quiet ({alert.value:.0f} days)"
+    return f"{alert.metric} {'up' if (alert.zscore or 0) > 0 else 'down'} ({alert.scope})"
+
+
 def window_of(alert: Alert) -> tuple[date, date]:
-    window = json.loads(alert.detail).get("window") if alert.detail else None
-    if window:
-        return date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
+    detail = json.loads(alert.detail) if alert.detail else {}
+    if detail.get("window"):
+        return date.fromisoformat(detail["window"]["start"]), date.fromisoformat(detail["window"]["end"])
+    if detail.get("quiet_since"):  # a source-stale alert: the quiet days
+        return datetime.fromisoformat(detail["quiet_since"]).date(), alert.day
     return alert.day - timedelta(days=6), alert.day
 
 
 def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: int = CHART_DAYS,
                  per_category: int = SENTENCES_PER_CATEGORY) -> AlertSection:
-    """Read what the digest shows about an alert: its chart and the sentences behind it."""
+    """Read what the digest shows about an alert: its chart and the sentences behind it (for a
+    source-stale alert: the source's documents per day)."""
     start, end = window_of(alert)
-    m = metric(alert.metric)
+    m = metric("n_docs" if is_stale(alert) else alert.metric)
     first = alert.day - timedelta(days=chart_days - 1)
     by_day = {row.day: row.counts for row in load_series(conn, alert.scope, first, alert.day)}
     points = []
@@ -107,20 +125,28 @@ def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: i
         day = first + timedelta(days=offset)
         counts = by_day.get(day)
         points.append((day, m.value(counts, 1) if counts else (0.0 if m.is_count else None)))
-    png = render_chart(points, window=(start, end), baseline=alert.baseline,
-                       title=f"{alert.metric} ({alert.scope}), last {chart_days} days")
+    png = render_chart(points, window=(start, end), baseline=None if is_stale(alert) else alert.baseline,
+                       title=f"{m.name} ({alert.scope}), last {chart_days} days")
+    evidence = {} if is_stale(alert) else load_evidence(conn, alert, per_category=per_category)
+    return AlertSection(alert, png, evidence, chart_days)
+
+
+def load_evidence(conn: duckdb.DuckDBPyConnection, alert: Alert, *,
+                  per_category: int = SENTENCES_PER_CATEGORY) -> dict[str, list[Evidence]]:
+    """The strongest hype, skeptic and fatigue sentences of the alert's scope and window."""
+    start, end = window_of(alert)
     evidence = {}
     for category in CATEGORIES:
         rows = conn.execute(Q["top_sentences"], {
             **scope_params(alert.scope), "category": category, "start": start, "end": end, "limit": per_category,
         }).fetchall()
         evidence[category] = [Evidence(*row) for row in rows]
-    return AlertSection(alert, png, evidence, chart_days)
+    return evidence
 
 
 def subject_for(alerts: Sequence[Alert], prefix: str = "[hypewatch]") -> str:
     """'[hypewatch] 2 alerts: hype_index down (all), skeptic_share up (kind:news)'."""
-    named = [f"{a.metric} {'up' if a.zscore > 0 else 'down'} ({a.scope})" for a in alerts[:SUBJECT_ALERTS]]
+    named = [headline(a) for a in alerts[:SUBJECT_ALERTS]]
     if len(alerts) > SUBJECT_ALERTS:
         named.append(f"+{len(alerts) - SUBJECT_ALERTS} more")
     count = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
@@ -174,4 +200,6 @@ def _template(name: str, *, html: bool) -> jinja2.Template:
     env = jinja2.Environment(autoescape=html, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["num"] = _num
     env.filters["is_web"] = _is_web
+    env.filters["z"] = lambda z: "n/a" if z is None else f"{z:+.2f}"
+    env.filters["headline"] = headline
     return env.from_string(resources.files("alerts").joinpath(name).read_text(encoding="utf-8"))

@@ -140,8 +140,8 @@ def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> No
     if not result.ok:
         raise Failure(f"run {result.run_id} failed: {result.error}")
     if result.undelivered:
-        raise Failure(f"run {result.run_id}: {result.undelivered} alert(s) not delivered, still pending "
-                      "for the next run (see the warnings above)")
+        raise Failure(f"run {result.run_id}: {result.undelivered} alert delivery(ies) not made "
+                      "(pending for a later run, or failed: see the warnings above and the deliveries table)")
 
 
 def _summary(result: Any) -> str:
@@ -195,11 +195,31 @@ def score(state: State) -> None:
 
 @main.command("alerts")
 @_today
+@click.option("--test", "test", is_flag=True,
+              help="Send one test message to the email address and every channel, and say how each went.")
 @pass_state
 @handled
-def alerts_cmd(state: State, today: datetime | None) -> None:
-    """Detect shifts in the daily series and send pending alerts."""
-    _run_stages(state, ("alerts",), today.date() if today else None)
+def alerts_cmd(state: State, today: datetime | None, test: bool) -> None:
+    """Detect shifts and quiet sources, and send pending alerts to email and every channel.
+
+    Example: hypewatch alerts --test
+    """
+    if not test:
+        _run_stages(state, ("alerts",), today.date() if today else None)
+        return
+    from datetime import timezone
+
+    from alerts import send_test_messages
+
+    config = state.config
+    email = config.alerts.email
+    results = send_test_messages(email, config.alerts.channels, outbox=config.resolve(email.outbox),
+                                 now=datetime.now(timezone.utc))
+    for result in results:
+        click.echo(result.line())
+    failed = [r.channel for r in results if not r.ok]
+    if failed:
+        raise Failure(f"{len(failed)} of {len(results)} channel(s) failed the test: {', '.join(failed)}")
 
 
 @main.command("report")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import duckdb
@@ -16,6 +16,7 @@ MAX_TICKERS = 12  # tickers charted when the caller names none
 SENTENCES_PER_LIST = 10
 MAX_CALLS = 20
 MAX_RUNS = 10
+MAX_UNDELIVERED = 50  # deliveries listed as not made
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,21 @@ class AlertMark:
 
 
 @dataclass(frozen=True)
+class Undelivered:
+    """An alert's delivery to one channel that did not get through (yet)."""
+
+    alert_id: str
+    rule: str
+    scope: str
+    day: date
+    channel: str
+    status: str  # pending | failed
+    attempts: int
+    error: str | None
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Run:
     run_id: int
     started_at: datetime
@@ -158,6 +174,7 @@ class ReportData:
     sentences: dict[str, list[QuotedSentence]]  # by list: hype, skeptic, fatigue
     calls: list[Call]
     alerts: list[AlertMark]
+    undelivered: list[Undelivered]
     runs: list[Run]
     latest_day: date | None  # the newest document of the whole database
 
@@ -185,6 +202,7 @@ def gather(conn: duckdb.DuckDBPyConnection, period: Period, tickers: list[str] |
         sentences=_sentences(conn, period),
         calls=[Call(*row) for row in conn.execute(Q["calls"], period.params(limit=MAX_CALLS)).fetchall()],
         alerts=[AlertMark(*row) for row in conn.execute(Q["alerts"], period.params()).fetchall()],
+        undelivered=[_undelivered(row) for row in conn.execute(Q["undelivered"], {"limit": MAX_UNDELIVERED}).fetchall()],
         runs=[_run(row) for row in conn.execute(Q["runs"], {"limit": MAX_RUNS}).fetchall()],
         latest_day=conn.execute(Q["latest_document_day"]).fetchone()[0],
     )
@@ -209,6 +227,11 @@ def _sentences(conn: duckdb.DuckDBPyConnection, period: Period) -> dict[str, lis
         quoted = QuotedSentence(*row)
         lists[quoted.list].append(quoted)
     return lists
+
+
+def _undelivered(row: tuple[Any, ...]) -> Undelivered:
+    *rest, next_attempt_at = row
+    return Undelivered(*rest, next_attempt_at.astimezone(timezone.utc) if next_attempt_at else None)
 
 
 def _run(row: tuple[Any, ...]) -> Run:

@@ -123,11 +123,19 @@ ORDER BY call_date DESC, company, c.doc_id
 LIMIT $limit;
 
 -- name: alerts
--- The period's alerts, and any still waiting for delivery whatever their day.
+-- The period's alerts, and any not delivered (still waiting, or given up) whatever their day.
 SELECT rule, scope, metric, day, value, baseline, zscore, status, error
 FROM alerts
-WHERE day BETWEEN $start AND $end OR status = 'pending'
+WHERE day BETWEEN $start AND $end OR status IN ('pending', 'failed')
 ORDER BY day DESC, rule, scope;
+
+-- name: undelivered
+-- Deliveries that did not get through: failed for good, or pending after a failed try.
+SELECT d.alert_id, a.rule, a.scope, a.day, d.channel, d.status, d.attempts, d.error, d.next_attempt_at
+FROM deliveries d JOIN alerts a USING (alert_id)
+WHERE d.status = 'failed' OR (d.status = 'pending' AND d.error IS NOT NULL)
+ORDER BY d.status, a.day DESC, d.channel, d.alert_id
+LIMIT $limit;
 
 -- name: runs
 SELECT run_id, started_at, finished_at, status, counts, warnings, error

@@ -18,6 +18,29 @@ WHERE EXISTS (SELECT 1 FROM batch b WHERE b.source = r.source AND b.url = r.url)
 -- name: insert_crawl_retries
 INSERT INTO crawl_retries BY NAME SELECT * FROM batch;
 
+-- name: source_health
+SELECT source, first_run_at, last_run_at, last_new_at, last_ok_at, failing_since, last_error
+FROM source_health ORDER BY source;
+
+-- name: update_source_health
+-- One crawl's outcome per source ($batch: source, crawled_at, stored, failed_run, last_error). A failed
+-- crawl starts a failing streak or goes on with one; any other crawl ends it.
+UPDATE source_health h
+SET last_run_at = b.crawled_at,
+    last_new_at = CASE WHEN b.stored > 0 THEN b.crawled_at ELSE h.last_new_at END,
+    last_ok_at = CASE WHEN b.failed_run THEN h.last_ok_at ELSE b.crawled_at END,
+    failing_since = CASE WHEN b.failed_run THEN coalesce(h.failing_since, b.crawled_at) END,
+    last_error = coalesce(b.last_error, h.last_error)
+FROM batch b
+WHERE h.source = b.source AND b.crawled_at >= h.last_run_at;
+
+-- name: insert_source_health
+INSERT INTO source_health (source, first_run_at, last_run_at, last_new_at, last_ok_at, failing_since, last_error)
+SELECT source, crawled_at, crawled_at, CASE WHEN stored > 0 THEN crawled_at END,
+       CASE WHEN NOT failed_run THEN crawled_at END, CASE WHEN failed_run THEN crawled_at END, last_error
+FROM batch b
+WHERE NOT EXISTS (SELECT 1 FROM source_health h WHERE h.source = b.source);
+
 -- name: known_urls
 SELECT url, doc_id FROM document_urls;
 

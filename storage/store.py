@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from hypewatch.records import (
-    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, Turn,
+    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, SourceHealth, Turn,
 )
 
 from . import db
@@ -58,6 +58,10 @@ RETRY_SCHEMA = pa.schema([
     ("url", pa.string()), ("source", pa.string()), ("attempts", pa.int32()),
     ("next_attempt_at", pa.timestamp("us", tz="UTC")), ("last_error", pa.string()), ("status", pa.string()),
     ("item", pa.string()), ("updated_at", pa.timestamp("us", tz="UTC")),
+])
+SOURCE_RUN_SCHEMA = pa.schema([
+    ("source", pa.string()), ("crawled_at", pa.timestamp("us", tz="UTC")), ("stored", pa.int32()),
+    ("failed_run", pa.bool_()), ("last_error", pa.string()),
 ])
 URL_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("url", pa.string()), ("source", pa.string()),
@@ -114,7 +118,7 @@ class Store:
                            status=r[5], item=_feed_item(r[6])) for r in rows]
 
     def save_crawl_state(self, state: CrawlState) -> None:
-        """The HTTP cache and the retry list of one crawl, in one transaction."""
+        """The HTTP cache, the retry list and what each source gave, of one crawl, in one transaction."""
         latest = {e.url: e for e in state.http_cache}
         cache = _table([e.__dict__ for e in latest.values()], HTTP_CACHE_SCHEMA)
         now = datetime.now(timezone.utc)
@@ -122,10 +126,18 @@ class Store:
                           for r in state.retries], RETRY_SCHEMA)
         done = _table([{"source": s, "url": u} for s, u in {*state.resolved, *((r.source, r.url) for r in state.retries)}],
                       pa.schema([("source", pa.string()), ("url", pa.string())]))
+        sources = _table([{"source": r.source, "crawled_at": r.at, "stored": r.stored, "failed_run": r.failed_run,
+                           "last_error": r.last_error} for r in state.sources], SOURCE_RUN_SCHEMA)
         with self.write() as conn:
             _run_with_batch(conn, cache, Q["delete_http_cache"], Q["insert_http_cache"])
             _run_with_batch(conn, done, Q["delete_crawl_retries"])
             _run_with_batch(conn, retries, Q["insert_crawl_retries"])
+            _run_with_batch(conn, sources, Q["update_source_health"], Q["insert_source_health"])
+
+    def source_health(self) -> list[SourceHealth]:
+        """What the crawls saw of each source: when it last gave something, since when it fails."""
+        with self.read() as conn:
+            return [SourceHealth(*row) for row in conn.execute(Q["source_health"]).fetchall()]
 
     def known_documents(self) -> KnownDocuments:
         with self.read() as conn:
