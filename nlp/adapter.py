@@ -142,22 +142,35 @@ def merge(folder: Path, base: Path | None = None) -> tuple[mt.MultiTaskModel, An
     base = Path(base) if base else base_folder(meta)
     check_base(folder, meta, base)
     tensors = load_file(folder / mt.ADAPTER_FILE)
-    scale = meta.adapter["alpha"] / meta.adapter["rank"]
     encoder = AutoModel.from_pretrained(base, dtype=torch.float32)
-    modules = dict(encoder.named_modules())
-    with torch.no_grad():
-        for key, a in tensors.items():
-            if not key.endswith(".lora_A"):
-                continue
-            module = key.removesuffix(".lora_A")
-            if module not in modules:
-                raise AdapterError(f"{folder}: {mt.ADAPTER_FILE} adapts {module!r}, which {base} does not have")
-            b = tensors[f"{module}.lora_B"]
-            modules[module].weight += scale * (b.float() @ a.float())
+    apply_updates(encoder, tensors, scale_of(meta), origin=f"{folder}: {mt.ADAPTER_FILE}")
     net = mt.MultiTaskModel(encoder, n_labels=len(meta.labels))
     net.stance.load_state_dict({k[7:]: v.float() for k, v in tensors.items() if k.startswith("stance.")})
     net.fatigue.load_state_dict({k[8:]: v.float() for k, v in tensors.items() if k.startswith("fatigue.")})
     return net.eval(), AutoTokenizer.from_pretrained(base), meta
+
+
+def scale_of(meta: mt.ModelMeta) -> float:
+    """The factor on B @ A: 1 for extracted updates, alpha / rank for trained LoRA."""
+    record = meta.adapter
+    return float(record["scale"]) if "scale" in record else record["alpha"] / record["rank"]
+
+
+def apply_updates(encoder: torch.nn.Module, tensors: dict[str, torch.Tensor], scale: float, origin: str) -> None:
+    """Add the low-rank updates (`<module>.lora_A/B`) and the stored deltas (`<parameter>.delta`) to `encoder`."""
+    modules, params = dict(encoder.named_modules()), dict(encoder.named_parameters())
+    with torch.no_grad():
+        for key, t in tensors.items():
+            if key.endswith(".lora_A"):
+                module = key.removesuffix(".lora_A")
+                if module not in modules:
+                    raise AdapterError(f"{origin} adapts {module!r}, which the base encoder does not have")
+                modules[module].weight += scale * (tensors[f"{module}.lora_B"].float() @ t.float())
+            elif key.endswith(".delta"):
+                name = key.removesuffix(".delta")
+                if name not in params or params[name].shape != t.shape:
+                    raise AdapterError(f"{origin} changes {name!r}, which the base encoder does not have in that shape")
+                params[name] += t.float()
 
 
 def merged_folder(folder: Path, fingerprint: str) -> Path:
@@ -192,3 +205,97 @@ def merged_folder(folder: Path, fingerprint: str) -> Path:
 
 def settings_record(settings: LoraSettings) -> dict[str, Any]:
     return asdict(settings) | {"targets": TARGETS, "dtype": "float16"}
+
+
+SHIPPED_BYTES = 1_950_000  # the repo's limit is 2 MB a file; what the extracted updates may take
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What `extract` kept of a full fine-tune: ranks per matrix and the share of the change kept."""
+
+    ranks: dict[str, int]
+    kept_energy: float  # sum of kept squared singular values / squared norm of every change
+    n_numbers: int
+
+
+def _fine_tuned_state(full: Path) -> dict[str, torch.Tensor]:
+    from transformers import AutoModel
+
+    return {k: v.detach().float() for k, v in AutoModel.from_pretrained(full, dtype=torch.float32).state_dict().items()}
+
+
+def extract(full: Path, out: Path, *, budget_bytes: int = SHIPPED_BYTES, base: Path | None = None,
+            low_rank: str = TARGETS + r"|embeddings\.(word|position)_embeddings") -> Extracted:
+    """Save the fully fine-tuned model in `full` as updates of its base encoder that fit `budget_bytes`.
+
+    Each change of a large matrix (the linear layers of the blocks and the embedding tables) is cut
+    to its leading singular directions; the numbers are spent where they keep the most of the
+    change: directions are taken in order of squared singular value per number stored, across all
+    matrices, until the budget (fp16) is spent. Every other change (biases, layer norms, the
+    token-type table) is small and kept whole. The heads are kept in fp32, as trained.
+    """
+    import re
+
+    from transformers import AutoModel
+
+    full, out = Path(full), Path(out)
+    meta = mt.load_meta(full)
+    base_path = Path(base) if base else mt.default_encoder_path()
+    tuned = _fine_tuned_state(full)
+    start = {k: v.detach().float() for k, v in AutoModel.from_pretrained(base_path, dtype=torch.float32).state_dict().items()}
+    pattern = re.compile(rf"({low_rank})\.weight")
+    tensors: dict[str, torch.Tensor] = {}
+    factors: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+    whole = 0
+    total_energy = 0.0
+    for name, value in tuned.items():
+        if name.startswith("pooler."):
+            continue  # mean pooling never reads the pooler
+        delta = value - start[name]
+        if not delta.is_floating_point() or not delta.any():
+            continue
+        total_energy += float(delta.square().sum())
+        if delta.dim() == 2 and pattern.fullmatch(name):
+            u, s, vh = torch.linalg.svd(delta, full_matrices=False)
+            factors[name.removesuffix(".weight")] = (u, s, vh)
+        else:
+            tensors[f"{name}.delta"] = delta.to(torch.float16)
+            whole += delta.numel()
+    heads = load_file(full / mt.HEADS_FILE)
+    budget = (budget_bytes - 2 * whole - 4 * sum(t.numel() for t in heads.values())) // 2  # fp16 numbers left
+    # Squared singular value per number stored: (rows + columns) numbers buy one direction.
+    candidates = sorted(
+        ((float(s[i]) ** 2 / (u.shape[0] + vh.shape[1]), module, i) for module, (u, s, vh) in factors.items() for i in range(len(s))),
+        reverse=True,
+    )
+    ranks = dict.fromkeys(factors, 0)
+    kept = 0.0
+    for _, module, i in candidates:
+        u, s, vh = factors[module]
+        cost = u.shape[0] + vh.shape[1]
+        if cost > budget:
+            continue
+        budget -= cost
+        ranks[module] += 1
+        kept += float(s[i]) ** 2
+    for module, rank in ranks.items():
+        if rank:
+            u, s, vh = factors[module]
+            root = s[:rank].sqrt()
+            tensors[f"{module}.lora_B"] = (u[:, :rank] * root).to(torch.float16)
+            tensors[f"{module}.lora_A"] = (root[:, None] * vh[:rank]).to(torch.float16)
+    tensors |= {k: v.float() for k, v in heads.items()}
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob("int8-*.onnx"), *(out / name for name in mt.FULL_MODEL_FILES)]:
+        stale.unlink(missing_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, out / mt.ADAPTER_FILE)
+    kept_energy = (kept + sum(float(t.float().square().sum()) for k, t in tensors.items() if k.endswith(".delta"))) / total_energy
+    result = Extracted(ranks={m: r for m, r in ranks.items() if r}, kept_energy=kept_energy,
+                       n_numbers=sum(t.numel() for t in tensors.values()))
+    meta.format = FORMAT
+    meta.base = base_record(Path(base) if base else None)
+    meta.adapter = {"method": "svd", "scale": 1.0, "dtype": "float16", "budget_bytes": budget_bytes,
+                    "kept_energy": round(kept_energy, 4), "ranks": result.ranks}
+    (out / mt.META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
+    return result
