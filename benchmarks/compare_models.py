@@ -1,4 +1,4 @@
-"""Models side by side, in one run: the shipped LoRA scorer against a full fine-tune (or any others).
+"""Models side by side, in one run: the shipped scorer against a full fine-tune (or any others).
 
     python benchmarks/compare_models.py [MODEL ...] [--real dev|test|all|none] [--n 3000] [--frozen]
 

