@@ -1,7 +1,7 @@
 """Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder.
 
     python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2] [--device cpu|cuda]
-    (default: models/hypewatch-minilm, from `hypewatch train`)
+    (default: the shipped model, nlp/shipped/hypewatch-minilm)
 
 Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each contender runs
 in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
@@ -92,7 +92,7 @@ def in_fresh_process(fn, *args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model_dir", nargs="?", type=Path, default=ROOT / "models" / "hypewatch-minilm")
+    parser.add_argument("model_dir", nargs="?", type=Path, default=ROOT / "nlp" / "shipped" / "hypewatch-minilm")
     parser.add_argument("--n", type=int, default=N_SENTENCES, help="how many sentences to score")
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs per contender")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")

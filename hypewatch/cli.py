@@ -432,7 +432,8 @@ def _load_scorer(state: State) -> Any:
 
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the fine-tuned model (default: models/hypewatch-minilm beside the config).")
+              help="Folder for the model (default: models/hypewatch-minilm beside the config; "
+                   "nlp/shipped/hypewatch-minilm rebuilds the shipped one).")
 @click.option("--epochs", type=int, default=None, help="Training epochs (default: the tuned setting).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the shipped model's, 13).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
@@ -440,23 +441,31 @@ def _load_scorer(state: State) -> Any:
               help="Also learn from the labeled real sentences, read from DIR/data (the shared folder).")
 @click.option("--dev-only", is_flag=True,
               help="With --real: learn from the dev half only, so the test half measures unseen calls.")
+@click.option("--full", is_flag=True,
+              help="Save the whole fine-tuned model (90 MB) instead of its change from the packaged encoder (under 2 MB).")
 @pass_state
 @handled
 def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool,
-          real_dir: Path | None, dev_only: bool) -> None:
-    """Fine-tune the default scorer on the bundled labeled corpus (on CUDA when model.device allows).
+          real_dir: Path | None, dev_only: bool, full: bool) -> None:
+    """Train a scorer on the bundled labeled corpus, the way the shipped one was (on CUDA when model.device allows).
+
+    Score with it by setting model.name to its folder (models/hypewatch-minilm).
 
     Example: hypewatch train --real ../shared
     """
+    from nlp.model import META_FILE
+    from nlp.scorer import TRAINED_MODEL_DIR
+
     base = state.config_or_defaults.base_dir
-    out = out or base / "models" / "hypewatch-minilm"
-    if if_missing and (out / "config.json").exists():
+    out = out or base / TRAINED_MODEL_DIR
+    if if_missing and (out / META_FILE).exists():
         click.echo(f"model already built: {out}", err=True)
         return
     if real_dir is None and dev_only:
         raise click.UsageError("--dev-only goes with --real DIR")
     _check_writable(out, "model folder")  # now, not after minutes of training
 
+    from nlp.adapter import SHIPPED_BYTES
     from nlp.real_eval import training_examples
     from nlp.train import train as train_model
 
@@ -466,8 +475,11 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    report = train_model(out, real=real, device=state.config_or_defaults.model.device, **kwargs)
+    report = train_model(out, real=real, device=state.config_or_defaults.model.device, shipped_bytes=None if full else SHIPPED_BYTES,
+                         progress=sys.stderr.isatty(), **kwargs)
     click.echo(report.format(), err=True)
+    click.echo(f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)",
+               err=True)
 
 
 @main.command()

@@ -1,7 +1,8 @@
 """Scoring sentences with the hypewatch model or any Hugging Face sequence-classification model.
 
-`Scorer.load("default", base_dir=...)` opens the model `hypewatch train` built. Other names are a
-local folder (our format, or any sequence-classification model) or a Hugging Face hub id; a
+`Scorer.load("default")` opens the model shipped inside the package (nlp/shipped). Other names are a
+local folder (our format, e.g. models/hypewatch-minilm from `hypewatch train`, or any
+sequence-classification model) or a Hugging Face hub id; a
 foreign model's labels are mapped to hype / skeptic / neutral through `label_map`. A foreign
 model has no fatigue head: its scores carry fatigue=False and p_fatigue=0.0.
 
@@ -25,12 +26,13 @@ from torch import nn
 from torch.ao import quantization
 
 from hypewatch.records import LABELS, Score
-from nlp import int8
+from nlp import adapter, int8
 from nlp import model as mt
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = Path("models") / "hypewatch-minilm"
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped" / "hypewatch-minilm"  # model.name: default
+TRAINED_MODEL_DIR = Path("models") / "hypewatch-minilm"  # where `hypewatch train` puts a user's own model
 _CACHE_SIZE = 100_000
 
 
@@ -89,9 +91,10 @@ _SUFFIX = {"fp32": "", "fp16": "-fp16", "bf16": "-bf16", "int8": "-int8"}
 
 
 def model_folder(name: str, base_dir: Path) -> Path:
-    """Where `model.name` points: "default" is models/hypewatch-minilm under base_dir."""
+    """Where `model.name` points: "default" is the model shipped inside the package; a relative
+    folder is looked up under base_dir first."""
     if name == "default":
-        return Path(base_dir) / DEFAULT_MODEL_DIR
+        return SHIPPED_MODEL_DIR
     folder = Path(name).expanduser()
     if not folder.is_absolute() and (Path(base_dir) / folder).is_dir():
         folder = Path(base_dir) / folder
@@ -183,12 +186,14 @@ class Scorer:
         torch_device = pick_device(device)
         if mt.is_hypewatch_folder(folder):
             meta, fingerprint = mt.load_meta(folder), _fingerprint(folder)
+            # An adapter is merged into its base once; the merged folder then serves like any model.
+            weights = adapter.merged_folder(folder, fingerprint) if adapter.is_adapter(meta) else folder
             if _effective_precision(torch_device, precision) == "int8":
                 # The int8 copy stands in for the torch model, whose weights need not be loaded.
-                net = int8.OnnxRunner(int8.ensure(folder, fingerprint), threads=_usable_cores())
-                tokenizer = AutoTokenizer.from_pretrained(folder)
+                net = int8.OnnxRunner(int8.ensure(weights, fingerprint), threads=_usable_cores())
+                tokenizer = AutoTokenizer.from_pretrained(weights)
             else:
-                net, tokenizer, _ = mt.load(folder)
+                net, tokenizer, _ = mt.load(weights)
             scorer = cls(
                 net, tokenizer,
                 model_id=_local_id(folder, fingerprint),
@@ -199,8 +204,8 @@ class Scorer:
             return scorer
         elif name == "default":
             raise ModelNotFoundError(
-                f"the default model is not built yet: no {mt.META_FILE} in {folder}; "
-                "run `hypewatch train` to build it"
+                f"the shipped model is missing: no {mt.META_FILE} in {folder}; reinstall hypewatch "
+                "(pip install -e .), or rebuild it with `hypewatch train --out` that folder"
             )
         else:
             try:
