@@ -97,7 +97,7 @@ class BackfillSummary:
     output: Path
     model_id: str
     documents: int
-    sentences: int  # scored
+    sentences: int
     workers: int
     gpus_per_worker: float
     seconds: float
@@ -134,7 +134,7 @@ def score_with_ray(input_pattern: str, output: Path, model: ModelSpec = ModelSpe
         raise OutputNotEmpty(f"{output}: the output folder is not empty; give a new one (each run writes "
                              "every document it reads, so a second run into the same folder would double them)")
     started = time.perf_counter()
-    with _session(ray, address):
+    with _session(ray, address, progress):
         gpus = ray.cluster_resources().get("GPU", 0) if model.device != "cpu" else 0
         use_gpu = gpus >= 1
         workers = workers or (int(gpus) if use_gpu else max(1, int(ray.cluster_resources().get("CPU", 1)) - 1))
@@ -142,20 +142,22 @@ def score_with_ray(input_pattern: str, output: Path, model: ModelSpec = ModelSpe
             model_id, package = _model_package(model, use_gpu)
             loader: Callable[[], SentenceScorer] = _PackagedModel(ray.put(package), model, use_gpu)
         else:
-            model_id, loader = "", load_scorer
-        documents = _documents(ray, inputs)
-        scored = documents.map_batches(
-            DocumentScorer, fn_constructor_kwargs={"load_scorer": loader}, batch_size=batch_docs,
-            batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
-            num_cpus=1, num_gpus=1 if use_gpu else 0,
-        ).materialize()
-        for name, pick in ((DOCUMENTS, documents_of), (DOC_SCORES, doc_scores_of), (SENTENCES, sentences_of),
-                           (TURNS, turns_of)):
-            scored.map_batches(pick, batch_format="pyarrow").write_parquet(str(output / name), partition_cols=[PARTITION])
+            model_id, loader = "(the caller's scorer)", load_scorer
+        documents = _documents(ray, inputs, partitions=max(1, int(ray.cluster_resources().get("CPU", 1))))
+        try:
+            scored = documents.map_batches(
+                DocumentScorer, fn_constructor_kwargs={"load_scorer": loader}, batch_size=batch_docs,
+                batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
+                num_cpus=1, num_gpus=1 if use_gpu else 0,
+            ).materialize()  # scored once, written four ways
+            for name, pick in ((DOCUMENTS, documents_of), (DOC_SCORES, doc_scores_of),
+                               (SENTENCES, sentences_of), (TURNS, turns_of)):
+                scored.map_batches(pick, batch_format="pyarrow").write_parquet(
+                    str(output / name), partition_cols=[PARTITION])
+        except Exception as exc:
+            raise _our_error(exc) or exc from None
         n_documents = scored.count()
-        n_sentences = int(scored.sum("n_sentences") or 0) if n_documents else 0
-        if load_scorer is not None and n_documents:
-            model_id = scored.take(1)[0]["scored_by"]
+    n_sentences = sum(pq.ParquetFile(f).metadata.num_rows for f in (output / SENTENCES).rglob("*.parquet"))
     return BackfillSummary(output, model_id, n_documents, n_sentences, workers, 1.0 if use_gpu else 0.0,
                            time.perf_counter() - started)
 
@@ -186,11 +188,13 @@ def find_inputs(pattern: str) -> Inputs:
 
 
 @contextmanager
-def _session(ray: Any, address: str | None) -> Iterator[None]:
+def _session(ray: Any, address: str | None, progress: bool) -> Iterator[None]:
     """This process's Ray session if one is open (the caller's to close), else one for the call."""
     context = ray.data.DataContext.get_current()
     context.print_on_execution_start = False
-    context.enable_progress_bars = False
+    context.enable_progress_bars = progress
+    if not logger.isEnabledFor(logging.DEBUG):  # Ray Data's notices and plans: for -vv only
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
     if ray.is_initialized():
         yield
         return
@@ -202,16 +206,28 @@ def _session(ray: Any, address: str | None) -> Iterator[None]:
         ray.shutdown()
 
 
+def _our_error(exc: BaseException) -> BaseException | None:
+    """The error of ours (a bad column, a missing model) that Ray wrapped in its own, if any:
+    its message already says what and where, without the worker's traceback."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__module__.split(".")[0] in {"lake", "nlp"}:
+            return seen
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return None
+
+
 # --- reading ---------------------------------------------------------------------------------------
 
-def _documents(ray: Any, inputs: Inputs) -> Any:
-    """One row per document (DOCUMENT_ROW), its turns in order."""
+def _documents(ray: Any, inputs: Inputs, partitions: int) -> Any:
+    """One row per document (DOCUMENT_ROW), its turns in order. Grouping turns under their
+    document shuffles the input into `partitions` parts (Ray's default, 200, is for big clusters)."""
     if not inputs.turns:
         return ray.data.read_parquet(inputs.documents).map_batches(documents_from, batch_format="pyarrow")
     pieces = [ray.data.read_parquet(files).map_batches(pieces_from, batch_format="pyarrow")
               for files in (inputs.documents, inputs.turns) if files]
     rows = pieces[0].union(*pieces[1:]) if len(pieces) > 1 else pieces[0]
-    return rows.groupby("doc_id").map_groups(assemble, batch_format="pyarrow")
+    return rows.groupby("doc_id", num_partitions=partitions).map_groups(assemble, batch_format="pyarrow")
 
 
 def documents_from(batch: pa.Table) -> pa.Table:
@@ -304,16 +320,20 @@ class DocumentScorer:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         rows = batch.to_pylist()
-        docs = [_document(row) for row in rows]
+        # As the nightly run: stubs and syndicated copies are kept, not scored.
+        docs = [_document(row) for row in rows if row["status"] in (None, "ok")]
         model_id = self.scorer.model_id
-        sentences: dict[str, list[dict[str, Any]]] = {row["doc_id"]: [] for row in rows}
+        sentences: dict[str, list[dict[str, Any]]] = {doc.doc_id: [] for doc in docs}
         for scored in split_and_score(docs, self.scorer):
             sentences[scored.sentence.doc_id].append(sentence_row(scored, model_id))
         measures = _measures(list(sentences), [s for group in sentences.values() for s in group])
         now = datetime.now(timezone.utc)
         for row in rows:
-            row.update(scored_by=model_id, scored_at=now, **measures[row["doc_id"]])
-            row["sentences"] = [{f.name: s[f.name] for f in SENTENCE_FIELDS} for s in sentences[row["doc_id"]]]
+            if row["doc_id"] in sentences:
+                row.update(scored_by=model_id, scored_at=now, **measures[row["doc_id"]])
+            else:
+                row.update(scored_by=None, scored_at=None)
+            row["sentences"] = [{f.name: s.get(f.name) for f in SENTENCE_FIELDS} for s in sentences.get(row["doc_id"], [])]
         return pa.Table.from_pylist(rows, schema=SCORED_ROW)
 
 
@@ -392,7 +412,7 @@ def documents_of(batch: pa.Table) -> pa.Table:
 
 
 def doc_scores_of(batch: pa.Table) -> pa.Table:
-    return batch.select([*DOC_SCORE_SCHEMA.names, PARTITION])
+    return batch.filter(pc.is_valid(batch.column("scored_by"))).select([*DOC_SCORE_SCHEMA.names, PARTITION])
 
 
 def sentences_of(batch: pa.Table) -> pa.Table:
