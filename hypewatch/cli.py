@@ -188,8 +188,9 @@ def crawl(state: State) -> None:
 @main.command()
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: the database's unscored documents, here. ray: Parquet documents on a Ray cluster.")
-@click.option("--input", "input_pattern", metavar="GLOB",
-              help="With --engine ray: Parquet documents (a glob, a file, a folder, or an export's folder).")
+@click.option("--input", "input_patterns", metavar="GLOB", multiple=True,
+              help="With --engine ray: Parquet documents (a glob, a file, a folder, or an export's folder); "
+                   "may be given more than once.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="With --engine ray: a new folder for the scored Parquet (load it with `hypewatch import`).")
 @click.option("--address", default=None,
@@ -198,7 +199,7 @@ def crawl(state: State) -> None:
               help="With --engine ray: scoring actors (default: one per GPU, else one per CPU but one).")
 @pass_state
 @handled
-def score(state: State, engine: str, input_pattern: str | None, output: Path | None, address: str | None,
+def score(state: State, engine: str, input_patterns: tuple[str, ...], output: Path | None, address: str | None,
           workers: int | None) -> None:
     """Score documents that are stored but not yet scored by the configured model.
 
@@ -208,11 +209,11 @@ def score(state: State, engine: str, input_pattern: str | None, output: Path | N
     Example: hypewatch score --engine ray --input data/lake --output backfill/2019
     """
     if engine == "local":
-        if input_pattern or output or address or workers:
+        if input_patterns or output or address or workers:
             raise click.UsageError("--input, --output, --address and --workers go with --engine ray")
         _run_stages(state, ("score",), None)
         return
-    if not input_pattern or output is None:
+    if not input_patterns or output is None:
         raise click.UsageError("--engine ray needs --input GLOB and --output DIR")
     from lake.ray_score import ModelSpec, import_ray, score_with_ray
 
@@ -221,7 +222,7 @@ def score(state: State, engine: str, input_pattern: str | None, output: Path | N
     m = config.model
     model = ModelSpec(name=m.name, base_dir=config.base_dir, device=m.device, precision=m.precision,
                       batch_size=m.batch_size, label_map=dict(m.label_map))
-    summary = score_with_ray(input_pattern, output, model, address=address, workers=workers,
+    summary = score_with_ray(list(input_patterns), output, model, address=address, workers=workers,
                              progress=sys.stderr.isatty())
     click.echo(summary.format(), err=True)
 

@@ -57,19 +57,21 @@ def score_pending(store: Store, scorer: SentenceScorer, *, progress: bool = Fals
 def score_documents(store: Store, scorer: SentenceScorer, docs: list[Document],
                     counts: dict[str, int]) -> list[ScoredSentence]:
     """Sentences of these documents, scored; those this model scored before come from the database."""
-    sentences = _sentences(docs)
+    sentences = sentence_pairs(docs)
     known = store.cached_scores([s.text for doc, s in sentences if _is_english(doc)], scorer.model_id)
     return _scored(sentences, scorer, known, counts)
 
 
-def split_and_score(docs: list[Document], scorer: SentenceScorer,
-                    counts: dict[str, int] | None = None) -> list[ScoredSentence]:
-    """The same as score_documents without a database: what a Ray actor does with its batch."""
-    return _scored(_sentences(docs), scorer, {}, counts if counts is not None else no_counts())
-
-
-def _sentences(docs: list[Document]) -> list[tuple[Document, Sentence]]:
+def sentence_pairs(docs: list[Document]) -> list[tuple[Document, Sentence]]:
+    """Each document's sentences, with the document they belong to."""
     return [(doc, s) for doc in docs for s in document_sentences(doc)]
+
+
+def score_sentences(sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer,
+                    counts: dict[str, int] | None = None) -> list[ScoredSentence]:
+    """score_documents on sentences already split, without a database: a Ray actor's work
+    (splitting runs in tasks of its own, on every CPU of the cluster)."""
+    return _scored(sentences, scorer, {}, counts if counts is not None else no_counts())
 
 
 def _scored(sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer, known: dict[str, Score],

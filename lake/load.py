@@ -24,8 +24,9 @@ from .layout import DATASETS, DOCUMENTS, SCHEMAS, SENTENCES, TURNS, parquet_file
 logger = logging.getLogger(__name__)
 
 Q = load_queries("lake", "queries.sql")
-# Partitions per transaction: bounded work per transaction, and readers get the file between them.
-DAYS_PER_TRANSACTION = 31
+# Parquet per transaction (compressed; about a million sentences): a slice's temp tables fit in
+# memory, and readers get the file between slices. Few and large: each slice has a fixed cost.
+SLICE_BYTES = 64 * 2**20
 IMPORTED_SOURCE = "import"  # `source` of a document whose Parquet names none
 
 
@@ -56,12 +57,24 @@ def import_lake(store: Store, folder: Path) -> ImportSummary:
     for name in (DOCUMENTS, TURNS, SENTENCES):
         _check_columns(name, [f for day_files in files[name].values() for f in day_files])
     summary = ImportSummary(folder)
-    days = sorted(files[DOCUMENTS])
-    for start in range(0, len(days), DAYS_PER_TRANSACTION):
-        chunk = days[start:start + DAYS_PER_TRANSACTION]
-        slice_files = {name: [str(f) for day in chunk for f in files[name].get(day, [])] for name in DATASETS}
-        _import_slice(store, slice_files, summary)
+    for days in _slices(files):
+        _import_slice(store, {name: [str(f) for day in days for f in files[name].get(day, [])] for name in DATASETS},
+                      summary)
     return summary
+
+
+def _slices(files: dict[str, dict[str, list[Path]]]) -> list[list[str]]:
+    """The days in order, cut into slices of about SLICE_BYTES of Parquet each."""
+    slices: list[list[str]] = [[]]
+    size = 0
+    for day in sorted(files[DOCUMENTS]):
+        day_size = sum(f.stat().st_size for name in DATASETS for f in files[name].get(day, []))
+        if slices[-1] and size + day_size > SLICE_BYTES:
+            slices.append([])
+            size = 0
+        slices[-1].append(day)
+        size += day_size
+    return slices
 
 
 def _import_slice(store: Store, files: dict[str, list[str]], summary: ImportSummary) -> None:

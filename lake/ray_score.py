@@ -1,12 +1,14 @@
 """`hypewatch score --engine ray`: Parquet documents scored with Ray Data, here or on a cluster.
 
-    Parquet ─> one row per document (turn rows grouped under theirs) ─> a pool of actors, each
-    loading the model once: split into sentences and score ─> kept in Ray's object store (spilled
-    to disk when large) ─> written as the lake's datasets (lake/layout.py), partitioned by day
+    Parquet ─> one row per document (turn rows grouped under theirs) ─> tasks on every CPU: split
+    into sentences ─> a pool of actors, each loading the model once: score ─> kept in Ray's
+    object store (spilled to disk when large) ─> written as the lake's datasets (lake/layout.py),
+    partitioned by day
 
-An actor runs the nightly path's own code (`hypewatch.scoring.split_and_score`): the same
-sentences, the same English rule, the same scorer, so a sentence gets the label `hypewatch score`
-gives it with the same model and precision. int8 on a CPU is the exception that proves it: it
+Splitting is a task of its own because it is slow (pysbd): one core does not keep a GPU busy.
+Tasks and actors run the nightly path's own code (`nlp.sentences.document_sentences`, then
+`hypewatch.scoring.score_sentences`): the same sentences, the same English rule, the same scorer,
+so a sentence gets the label `hypewatch score` gives it with the same model and precision. int8 on a CPU is the exception that proves it: it
 picks one scale per batch, so a sentence near a tie can go either way with other companions
 (README: The scorer); fp32 and bf16 do not. On GPUs the actors run in fp16, one per GPU.
 
@@ -35,7 +37,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hypewatch.records import Document, Turn
-from hypewatch.scoring import SentenceScorer, split_and_score
+from hypewatch.records import Sentence
+from hypewatch.scoring import SentenceScorer, score_sentences
+from nlp.sentences import document_sentences
 from storage.sql import load_queries
 from storage.store import SENTENCE_SCHEMA, TURN_SCHEMA, sentence_row
 
@@ -57,8 +61,10 @@ _TURNS = pa.field("turns", pa.list_(pa.struct(TURN_FIELDS)))
 _SENTENCES = pa.field("sentences", pa.list_(pa.struct(SENTENCE_FIELDS)))
 # A row of input after reading: a document, or one turn of one (turn_no set).
 PIECE_SCHEMA = pa.schema([*DOCUMENT_SCHEMA, _DAY, *(f for f in TURN_FIELDS if f.name != "text")])
-# A document with its turns; then with its sentences and measures.
+# A document with its turns; then with its sentences split; then scored, with its measures.
+_PIECES = pa.field("pieces", pa.list_(pa.struct([("sent_no", pa.int32()), ("turn_no", pa.int32()), ("text", pa.string())])))
 DOCUMENT_ROW = pa.schema([*DOCUMENT_SCHEMA, _DAY, _TURNS])
+SPLIT_ROW = pa.schema([*DOCUMENT_ROW, _PIECES])
 SCORED_ROW = pa.schema([*DOCUMENT_ROW, _SENTENCES, *SCORE_FIELDS])
 
 
@@ -68,6 +74,10 @@ class RayNotInstalled(RuntimeError):
 
 class InputError(ValueError):
     """The input names no Parquet files, or files without the columns needed."""
+
+
+class NotEnoughCpus(ValueError):
+    """More actors than the cluster has CPUs to spare: reading and splitting would wait forever."""
 
 
 class OutputNotEmpty(FileExistsError):
@@ -118,17 +128,17 @@ def import_ray() -> Any:
     return ray
 
 
-def score_with_ray(input_pattern: str, output: Path, model: ModelSpec = ModelSpec(), *,
+def score_with_ray(input_patterns: str | list[str], output: Path, model: ModelSpec = ModelSpec(), *,
                    address: str | None = None, workers: int | None = None, batch_docs: int = BATCH_DOCS,
                    progress: bool = False, load_scorer: Callable[[], SentenceScorer] | None = None) -> BackfillSummary:
-    """Score the documents of `input_pattern` (a glob, a Parquet file or folder, an export) into the
-    lake at `output`. Joins the Ray session already open in this process, else the cluster at
+    """Score the documents of `input_patterns` (globs, Parquet files or folders, an export) into
+    the lake at `output`. Joins the Ray session already open in this process, else the cluster at
     `address` (or $RAY_ADDRESS), else starts Ray on this machine for the call.
 
     `load_scorer` replaces the model of `model` (any object with `model_id` and `score`): it is
     called once in each actor."""
     ray = import_ray()
-    inputs = find_inputs(input_pattern)
+    inputs = find_inputs([input_patterns] if isinstance(input_patterns, str) else input_patterns)
     output = Path(output)
     if output.exists() and any(output.iterdir()):
         raise OutputNotEmpty(f"{output}: the output folder is not empty; give a new one (each run writes "
@@ -137,15 +147,19 @@ def score_with_ray(input_pattern: str, output: Path, model: ModelSpec = ModelSpe
     with _session(ray, address, progress):
         gpus = ray.cluster_resources().get("GPU", 0) if model.device != "cpu" else 0
         use_gpu = gpus >= 1
-        workers = workers or (int(gpus) if use_gpu else max(1, int(ray.cluster_resources().get("CPU", 1)) - 1))
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        workers = workers or (int(gpus) if use_gpu else max(1, cpus - 1))
+        if workers > cpus - 1:  # each actor holds a CPU; tasks read and split on the rest
+            raise NotEnoughCpus(f"{workers} scoring actor(s) need {workers + 1} CPUs (one for reading and "
+                                f"splitting), and Ray has {cpus}; give --workers {max(1, cpus - 1)} or fewer")
         if load_scorer is None:
             model_id, package = _model_package(model, use_gpu)
             loader: Callable[[], SentenceScorer] = _PackagedModel(ray.put(package), model, use_gpu)
         else:
             model_id, loader = "(the caller's scorer)", load_scorer
-        documents = _documents(ray, inputs, partitions=max(1, int(ray.cluster_resources().get("CPU", 1))))
+        documents = _documents(ray, inputs, partitions=cpus)
         try:
-            scored = documents.map_batches(
+            scored = documents.map_batches(split_documents, batch_format="pyarrow").map_batches(
                 DocumentScorer, fn_constructor_kwargs={"load_scorer": loader}, batch_size=batch_docs,
                 batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
                 num_cpus=1, num_gpus=1 if use_gpu else 0,
@@ -162,20 +176,23 @@ def score_with_ray(input_pattern: str, output: Path, model: ModelSpec = ModelSpe
                            time.perf_counter() - started)
 
 
-def find_inputs(pattern: str) -> Inputs:
-    """The Parquet files a pattern names, told apart by their columns: turns have `turn_no`."""
-    path = Path(pattern).expanduser()
-    if path.is_dir() and (path / DOCUMENTS).is_dir():  # an export: its documents and their turns
-        candidates = [*(path / DOCUMENTS).rglob("*.parquet"), *(path / TURNS).rglob("*.parquet")]
-    elif path.is_dir():
-        candidates = list(path.rglob("*.parquet"))
-    else:
-        candidates = [Path(p) for p in glob.glob(os.path.expanduser(pattern), recursive=True)]
-    files = sorted(str(p) for p in candidates if Path(p).is_file())
-    if not files:
-        raise InputError(f"{pattern}: no Parquet files there")
+def find_inputs(patterns: list[str]) -> Inputs:
+    """The Parquet files the patterns name, told apart by their columns: turns have `turn_no`."""
+    files: set[str] = set()
+    for pattern in patterns:
+        path = Path(pattern).expanduser()
+        if path.is_dir() and (path / DOCUMENTS).is_dir():  # an export: its documents and their turns
+            candidates = [*(path / DOCUMENTS).rglob("*.parquet"), *(path / TURNS).rglob("*.parquet")]
+        elif path.is_dir():
+            candidates = list(path.rglob("*.parquet"))
+        else:
+            candidates = [Path(p) for p in glob.glob(os.path.expanduser(pattern), recursive=True)]
+        found = {str(p) for p in candidates if p.is_file()}
+        if not found:
+            raise InputError(f"{pattern}: no Parquet files there")
+        files |= found
     inputs = Inputs([], [])
-    for name in files:
+    for name in sorted(files):
         try:
             schema = pq.read_schema(name)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a bad file
@@ -183,6 +200,9 @@ def find_inputs(pattern: str) -> Inputs:
         missing = [c for c in ("doc_id", "text") if c not in schema.names]
         if missing:
             raise InputError(f"{name}: no column {', '.join(missing)}; documents need doc_id and text")
+        if "sent_no" in schema.names:
+            raise InputError(f"{name}: holds sentences (it has sent_no), not documents; give the documents "
+                             "(and turns) of a lake, not its sentences")
         (inputs.turns if "turn_no" in schema.names else inputs.documents).append(name)
     return inputs
 
@@ -286,17 +306,21 @@ def _utc(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
     kind = column.type
     try:
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            try:
-                return column.cast(utc)
-            except pa.ArrowInvalid:
-                return pc.assume_timezone(column.cast(pa.timestamp("us")), "UTC")
+            return pa.array([_parse_time(v) for v in column.to_pylist()], utc)
         if pa.types.is_date(kind):
             return pc.assume_timezone(column.cast(pa.timestamp("us")), "UTC")
         if pa.types.is_timestamp(kind) and kind.tz is None:
             return pc.assume_timezone(column, "UTC").cast(utc)
         return column.cast(utc)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
         raise InputError(f"column {name}: cannot read {kind} as a time: {exc}") from None
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _days(batch: pa.Table, published_at: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -312,23 +336,39 @@ def _days(batch: pa.Table, published_at: pa.ChunkedArray) -> pa.ChunkedArray:
 Q = load_queries("storage", "queries.sql")
 
 
+def split_documents(batch: pa.Table) -> pa.Table:
+    """Each document's sentences (SPLIT_ROW `pieces`), numbered as the nightly run numbers them.
+    As the nightly run: stubs and syndicated copies are kept, not scored, so not split."""
+    pieces = []
+    for row in batch.to_pylist():
+        scorable = row["status"] in (None, "ok")
+        sentences = document_sentences(_document(row)) if scorable else []
+        pieces.append([{"sent_no": s.sent_no, "turn_no": s.turn_no, "text": s.text} for s in sentences])
+    return batch.append_column(_PIECES, pa.array(pieces, _PIECES.type))
+
+
 class DocumentScorer:
-    """A Ray actor's work: the model loaded once, then batches of documents split and scored."""
+    """A Ray actor's work: the model loaded once, then batches of split documents scored."""
 
     def __init__(self, load_scorer: Callable[[], SentenceScorer]) -> None:
         self.scorer = load_scorer()
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         rows = batch.to_pylist()
-        # As the nightly run: stubs and syndicated copies are kept, not scored.
-        docs = [_document(row) for row in rows if row["status"] in (None, "ok")]
         model_id = self.scorer.model_id
-        sentences: dict[str, list[dict[str, Any]]] = {doc.doc_id: [] for doc in docs}
-        for scored in split_and_score(docs, self.scorer):
+        scorable = [row for row in rows if row["status"] in (None, "ok")]
+        pairs = []
+        for row in scorable:
+            doc = _document(row)
+            pairs += [(doc, Sentence(doc_id=doc.doc_id, sent_no=p["sent_no"], text=p["text"], turn_no=p["turn_no"]))
+                      for p in row["pieces"]]
+        sentences: dict[str, list[dict[str, Any]]] = {row["doc_id"]: [] for row in scorable}
+        for scored in score_sentences(pairs, self.scorer):
             sentences[scored.sentence.doc_id].append(sentence_row(scored, model_id))
         measures = _measures(list(sentences), [s for group in sentences.values() for s in group])
         now = datetime.now(timezone.utc)
         for row in rows:
+            del row["pieces"]
             if row["doc_id"] in sentences:
                 row.update(scored_by=model_id, scored_at=now, **measures[row["doc_id"]])
             else:

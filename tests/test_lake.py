@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from hypewatch.scoring import score_pending
@@ -151,3 +153,39 @@ def test_engine_ray_without_ray_says_so_in_one_line(tmp_path: Path, write_config
 def test_every_dataset_is_named_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert all(f"`{name}/`" in readme for name in DATASETS)
+
+
+def test_ray_input_files_are_told_apart_by_their_columns(tmp_path: Path):
+    from lake.ray_score import InputError, find_inputs
+
+    pq.write_table(pa.table({"doc_id": ["a"], "text": ["x"]}), tmp_path / "docs.parquet")
+    pq.write_table(pa.table({"doc_id": ["b"], "turn_no": [0], "text": ["y"]}), tmp_path / "turns.parquet")
+    inputs = find_inputs([str(tmp_path / "docs.parquet"), str(tmp_path / "*.parquet")])
+    assert (inputs.documents, inputs.turns) == ([str(tmp_path / "docs.parquet")], [str(tmp_path / "turns.parquet")])
+    (tmp_path / "other").mkdir()
+    pq.write_table(pa.table({"doc_id": ["a"], "body": ["x"]}), tmp_path / "other" / "bad.parquet")
+    with pytest.raises(InputError, match="bad.parquet: no column text; documents need doc_id and text"):
+        find_inputs([str(tmp_path / "other")])
+    pq.write_table(pa.table({"doc_id": ["a"], "sent_no": [0], "turn_no": [None], "text": ["x"]}),
+                   tmp_path / "other" / "bad.parquet")
+    with pytest.raises(InputError, match="holds sentences"):
+        find_inputs([str(tmp_path / "other")])
+    with pytest.raises(InputError, match="nowhere/\\*.parquet: no Parquet files there"):
+        find_inputs([str(tmp_path / "nowhere/*.parquet")])
+
+
+def test_ray_input_rows_become_documents_of_the_lake(tmp_path: Path):
+    from lake.ray_score import assemble, documents_from, pieces_from
+
+    batch = pa.table({"doc_id": ["a", "b", "c", "d"], "text": ["x"] * 4, "extra": [1, 2, 3, 4],
+                      "published_at": ["2026-03-01T23:30:00-02:00", "2026-03-01 10:00:00", None, None],
+                      "day": ["2020-01-01", "2020-01-01", "2020-01-02", None]})
+    rows = documents_from(batch).to_pylist()
+    assert [r["day"] for r in rows] == ["2026-03-02", "2026-03-01", "2020-01-02", UNDATED]  # UTC; else the input's
+    assert "extra" not in rows[0] and rows[0]["turns"] == [] and rows[0]["source"] is None
+    turns = pieces_from(pa.table({"doc_id": ["t", "t"], "turn_no": [1, 0], "role": ["analyst", "executive"],
+                                  "text": ["Any margin pressure?", "Demand is strong."]}))
+    [call] = assemble(turns).to_pylist()
+    assert call["text"] == "Demand is strong.\n\nAny margin pressure?" and call["kind"] == "transcripts"
+    assert [(t["turn_no"], t["role"]) for t in call["turns"]] == [(0, "executive"), (1, "analyst")]
+    assert call["day"] == UNDATED
