@@ -66,7 +66,7 @@ def handled(func: F) -> F:
 
 def _is_known_error(exc: Exception) -> bool:
     # The named errors of the crawler and the scorer: their messages already say what and where.
-    return type(exc).__module__.split(".")[0] in {"crawler", "nlp", "alerts", "report"}
+    return type(exc).__module__.split(".")[0] in {"crawler", "nlp", "alerts", "report", "lake"}
 
 
 class State:
@@ -186,11 +186,88 @@ def crawl(state: State) -> None:
 
 
 @main.command()
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: the database's unscored documents, here. ray: Parquet documents on a Ray cluster.")
+@click.option("--input", "input_patterns", metavar="GLOB", multiple=True,
+              help="With --engine ray: Parquet documents (a glob, a file, a folder, or an export's folder); "
+                   "may be given more than once.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="With --engine ray: a new folder for the scored Parquet (load it with `hypewatch import`).")
+@click.option("--address", default=None,
+              help="With --engine ray: the cluster to join (default $RAY_ADDRESS, else Ray on this machine).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --engine ray: scoring actors (default: one per GPU, else one per CPU but one).")
 @pass_state
 @handled
-def score(state: State) -> None:
-    """Score documents that are stored but not yet scored by the configured model."""
-    _run_stages(state, ("score",), None)
+def score(state: State, engine: str, input_patterns: tuple[str, ...], output: Path | None, address: str | None,
+          workers: int | None) -> None:
+    """Score documents that are stored but not yet scored by the configured model.
+
+    With --engine ray, score Parquet documents with Ray Data instead (on this machine, or on the
+    cluster at --address), into a Parquet lake partitioned by day.
+
+    Example: hypewatch score --engine ray --input data/lake --output backfill/2019
+    """
+    if engine == "local":
+        if input_patterns or output or address or workers:
+            raise click.UsageError("--input, --output, --address and --workers go with --engine ray")
+        _run_stages(state, ("score",), None)
+        return
+    if not input_patterns or output is None:
+        raise click.UsageError("--engine ray needs --input GLOB and --output DIR")
+    from lake.ray_score import ModelSpec, import_ray, score_with_ray
+
+    import_ray()  # before reading the config: without Ray, that is all there is to say
+    config = state.config_or_defaults
+    m = config.model
+    model = ModelSpec(name=m.name, base_dir=config.base_dir, device=m.device, precision=m.precision,
+                      batch_size=m.batch_size, label_map=dict(m.label_map))
+    summary = score_with_ray(list(input_patterns), output, model, address=address, workers=workers,
+                             progress=sys.stderr.isatty())
+    click.echo(summary.format(), err=True)
+
+
+@main.command("export")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--full", is_flag=True, help="Write every day again, not only the days that changed.")
+@pass_state
+@handled
+def export_cmd(state: State, directory: Path | None, full: bool) -> None:
+    """Write documents, turns, sentences and scores as Parquet partitioned by day (default DIR:
+    `lake/` beside the database). Only the days that changed since the last export are written.
+
+    Example: hypewatch export data/lake
+    """
+    from lake.export import export_lake
+    from storage.db import ready_for_reading
+
+    database = state.config.database_path
+    ready_for_reading(database)
+    summary = export_lake(database, directory or database.parent / "lake", full=full)
+    click.echo(summary.format(), err=True)
+
+
+@main.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@pass_state
+@handled
+def import_cmd(state: State, directory: Path) -> None:
+    """Load scored Parquet (from `score --engine ray` or `export`) into the database; importing
+    the same files again adds nothing.
+
+    Example: hypewatch import backfill/2019
+    """
+    from lake.load import import_lake
+    from storage import Store
+    from storage.db import ensure_folder
+
+    from .runlock import RunLock
+
+    database = state.config.database_path
+    ensure_folder(database)
+    with RunLock(database):  # not beside a nightly run: both replace sentences
+        summary = import_lake(Store(database), directory)
+    click.echo(summary.format(), err=True)
 
 
 @main.command("alerts")

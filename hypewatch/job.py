@@ -110,13 +110,13 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def score_stage(ctx: RunContext) -> dict[str, Any]:
-    from nlp.scorer import Scorer
+    from nlp.scorer import Scorer, precision_variants
 
     from .scoring import no_counts, score_pending
 
     model, base_dir = ctx.config.model, ctx.config.base_dir
     known_id = Scorer.identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
-    if known_id and not ctx.store.documents_to_score(known_id, limit=1):
+    if known_id and not ctx.store.documents_to_score(known_id, limit=1, scored_alike=precision_variants(known_id)):
         return no_counts()  # nothing to score: no need to load the model
     scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
                          label_map=model.label_map or None, precision=model.precision,

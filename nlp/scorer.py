@@ -90,6 +90,14 @@ Precision = Literal["auto", "fp32", "bf16", "int8"]
 _SUFFIX = {"fp32": "", "fp16": "-fp16", "bf16": "-bf16", "int8": "-int8"}
 
 
+def precision_variants(model_id: str) -> list[str]:
+    """The ids the same weights get at every precision (fp32 first). A document scored by any of
+    them counts as scored: a backfill scored in fp16 on GPUs is not scored again by a nightly int8
+    run (they gave the same label on all of 1,000 real sentences)."""
+    base = next((model_id.removesuffix(s) for s in _SUFFIX.values() if s and model_id.endswith(s)), model_id)
+    return [base + suffix for suffix in _SUFFIX.values()]
+
+
 def model_folder(name: str, base_dir: Path) -> Path:
     """Where `model.name` points: "default" is the model shipped inside the package; a relative
     folder is looked up under base_dir first."""
@@ -172,11 +180,13 @@ class Scorer:
         label_map: dict[str, str] | None = None,
         precision: Precision = "auto",
         batch_size: int = 64,
+        threads: int | None = None,
     ) -> "Scorer":
         """Open a model by config name: "default", a local folder, or a Hugging Face hub id.
 
         precision "auto" is fp16 on CUDA; on a CPU, int8 (ONNX Runtime) for our model, and bf16
-        or fp32 for a foreign one.
+        or fp32 for a foreign one. `threads` (default: every usable core) is for a process that
+        shares the machine with other scorers, such as one of several Ray actors.
         """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -190,7 +200,7 @@ class Scorer:
             weights = adapter.merged_folder(folder, fingerprint) if adapter.is_adapter(meta) else folder
             if _effective_precision(torch_device, precision) == "int8":
                 # The int8 copy stands in for the torch model, whose weights need not be loaded.
-                net = int8.OnnxRunner(int8.ensure(weights, fingerprint), threads=_usable_cores())
+                net = int8.OnnxRunner(int8.ensure(weights, fingerprint), threads=threads or _usable_cores())
                 tokenizer = AutoTokenizer.from_pretrained(weights)
             else:
                 net, tokenizer, _ = mt.load(weights)
@@ -200,7 +210,7 @@ class Scorer:
                 fatigue_threshold=meta.fatigue_threshold, max_length=meta.max_length,
                 device=torch_device, batch_size=batch_size,
             )
-            scorer._prepare(precision)
+            scorer._prepare(precision, threads=threads)
             return scorer
         elif name == "default":
             raise ModelNotFoundError(
@@ -226,7 +236,7 @@ class Scorer:
                 max_length=min(getattr(tokenizer, "model_max_length", 512), 512),
                 device=torch_device, batch_size=batch_size,
             )
-        scorer._prepare(precision, ours=False)
+        scorer._prepare(precision, ours=False, threads=threads)
         return scorer
 
     @classmethod
@@ -239,14 +249,14 @@ class Scorer:
             return None
         return _local_id(folder) + _SUFFIX[_effective_precision(pick_device(device), precision)]
 
-    def _prepare(self, precision: Precision, ours: bool = True) -> None:
+    def _prepare(self, precision: Precision, ours: bool = True, threads: int | None = None) -> None:
         """Set the precision (our model in int8 arrives as its ONNX copy already)."""
         precision = _effective_precision(self.device, precision, ours)
         self.model_id += _SUFFIX[precision]
         if self.device.type == "cuda":
             self.net = self.net.to(self.device, torch.float16 if precision == "fp16" else torch.float32)
             return
-        torch.set_num_threads(_usable_cores())
+        torch.set_num_threads(threads or _usable_cores())
         if isinstance(self.net, int8.OnnxRunner):
             return
         if precision == "bf16":

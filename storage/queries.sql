@@ -70,7 +70,7 @@ ANTI JOIN document_urls u ON u.doc_id = b.doc_id AND u.url = b.url;
 SELECT doc_id, source, kind, url, title, published_at, fetched_at, language, tickers, text,
        company, fiscal_period
 FROM documents
-WHERE status = 'ok' AND scored_by IS DISTINCT FROM $model
+WHERE status = 'ok' AND (scored_by IS NULL OR scored_by NOT IN (SELECT unnest($models)))
 ORDER BY fetched_at, doc_id
 LIMIT $limit;
 
@@ -97,9 +97,9 @@ INSERT INTO sentences BY NAME SELECT * FROM batch;
 -- name: delete_doc_scores
 DELETE FROM doc_scores WHERE doc_id IN (SELECT doc_id FROM ids);
 
--- name: insert_doc_scores
--- Computed from the batch itself: no rescan of the sentences table.
-INSERT INTO doc_scores
+-- name: doc_scores_of_batch
+-- A doc_scores row per doc_id in `ids`, from its sentences in `batch`: no rescan of the sentences
+-- table. The one definition of the document measures, for the database and the Parquet lake.
 SELECT ids.doc_id,
        count(b.label)                                AS n_sentences,
        count(*) FILTER (WHERE b.label = 'hype')      AS n_hype,

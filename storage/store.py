@@ -25,6 +25,7 @@ from . import db
 from .sql import load_queries
 
 Q = load_queries("storage", "queries.sql")
+INSERT_DOC_SCORES = "INSERT INTO doc_scores " + Q["doc_scores_of_batch"]
 
 DOCUMENT_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("source", pa.string()), ("kind", pa.string()), ("url", pa.string()),
@@ -176,9 +177,12 @@ class Store:
 
     # --- scoring ----------------------------------------------------------------------------
 
-    def documents_to_score(self, model_id: str, limit: int = 500) -> list[Document]:
+    def documents_to_score(self, model_id: str, limit: int = 500, scored_alike: Sequence[str] = ()) -> list[Document]:
+        """Documents to score with this model: stored and not scored by it, nor by any model in
+        `scored_alike` (the same weights at another precision)."""
+        models = sorted({model_id, *scored_alike})
         with self.read() as conn:
-            cur = conn.execute(Q["documents_to_score"], {"model": model_id, "limit": limit})
+            cur = conn.execute(Q["documents_to_score"], {"models": models, "limit": limit})
             docs = [Document(**dict(zip([c[0] for c in cur.description], row))) for row in cur.fetchall()]
             if docs:
                 turns = conn.execute(Q["turns_of"], {"doc_ids": [d.doc_id for d in docs]}).fetchall()
@@ -199,7 +203,7 @@ class Store:
 
     def save_scores(self, doc_ids: Sequence[str], sentences: Sequence[ScoredSentence], model_id: str) -> None:
         """Replace the sentences of these documents, refresh their doc_scores and mark them scored."""
-        rows = [_sentence_row(s, model_id) for s in sentences]
+        rows = [sentence_row(s, model_id) for s in sentences]
         cache_rows = [{"text_hash": text_hash(s.sentence.text), "model": model_id, **s.score.__dict__}
                       for s in sentences if s.score is not None]
         self.save_sentence_table(_table(rows, SENTENCE_SCHEMA), list(doc_ids), model_id,
@@ -213,8 +217,9 @@ class Store:
             conn.register("ids", ids)
             conn.register("batch", table)
             try:
-                for name in ("delete_sentences", "delete_doc_scores", "insert_sentences", "insert_doc_scores"):
+                for name in ("delete_sentences", "delete_doc_scores", "insert_sentences"):
                     conn.execute(Q[name])
+                conn.execute(INSERT_DOC_SCORES)
                 conn.execute(Q["mark_scored"], {"model": model_id, "now": datetime.now(timezone.utc)})
             finally:
                 conn.unregister("ids")
@@ -276,7 +281,8 @@ def _turn_row(doc_id: str, turn_no: int, turn: Turn) -> dict[str, Any]:
             "section": turn.section, "text": turn.text}
 
 
-def _sentence_row(s: ScoredSentence, model_id: str) -> dict[str, Any]:
+def sentence_row(s: ScoredSentence, model_id: str) -> dict[str, Any]:
+    """A row of SENTENCE_SCHEMA: of the sentences table, and of the Parquet lake's sentences."""
     score = s.score.__dict__ if s.score is not None else {}
     return {"doc_id": s.sentence.doc_id, "sent_no": s.sentence.sent_no, "turn_no": s.sentence.turn_no,
             "text": s.sentence.text, "language": s.language, "model": model_id if s.score else None, **score}
