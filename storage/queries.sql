@@ -75,8 +75,10 @@ INSERT INTO sentences BY NAME SELECT * FROM batch;
 DELETE FROM doc_scores WHERE doc_id IN (SELECT doc_id FROM ids);
 
 -- name: insert_doc_scores
--- Computed from the batch itself: no rescan of the sentences table.
-INSERT INTO doc_scores
+-- Computed from the batch itself: no rescan of the sentences table. Expected counts are the sums
+-- of the probabilities over the scored sentences (migration 007).
+INSERT INTO doc_scores (doc_id, n_sentences, n_hype, n_skeptic, n_neutral, fatigue_mentions, hype_index,
+                        expected_hype, expected_skeptic, expected_fatigue)
 SELECT ids.doc_id,
        count(b.label)                                AS n_sentences,
        count(*) FILTER (WHERE b.label = 'hype')      AS n_hype,
@@ -84,7 +86,10 @@ SELECT ids.doc_id,
        count(*) FILTER (WHERE b.label = 'neutral')   AS n_neutral,
        count(*) FILTER (WHERE b.fatigue)             AS fatigue_mentions,
        (count(*) FILTER (WHERE b.label = 'hype') - count(*) FILTER (WHERE b.label = 'skeptic'))
-         / nullif(count(*) FILTER (WHERE b.label IN ('hype', 'skeptic')), 0) AS hype_index
+         / nullif(count(*) FILTER (WHERE b.label IN ('hype', 'skeptic')), 0) AS hype_index,
+       coalesce(sum(b.p_hype) FILTER (WHERE b.label IS NOT NULL), 0)    AS expected_hype,
+       coalesce(sum(b.p_skeptic) FILTER (WHERE b.label IS NOT NULL), 0) AS expected_skeptic,
+       coalesce(sum(b.p_fatigue) FILTER (WHERE b.label IS NOT NULL), 0) AS expected_fatigue
 FROM ids LEFT JOIN batch b USING (doc_id)
 GROUP BY ids.doc_id;
 
