@@ -69,7 +69,9 @@ def wilson(k: float, n: float, z: float = Z) -> Interval | None:
     center = p + z * z / (2 * n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     denominator = 1 + z * z / n
-    return Interval(max(0.0, (center - half) / denominator), min(1.0, (center + half) / denominator))
+    low = 0.0 if k <= 0 else max(0.0, (center - half) / denominator)  # not 1e-17 by rounding
+    high = 1.0 if k >= n else min(1.0, (center + half) / denominator)
+    return Interval(low, high)
 
 
 def poisson_rate(k: float, exposure: float, confidence: float = CONFIDENCE) -> Interval | None:
