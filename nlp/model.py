@@ -47,6 +47,7 @@ class ModelMeta:
     max_length: int = 128
     format: str = FORMAT
     training: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] | None = None  # nlp.calibration.Calibration; None: probabilities as the heads give them
 
 
 class MultiTaskModel(nn.Module):
