@@ -11,7 +11,8 @@ log-probabilities z = log softmax(logits) to calibrated logits:
 
 The fatigue head gets a temperature of its own (logit / T), which never moves a sentence across
 the 0.5 threshold. `fit` tries both stance maps by two-fold cross-fitting on the slice and keeps
-the one with the lower held-apart log-loss (negative log-likelihood), unless told which.
+the one with the lower held-apart log-loss (negative log-likelihood), unless told which; the
+fatigue temperature is kept only where it lowers the held-apart log-loss too.
 
 The calibration is saved in the model folder's hypewatch.json (`calibration`) and applied by the
 scorer in every precision (torch and the int8 ONNX copy); a model without one scores as before.
@@ -160,7 +161,8 @@ def fit(scores: Sequence[Score], labels: Sequence[str], fatigue: Sequence[bool],
         method = min(held_apart, key=held_apart.get)
     scale, bias = _fit_stance(z, y, method)
     f = _fatigue_logits([s.p_fatigue for s in scores])
-    fatigue_temperature = _fit_fatigue(f, torch.tensor([float(x) for x in fatigue]))
+    flags = torch.tensor([float(x) for x in fatigue])
+    fatigue_temperature = _fit_fatigue(f, flags) if _fatigue_temperature_helps(f, flags) else 1.0
     calibration = Calibration(method, scale.tolist(), bias.tolist(), fatigue_temperature)
     before, after = stance_probabilities(scores), stance_probabilities(apply(calibration, scores))
     fitted_on = {
@@ -198,6 +200,18 @@ def _fit_stance(z: torch.Tensor, y: torch.Tensor, method: Method) -> tuple[torch
     _minimise([scale, bias], lambda: F.cross_entropy(z * scale + bias, y))
     bias = bias.detach() - bias.detach().mean()  # softmax ignores a common shift: keep the bias centred
     return scale.detach(), bias
+
+
+def _fatigue_temperature_helps(logits: torch.Tensor, targets: torch.Tensor) -> bool:
+    """Whether a temperature fitted on one half of the sentences lowers the log-loss of the other
+    half, both ways round (fatigue probabilities are often calibrated already: then it only adds noise)."""
+    halves = (torch.arange(len(targets)) % 2 == 0, torch.arange(len(targets)) % 2 == 1)
+    fitted = unfitted = 0.0
+    for a, b in (halves, halves[::-1]):
+        t = _fit_fatigue(logits[a], targets[a])
+        fitted += F.binary_cross_entropy_with_logits(logits[b] / t, targets[b], reduction="sum").item()
+        unfitted += F.binary_cross_entropy_with_logits(logits[b], targets[b], reduction="sum").item()
+    return fitted < unfitted
 
 
 def _fit_fatigue(logits: torch.Tensor, targets: torch.Tensor) -> float:
