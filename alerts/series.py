@@ -58,7 +58,7 @@ class Metric:
     name: str
     events: Callable[[Counts], int]
     exposure: Callable[[Counts, int], int]  # (counts, number of days) -> sentences, stance sentences or days
-    spread_floor: float  # the smallest spread a baseline may have (methods zscore, robust); see detect.py
+    spread_floor: float  # zscore / robust: a daily spread under it is nothing to divide by; see detect.py
     scale: float = 1.0
     offset: float = 0.0
     is_count: bool = False  # a count per day: a day without data is a 0, not a gap, and its test is on rates
