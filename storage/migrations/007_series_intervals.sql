@@ -40,8 +40,10 @@ FROM (
 ) e
 WHERE doc_scores.doc_id = e.doc_id;
 
--- Every column of 002's views stays, in its place; the new ones follow.
+-- Every column of 002's views stays, in its place; the new ones follow. Each row's figures come
+-- from its sums, computed once.
 CREATE OR REPLACE VIEW daily_sentiment AS
+WITH sums AS (
 SELECT
     CAST(timezone('UTC', d.published_at) AS DATE)                      AS day,
     d.kind,
@@ -50,33 +52,40 @@ SELECT
     CAST(sum(s.n_sentences) AS BIGINT)                                  AS n_sentences,
     CAST(sum(s.n_hype) AS BIGINT)                                       AS n_hype,
     CAST(sum(s.n_skeptic) AS BIGINT)                                    AS n_skeptic,
-    sum(s.n_hype) / nullif(sum(s.n_sentences), 0)                      AS hype_share,
-    sum(s.n_skeptic) / nullif(sum(s.n_sentences), 0)                   AS skeptic_share,
-    (sum(s.n_hype) - sum(s.n_skeptic)) / nullif(sum(s.n_hype) + sum(s.n_skeptic), 0) AS hype_index,
     CAST(sum(s.fatigue_mentions) AS BIGINT)                             AS fatigue_mentions,
-    1000.0 * sum(s.fatigue_mentions) / nullif(sum(s.n_sentences), 0)   AS fatigue_per_1k,
-    wilson_low(sum(s.n_hype), sum(s.n_sentences))                      AS hype_share_low,
-    wilson_high(sum(s.n_hype), sum(s.n_sentences))                     AS hype_share_high,
-    wilson_low(sum(s.n_skeptic), sum(s.n_sentences))                   AS skeptic_share_low,
-    wilson_high(sum(s.n_skeptic), sum(s.n_sentences))                  AS skeptic_share_high,
-    2 * wilson_low(sum(s.n_hype), sum(s.n_hype) + sum(s.n_skeptic)) - 1  AS hype_index_low,
-    2 * wilson_high(sum(s.n_hype), sum(s.n_hype) + sum(s.n_skeptic)) - 1 AS hype_index_high,
-    1000.0 * wilson_low(sum(s.fatigue_mentions), sum(s.n_sentences))   AS fatigue_per_1k_low,
-    1000.0 * wilson_high(sum(s.fatigue_mentions), sum(s.n_sentences))  AS fatigue_per_1k_high,
     sum(s.expected_hype)                                               AS expected_hype,
     sum(s.expected_skeptic)                                            AS expected_skeptic,
-    sum(s.expected_fatigue)                                            AS expected_fatigue,
-    sum(s.expected_hype) / nullif(sum(s.n_sentences), 0)               AS expected_hype_share,
-    sum(s.expected_skeptic) / nullif(sum(s.n_sentences), 0)            AS expected_skeptic_share,
-    (sum(s.expected_hype) - sum(s.expected_skeptic))
-        / nullif(sum(s.expected_hype) + sum(s.expected_skeptic), 0)    AS expected_hype_index,
-    1000.0 * sum(s.expected_fatigue) / nullif(sum(s.n_sentences), 0)   AS expected_fatigue_per_1k
+    sum(s.expected_fatigue)                                            AS expected_fatigue
 FROM documents d
 JOIN doc_scores s USING (doc_id)
 WHERE d.status = 'ok' AND d.published_at IS NOT NULL
-GROUP BY ALL;
+GROUP BY ALL
+)
+SELECT day, kind, source, n_docs, n_sentences, n_hype, n_skeptic,
+    n_hype / nullif(n_sentences, 0)                                    AS hype_share,
+    n_skeptic / nullif(n_sentences, 0)                                 AS skeptic_share,
+    (n_hype - n_skeptic) / nullif(n_hype + n_skeptic, 0)               AS hype_index,
+    fatigue_mentions,
+    1000.0 * fatigue_mentions / nullif(n_sentences, 0)                 AS fatigue_per_1k,
+    wilson_low(n_hype, n_sentences)                                    AS hype_share_low,
+    wilson_high(n_hype, n_sentences)                                   AS hype_share_high,
+    wilson_low(n_skeptic, n_sentences)                                 AS skeptic_share_low,
+    wilson_high(n_skeptic, n_sentences)                                AS skeptic_share_high,
+    2 * wilson_low(n_hype, n_hype + n_skeptic) - 1                     AS hype_index_low,
+    2 * wilson_high(n_hype, n_hype + n_skeptic) - 1                    AS hype_index_high,
+    1000.0 * wilson_low(fatigue_mentions, n_sentences)                 AS fatigue_per_1k_low,
+    1000.0 * wilson_high(fatigue_mentions, n_sentences)                AS fatigue_per_1k_high,
+    expected_hype,
+    expected_skeptic,
+    expected_fatigue,
+    expected_hype / nullif(n_sentences, 0)                             AS expected_hype_share,
+    expected_skeptic / nullif(n_sentences, 0)                          AS expected_skeptic_share,
+    (expected_hype - expected_skeptic) / nullif(expected_hype + expected_skeptic, 0) AS expected_hype_index,
+    1000.0 * expected_fatigue / nullif(n_sentences, 0)                 AS expected_fatigue_per_1k
+FROM sums;
 
 CREATE OR REPLACE VIEW ticker_daily AS
+WITH sums AS (
 SELECT
     CAST(timezone('UTC', d.published_at) AS DATE)                      AS day,
     t.ticker,
@@ -84,32 +93,38 @@ SELECT
     CAST(sum(s.n_sentences) AS BIGINT)                                  AS n_sentences,
     CAST(sum(s.n_hype) AS BIGINT)                                       AS n_hype,
     CAST(sum(s.n_skeptic) AS BIGINT)                                    AS n_skeptic,
-    sum(s.n_hype) / nullif(sum(s.n_sentences), 0)                      AS hype_share,
-    sum(s.n_skeptic) / nullif(sum(s.n_sentences), 0)                   AS skeptic_share,
-    (sum(s.n_hype) - sum(s.n_skeptic)) / nullif(sum(s.n_hype) + sum(s.n_skeptic), 0) AS hype_index,
     CAST(sum(s.fatigue_mentions) AS BIGINT)                             AS fatigue_mentions,
-    1000.0 * sum(s.fatigue_mentions) / nullif(sum(s.n_sentences), 0)   AS fatigue_per_1k,
-    wilson_low(sum(s.n_hype), sum(s.n_sentences))                      AS hype_share_low,
-    wilson_high(sum(s.n_hype), sum(s.n_sentences))                     AS hype_share_high,
-    wilson_low(sum(s.n_skeptic), sum(s.n_sentences))                   AS skeptic_share_low,
-    wilson_high(sum(s.n_skeptic), sum(s.n_sentences))                  AS skeptic_share_high,
-    2 * wilson_low(sum(s.n_hype), sum(s.n_hype) + sum(s.n_skeptic)) - 1  AS hype_index_low,
-    2 * wilson_high(sum(s.n_hype), sum(s.n_hype) + sum(s.n_skeptic)) - 1 AS hype_index_high,
-    1000.0 * wilson_low(sum(s.fatigue_mentions), sum(s.n_sentences))   AS fatigue_per_1k_low,
-    1000.0 * wilson_high(sum(s.fatigue_mentions), sum(s.n_sentences))  AS fatigue_per_1k_high,
     sum(s.expected_hype)                                               AS expected_hype,
     sum(s.expected_skeptic)                                            AS expected_skeptic,
-    sum(s.expected_fatigue)                                            AS expected_fatigue,
-    sum(s.expected_hype) / nullif(sum(s.n_sentences), 0)               AS expected_hype_share,
-    sum(s.expected_skeptic) / nullif(sum(s.n_sentences), 0)            AS expected_skeptic_share,
-    (sum(s.expected_hype) - sum(s.expected_skeptic))
-        / nullif(sum(s.expected_hype) + sum(s.expected_skeptic), 0)    AS expected_hype_index,
-    1000.0 * sum(s.expected_fatigue) / nullif(sum(s.n_sentences), 0)   AS expected_fatigue_per_1k
+    sum(s.expected_fatigue)                                            AS expected_fatigue
 FROM documents d
 JOIN doc_scores s USING (doc_id)
 CROSS JOIN unnest(d.tickers) AS t(ticker)
 WHERE d.status = 'ok' AND d.published_at IS NOT NULL
-GROUP BY ALL;
+GROUP BY ALL
+)
+SELECT day, ticker, n_docs, n_sentences, n_hype, n_skeptic,
+    n_hype / nullif(n_sentences, 0)                                    AS hype_share,
+    n_skeptic / nullif(n_sentences, 0)                                 AS skeptic_share,
+    (n_hype - n_skeptic) / nullif(n_hype + n_skeptic, 0)               AS hype_index,
+    fatigue_mentions,
+    1000.0 * fatigue_mentions / nullif(n_sentences, 0)                 AS fatigue_per_1k,
+    wilson_low(n_hype, n_sentences)                                    AS hype_share_low,
+    wilson_high(n_hype, n_sentences)                                   AS hype_share_high,
+    wilson_low(n_skeptic, n_sentences)                                 AS skeptic_share_low,
+    wilson_high(n_skeptic, n_sentences)                                AS skeptic_share_high,
+    2 * wilson_low(n_hype, n_hype + n_skeptic) - 1                     AS hype_index_low,
+    2 * wilson_high(n_hype, n_hype + n_skeptic) - 1                    AS hype_index_high,
+    1000.0 * wilson_low(fatigue_mentions, n_sentences)                 AS fatigue_per_1k_low,
+    1000.0 * wilson_high(fatigue_mentions, n_sentences)                AS fatigue_per_1k_high,
+    expected_hype,
+    expected_skeptic,
+    expected_fatigue,
+    expected_hype / nullif(n_sentences, 0)                             AS expected_hype_share,
+    expected_skeptic / nullif(n_sentences, 0)                          AS expected_skeptic_share,
+    (expected_hype - expected_skeptic) / nullif(expected_hype + expected_skeptic, 0) AS expected_hype_index,
+    1000.0 * expected_fatigue / nullif(n_sentences, 0)                 AS expected_fatigue_per_1k
+FROM sums;
 
 CREATE OR REPLACE VIEW call_tone AS
 SELECT
