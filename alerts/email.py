@@ -24,8 +24,8 @@ import jinja2
 from hypewatch.config import SOURCE_STALE_RULE, Email
 from hypewatch.records import Alert
 
-from .chart import render_chart
-from .series import Q, load_series, metric, scope_params
+from .chart import Span, render_chart
+from .series import Counts, Q, load_series, metric, scope_params
 
 CHART_DAYS = 90
 SENTENCES_PER_CATEGORY = 3
@@ -80,12 +80,53 @@ class AlertSection:
     @property
     def baseline_label(self) -> str:
         b = self.detail.get("baseline", {})
-        return f"{b['start']} to {b['end']}, spread {_num(b['spread_used'])}" if b else "the days before"
+        return f"{b['start']} to {b['end']}" if b else "the days before"
 
     @property
-    def method_label(self) -> str:
-        method = self.detail.get("method", "zscore")
-        return "median and MAD" if method == "robust" else "mean and standard deviation"
+    def window_interval(self) -> str:
+        return _interval(self.detail.get("window", {}))
+
+    @property
+    def baseline_interval(self) -> str:
+        """The pooled baseline's interval; it names the pooled value where the rule's center is
+        another (the median or mean of daily values)."""
+        baseline = self.detail.get("baseline", {})
+        interval = _interval(baseline)
+        pooled = baseline.get("pooled")
+        if interval and pooled is not None and _num(pooled) != _num(self.alert.baseline):
+            return f"pooled {_num(pooled)}, {interval}"
+        return interval
+
+    @property
+    def clears_label(self) -> str:
+        """Whether the window's interval clears the baseline's, in words; empty for alerts stored
+        before intervals were."""
+        clears = self.detail.get("clears")
+        if clears is None:
+            return ""
+        if clears:
+            return "The window's 95% interval clears the baseline's: the move stands out of the noise."
+        return "The window's 95% interval overlaps the baseline's: the move may be noise."
+
+    @property
+    def statistic_label(self) -> str:
+        """How the shift was measured: the effect with its interval and z, or the daily-values z."""
+        detail, z = self.detail, f"{self.alert.zscore:+.2f}"
+        test = detail.get("test")
+        if detail.get("method") == "counts" and test:
+            effect = (f"rate ratio {_num(test['value'])}" if test["effect"] == "rate ratio"
+                      else f"difference {_signed(test['value'])}")
+            high = "unbounded" if test["high"] is None else (
+                _num(test["high"]) if test["effect"] == "rate ratio" else _signed(test["high"]))
+            low = _num(test["low"]) if test["effect"] == "rate ratio" else _signed(test["low"])
+            kind = "Poisson rates" if test["kind"] == "rates" else "proportions"
+            spread = detail.get("dispersion", 1.0)
+            noise = f", day-to-day dispersion {spread:.1f}" if spread > 1 else ""
+            fallback = (f"; the baseline's daily values leave the {detail['fallback_from']} rule no spread to"
+                        " divide by (most days alike), so the counts decided" if detail.get("fallback_from") else "")
+            return f"{effect} (95% interval {low} to {high}); z {z}, a test on {kind}{noise}{fallback}"
+        method = "median and MAD" if detail.get("method") == "robust" else "mean and standard deviation"
+        return f"z-score {z} ({method} of the baseline's daily values)"
 
     @property
     def n_docs(self) -> int | None:
@@ -120,15 +161,22 @@ def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: i
     m = metric("n_docs" if is_stale(alert) else alert.metric)
     first = alert.day - timedelta(days=chart_days - 1)
     by_day = {row.day: row.counts for row in load_series(conn, alert.scope, first, alert.day)}
-    points = []
+    points, bands = [], []
     for offset in range(chart_days):
         day = first + timedelta(days=offset)
-        counts = by_day.get(day)
-        points.append((day, m.value(counts, 1) if counts else (0.0 if m.is_count else None)))
-    png = render_chart(points, window=(start, end), baseline=None if is_stale(alert) else alert.baseline,
-                       title=f"{m.name} ({alert.scope}), last {chart_days} days")
-    evidence = {} if is_stale(alert) else load_evidence(conn, alert, per_category=per_category)
-    return AlertSection(alert, png, evidence, chart_days)
+        counts = by_day.get(day, Counts())
+        interval = None if is_stale(alert) else m.interval(counts, 1)
+        points.append((day, m.value(counts, 1)))
+        bands.append((interval.low, interval.high) if interval else (None, None))
+    if is_stale(alert):
+        png = render_chart(points, window=(start, end), baseline=None, bands=bands,
+                           title=f"{m.name} ({alert.scope}), last {chart_days} days")
+        return AlertSection(alert, png, {}, chart_days)
+    detail = json.loads(alert.detail) if alert.detail else {}
+    png = render_chart(points, window=(start, end), baseline=alert.baseline, bands=bands,
+                       window_span=_span(detail.get("window")), baseline_span=_span(detail.get("baseline")),
+                       title=f"{alert.metric} ({alert.scope}), last {chart_days} days")
+    return AlertSection(alert, png, load_evidence(conn, alert, per_category=per_category), chart_days)
 
 
 def load_evidence(conn: duckdb.DuckDBPyConnection, alert: Alert, *,
@@ -183,6 +231,25 @@ def digest_message_id(alert_ids: Sequence[str]) -> str:
     could record the first send) is recognisable as the same message by mail clients."""
     digest = hashlib.sha256("\n".join(sorted(alert_ids)).encode("utf-8")).hexdigest()[:32]
     return f"<digest-{digest}@{MSGID_DOMAIN}>"
+
+
+def _span(part: dict | None) -> Span | None:
+    """The window's or baseline's level and interval from an alert's detail; None for alerts stored
+    before intervals were (the baseline is then a line across the chart)."""
+    if not part or "low" not in part:
+        return None
+    value = part.get("pooled", part.get("value"))
+    return Span(date.fromisoformat(part["start"]), date.fromisoformat(part["end"]), value, part["low"], part["high"])
+
+
+def _interval(part: dict) -> str:
+    if "low" not in part:
+        return ""
+    return f"95% interval {_num(part['low'])} to {_num(part['high'])}"
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + _num(value)
 
 
 def _num(value: float | None) -> str:

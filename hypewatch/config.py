@@ -120,7 +120,7 @@ class Rule(_Strict):
     threshold: float = Field(2.0, gt=0)
     min_docs: int = Field(5, ge=0)
     cooldown_days: int = Field(3, ge=0)
-    method: Literal["zscore", "robust"] = "zscore"
+    method: Literal["counts", "zscore", "robust"] = "counts"  # see alerts/detect.py
     direction: Literal["both", "up", "down"] = "both"
 
     @field_validator("name")
@@ -219,7 +219,7 @@ def default_rules() -> list[Rule]:
     return [
         Rule(name="tone-shift", metric="hype_index"),
         Rule(name="skeptic-surge", metric="skeptic_share", direction="up"),
-        Rule(name="fatigue-talk", metric="fatigue_per_1k", method="robust", direction="up"),
+        Rule(name="fatigue-talk", metric="fatigue_per_1k", direction="up"),
     ]
 
 

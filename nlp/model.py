@@ -50,9 +50,10 @@ class ModelMeta:
     max_length: int = 128
     format: str = FORMAT
     training: dict[str, Any] = field(default_factory=dict)
-    adapter: dict[str, Any] = field(default_factory=dict)  # LoRA rank, alpha, targets (nlp.adapter)
+    adapter: dict[str, Any] = field(default_factory=dict)  # how the shipped change was cut: method, ranks (nlp.adapter)
     base: dict[str, str] = field(default_factory=dict)  # the encoder adapters fit: name, weights file, sha256
     merged_from: dict[str, str] = field(default_factory=dict)  # a merged copy: the adapter folder it came from
+    calibration: dict[str, Any] | None = None  # nlp.calibration.Calibration; None: probabilities as the heads give them
 
 
 class MultiTaskModel(nn.Module):

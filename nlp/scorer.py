@@ -28,6 +28,7 @@ from torch.ao import quantization
 from hypewatch.records import LABELS, Score
 from nlp import adapter, int8
 from nlp import model as mt
+from nlp.calibration import Calibration
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +160,10 @@ class Scorer:
         max_length: int = 128,
         device: torch.device = torch.device("cpu"),
         batch_size: int = 64,
+        calibration: Calibration | None = None,
     ):
         self.net = net.eval() if isinstance(net, nn.Module) else net
+        self.calibration = calibration  # applied to the logits of every precision
         self.tokenizer = tokenizer
         self.model_id = model_id
         self.mapping = mapping  # None: the net's stance logits are already in LABELS order
@@ -208,7 +211,7 @@ class Scorer:
                 net, tokenizer,
                 model_id=_local_id(folder, fingerprint),
                 fatigue_threshold=meta.fatigue_threshold, max_length=meta.max_length,
-                device=torch_device, batch_size=batch_size,
+                device=torch_device, batch_size=batch_size, calibration=Calibration.from_dict(meta.calibration),
             )
             scorer._prepare(precision, threads=threads)
             return scorer
@@ -301,6 +304,9 @@ class Scorer:
                     return_tensors="pt",
                 ).to(self.device)
                 stance, fatigue = self.net(batch["input_ids"], batch["attention_mask"])
+                if self.calibration is not None:
+                    stance = self.calibration.stance_logits(stance)
+                    fatigue = self.calibration.fatigue_logits(fatigue)
                 probs = torch.softmax(stance.float(), dim=-1).cpu()
                 if self.mapping is not None:
                     probs = probs @ self.mapping

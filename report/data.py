@@ -52,6 +52,24 @@ class Series:
     hype_share_7d: list[float | None] = field(default_factory=list)
     skeptic_share_7d: list[float | None] = field(default_factory=list)
     fatigue_per_1k_7d: list[float | None] = field(default_factory=list)
+    # 95% intervals (Wilson) of the single days and of the 7-day windows
+    hype_index_low: list[float | None] = field(default_factory=list)
+    hype_index_high: list[float | None] = field(default_factory=list)
+    hype_share_low: list[float | None] = field(default_factory=list)
+    hype_share_high: list[float | None] = field(default_factory=list)
+    skeptic_share_low: list[float | None] = field(default_factory=list)
+    skeptic_share_high: list[float | None] = field(default_factory=list)
+    hype_index_7d_low: list[float | None] = field(default_factory=list)
+    hype_index_7d_high: list[float | None] = field(default_factory=list)
+    hype_share_7d_low: list[float | None] = field(default_factory=list)
+    hype_share_7d_high: list[float | None] = field(default_factory=list)
+    skeptic_share_7d_low: list[float | None] = field(default_factory=list)
+    skeptic_share_7d_high: list[float | None] = field(default_factory=list)
+    fatigue_per_1k_7d_low: list[float | None] = field(default_factory=list)
+    fatigue_per_1k_7d_high: list[float | None] = field(default_factory=list)
+    # expected shares: sums of the model's probabilities over the window's sentences
+    expected_hype_share_7d: list[float | None] = field(default_factory=list)
+    expected_skeptic_share_7d: list[float | None] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:
@@ -119,6 +137,9 @@ class Call:
     qa: float | None
     n_sentences: int
     fatigue_mentions: int
+    hype_index: float | None = None  # the whole call's, with its 95% interval
+    hype_index_low: float | None = None
+    hype_index_high: float | None = None
 
     @property
     def label(self) -> str:
@@ -137,6 +158,7 @@ class AlertMark:
     zscore: float | None
     status: str
     error: str | None = None  # why the last delivery failed, while pending
+    clears: bool | None = None  # the window's interval clears the baseline's; None: not recorded
 
 
 @dataclass(frozen=True)
