@@ -39,6 +39,7 @@ DOCUMENT_SCHEMA = pa.schema(
 DOC_SCORE_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("n_sentences", pa.int32()), ("n_hype", pa.int32()), ("n_skeptic", pa.int32()),
     ("n_neutral", pa.int32()), ("fatigue_mentions", pa.int32()), ("hype_index", pa.float64()),
+    ("expected_hype", pa.float64()), ("expected_skeptic", pa.float64()), ("expected_fatigue", pa.float64()),
 ])
 SCHEMAS: dict[str, pa.Schema] = {
     DOCUMENTS: DOCUMENT_SCHEMA, TURNS: TURN_SCHEMA, SENTENCES: SENTENCE_SCHEMA, DOC_SCORES: DOC_SCORE_SCHEMA,
