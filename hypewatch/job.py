@@ -110,16 +110,22 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 def score_stage(ctx: RunContext) -> dict[str, Any]:
     from nlp.scorer import Scorer
 
-    from .scoring import no_counts, score_pending
+    from .scoring import no_counts, score_pending, tag_pending
 
     model, base_dir = ctx.config.model, ctx.config.base_dir
+    tagger = ctx.config.topic_tagger()
+    ctx.store.save_topic_definitions(tagger.topics, tagger.fingerprint)
     known_id = Scorer.identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
     if known_id and not ctx.store.documents_to_score(known_id, limit=1):
-        return no_counts()  # nothing to score: no need to load the model
-    scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
-                         label_map=model.label_map or None, precision=model.precision,
-                         batch_size=model.batch_size)
-    return score_pending(ctx.store, scorer, progress=ctx.progress, warn=ctx.warn)
+        counts = no_counts()  # nothing to score: no need to load the model
+    else:
+        scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
+                             label_map=model.label_map or None, precision=model.precision,
+                             batch_size=model.batch_size)
+        counts = score_pending(ctx.store, scorer, tagger, progress=ctx.progress, warn=ctx.warn)
+    # sentences scored before topics existed, or before their definitions changed: topics only
+    counts["retagged"] = tag_pending(ctx.store, tagger, warn=ctx.warn)
+    return counts
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:
