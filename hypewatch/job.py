@@ -115,6 +115,9 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
     model, base_dir = ctx.config.model, ctx.config.base_dir
     tagger = ctx.config.topic_tagger()
     ctx.store.save_topic_definitions(tagger.topics, tagger.fingerprint)
+    # First the documents scored before topics existed, or before their definitions changed:
+    # topics only, no model needed (one that would score them again retags them as it does).
+    retagged = tag_pending(ctx.store, tagger, warn=ctx.warn)
     known_id = Scorer.identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
     if known_id and not ctx.store.documents_to_score(known_id, limit=1):
         counts = no_counts()  # nothing to score: no need to load the model
@@ -123,9 +126,7 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
                              label_map=model.label_map or None, precision=model.precision,
                              batch_size=model.batch_size)
         counts = score_pending(ctx.store, scorer, tagger, progress=ctx.progress, warn=ctx.warn)
-    # sentences scored before topics existed, or before their definitions changed: topics only
-    counts["retagged"] = tag_pending(ctx.store, tagger, warn=ctx.warn)
-    return counts
+    return {**counts, "retagged": retagged}
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:

@@ -114,15 +114,16 @@ FROM ordered o
 JOIN call_tone c ON c.doc_id = o.doc_id
 LEFT JOIN call_tone p ON p.doc_id = o.prev_doc_id AND p.role = c.role AND p.section = c.section;
 
--- Per company and fiscal quarter: how much, and in which tone, its calls talk about spending
+-- Per company and fiscal quarter (a call without one: its calendar quarter, 'CY2026 Q3'): how
+-- much, and in which tone, its calls talk about spending
 -- (capex) against what the spending earns (returns). mention_gap = (capex - returns) /
 -- (capex + returns) sentences, in [-1, 1]: +1 is all spending talk and no returns talk.
 CREATE VIEW capex_vs_returns AS
 WITH calls AS (
     SELECT doc_id, coalesce(ticker, company) AS ticker, company,
            CAST(timezone('UTC', published_at) AS DATE) AS call_date,
-           coalesce(fiscal_period, strftime(CAST(timezone('UTC', published_at) AS DATE), 'CY%Y Q')
-                    || quarter(CAST(timezone('UTC', published_at) AS DATE))) AS fiscal_period
+           coalesce(fiscal_period, 'CY' || year(timezone('UTC', published_at))
+                    || ' Q' || quarter(timezone('UTC', published_at)))  AS fiscal_period
     FROM documents
     WHERE kind = 'transcripts' AND status = 'ok'
 ),
@@ -184,7 +185,7 @@ GROUP BY d.doc_id;
 -- Per company and fiscal quarter: its calls, how many of them mention AI, and how often.
 CREATE VIEW ai_mentions_quarterly AS
 SELECT coalesce(ticker, company)                                        AS ticker,
-       coalesce(fiscal_period, strftime(day, 'CY%Y Q') || quarter(day)) AS fiscal_period,
+       coalesce(fiscal_period, 'CY' || year(day) || ' Q' || quarter(day)) AS fiscal_period,
        min(day)                                                         AS call_date,
        count(*)                                                         AS n_calls,
        count(*) FILTER (WHERE ai_mentions > 0)                          AS calls_mentioning_ai,
