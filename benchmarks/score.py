@@ -1,13 +1,17 @@
-"""Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder.
+"""Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder;
+and what tagging topics adds to scoring.
 
-    python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2] [--device cpu|cuda]
-    (default: models/hypewatch-minilm, from `hypewatch train`)
+    python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2] [--device cpu|cuda] [--stand-in]
+    (default: models/hypewatch-minilm, from `hypewatch train`; --stand-in: an untrained model of the
+    same shape, built in seconds, for the speed figures only)
 
 Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each contender runs
 in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
 it is the floor of work any classifier on this encoder must do. Then macro-F1 of fp32 and int8
 on the held-out split. With --device cuda: fp16 (the default there) and fp32 against
-sentence-transformers in fp32 and fp16, peak GPU memory too.
+sentence-transformers in fp32 and fp16, peak GPU memory too. Each Scorer run then tags the same
+sentences with the default topics and AI terms (nlp/topics.py), as the score stage does, and the
+table gives that time against its scoring time.
 """
 from __future__ import annotations
 
@@ -62,13 +66,18 @@ def _warm_up(sentences: list[str], device: str) -> list[str]:
 
 def run_scorer(folder: str, sentences: list[str], precision: str, device: str = "cpu") -> dict:
     from nlp.scorer import Scorer
+    from nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     scorer = Scorer.load(folder, device=device, precision=precision)
     scorer.score(_warm_up(sentences, device))
     scorer._cache.clear()  # the warm-up must not spare work in the timed run
     start = time.perf_counter()
     scorer.score(sentences)  # returns plain floats, so CUDA work is finished when it does
-    return _figures(len(sentences), time.perf_counter() - start, device)
+    figures = _figures(len(sentences), time.perf_counter() - start, device)
+    tagger = TopicTagger(default_topics(), default_ai_terms())
+    start = time.perf_counter()
+    tagger.tag_all(sentences)
+    return figures | {"topics_s": time.perf_counter() - start}
 
 
 def run_sentence_transformers(sentences: list[str], device: str = "cpu", half: bool = False) -> dict:
@@ -96,9 +105,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=N_SENTENCES, help="how many sentences to score")
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs per contender")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--stand-in", action="store_true",
+                        help="time an untrained model of the shipped shape (speed only, no accuracy figures)")
     args = parser.parse_args()
     device = args.device
-    folder = args.model_dir
+    folder = stand_in_model() if args.stand_in else args.model_dir
     if not (folder / "hypewatch.json").is_file():
         sys.exit(f"no model in {folder}: run `hypewatch train` first")
     if not TRANSCRIPTS.is_dir():
@@ -131,10 +142,14 @@ def main() -> None:
             best = runs.get(name, r)
             runs[name] = max(r, best, key=lambda x: x["rate"]) | {"rss_mb": max(r["rss_mb"], best["rss_mb"])}
     base = runs[baseline]["rate"]
-    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}" + ("  peak GPU" if device == "cuda" else ""))
+    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}" + ("  peak GPU" if device == "cuda" else "")
+          + "  topics: s, % of scoring")
     for name, r in runs.items():
         gpu = f"{r['gpu_mb']:>7.0f} MB" if device == "cuda" else ""
-        print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}")
+        topics = f"  {r['topics_s']:.2f} s, +{100 * r['topics_s'] / r['seconds']:.1f}%" if "topics_s" in r else ""
+        print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}{topics}")
+    if args.stand_in:
+        return  # an untrained model: its labels and F1 mean nothing
 
     from nlp.corpus import load_corpus, split
     from nlp.evaluate import evaluate
@@ -161,6 +176,22 @@ def main() -> None:
         cpu = _labels(folder, sample, "fp32", "cpu")
         print(f"labels equal to the CPU's fp32 labels: fp32 on CUDA {_share_equal(cpu, fp32):.1%}, "
               f"fp16 on CUDA {_share_equal(cpu, _labels(folder, sample, 'auto', device)):.1%}")
+
+
+def stand_in_model() -> Path:
+    """all-MiniLM-L6-v2 with untrained heads in our format: the shipped model's shape and speed."""
+    import tempfile
+
+    from transformers import AutoModel, AutoTokenizer
+
+    from nlp import model as mt
+
+    folder = Path(tempfile.mkdtemp(prefix="hypewatch-stand-in-")) / "stand-in"
+    encoder = mt.default_encoder_path()
+    mt.save(mt.MultiTaskModel(AutoModel.from_pretrained(encoder)), AutoTokenizer.from_pretrained(encoder),
+            mt.ModelMeta(training={"stand_in": "untrained heads, for speed figures only"}), folder)
+    print(f"stand-in model (untrained heads, speed only): {folder}")
+    return folder
 
 
 def _labels(folder: Path, sentences: list[str], precision: str, device: str, batch_size: int = 64) -> list[str]:
