@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from storage import Store
+from storage import DatabaseBusy, Store
 
 from .config import Config
 from .runlock import RunLock
@@ -114,7 +114,10 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
 
     model, base_dir = ctx.config.model, ctx.config.base_dir
     tagger = ctx.config.topic_tagger()
-    ctx.store.save_topic_definitions(tagger.topics, tagger.fingerprint)
+    try:
+        ctx.store.save_topic_definitions(tagger.topics, tagger.fingerprint)
+    except DatabaseBusy as exc:  # a table for readers: the next run writes it
+        ctx.warn(f"topic definitions not saved, the next run saves them: {exc}")
     # First the documents scored before topics existed, or before their definitions changed:
     # topics only, no model needed (one that would score them again retags them as it does).
     retagged = tag_pending(ctx.store, tagger, warn=ctx.warn)

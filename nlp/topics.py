@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -216,16 +216,18 @@ class TopicTagger:
         return [self.tag(t) for t in texts]
 
 
-def load_defaults() -> dict[str, Any]:
-    """The shipped defaults: {"topics": [...], "ai_terms": [...]} from topics.yaml."""
-    text = resources.files("nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+@cache
+def _defaults() -> tuple[tuple[TopicDefinition, ...], tuple[str, ...]]:
+    """The shipped defaults from topics.yaml, read once."""
+    data = yaml.safe_load(resources.files("nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"))
+    topics = tuple(TopicDefinition(t["name"], t.get("description", ""), tuple(t.get("phrases", ())),
+                                   tuple(t.get("exclude", ()))) for t in data["topics"])
+    return topics, tuple(data["ai_terms"])
 
 
 def default_topics() -> list[TopicDefinition]:
-    return [TopicDefinition(t["name"], t.get("description", ""), tuple(t.get("phrases", ())),
-                            tuple(t.get("exclude", ()))) for t in load_defaults()["topics"]]
+    return list(_defaults()[0])
 
 
 def default_ai_terms() -> list[str]:
-    return list(load_defaults()["ai_terms"])
+    return list(_defaults()[1])

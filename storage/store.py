@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -23,6 +23,9 @@ from hypewatch.records import (
 
 from . import db
 from .sql import load_queries
+
+if TYPE_CHECKING:
+    from nlp.topics import TopicDefinition
 
 Q = load_queries("storage", "queries.sql")
 
@@ -253,7 +256,7 @@ class Store:
                 conn.unregister("ids")
                 conn.unregister("batch")
 
-    def save_topic_definitions(self, definitions: Sequence[Any], fingerprint: str) -> bool:
+    def save_topic_definitions(self, definitions: Sequence[TopicDefinition], fingerprint: str) -> bool:
         """Keep `topic_definitions` equal to the topics in use; False when it was already."""
         with self.read() as conn:
             stored = conn.execute(Q["topic_fingerprints"]).fetchall()
