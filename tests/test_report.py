@@ -147,7 +147,7 @@ def test_chart_text_from_the_web_is_escaped_by_matplotlib():
 
 def test_every_element_id_is_unique_across_the_inlined_charts(html):
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
-    assert html.count("<svg") == 3 + len(TICKERS) + 1
+    assert html.count("<svg") == 3 + len(TICKERS) + 1 + 1  # + calls + tone per topic
     assert [i for i, n in ids.items() if n > 1] == []
     references = set(re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', html))
     assert {r for pair in references for r in pair if r} <= set(ids)

@@ -250,3 +250,14 @@ def test_classify_prints_each_sentences_topics(tiny_model, write_config):
     assert first["topics"] == ["capex", "demand"] and first["ai_mentions"] == 1
     assert list(first)[:3] == ["text", "label", "topics"]
     assert second["topics"] == [] and second["label"] in ("hype", "skeptic", "neutral")
+
+
+def test_the_alert_digest_quotes_only_the_topics_sentences(shifting):
+    from alerts import load_section
+
+    [alert] = detect(shifting, [Rule(name="r", scope="topic:returns,ticker:NVDA")], today=TODAY)
+    with shifting.read() as conn:
+        section = load_section(conn, alert)
+    # NVDA's hype in the window is all demand and capex talk: none of it is about returns
+    assert section.evidence["hype"] == []
+    assert {e.text for e in section.evidence["skeptic"]} == {"Our AI revenue doubled.", "Margins will expand."}
