@@ -14,10 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# Fine-tune the scorer once (about an hour on two cores; on CUDA when present), then run the nightly job.
-# With ../shared beside the repo it also learns from the labeled real sentences (both halves).
+# The scorer ships with the code (nlp/shipped): no training. Its first use merges it into the packaged
+# encoder and builds its int8 copy, in seconds, into ~/.cache/hypewatch.
+# Rebuilding the shipped model is a deliberate act (README, "The scorer"):
+#   $(BIN)/hypewatch train --real ../shared --out nlp/shipped/hypewatch-minilm
 demo: setup
-	$(BIN)/hypewatch -v train --if-missing $(if $(wildcard ../shared/data),--real ../shared)   # logs each epoch
 	$(BIN)/hypewatch run --today 2026-11-25   # the demo sources end on that day
 	@echo "Try: $(BIN)/hypewatch sql \"SELECT * FROM daily_sentiment ORDER BY day DESC LIMIT 10\""
 

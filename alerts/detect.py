@@ -7,16 +7,32 @@ For a rule evaluated on `day`:
   fewer than `min_docs` documents) instead of re-raising on stale data;
 - the **baseline** is the `baseline_days` days just before the window;
 - the window **value** is the metric recomputed from the window's summed counts (see series.py);
-- the baseline **center** and **spread** are the mean and sample standard deviation of the
-  baseline's daily values (`method: zscore`) or their median and MAD × 1.4826 (`method: robust`,
-  so one spike in the baseline moves neither). Daily values are noisier than a pooled window, so
-  the z-score errs on the quiet side;
-- z = (value − center) / spread, compared with `threshold` in the rule's `direction`.
+- z is compared with `threshold` in the rule's `direction`. How z is found is the rule's `method`:
+
+  - `counts` (the default) tests the window's pooled counts against the baseline's pooled counts
+    (stats.py): shares (hype_share, skeptic_share, and hype_index as the hype share of stance
+    sentences) with a test on two proportions, reported as a difference with its interval;
+    fatigue mentions (sentences as exposure) and counts per day (days as exposure) with a test on
+    two Poisson rates, reported as a rate ratio with its interval. Day-to-day variation beyond
+    what independent sentences would give is measured on the baseline's days (the dispersion) and
+    widens the test. The baseline is the pooled value, the level the chart's baseline days sit at;
+  - `zscore`: (value − mean) / standard deviation of the baseline's daily values;
+  - `robust`: (value − median) / (MAD × 1.4826) of the daily values, so one spike in the baseline
+    moves neither.
+    Daily values are noisier than a pooled window, so these z-scores err on the quiet side.
+    Where the daily values hardly vary (a spread under the metric's floor, e.g. 0.02 for
+    hype_index, 0.5 for fatigue_per_1k: a flat baseline, or most days without a mention, where
+    the median is 0 and so is the MAD), dividing by that spread would make any wiggle a huge z:
+    the rule uses the `counts` test then, and says so (`fallback_from` in the alert's detail).
+
+Whatever the method, an alert carries the 95% intervals of the window's value and of the baseline's
+pooled value (Wilson for shares, exact Poisson for counts per day, both widened by the dispersion)
+and whether they clear each other (`clears`: they do not overlap), so a reader sees whether a move
+stands out of the noise.
 
 No alert when the window holds fewer than `min_docs` documents, when the baseline has fewer than
 MIN_BASELINE_DAYS days with data, or when the metric is undefined (no hype or skeptic sentence for
-hype_index). A flat baseline has spread 0, which would make any wiggle infinite: the spread is
-floored at a per-metric minimum (e.g. 0.02 for hype_index, 0.5 for fatigue_per_1k).
+hype_index).
 
 One alert per rule, scope and day (alert_id "rule|scope|day"), and none within `cooldown_days` of
 another alert of the same rule and scope. By default only `today` is evaluated, so a first run over
@@ -29,6 +45,7 @@ import logging
 import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import duckdb
@@ -37,8 +54,9 @@ from hypewatch.config import Rule
 from hypewatch.records import Alert
 from storage import Store
 
-from .series import DayCounts, load_series, metric, parse_scope, total
+from .series import Counts, DayCounts, Metric, load_series, metric, parse_scope, total
 from .series import Q
+from .stats import ShiftTest, binomial_dispersion, poisson_dispersion, proportion_test, rate_test
 
 logger = logging.getLogger(__name__)
 
@@ -68,43 +86,79 @@ def evaluate(rule: Rule, series: Sequence[DayCounts], day: date) -> Alert | None
     days_with_data = sum(1 for d in baseline.values() if d.counts.n_docs > 0)
     if days_with_data < MIN_BASELINE_DAYS:
         return None
-    daily: list[float] = []
-    for offset in range(rule.baseline_days):
-        row = baseline.get(baseline_start + timedelta(days=offset))
-        if row is not None:
-            v = m.value(row.counts, 1)
-            if v is not None:
-                daily.append(v)
-        elif m.is_count:
-            daily.append(0.0)  # a count is 0 on a day without documents; a ratio is undefined
-    if len(daily) < MIN_BASELINE_DAYS:
+    # Each baseline day's counts; a day without documents is zero counts, which only a count per
+    # day treats as a value (0 documents that day), the others as a gap (no share without sentences).
+    baseline_days = [baseline[d].counts if d in baseline else Counts()
+                     for d in (baseline_start + timedelta(days=offset) for offset in range(rule.baseline_days))]
+    measured = [c for c in baseline_days if m.exposure(c, 1) > 0]
+    if len(measured) < MIN_BASELINE_DAYS:
         return None
+    pooled = sum(measured, Counts())
+    n_baseline_days = len(measured) if not m.is_count else rule.baseline_days
+    dispersion = (poisson_dispersion if m.rate_test else binomial_dispersion)(
+        [(m.events(c), m.exposure(c, 1)) for c in measured])
 
-    if rule.method == "robust":
-        center = statistics.median(daily)
-        spread = MAD_TO_SIGMA * statistics.median(abs(v - center) for v in daily)
-    else:
-        center = statistics.fmean(daily)
-        spread = statistics.stdev(daily)
-    floored = max(spread, m.spread_floor)
-    z = (value - center) / floored
+    method, statistic, spread = rule.method, {}, {}
+    if method != "counts":
+        daily = [m.value(c, 1) for c in measured]
+        center, daily_spread = _daily_center_and_spread(daily, method)
+        if daily_spread >= m.spread_floor:
+            z = (value - center) / daily_spread
+            spread = {"spread": daily_spread}
+        else:  # a flat baseline, or mostly days without a mention: nothing to scale by
+            statistic, method = {"fallback_from": method}, "counts"
+    if method == "counts":
+        test = _counts_test(m, counts, rule.window_days, pooled, n_baseline_days, dispersion)
+        z, center = test.z, m.value(pooled, n_baseline_days)
+        statistic["test"] = {"kind": "rates" if m.rate_test else "proportions", "p_value": test.p_value,
+                             "effect": test.effect_name, "value": test.effect,
+                             "low": test.effect_interval.low, "high": test.effect_interval.high}
 
     crossed = {"up": z >= rule.threshold, "down": z <= -rule.threshold, "both": abs(z) >= rule.threshold}
     if not crossed[rule.direction]:
         return None
 
+    window_interval = m.interval(counts, rule.window_days, dispersion)
+    baseline_interval = m.interval(pooled, n_baseline_days, dispersion)
     detail = {
-        "method": rule.method,
+        "method": method,
         "direction": "up" if z > 0 else "down",
         "threshold": rule.threshold,
+        "dispersion": dispersion,
+        "clears": window_interval.clears(baseline_interval),
+        **statistic,
         "window": {"start": window_start.isoformat(), "end": day.isoformat(), "days": rule.window_days,
-                   "value": value, "n_docs": counts.n_docs, "n_sentences": counts.n_sentences},
+                   "value": value, "low": window_interval.low, "high": window_interval.high,
+                   "n_docs": counts.n_docs, "n_sentences": counts.n_sentences,
+                   "events": m.events(counts), "exposure": m.exposure(counts, rule.window_days)},
         "baseline": {"start": baseline_start.isoformat(), "end": (window_start - timedelta(days=1)).isoformat(),
                      "days": rule.baseline_days, "days_with_data": days_with_data, "center": center,
-                     "spread": spread, "spread_used": floored, "n_docs": total(baseline.values()).n_docs},
+                     "pooled": m.value(pooled, n_baseline_days),
+                     "low": baseline_interval.low, "high": baseline_interval.high,
+                     "n_docs": total(baseline.values()).n_docs,
+                     "events": m.events(pooled), "exposure": m.exposure(pooled, n_baseline_days), **spread},
     }
     return Alert(rule=rule.name, scope=rule.scope, metric=rule.metric, day=day, value=value, baseline=center,
                  zscore=z, alert_id=alert_id(rule.name, rule.scope, day), detail=json.dumps(detail))
+
+
+def _counts_test(m: Metric, window: Counts, window_days: int, baseline: Counts, baseline_days: int,
+                 dispersion: float) -> ShiftTest:
+    """The window's pooled counts against the baseline's: rates for mentions and counts per day,
+    proportions for shares (hype_index: the hype share of stance sentences)."""
+    args = (m.events(window), m.exposure(window, window_days), m.events(baseline), m.exposure(baseline, baseline_days))
+    test = rate_test(*args, dispersion) if m.rate_test else proportion_test(*args, dispersion)
+    if test.effect_name == "difference":  # of the underlying share: in the metric's own units
+        return replace(test, effect=m.scale * test.effect, effect_interval=test.effect_interval.scaled(m.scale))
+    return test
+
+
+def _daily_center_and_spread(daily: list[float], method: str) -> tuple[float, float]:
+    """Mean and standard deviation (zscore), or median and MAD x 1.4826 (robust) of the daily values."""
+    if method == "robust":
+        center = statistics.median(daily)
+        return center, MAD_TO_SIGMA * statistics.median(abs(v - center) for v in daily)
+    return statistics.fmean(daily), statistics.stdev(daily)
 
 
 def scan(rule: Rule, series: Sequence[DayCounts], days: Iterable[date], previous: Iterable[date] = ()) -> list[Alert]:

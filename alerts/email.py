@@ -21,11 +21,11 @@ from urllib.parse import urlparse
 import duckdb
 import jinja2
 
-from hypewatch.config import Email
+from hypewatch.config import SOURCE_STALE_RULE, Email
 from hypewatch.records import Alert
 
-from .chart import render_chart
-from .series import Q, load_series, metric, scope_params
+from .chart import Span, render_chart
+from .series import Counts, Q, load_series, metric, scope_params
 
 CHART_DAYS = 90
 SENTENCES_PER_CATEGORY = 3
@@ -62,11 +62,15 @@ class AlertSection:
 
     @property
     def direction(self) -> str:
-        return "up" if self.alert.zscore > 0 else "down"
+        return "up" if (self.alert.zscore or 0) > 0 else "down"
 
     @property
     def headline(self) -> str:
-        return f"{self.alert.metric} {self.direction} ({self.alert.scope})"
+        return headline(self.alert)
+
+    @property
+    def is_stale(self) -> bool:
+        return is_stale(self.alert)
 
     @property
     def window_label(self) -> str:
@@ -76,51 +80,121 @@ class AlertSection:
     @property
     def baseline_label(self) -> str:
         b = self.detail.get("baseline", {})
-        return f"{b['start']} to {b['end']}, spread {_num(b['spread_used'])}" if b else "the days before"
+        return f"{b['start']} to {b['end']}" if b else "the days before"
 
     @property
-    def method_label(self) -> str:
-        method = self.detail.get("method", "zscore")
-        return "median and MAD" if method == "robust" else "mean and standard deviation"
+    def window_interval(self) -> str:
+        return _interval(self.detail.get("window", {}))
+
+    @property
+    def baseline_interval(self) -> str:
+        """The pooled baseline's interval; it names the pooled value where the rule's center is
+        another (the median or mean of daily values)."""
+        baseline = self.detail.get("baseline", {})
+        interval = _interval(baseline)
+        pooled = baseline.get("pooled")
+        if interval and pooled is not None and _num(pooled) != _num(self.alert.baseline):
+            return f"pooled {_num(pooled)}, {interval}"
+        return interval
+
+    @property
+    def clears_label(self) -> str:
+        """Whether the window's interval clears the baseline's, in words; empty for alerts stored
+        before intervals were."""
+        clears = self.detail.get("clears")
+        if clears is None:
+            return ""
+        if clears:
+            return "The window's 95% interval clears the baseline's: the move stands out of the noise."
+        return "The window's 95% interval overlaps the baseline's: the move may be noise."
+
+    @property
+    def statistic_label(self) -> str:
+        """How the shift was measured: the effect with its interval and z, or the daily-values z."""
+        detail, z = self.detail, f"{self.alert.zscore:+.2f}"
+        test = detail.get("test")
+        if detail.get("method") == "counts" and test:
+            effect = (f"rate ratio {_num(test['value'])}" if test["effect"] == "rate ratio"
+                      else f"difference {_signed(test['value'])}")
+            high = "unbounded" if test["high"] is None else (
+                _num(test["high"]) if test["effect"] == "rate ratio" else _signed(test["high"]))
+            low = _num(test["low"]) if test["effect"] == "rate ratio" else _signed(test["low"])
+            kind = "Poisson rates" if test["kind"] == "rates" else "proportions"
+            spread = detail.get("dispersion", 1.0)
+            noise = f", day-to-day dispersion {spread:.1f}" if spread > 1 else ""
+            fallback = (f"; the baseline's daily values leave the {detail['fallback_from']} rule no spread to"
+                        " divide by (most days alike), so the counts decided" if detail.get("fallback_from") else "")
+            return f"{effect} (95% interval {low} to {high}); z {z}, a test on {kind}{noise}{fallback}"
+        method = "median and MAD" if detail.get("method") == "robust" else "mean and standard deviation"
+        return f"z-score {z} ({method} of the baseline's daily values)"
 
     @property
     def n_docs(self) -> int | None:
         return self.detail.get("window", {}).get("n_docs")
 
 
+def is_stale(alert: Alert) -> bool:
+    return alert.rule == SOURCE_STALE_RULE
+
+
+def headline(alert: Alert) -> str:
+    """'hype_index down (all)', or 'example-news quiet (9 days)' for a source-stale alert."""
+    if is_stale(alert):
+        return f"{alert.scope.removeprefix('source:')} quiet ({alert.value:.0f} days)"
+    return f"{alert.metric} {'up' if (alert.zscore or 0) > 0 else 'down'} ({alert.scope})"
+
+
 def window_of(alert: Alert) -> tuple[date, date]:
-    window = json.loads(alert.detail).get("window") if alert.detail else None
-    if window:
-        return date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
+    detail = json.loads(alert.detail) if alert.detail else {}
+    if detail.get("window"):
+        return date.fromisoformat(detail["window"]["start"]), date.fromisoformat(detail["window"]["end"])
+    if detail.get("quiet_since"):  # a source-stale alert: the quiet days
+        return datetime.fromisoformat(detail["quiet_since"]).date(), alert.day
     return alert.day - timedelta(days=6), alert.day
 
 
 def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: int = CHART_DAYS,
                  per_category: int = SENTENCES_PER_CATEGORY) -> AlertSection:
-    """Read what the digest shows about an alert: its chart and the sentences behind it."""
+    """Read what the digest shows about an alert: its chart and the sentences behind it (for a
+    source-stale alert: the source's documents per day)."""
     start, end = window_of(alert)
-    m = metric(alert.metric)
+    m = metric("n_docs" if is_stale(alert) else alert.metric)
     first = alert.day - timedelta(days=chart_days - 1)
     by_day = {row.day: row.counts for row in load_series(conn, alert.scope, first, alert.day)}
-    points = []
+    points, bands = [], []
     for offset in range(chart_days):
         day = first + timedelta(days=offset)
-        counts = by_day.get(day)
-        points.append((day, m.value(counts, 1) if counts else (0.0 if m.is_count else None)))
-    png = render_chart(points, window=(start, end), baseline=alert.baseline,
+        counts = by_day.get(day, Counts())
+        interval = None if is_stale(alert) else m.interval(counts, 1)
+        points.append((day, m.value(counts, 1)))
+        bands.append((interval.low, interval.high) if interval else (None, None))
+    if is_stale(alert):
+        png = render_chart(points, window=(start, end), baseline=None, bands=bands,
+                           title=f"{m.name} ({alert.scope}), last {chart_days} days")
+        return AlertSection(alert, png, {}, chart_days)
+    detail = json.loads(alert.detail) if alert.detail else {}
+    png = render_chart(points, window=(start, end), baseline=alert.baseline, bands=bands,
+                       window_span=_span(detail.get("window")), baseline_span=_span(detail.get("baseline")),
                        title=f"{alert.metric} ({alert.scope}), last {chart_days} days")
+    return AlertSection(alert, png, load_evidence(conn, alert, per_category=per_category), chart_days)
+
+
+def load_evidence(conn: duckdb.DuckDBPyConnection, alert: Alert, *,
+                  per_category: int = SENTENCES_PER_CATEGORY) -> dict[str, list[Evidence]]:
+    """The strongest hype, skeptic and fatigue sentences of the alert's scope and window."""
+    start, end = window_of(alert)
     evidence = {}
     for category in CATEGORIES:
         rows = conn.execute(Q["top_sentences"], {
             **scope_params(alert.scope), "category": category, "start": start, "end": end, "limit": per_category,
         }).fetchall()
         evidence[category] = [Evidence(*row) for row in rows]
-    return AlertSection(alert, png, evidence, chart_days)
+    return evidence
 
 
 def subject_for(alerts: Sequence[Alert], prefix: str = "[hypewatch]") -> str:
     """'[hypewatch] 2 alerts: hype_index down (all), skeptic_share up (kind:news)'."""
-    named = [f"{a.metric} {'up' if a.zscore > 0 else 'down'} ({a.scope})" for a in alerts[:SUBJECT_ALERTS]]
+    named = [headline(a) for a in alerts[:SUBJECT_ALERTS]]
     if len(alerts) > SUBJECT_ALERTS:
         named.append(f"+{len(alerts) - SUBJECT_ALERTS} more")
     count = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
@@ -159,6 +233,25 @@ def digest_message_id(alert_ids: Sequence[str]) -> str:
     return f"<digest-{digest}@{MSGID_DOMAIN}>"
 
 
+def _span(part: dict | None) -> Span | None:
+    """The window's or baseline's level and interval from an alert's detail; None for alerts stored
+    before intervals were (the baseline is then a line across the chart)."""
+    if not part or "low" not in part:
+        return None
+    value = part.get("pooled", part.get("value"))
+    return Span(date.fromisoformat(part["start"]), date.fromisoformat(part["end"]), value, part["low"], part["high"])
+
+
+def _interval(part: dict) -> str:
+    if "low" not in part:
+        return ""
+    return f"95% interval {_num(part['low'])} to {_num(part['high'])}"
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + _num(value)
+
+
 def _num(value: float | None) -> str:
     if value is None:
         return "n/a"
@@ -174,4 +267,6 @@ def _template(name: str, *, html: bool) -> jinja2.Template:
     env = jinja2.Environment(autoescape=html, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["num"] = _num
     env.filters["is_web"] = _is_web
+    env.filters["z"] = lambda z: "n/a" if z is None else f"{z:+.2f}"
+    env.filters["headline"] = headline
     return env.from_string(resources.files("alerts").joinpath(name).read_text(encoding="utf-8"))

@@ -58,18 +58,72 @@ INSERT INTO alerts (alert_id, rule, scope, metric, day, value, baseline, zscore,
 SELECT $alert_id, $rule, $scope, $metric, $day, $value, $baseline, $zscore, 'pending', $created_at, $detail
 WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE alert_id = $alert_id);
 
--- name: pending_alerts
-SELECT alert_id, rule, scope, metric, day, value, baseline, zscore, status, CAST(detail AS VARCHAR)
-FROM alerts WHERE status = 'pending'
-ORDER BY day, rule, scope;
+-- name: plan_deliveries
+-- Each alert still on its way gets a delivery row for a channel that takes its rule and has none
+-- yet ($all_rules, or a.rule in $rules). Alerts delivered before a channel was added stay as they were.
+INSERT INTO deliveries (alert_id, channel, status, attempts, created_at)
+SELECT a.alert_id, $channel, 'pending', 0, $now
+FROM alerts a
+WHERE a.status = 'pending'
+  AND ($all_rules OR a.rule IN (SELECT unnest($rules)))
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.alert_id AND d.channel = $channel);
+
+-- name: abandon_removed_channels
+-- A channel taken out of alerts.channels will not send its pending deliveries: they fail, saying so,
+-- so their alerts do not wait for ever.
+UPDATE deliveries
+SET status = 'failed', next_attempt_at = NULL,
+    error = 'channel ' || channel || ' is no longer in alerts.channels' || coalesce(' (last error: ' || error || ')', '')
+WHERE status = 'pending' AND channel NOT IN (SELECT unnest($channels));
+
+-- name: due_deliveries
+-- A channel's pending deliveries whose backoff is over, with their alerts.
+SELECT a.alert_id, a.rule, a.scope, a.metric, a.day, a.value, a.baseline, a.zscore, a.status,
+       CAST(a.detail AS VARCHAR), d.attempts
+FROM deliveries d JOIN alerts a USING (alert_id)
+WHERE d.channel = $channel AND d.status = 'pending'
+  AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $now)
+ORDER BY a.day, a.rule, a.scope;
 
 -- name: mark_sent
-UPDATE alerts SET status = 'sent', sent_at = $sent_at, error = NULL
-WHERE alert_id IN (SELECT unnest($alert_ids)) AND status = 'pending';
+UPDATE deliveries SET status = 'sent', sent_at = $sent_at, error = NULL, attempts = attempts + 1,
+                      next_attempt_at = NULL
+WHERE channel = $channel AND alert_id IN (SELECT unnest($alert_ids)) AND status = 'pending';
 
 -- name: mark_error
-UPDATE alerts SET error = $error
-WHERE alert_id IN (SELECT unnest($alert_ids)) AND status = 'pending';
+-- One failed try: the next one after a gap that doubles each time ($first_gap_s, at most
+-- $max_gap_s), and `failed` for good at the $max_attempts-th. (SET reads the old attempts.)
+UPDATE deliveries
+SET attempts = attempts + 1,
+    error = $error,
+    status = CASE WHEN attempts + 1 >= $max_attempts THEN 'failed' ELSE 'pending' END,
+    next_attempt_at = CASE WHEN attempts + 1 >= $max_attempts THEN NULL
+                           ELSE $now + to_seconds(CAST(least($first_gap_s * pow(2, least(attempts, 30)), $max_gap_s) AS BIGINT))
+                      END
+WHERE channel = $channel AND alert_id IN (SELECT unnest($alert_ids)) AND status = 'pending';
+
+-- name: refresh_alert_status
+-- alerts.status sums up its deliveries: pending while any is, failed when one gave up, else sent
+-- (sent_at: when the last one got through); error names each channel that has not delivered.
+UPDATE alerts SET status = s.status, sent_at = s.sent_at, error = s.error
+FROM (
+    SELECT alert_id,
+           CASE WHEN bool_or(status = 'pending') THEN 'pending'
+                WHEN bool_or(status = 'failed') THEN 'failed'
+                ELSE 'sent' END AS status,
+           CASE WHEN bool_and(status = 'sent') THEN max(sent_at) END AS sent_at,
+           string_agg(channel || ': ' || error, '; ' ORDER BY channel)
+               FILTER (WHERE status <> 'sent' AND error IS NOT NULL) AS error
+    FROM deliveries
+    GROUP BY alert_id
+) s
+WHERE alerts.alert_id = s.alert_id
+  AND (alerts.status IS DISTINCT FROM s.status OR alerts.sent_at IS DISTINCT FROM s.sent_at
+       OR alerts.error IS DISTINCT FROM s.error);
+
+-- name: stale_alert_days
+-- The days of earlier source-stale alerts per source, for their cooldown.
+SELECT scope, day FROM alerts WHERE rule = $rule ORDER BY day;
 
 -- name: top_sentences
 -- The strongest sentences of one kind (hype | skeptic | fatigue) in a scope and span of days:

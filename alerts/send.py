@@ -1,37 +1,44 @@
-"""Sending the digest of pending alerts: over SMTP, or into the outbox folder.
+"""Sending pending alerts: the email digest (over SMTP, or into the outbox folder) and one message
+per alert to each channel of `alerts.channels`.
 
-An alert is marked `sent` only after the server accepted the message (or the .eml file is in
-place), and only the alerts that were in that message. A failed send leaves them `pending` with
-the reason in `alerts.error`, so the next run sends them (the `failed` status is never set: a
-failure is always retried).
+Every alert has a delivery per channel (see deliveries.py). A delivery is marked `sent` only after
+the channel accepted it (the mail server took the digest, the .eml file is in place, the service
+answered 2xx), and only the alerts in what was accepted. A channel that fails leaves its
+deliveries pending with the reason, tried again on later runs with a growing gap, and `failed`
+after `alerts.max_attempts` runs; the email digest is tried on every run until it gets through.
 
-Nothing is sent twice: the moment the server accepts, the sent alert ids go into a small journal
-file beside the database, and then into the database, waiting for readers like any write. If the
-database stays busy (a reader holding it), the journal keeps the fact, and the next send records
-it before it looks for pending alerts. What is left is a run killed while the server is still
-answering; the digest sent again then carries the same Message-ID (`digest_message_id`), so mail
-clients see it as the same message.
+Nothing is sent twice: acceptances go into a journal file beside the database before the
+database (see journal.py), and each send records what the journal holds before it sends
+anything. What is left is a run killed while a server is still answering: the digest sent again
+carries the same Message-ID (`digest_message_id`), and a webhook the same idempotency key (the
+alert id), so receivers see one message.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import smtplib
 import ssl
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from hypewatch.config import Email, Smtp
+from hypewatch.config import EMAIL_CHANNEL, Channel, Email, Smtp
 from hypewatch.records import Alert
 from storage import StorageError, Store
 
-from .email import DETAILED_ALERTS, compose_digest, load_section
-from .series import Q
+from . import deliveries
+from .channels import ChannelError, OpenChannel
+from .deliveries import FailedTry, Target, settle_journal
+from .email import DETAILED_ALERTS, compose_digest, is_stale, load_evidence, load_section
+from .journal import Accepted, SentJournal
+from .message import ChatMessage, compose
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["SendError", "SendReport", "SentJournal", "deliver", "pending_alerts", "send_pending", "write_outbox"]
 
 
 class SendError(Exception):
@@ -40,126 +47,130 @@ class SendError(Exception):
 
 @dataclass
 class SendReport:
-    sent: int = 0  # alerts delivered by this call
-    pending: int = 0  # alerts still waiting (a failed send)
-    via: str | None = None  # "smtp host:port" or the .eml path
-    error: str | None = None  # why the send failed, naming host:port or the outbox folder
+    sent: int = 0  # deliveries made by this call (the digest counts one per alert in it)
+    pending: int = 0  # deliveries that failed on this call and are tried again later
+    failed: int = 0  # deliveries that failed for the last time on this call
+    via: str | None = None  # the digest's way: "smtp host:port" or the .eml path
+    errors: list[str] = field(default_factory=list)  # one per channel that failed, naming it
     warnings: list[str] = field(default_factory=list)  # e.g. some recipients refused
-    alert_ids: list[str] = field(default_factory=list)
+    alert_ids: list[str] = field(default_factory=list)  # the alerts in the digest
+
+    @property
+    def error(self) -> str | None:
+        return "; ".join(self.errors) or None
 
 
-class SentJournal:
-    """Alert ids the server accepted but the database may not know yet: one JSON file beside the
-    database, written atomically, deleted once the database has them."""
-
-    def __init__(self, database: Path) -> None:
-        self.path = database.with_name(database.name + ".alerts-sent.json")
-
-    def record(self, alert_ids: list[str], sent_at: datetime, message_id: str) -> None:
-        entry = {"alert_ids": alert_ids, "sent_at": sent_at.isoformat(), "message_id": message_id}
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(entry, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-
-    def read(self) -> tuple[list[str], datetime] | None:
-        try:
-            entry = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        return list(entry["alert_ids"]), datetime.fromisoformat(entry["sent_at"])
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+def pending_alerts(store: Store, *, now: datetime | None = None) -> list[Alert]:
+    """The alerts the next email digest holds."""
+    return [d.alert for d in deliveries.due(store, EMAIL_CHANNEL, now=now or datetime.now(timezone.utc))]
 
 
-def settle_journal(store: Store) -> int:
-    """Record in the database the sends that the journal holds; returns how many alerts it marked.
-    Raises StorageError while the database cannot be written: then nothing may be sent."""
-    journal = SentJournal(store.path)
-    entry = journal.read()
-    if entry is None:
-        return 0
-    ids, sent_at = entry
-    with store.write() as conn:
-        conn.execute(Q["mark_sent"], {"alert_ids": ids, "sent_at": sent_at})
-    journal.clear()
-    logger.info("recorded %d alert(s) sent at %s by an earlier run", len(ids), sent_at.isoformat())
-    return len(ids)
-
-
-def pending_alerts(store: Store) -> list[Alert]:
-    with store.read() as conn:
-        rows = conn.execute(Q["pending_alerts"]).fetchall()
-    return [Alert(rule=r[1], scope=r[2], metric=r[3], day=r[4], value=r[5], baseline=r[6], zscore=r[7],
-                  alert_id=r[0], status=r[8], detail=r[9]) for r in rows]
-
-
-def send_pending(store: Store, email: Email, *, now: datetime, outbox: Path | None = None) -> SendReport:
-    """Send one digest of every pending alert; with no smtp.host, write it to `outbox` (already
-    resolved by the caller; default email.outbox) as an .eml file. Never raises for a delivery
-    failure: the report says what failed."""
+def send_pending(store: Store, email: Email, *, now: datetime, outbox: Path | None = None,
+                 channels: Sequence[Channel] = (), max_attempts: int = 5, report_link: str | None = None,
+                 environ: Mapping[str, str] | None = None) -> SendReport:
+    """Deliver every pending alert: one digest by email (with no smtp.host, an .eml file in
+    `outbox`, already resolved by the caller; default email.outbox), and one message per alert to
+    each channel that takes its rule. Never raises for a delivery failure: the report says what
+    failed."""
+    report = SendReport()
     try:
         settle_journal(store)
+        deliveries.plan(store, [Target(EMAIL_CHANNEL)] + [Target(c.name, tuple(c.rules) if c.rules is not None else None)
+                                                         for c in channels], now=now)
     except StorageError as exc:
         # Alerts sent earlier may still look pending in the database: sending now could repeat them.
-        return SendReport(error=f"alerts not sent: an earlier send is not recorded yet: {exc}")
-    alerts = pending_alerts(store)
+        report.errors.append(f"alerts not sent: an earlier send is not recorded yet: {exc}")
+        return report
+    _send_digest(store, email, now=now, outbox=outbox, report=report)
+    for channel in channels:
+        _send_channel(store, channel, now=now, max_attempts=max_attempts, report_link=report_link,
+                      environ=environ, report=report)
+    for warning in report.warnings:
+        logger.warning(warning)
+    return report
+
+
+def _send_digest(store: Store, email: Email, *, now: datetime, outbox: Path | None, report: SendReport) -> None:
+    alerts = [d.alert for d in deliveries.due(store, EMAIL_CHANNEL, now=now)]
     if not alerts:
-        return SendReport()
+        return
     ids = [a.alert_id for a in alerts]
     with store.read() as conn:
         sections = [load_section(conn, a) for a in alerts[:DETAILED_ALERTS]]
     message = compose_digest(sections, email, now=now, more=alerts[DETAILED_ALERTS:])
-
-    warnings: list[str] = []
     try:
         if email.smtp.host:
             refused = deliver(message, email.smtp, email.to)
-            warnings = [f"SMTP {_where(email.smtp)} refused recipient {rcpt}: {code} {_text(reply)}"
-                        for rcpt, (code, reply) in refused.items()]
+            report.warnings += [f"SMTP {_where(email.smtp)} refused recipient {rcpt}: {code} {_text(reply)}"
+                                for rcpt, (code, reply) in refused.items()]
             via = f"smtp {_where(email.smtp)}"
         else:
             via = str(write_outbox(message, outbox or email.outbox, now=now))
     except SendError as exc:
         logger.warning("alerts not sent, %d still pending: %s", len(ids), exc)
-        try:
-            with store.write() as conn:
-                conn.execute(Q["mark_error"], {"alert_ids": ids, "error": str(exc)})
-        except StorageError as busy:  # the reason is in the run record all the same
-            logger.warning("cannot record why the alerts were not sent: %s", busy)
-        return SendReport(pending=len(ids), error=str(exc), alert_ids=ids)
-
-    warnings += _record_sent(store, ids, now, message["Message-ID"])
-    for warning in warnings:
-        logger.warning(warning)
+        deliveries.commit(store, [], [FailedTry(EMAIL_CHANNEL, tuple(ids), str(exc))], now=now)
+        report.pending += len(ids)
+        report.errors.append(str(exc))
+        report.alert_ids = ids
+        return
+    accepted = Accepted(EMAIL_CHANNEL, tuple(ids), now, message["Message-ID"])
+    deliveries.accept(store, accepted)
+    warning = deliveries.commit(store, [accepted], [], now=now)
+    if warning:
+        report.warnings.append(warning)
     logger.info("sent %d alert(s) via %s", len(ids), via)
-    return SendReport(sent=len(ids), via=via, warnings=warnings, alert_ids=ids)
+    report.sent += len(ids)
+    report.via = via
+    report.alert_ids = ids
 
 
-def _record_sent(store: Store, ids: list[str], now: datetime, message_id: str) -> list[str]:
-    """Journal first (a local file, instant), then the database; returns warnings."""
-    journal = SentJournal(store.path)
+def _send_channel(store: Store, channel: Channel, *, now: datetime, max_attempts: int, report_link: str | None,
+                  environ: Mapping[str, str] | None, report: SendReport) -> None:
+    """Each due alert to one channel, one message each; the first failure ends the channel's turn
+    (a service that is down would fail the rest too) and counts as a failed try for all left."""
+    waiting = deliveries.due(store, channel.name, now=now)
+    if not waiting:
+        return
+    accepted: list[Accepted] = []
+    error: str | None = None
     try:
-        journal.record(ids, now, message_id)
-        kept = True
-    except OSError as exc:
-        logger.warning("%s: cannot write the sent-alerts journal (%s); recording in the database only",
-                       journal.path, exc.strerror or exc)
-        kept = False
-    try:
-        with store.write() as conn:
-            conn.execute(Q["mark_sent"], {"alert_ids": ids, "sent_at": now})
-    except StorageError as exc:
-        if not kept:
-            return [f"{len(ids)} alert(s) sent but not marked sent ({exc}); the next run sends them again, "
-                    f"with the same Message-ID {message_id}"]
-        return [f"{len(ids)} alert(s) sent but not yet marked sent ({exc}); {journal.path} keeps them, "
-                "and the next run records them without sending them again"]
-    journal.clear()
-    return []
+        target = OpenChannel(channel, dict(environ) if environ is not None else None)
+        messages = _messages(store, [d.alert for d in waiting], markdown=target.markdown, report_link=report_link)
+        for item, message in zip(waiting, messages):
+            sent = target.send(message, idempotency_key=item.alert.alert_id)
+            entry = Accepted(channel.name, (item.alert.alert_id,), now)
+            deliveries.accept(store, entry)
+            accepted.append(entry)
+            if sent.left_out:
+                logger.info("channel %s: alert %s cut to fit %s's limit (%d line(s) left out, and the message says so)",
+                            channel.name, item.alert.alert_id, sent.service, sent.left_out)
+    except ChannelError as exc:
+        error = str(exc)
+    done = {e.alert_ids[0] for e in accepted}
+    left = [d for d in waiting if d.alert.alert_id not in done]
+    failed = []
+    if error is not None and left:
+        failed = [FailedTry(channel.name, tuple(d.alert.alert_id for d in left), error, max_attempts,
+                            deliveries.RETRY_FIRST_GAP)]
+        given_up = sum(1 for d in left if d.attempts + 1 >= max_attempts)
+        report.failed += given_up
+        report.pending += len(left) - given_up
+        tries = max(d.attempts for d in left) + 1
+        outcome = ("given up: marked failed" if given_up == len(left) else
+                   f"try {tries} of {max_attempts}, tried again on a later run")
+        report.errors.append(f"{error} ({len(left)} alert(s) not delivered; {outcome})")
+    warning = deliveries.commit(store, accepted, failed, now=now)
+    if warning:
+        report.warnings.append(f"channel {channel.name}: {warning}")
+    report.sent += len(accepted)
+    if accepted:
+        logger.info("sent %d alert(s) to channel %s", len(accepted), channel.name)
+
+
+def _messages(store: Store, alerts: Sequence[Alert], *, markdown: bool, report_link: str | None) -> list[ChatMessage]:
+    with store.read() as conn:
+        return [compose(a, {} if is_stale(a) else load_evidence(conn, a), markdown=markdown, report_link=report_link)
+                for a in alerts]
 
 
 def deliver(message: EmailMessage, smtp: Smtp, to: list[str]) -> dict[str, tuple[int, bytes]]:

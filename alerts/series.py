@@ -21,6 +21,8 @@ from hypewatch.config import GAP_TOPICS
 from hypewatch.scopes import parse_scope as parse_full_scope
 from storage.sql import load_queries
 
+from .stats import Interval, poisson_rate, wilson
+
 Q = load_queries("alerts", "queries.sql")
 
 
@@ -50,29 +52,66 @@ class DayCounts:
     counts: Counts
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
-
-
 @dataclass(frozen=True)
 class Metric:
+    """A metric as events over an exposure: value = scale * events / exposure + offset.
+
+    hype_index is 2 x (hype share of stance sentences) - 1, so intervals and tests on that share
+    carry over to it; fatigue_per_1k is 1000 x the share of sentences flagged; a per-day count is
+    events per day of exposure.
+    """
+
     name: str
-    value: Callable[[Counts, int], float | None]  # (summed counts, number of days) -> value
-    spread_floor: float  # the smallest spread a baseline may have; see detect.py
-    is_count: bool = False  # counts: a day without data is a 0, not a gap
+    events: Callable[[Counts], int]
+    exposure: Callable[[Counts, int], int]  # (counts, number of days) -> sentences, stance sentences or days
+    spread_floor: float  # zscore / robust: a daily spread under it is nothing to divide by; see detect.py
+    scale: float = 1.0
+    offset: float = 0.0
+    is_count: bool = False  # a count per day: a day without data is a 0, not a gap, and its test is on rates
+    rate_test: bool = False  # tested as a rate (Poisson) rather than a share (binomial); see stats.py
+
+    def value(self, counts: Counts, days: int) -> float | None:
+        exposure = self.exposure(counts, days)
+        return self.scale * self.events(counts) / exposure + self.offset if exposure else None
+
+    def interval(self, counts: Counts, days: int, dispersion: float = 1.0) -> Interval | None:
+        """The 95% interval of the value: Wilson for shares, exact Poisson for counts per day;
+        counts divided by `dispersion` (see stats.py)."""
+        k, exposure = self.events(counts) / dispersion, self.exposure(counts, days) / dispersion
+        found = poisson_rate(k, exposure) if self.is_count else wilson(k, exposure)
+        return found.scaled(self.scale, self.offset) if found else None
+
+
+def _share(name: str, events: str, of: Callable[[Counts], int], floor: float, scale: float = 1.0,
+           offset: float = 0.0, rate_test: bool = False) -> Metric:
+    return Metric(name, lambda c: getattr(c, events), lambda c, _: of(c), floor, scale, offset, rate_test=rate_test)
 
 
 def _per_day(name: str) -> Metric:
-    return Metric(name, lambda c, days: getattr(c, name) / days, spread_floor=1.0, is_count=True)
+    return Metric(name, lambda c: getattr(c, name), lambda _, days: days, spread_floor=1.0, is_count=True,
+                  rate_test=True)
+
+
+def _sentences(c: Counts) -> int:
+    return c.n_sentences
+
+
+def _stance_sentences(c: Counts) -> int:
+    return c.n_hype + c.n_skeptic
+
+
+def _capex_or_returns(c: Counts) -> int:
+    return c.n_capex + c.n_returns
 
 
 METRICS: dict[str, Metric] = {
-    "hype_index": Metric("hype_index", lambda c, _: _ratio(c.n_hype - c.n_skeptic, c.n_hype + c.n_skeptic), 0.02),
-    "hype_share": Metric("hype_share", lambda c, _: _ratio(c.n_hype, c.n_sentences), 0.01),
-    "skeptic_share": Metric("skeptic_share", lambda c, _: _ratio(c.n_skeptic, c.n_sentences), 0.01),
-    "fatigue_per_1k": Metric("fatigue_per_1k", lambda c, _: _ratio(1000.0 * c.fatigue_mentions, c.n_sentences), 0.5),
-    "capex_returns_gap": Metric("capex_returns_gap",
-                                lambda c, _: _ratio(c.n_capex - c.n_returns, c.n_capex + c.n_returns), 0.05),
+    "hype_index": _share("hype_index", "n_hype", _stance_sentences, 0.02, scale=2.0, offset=-1.0),
+    "hype_share": _share("hype_share", "n_hype", _sentences, 0.01),
+    "skeptic_share": _share("skeptic_share", "n_skeptic", _sentences, 0.01),
+    # mentions are rare: tested as a rate with sentences as exposure, shown as a share of sentences
+    "fatigue_per_1k": _share("fatigue_per_1k", "fatigue_mentions", _sentences, 0.5, scale=1000.0, rate_test=True),
+    # 2 x (capex share of capex-or-returns sentences) - 1, like hype_index of hype and skeptic
+    "capex_returns_gap": _share("capex_returns_gap", "n_capex", _capex_or_returns, 0.05, scale=2.0, offset=-1.0),
     **{name: _per_day(name) for name in ("n_docs", "n_sentences", "n_hype", "n_skeptic", "fatigue_mentions")},
 }
 

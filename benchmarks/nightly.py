@@ -6,7 +6,7 @@ each. The articles are made of real sentences (the project's labeled corpus and,
 ../shared is present, sentences of the real earnings calls), so the scorer does real work.
 The job runs as users run it: `hypewatch run` in a subprocess, with the default model.
 
-    .venv/bin/python benchmarks/nightly.py [--articles 5000] [--model models/hypewatch-minilm]
+    .venv/bin/python benchmarks/nightly.py [--articles 5000] [--model default]
 
 Targets: the nothing-new re-run < 10 s; peak RSS (job + extraction workers) < 2 GB.
 """
@@ -100,9 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--hosts", type=int, default=10)
-    parser.add_argument("--model", default=str(ROOT / "models" / "hypewatch-minilm"))
+    parser.add_argument("--model", default="default")  # the shipped model
     args = parser.parse_args()
-    if not (Path(args.model) / "config.json").exists():
+    if args.model != "default" and not (Path(args.model) / "hypewatch.json").exists():
         sys.exit(f"no model at {args.model}: build it with `hypewatch train` (or pass --model)")
     hosts = [f"127.0.0.{i}" for i in range(1, args.hosts + 1)]
     port = 19_000 + os.getpid() % 10_000

@@ -2,8 +2,8 @@
 
     python benchmarks/real_sentences.py [MODEL] [--half dev|test|all] [--errors]
 
-MODEL is anything `model.name` accepts (default: "default", i.e. models/hypewatch-minilm, built by
-`hypewatch train`). The labels live in nlp/data/real/real_eval.jsonl by reference only (the sources are
+MODEL is anything `model.name` accepts (default: "default", the shipped model in
+nlp/shipped/hypewatch-minilm). The labels live in nlp/data/real/real_eval.jsonl by reference only (the sources are
 copyrighted); nlp.real_eval recovers the text from ../shared/data. Prints per-class precision /
 recall / F1, macro-F1, fatigue F1 and the confusion matrix; --errors also lists the misses, to
 read here, never to commit.

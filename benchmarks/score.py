@@ -1,9 +1,8 @@
 """Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder;
 and what tagging topics adds to scoring.
 
-    python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2] [--device cpu|cuda] [--stand-in]
-    (default: models/hypewatch-minilm, from `hypewatch train`; --stand-in: an untrained model of the
-    same shape, built in seconds, for the speed figures only)
+    python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2] [--device cpu|cuda]
+    (default: the shipped model, nlp/shipped/hypewatch-minilm)
 
 Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each contender runs
 in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
@@ -101,15 +100,13 @@ def in_fresh_process(fn, *args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model_dir", nargs="?", type=Path, default=ROOT / "models" / "hypewatch-minilm")
+    parser.add_argument("model_dir", nargs="?", type=Path, default=ROOT / "nlp" / "shipped" / "hypewatch-minilm")
     parser.add_argument("--n", type=int, default=N_SENTENCES, help="how many sentences to score")
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs per contender")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--stand-in", action="store_true",
-                        help="time an untrained model of the shipped shape (speed only, no accuracy figures)")
     args = parser.parse_args()
     device = args.device
-    folder = stand_in_model() if args.stand_in else args.model_dir
+    folder = args.model_dir
     if not (folder / "hypewatch.json").is_file():
         sys.exit(f"no model in {folder}: run `hypewatch train` first")
     if not TRANSCRIPTS.is_dir():
@@ -148,8 +145,6 @@ def main() -> None:
         gpu = f"{r['gpu_mb']:>7.0f} MB" if device == "cuda" else ""
         topics = f"  {r['topics_s']:.2f} s, +{100 * r['topics_s'] / r['seconds']:.1f}%" if "topics_s" in r else ""
         print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}{topics}")
-    if args.stand_in:
-        return  # an untrained model: its labels and F1 mean nothing
 
     from nlp.corpus import load_corpus, split
     from nlp.evaluate import evaluate
@@ -176,22 +171,6 @@ def main() -> None:
         cpu = _labels(folder, sample, "fp32", "cpu")
         print(f"labels equal to the CPU's fp32 labels: fp32 on CUDA {_share_equal(cpu, fp32):.1%}, "
               f"fp16 on CUDA {_share_equal(cpu, _labels(folder, sample, 'auto', device)):.1%}")
-
-
-def stand_in_model() -> Path:
-    """all-MiniLM-L6-v2 with untrained heads in our format: the shipped model's shape and speed."""
-    import tempfile
-
-    from transformers import AutoModel, AutoTokenizer
-
-    from nlp import model as mt
-
-    folder = Path(tempfile.mkdtemp(prefix="hypewatch-stand-in-")) / "stand-in"
-    encoder = mt.default_encoder_path()
-    mt.save(mt.MultiTaskModel(AutoModel.from_pretrained(encoder)), AutoTokenizer.from_pretrained(encoder),
-            mt.ModelMeta(training={"stand_in": "untrained heads, for speed figures only"}), folder)
-    print(f"stand-in model (untrained heads, speed only): {folder}")
-    return folder
 
 
 def _labels(folder: Path, sentences: list[str], precision: str, device: str, batch_size: int = 64) -> list[str]:

@@ -47,7 +47,7 @@ from crawler.urls import canonicalize_url
 from crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
 from hypewatch.config import Config, Source
 from hypewatch.records import (
-    Article, CrawlRetry, CrawlState, Document, Feed, FeedItem, HttpCacheEntry, make_doc_id,
+    Article, CrawlRetry, CrawlState, Document, Feed, FeedItem, HttpCacheEntry, SourceRun, make_doc_id,
 )
 from storage.store import KnownDocuments
 
@@ -171,7 +171,7 @@ class _NearDuplicates:
 class _Crawl:
     def __init__(self, config: Config, fetcher: Fetcher, executor: Executor, http_cache: dict[str, HttpCacheEntry],
                  known: KnownDocuments, retries: Sequence[CrawlRetry], sink: Callable[[list[Document]], None],
-                 batch_size: int, store_patience_s: float) -> None:
+                 batch_size: int, store_patience_s: float, now: datetime | None = None) -> None:
         self.config = config
         self.fetcher = fetcher
         self.http_cache = http_cache
@@ -181,7 +181,8 @@ class _Crawl:
         self.watchlist = dict(config.watchlist or DEFAULT_WATCHLIST)
         self.summary = CrawlSummary()
         self.pools = _Pools(executor, self.summary.warnings)
-        self.now = datetime.now(timezone.utc)
+        self.now = now or datetime.now(timezone.utc)
+        self._source_runs: dict[str, SourceRun] = {}
         self._seen: set[str] = set()
         self._hashes = dict(known.hashes)
         self._near = _NearDuplicates(known.simhashes)
@@ -198,6 +199,7 @@ class _Crawl:
         self._sink_error: Exception | None = None
 
     async def run(self, sources: Sequence[Source]) -> None:
+        self._source_runs = {s.name: SourceRun(s.name, self.now) for s in sources}
         listed = await asyncio.gather(*(self._list_jobs(source) for source in sources))
         # Enough jobs in flight to keep the fetcher and the workers busy, few enough that fetched
         # bodies waiting for a worker stay a handful.
@@ -221,7 +223,7 @@ class _Crawl:
 
     def state(self, http_cache: list[HttpCacheEntry]) -> CrawlState:
         return CrawlState(http_cache=http_cache, retries=list(self._retry_updates.values()),
-                          resolved=sorted(self._resolved))
+                          resolved=sorted(self._resolved), sources=list(self._source_runs.values()))
 
     # --- phase 1: what to read ------------------------------------------------------------
 
@@ -281,6 +283,7 @@ class _Crawl:
                 if result.not_modified:
                     logger.info("%s: feed %s unchanged since the last run", source.name, where)
                     self.summary.feeds_ok += 1
+                    self._read_fine(source)
                     return None
                 data, url = result.body, result.final_url
             else:
@@ -293,6 +296,7 @@ class _Crawl:
             self._warn(source, "feed failed", f"feed {where}: {exc}")
             return None
         self.summary.feeds_ok += 1
+        self._read_fine(source)
         for problem in feed.problems:
             self.summary.warnings.append(f"{source.name}: feed {where}: {problem} (kept {len(feed.items)} items)")
         return feed
@@ -358,6 +362,7 @@ class _Crawl:
         known_as = self.known.urls.get(url)
         if known_as is not None and not (known_as == doc_id and self._may_have_changed(job)):
             self.summary.unchanged += 1
+            self._read_fine(job.source)
             return
 
         text = html_to_text(job.item.content) if job.item and job.item.content and job.source.kind == "news" else ""
@@ -369,6 +374,7 @@ class _Crawl:
                                               trusted=job.item is None)
             if result.not_modified:
                 self.summary.unchanged += 1
+                self._read_fine(job.source)
                 return
             if job.source.kind == "news":
                 parsed = await self._in_worker(job, extract_page, result.body, result.encoding, result.final_url,
@@ -400,6 +406,7 @@ class _Crawl:
         doc_id = make_doc_id(str(path.resolve()))
         if self.known.hashes.get(parsed.content_hash) == doc_id:
             self.summary.unchanged += 1
+            self._read_fine(job.source)
             return
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
         await self._add(job, doc_id, url, parsed, fallback_date=mtime, updated=doc_id in self._known_ids)
@@ -448,6 +455,7 @@ class _Crawl:
             self._hashes.setdefault(doc.content_hash, doc_id)
             if len(article.text.split()) >= NEAR_DUPLICATE_MIN_WORDS:
                 self._near.add(doc_id, doc.simhash)
+        self._source_run(job.source).stored += 1
         self._batch.append(doc)
         if len(self._batch) >= self.batch_size:
             await self._flush()
@@ -507,8 +515,17 @@ class _Crawl:
         self.summary.skipped[reason] += 1
         line = f"{source.name}: {message}"
         self.summary.warnings.append(line)
+        run = self._source_run(source)
+        run.failed += 1
+        run.last_error = message
         if log:
             logger.warning("%s", line)
+
+    def _read_fine(self, source: Source) -> None:
+        self._source_run(source).read += 1
+
+    def _source_run(self, source: Source) -> SourceRun:
+        return self._source_runs.setdefault(source.name, SourceRun(source.name, self.now))
 
 
 def _files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -599,13 +616,15 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
                         sink: Callable[[list[Document]], None],
                         state_sink: Callable[[CrawlState], None] | None = None,
                         fetcher: Fetcher | None = None, executor: Executor | None = None,
-                        batch_size: int = BATCH_SIZE, store_patience_s: float = STORE_PATIENCE_S) -> CrawlSummary:
+                        batch_size: int = BATCH_SIZE, store_patience_s: float = STORE_PATIENCE_S,
+                        now: datetime | None = None) -> CrawlSummary:
     """Crawl `sources` (default: the enabled ones of `config`), handing Documents to `sink` in
     batches and, at the end, what the next crawl needs (HTTP cache, retry list) to `state_sink`.
 
     `sink` is called from a worker thread, one call at a time; one that raises gets the batch
     again later. `fetcher` and `executor` may be passed in (tests, several crawls sharing a pool);
-    otherwise they are made and closed here.
+    otherwise they are made and closed here. `now` (default: the clock) dates what the crawl
+    records: documents' fetched_at, retry times, what each source gave.
 
     The state is saved last, and only when every document was stored: if the crawl dies half-way
     or documents were left unstored, the next run fetches the feeds in full again rather than
@@ -618,7 +637,7 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
     fetcher = fetcher or Fetcher(config.crawl, cache=http_cache)
     executor = executor or make_executor()
     crawl = _Crawl(config, fetcher, executor, http_cache, known or KnownDocuments(), retries, sink, batch_size,
-                   store_patience_s)
+                   store_patience_s, now)
     try:
         await crawl.run(sources)
         if state_sink is not None and not crawl.unstored:

@@ -66,7 +66,7 @@ def handled(func: F) -> F:
 
 def _is_known_error(exc: Exception) -> bool:
     # The named errors of the crawler and the scorer: their messages already say what and where.
-    return type(exc).__module__.split(".")[0] in {"crawler", "nlp", "alerts", "report"}
+    return type(exc).__module__.split(".")[0] in {"crawler", "nlp", "alerts", "report", "lake"}
 
 
 class State:
@@ -140,8 +140,8 @@ def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> No
     if not result.ok:
         raise Failure(f"run {result.run_id} failed: {result.error}")
     if result.undelivered:
-        raise Failure(f"run {result.run_id}: {result.undelivered} alert(s) not delivered, still pending "
-                      "for the next run (see the warnings above)")
+        raise Failure(f"run {result.run_id}: {result.undelivered} alert delivery(ies) not made "
+                      "(pending for a later run, or failed: see the warnings above and the deliveries table)")
 
 
 def _summary(result: Any) -> str:
@@ -186,20 +186,117 @@ def crawl(state: State) -> None:
 
 
 @main.command()
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: the database's unscored documents, here. ray: Parquet documents on a Ray cluster.")
+@click.option("--input", "input_patterns", metavar="GLOB", multiple=True,
+              help="With --engine ray: Parquet documents (a glob, a file, a folder, or an export's folder); "
+                   "may be given more than once.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="With --engine ray: a new folder for the scored Parquet (load it with `hypewatch import`).")
+@click.option("--address", default=None,
+              help="With --engine ray: the cluster to join (default $RAY_ADDRESS, else Ray on this machine).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --engine ray: scoring actors (default: one per GPU, else one per CPU but one).")
 @pass_state
 @handled
-def score(state: State) -> None:
-    """Score documents that are stored but not yet scored by the configured model."""
-    _run_stages(state, ("score",), None)
+def score(state: State, engine: str, input_patterns: tuple[str, ...], output: Path | None, address: str | None,
+          workers: int | None) -> None:
+    """Score documents that are stored but not yet scored by the configured model.
+
+    With --engine ray, score Parquet documents with Ray Data instead (on this machine, or on the
+    cluster at --address), into a Parquet lake partitioned by day.
+
+    Example: hypewatch score --engine ray --input data/lake --output backfill/2019
+    """
+    if engine == "local":
+        if input_patterns or output or address or workers:
+            raise click.UsageError("--input, --output, --address and --workers go with --engine ray")
+        _run_stages(state, ("score",), None)
+        return
+    if not input_patterns or output is None:
+        raise click.UsageError("--engine ray needs --input GLOB and --output DIR")
+    from lake.ray_score import ModelSpec, import_ray, score_with_ray
+
+    import_ray()  # before reading the config: without Ray, that is all there is to say
+    config = state.config_or_defaults
+    m = config.model
+    model = ModelSpec(name=m.name, base_dir=config.base_dir, device=m.device, precision=m.precision,
+                      batch_size=m.batch_size, label_map=dict(m.label_map))
+    summary = score_with_ray(list(input_patterns), output, model, address=address, workers=workers,
+                             progress=sys.stderr.isatty())
+    click.echo(summary.format(), err=True)
+
+
+@main.command("export")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--full", is_flag=True, help="Write every day again, not only the days that changed.")
+@pass_state
+@handled
+def export_cmd(state: State, directory: Path | None, full: bool) -> None:
+    """Write documents, turns, sentences and scores as Parquet partitioned by day (default DIR:
+    `lake/` beside the database). Only the days that changed since the last export are written.
+
+    Example: hypewatch export data/lake
+    """
+    from lake.export import export_lake
+    from storage.db import ready_for_reading
+
+    database = state.config.database_path
+    ready_for_reading(database)
+    summary = export_lake(database, directory or database.parent / "lake", full=full)
+    click.echo(summary.format(), err=True)
+
+
+@main.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@pass_state
+@handled
+def import_cmd(state: State, directory: Path) -> None:
+    """Load scored Parquet (from `score --engine ray` or `export`) into the database; importing
+    the same files again adds nothing.
+
+    Example: hypewatch import backfill/2019
+    """
+    from lake.load import import_lake
+    from storage import Store
+    from storage.db import ensure_folder
+
+    from .runlock import RunLock
+
+    database = state.config.database_path
+    ensure_folder(database)
+    with RunLock(database):  # not beside a nightly run: both replace sentences
+        summary = import_lake(Store(database), directory)
+    click.echo(summary.format(), err=True)
 
 
 @main.command("alerts")
 @_today
+@click.option("--test", "test", is_flag=True,
+              help="Send one test message to the email address and every channel, and say how each went.")
 @pass_state
 @handled
-def alerts_cmd(state: State, today: datetime | None) -> None:
-    """Detect shifts in the daily series and send pending alerts."""
-    _run_stages(state, ("alerts",), today.date() if today else None)
+def alerts_cmd(state: State, today: datetime | None, test: bool) -> None:
+    """Detect shifts and quiet sources, and send pending alerts to email and every channel.
+
+    Example: hypewatch alerts --test
+    """
+    if not test:
+        _run_stages(state, ("alerts",), today.date() if today else None)
+        return
+    from datetime import timezone
+
+    from alerts import send_test_messages
+
+    config = state.config
+    email = config.alerts.email
+    results = send_test_messages(email, config.alerts.channels, outbox=config.resolve(email.outbox),
+                                 now=datetime.now(timezone.utc))
+    for result in results:
+        click.echo(result.line())
+    failed = [r.channel for r in results if not r.ok]
+    if failed:
+        raise Failure(f"{len(failed)} of {len(results)} channel(s) failed the test: {', '.join(failed)}")
 
 
 @main.command("report")
@@ -417,7 +514,8 @@ def _load_scorer(state: State) -> Any:
 
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the fine-tuned model (default: models/hypewatch-minilm beside the config).")
+              help="Folder for the model (default: models/hypewatch-minilm beside the config; "
+                   "nlp/shipped/hypewatch-minilm rebuilds the shipped one).")
 @click.option("--epochs", type=int, default=None, help="Training epochs (default: the tuned setting).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the shipped model's, 13).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
@@ -425,23 +523,31 @@ def _load_scorer(state: State) -> Any:
               help="Also learn from the labeled real sentences, read from DIR/data (the shared folder).")
 @click.option("--dev-only", is_flag=True,
               help="With --real: learn from the dev half only, so the test half measures unseen calls.")
+@click.option("--full", is_flag=True,
+              help="Save the whole fine-tuned model (90 MB) instead of its change from the packaged encoder (under 2 MB).")
 @pass_state
 @handled
 def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool,
-          real_dir: Path | None, dev_only: bool) -> None:
-    """Fine-tune the default scorer on the bundled labeled corpus (on CUDA when model.device allows).
+          real_dir: Path | None, dev_only: bool, full: bool) -> None:
+    """Train a scorer on the bundled labeled corpus, the way the shipped one was (on CUDA when model.device allows).
+
+    Score with it by setting model.name to its folder (models/hypewatch-minilm).
 
     Example: hypewatch train --real ../shared
     """
+    from nlp.model import META_FILE
+    from nlp.scorer import TRAINED_MODEL_DIR
+
     base = state.config_or_defaults.base_dir
-    out = out or base / "models" / "hypewatch-minilm"
-    if if_missing and (out / "config.json").exists():
+    out = out or base / TRAINED_MODEL_DIR
+    if if_missing and (out / META_FILE).exists():
         click.echo(f"model already built: {out}", err=True)
         return
     if real_dir is None and dev_only:
         raise click.UsageError("--dev-only goes with --real DIR")
     _check_writable(out, "model folder")  # now, not after minutes of training
 
+    from nlp.adapter import SHIPPED_BYTES
     from nlp.real_eval import training_examples
     from nlp.train import train as train_model
 
@@ -451,8 +557,11 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
     kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    report = train_model(out, real=real, device=state.config_or_defaults.model.device, **kwargs)
+    report = train_model(out, real=real, device=state.config_or_defaults.model.device, shipped_bytes=None if full else SHIPPED_BYTES,
+                         progress=sys.stderr.isatty(), **kwargs)
     click.echo(report.format(), err=True)
+    click.echo(f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)",
+               err=True)
 
 
 @main.command()

@@ -6,6 +6,7 @@ Relative paths resolve against the config file's folder.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -18,6 +19,13 @@ from nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_term
 from .scopes import parse_scope
 
 DEFAULT_CONFIG_NAME = "config.yaml"
+#: The rule name of the alert a quiet source raises (see alerts/stale.py).
+SOURCE_STALE_RULE = "source-stale"
+#: The channel name of the email digest in the `deliveries` table.
+EMAIL_CHANNEL = "email"
+#: `${NAME}` in a channel URL: replaced by the environment variable NAME when sending.
+ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: The alert metric of the capex-versus-returns gap, and the topics it weighs.
 GAP_METRIC = "capex_returns_gap"
 GAP_TOPICS = ("capex", "returns")
@@ -46,6 +54,7 @@ class Source(_Strict):
     path: Path | None = None  # a folder (or file) of transcripts / pages
     allow_private: bool = False  # fetch from loopback/private addresses (tests, intranets)
     enabled: bool = True
+    stale_days: int | None = Field(None, ge=0)  # None: alerts.stale_days; 0: never a source-stale alert
 
     @field_validator("urls")
     @classmethod
@@ -118,8 +127,16 @@ class Rule(_Strict):
     threshold: float = Field(2.0, gt=0)
     min_docs: int = Field(5, ge=0)
     cooldown_days: int = Field(3, ge=0)
-    method: Literal["zscore", "robust"] = "zscore"
+    method: Literal["counts", "zscore", "robust"] = "counts"  # see alerts/detect.py
     direction: Literal["both", "up", "down"] = "both"
+
+    @field_validator("name")
+    @classmethod
+    def _not_source_stale(cls, name: str) -> str:
+        if name == SOURCE_STALE_RULE:
+            raise ValueError(f"{SOURCE_STALE_RULE!r} is the name of the alert a quiet source raises; "
+                             "call this rule something else")
+        return name
 
     @field_validator("scope")
     @classmethod
@@ -150,21 +167,92 @@ class Email(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class Channel(_Strict):
+    """A notification target beyond the email digest: an Apprise URL (slack://, msteams://, ...)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    url: str  # secrets as ${ENV_VAR}, expanded from the environment when sending
+    format: Literal["auto", "short", "markdown"] = "auto"  # auto: markdown where the service renders it
+    rules: list[str] | None = None  # the alert rules it gets (source-stale included); None: all
+    max_chars: int | None = Field(None, ge=100)  # a tighter size limit than the service's own
+
+    @field_validator("name")
+    @classmethod
+    def _not_email(cls, name: str) -> str:
+        if name == EMAIL_CHANNEL:
+            raise ValueError(f"{EMAIL_CHANNEL!r} is the email digest's name; call this channel something else")
+        return name
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_url(cls, url: str) -> str:
+        for name in ENV_REFERENCE.findall(url):
+            if not ENV_NAME.fullmatch(name):
+                raise ValueError(f"${{{name}}} is not an environment variable name")
+        scheme, sep, _ = url.partition("://")
+        if not sep or not scheme:
+            raise ValueError(f"not an Apprise URL (scheme://...): {_redacted(url)!r}")
+        from apprise.manager_plugins import NotificationManager  # only configs with channels pay for it
+
+        if scheme.lower() not in NotificationManager().schemas():
+            raise ValueError(f"{scheme}:// is not a service Apprise knows (see its list of URLs)")
+        return url
+
+    @property
+    def env_names(self) -> list[str]:
+        return list(dict.fromkeys(ENV_REFERENCE.findall(self.url)))
+
+    @property
+    def scheme(self) -> str:
+        return self.url.partition("://")[0].lower()
+
+    def takes(self, rule: str) -> bool:
+        return self.rules is None or rule in self.rules
+
+
+def _redacted(url: str) -> str:
+    """A URL as errors may show it: the scheme and what follows up to the first character."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest[:1]}..." if rest else url
+
+
 def default_rules() -> list[Rule]:
     return [
         Rule(name="tone-shift", metric="hype_index"),
         Rule(name="skeptic-surge", metric="skeptic_share", direction="up"),
-        Rule(name="fatigue-talk", metric="fatigue_per_1k", method="robust", direction="up"),
+        Rule(name="fatigue-talk", metric="fatigue_per_1k", direction="up"),
     ]
 
 
 class Alerts(_Strict):
     rules: list[Rule] = Field(default_factory=default_rules)
     email: Email = Email()
+    channels: list[Channel] = Field(default_factory=list)
+    max_attempts: int = Field(5, ge=1, le=100)  # runs that try a channel delivery before it is `failed`
+    stale_days: int = Field(7, ge=0)  # a source with nothing new this long raises source-stale; 0: never
+    stale_cooldown_days: int = Field(14, ge=0)  # no second source-stale alert of a source this soon
+
+    @model_validator(mode="after")
+    def _channels_fit_rules(self) -> Alerts:
+        names = [c.name for c in self.channels]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate channel names: {', '.join(dupes)}")
+        known = {r.name for r in self.rules} | {SOURCE_STALE_RULE}
+        for channel in self.channels:
+            unknown = [r for r in channel.rules or () if r not in known]
+            if unknown:
+                raise ValueError(f"channel {channel.name!r} names unknown rules: {', '.join(unknown)} "
+                                 f"(rules: {', '.join(sorted(known))})")
+        return self
+
+    def stale_days_of(self, source: Source) -> int:
+        return self.stale_days if source.stale_days is None else source.stale_days
 
 
 class Report(_Strict):
     path: Path = Path("report.html")
+    url: str | None = None  # where readers open the report, for links in chat alerts; default: its path
     days: int = Field(120, ge=7)
     tickers: list[str] | None = None  # None: every ticker of the watchlist seen in the period
     on_run: bool = True

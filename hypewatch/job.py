@@ -51,8 +51,10 @@ class RunResult:
 
     @property
     def undelivered(self) -> int:
-        """Alerts this run could not deliver: they stay pending, and the run did not do its job."""
-        return int(self.counts.get("alerts", {}).get("pending", 0))
+        """Deliveries this run could not make (pending for a later run, or given up): the run did
+        not do its job."""
+        counts = self.counts.get("alerts", {})
+        return int(counts.get("pending", 0)) + int(counts.get("failed", 0))
 
 
 def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None = None,
@@ -108,7 +110,7 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def score_stage(ctx: RunContext) -> dict[str, Any]:
-    from nlp.scorer import Scorer
+    from nlp.scorer import Scorer, precision_variants
 
     from .scoring import no_counts, score_pending, tag_pending
 
@@ -122,7 +124,7 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
     # topics only, no model needed (one that would score them again retags them as it does).
     retagged = tag_pending(ctx.store, tagger, warn=ctx.warn)
     known_id = Scorer.identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
-    if known_id and not ctx.store.documents_to_score(known_id, limit=1):
+    if known_id and not ctx.store.documents_to_score(known_id, limit=1, scored_alike=precision_variants(known_id)):
         counts = no_counts()  # nothing to score: no need to load the model
     else:
         scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
@@ -133,15 +135,23 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:
-    from alerts import detect_and_save, send_pending
+    from alerts import detect_and_save, detect_stale_and_save, send_pending
 
-    email = ctx.config.alerts.email
-    raised = detect_and_save(ctx.store, ctx.config.alerts.rules, today=ctx.today)
-    report = send_pending(ctx.store, email, outbox=ctx.config.resolve(email.outbox),
-                          now=datetime.now(timezone.utc))
-    for problem in filter(None, [report.error, *report.warnings]):
+    settings = ctx.config.alerts
+    raised = detect_and_save(ctx.store, settings.rules, today=ctx.today)
+    stale = detect_stale_and_save(ctx.store, ctx.config.sources, settings)
+    report = send_pending(ctx.store, settings.email, outbox=ctx.config.resolve(settings.email.outbox),
+                          now=datetime.now(timezone.utc), channels=settings.channels,
+                          max_attempts=settings.max_attempts, report_link=report_link(ctx.config))
+    for problem in [*report.errors, *report.warnings]:
         ctx.warn(problem)
-    return {"raised": len(raised), "sent": report.sent, "pending": report.pending}
+    return {"raised": len(raised) + len(stale), "sent": report.sent, "pending": report.pending,
+            "failed": report.failed}
+
+
+def report_link(config: Config) -> str:
+    """Where a chat alert tells readers to find the report: report.url, else the file's path."""
+    return config.report.url or str(config.resolve(config.report.path))
 
 
 def report_stage(ctx: RunContext) -> dict[str, Any]:

@@ -177,6 +177,37 @@ class CrawlState:
     http_cache: list[HttpCacheEntry] = field(default_factory=list)
     retries: list[CrawlRetry] = field(default_factory=list)  # new or updated
     resolved: list[tuple[str, str]] = field(default_factory=list)  # (source, url) that need no more tries
+    sources: list[SourceRun] = field(default_factory=list)  # what each source gave on this crawl
+
+
+@dataclass
+class SourceRun:
+    """What one source gave on one crawl: documents stored, things read fine, things that failed."""
+
+    source: str
+    at: datetime
+    stored: int = 0  # documents made from it (new, changed, duplicates, stubs)
+    read: int = 0  # feeds, pages and files read fine, unchanged ones included
+    failed: int = 0  # feeds, pages and files that failed
+    last_error: str | None = None
+
+    @property
+    def failed_run(self) -> bool:
+        """Everything tried failed: the source gave nothing at all this time."""
+        return self.failed > 0 and self.read == 0 and self.stored == 0
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """A row of `source_health`: what the crawls saw of one source over time."""
+
+    source: str
+    first_run_at: datetime
+    last_run_at: datetime
+    last_new_at: datetime | None
+    last_ok_at: datetime | None
+    failing_since: datetime | None
+    last_error: str | None
 
 
 @dataclass
@@ -187,7 +218,7 @@ class Alert:
     day: date
     value: float
     baseline: float
-    zscore: float
+    zscore: float | None  # None for a source-stale alert, which has no baseline spread
     alert_id: str = ""
     status: Literal["pending", "sent", "failed"] = "pending"
     detail: str | None = None  # JSON: window/baseline figures for the email

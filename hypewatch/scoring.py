@@ -17,7 +17,7 @@ from storage import DatabaseBusy, Store
 from storage.store import text_hash
 
 from .progress import progress_bar
-from .records import Document, Score, ScoredSentence, SentenceTags
+from .records import Document, Score, ScoredSentence, Sentence, SentenceTags
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,12 @@ def score_pending(store: Store, scorer: SentenceScorer, tagger: TopicTagger | No
 
     A database held by a reader past the write's wait stops the stage with a warning: what is
     scored is stored, the rest stays unscored for the next run."""
+    from nlp.scorer import precision_variants
+
     counts = no_counts()
+    alike = precision_variants(scorer.model_id)
     with progress_bar("scoring", enabled=progress) as bar:
-        while docs := store.documents_to_score(scorer.model_id, limit=batch_docs):
+        while docs := store.documents_to_score(scorer.model_id, limit=batch_docs, scored_alike=alike):
             scored = score_documents(store, scorer, docs, counts, tagger)
             try:
                 store.save_scores([d.doc_id for d in docs], scored, scorer.model_id,
@@ -58,9 +61,29 @@ def score_pending(store: Store, scorer: SentenceScorer, tagger: TopicTagger | No
 
 def score_documents(store: Store, scorer: SentenceScorer, docs: list[Document],
                     counts: dict[str, int], tagger: TopicTagger | None = None) -> list[ScoredSentence]:
-    sentences = [(doc, s) for doc in docs for s in document_sentences(doc)]
+    """Sentences of these documents, scored (and tagged); those this model scored before come
+    from the database."""
+    sentences = sentence_pairs(docs)
+    known = store.cached_scores([s.text for doc, s in sentences if _is_english(doc.language)], scorer.model_id)
+    return _scored(sentences, scorer, known, counts, tagger)
+
+
+def sentence_pairs(docs: list[Document]) -> list[tuple[Document, Sentence]]:
+    """Each document's sentences, with the document they belong to."""
+    return [(doc, s) for doc in docs for s in document_sentences(doc)]
+
+
+def score_sentences(sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer,
+                    counts: dict[str, int] | None = None) -> list[ScoredSentence]:
+    """score_documents on sentences already split, without a database: a Ray actor's work
+    (splitting runs in tasks of its own, on every CPU of the cluster). No topics: documents
+    imported from its output get them from the next run's score stage (tag_pending)."""
+    return _scored(sentences, scorer, {}, counts if counts is not None else no_counts())
+
+
+def _scored(sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer, known: dict[str, Score],
+            counts: dict[str, int], tagger: TopicTagger | None = None) -> list[ScoredSentence]:
     english = [s.text for doc, s in sentences if _is_english(doc.language)]
-    known = store.cached_scores(english, scorer.model_id)
     fresh = sorted({t for t in english if text_hash(t) not in known})
     for text, score in zip(fresh, scorer.score(fresh)):
         known[text_hash(text)] = score
@@ -70,9 +93,9 @@ def score_documents(store: Store, scorer: SentenceScorer, docs: list[Document],
     counts["not_english"] += len(sentences) - len(english)
     scored = []
     for doc, s in sentences:
-        english = _is_english(doc.language)
-        tags = tagger.tag(s.text) if tagger is not None and english else None
-        scored.append(ScoredSentence(s, known[text_hash(s.text)] if english else None, doc.language,
+        in_english = _is_english(doc.language)
+        tags = tagger.tag(s.text) if tagger is not None and in_english else None
+        scored.append(ScoredSentence(s, known[text_hash(s.text)] if in_english else None, doc.language,
                                      tags.topics if tags else None, tags.ai_mentions if tags else None))
     return scored
 

@@ -7,6 +7,7 @@ from typing import Sequence
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from hypewatch.records import LABELS, Score
+from nlp.calibration import expected_calibration_error, stance_probabilities
 from nlp.corpus import Example
 
 
@@ -28,6 +29,7 @@ class EvalReport:
     fatigue_support: int
     confusion: list[list[int]]  # rows: gold label, columns: predicted, in LABELS order
     model_id: str = ""
+    ece: float = 0.0  # expected calibration error of the stance probabilities (nlp.calibration)
 
     @classmethod
     def compare(
@@ -55,6 +57,7 @@ class EvalReport:
             fatigue_support=sum(e.fatigue for e in gold),
             confusion=confusion_matrix(y_true, y_pred, labels=list(LABELS)).tolist(),
             model_id=model_id,
+            ece=expected_calibration_error(stance_probabilities(predicted), [LABELS.index(y) for y in y_true]),
         )
 
     def format(self) -> str:
@@ -71,6 +74,7 @@ class EvalReport:
             f"macro-F1    {self.macro_f1:.3f}",
             f"accuracy    {self.accuracy:.3f}",
             f"fatigue F1  {self.fatigue_f1:.3f}  ({self.fatigue_support} sentences flagged)",
+            f"ECE         {self.ece:.3f}  (expected calibration error of the stance probabilities)",
             "",
             "confusion (rows: gold, columns: predicted)",
             " " * 10 + "".join(f"{label:>9}" for label in LABELS),

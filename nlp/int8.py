@@ -92,14 +92,15 @@ def ensure(folder: Path, fingerprint: str) -> Path:
     """
     target = int8_path(folder, fingerprint)
     if not os.access(folder, os.W_OK):
-        target = _cache_dir() / target.name
+        target = cache_dir() / target.name
     if target.is_file():
         return target
     logger.info("building the int8 copy of %s for ONNX Runtime into %s (once per model)", folder, target.parent)
     return build(folder, target)
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """hypewatch's folder in the user cache: int8 copies of read-only models, merged adapters."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hypewatch"
 
 

@@ -1,8 +1,9 @@
 """The hypewatch model: a sentence encoder with a stance head and a fatigue head.
 
-On disk it is an ordinary Hugging Face folder (encoder config + weights + tokenizer) plus
-`heads.safetensors` and `hypewatch.json` (label names, pooling, training metadata), so the
-encoder part opens with any transformers tool.
+On disk, a fully fine-tuned model is an ordinary Hugging Face folder (encoder config + weights +
+tokenizer) plus `heads.safetensors` and `hypewatch.json` (label names, pooling, training
+metadata), so the encoder part opens with any transformers tool. A model trained the shipped way
+is LoRA adapters of the packaged encoder instead (nlp.adapter); `load` opens both.
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from hypewatch.records import LABELS
 
 META_FILE = "hypewatch.json"
 HEADS_FILE = "heads.safetensors"
+ADAPTER_FILE = "adapter.safetensors"  # a LoRA model's weights (nlp.adapter)
 FORMAT = "hypewatch-multitask/1"
+FULL_MODEL_FILES = ("config.json", "model.safetensors", HEADS_FILE)  # what an adapter saved over one drops
 
 
 def default_encoder_path() -> Path:
@@ -47,6 +50,10 @@ class ModelMeta:
     max_length: int = 128
     format: str = FORMAT
     training: dict[str, Any] = field(default_factory=dict)
+    adapter: dict[str, Any] = field(default_factory=dict)  # how the shipped change was cut: method, ranks (nlp.adapter)
+    base: dict[str, str] = field(default_factory=dict)  # the encoder adapters fit: name, weights file, sha256
+    merged_from: dict[str, str] = field(default_factory=dict)  # a merged copy: the adapter folder it came from
+    calibration: dict[str, Any] | None = None  # nlp.calibration.Calibration; None: probabilities as the heads give them
 
 
 class MultiTaskModel(nn.Module):
@@ -70,6 +77,7 @@ def save(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, meta: ModelM
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("int8-*.onnx"):  # copies of the weights being replaced (nlp.int8)
         stale.unlink()
+    (folder / ADAPTER_FILE).unlink(missing_ok=True)  # an adapter saved here before (nlp.adapter)
     model.encoder.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     heads = {f"stance.{k}": v for k, v in model.stance.state_dict().items()}
@@ -84,6 +92,11 @@ def load_meta(folder: Path) -> ModelMeta:
 
 def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMeta]:
     meta = load_meta(folder)
+    if meta.format != FORMAT:
+        from nlp import adapter
+
+        if adapter.is_adapter(meta):
+            return adapter.merge(folder)
     model = MultiTaskModel(AutoModel.from_pretrained(folder), n_labels=len(meta.labels))
     heads = load_file(folder / HEADS_FILE)
     model.stance.load_state_dict({k[7:]: v for k, v in heads.items() if k.startswith("stance.")})

@@ -1,7 +1,8 @@
 """Scoring sentences with the hypewatch model or any Hugging Face sequence-classification model.
 
-`Scorer.load("default", base_dir=...)` opens the model `hypewatch train` built. Other names are a
-local folder (our format, or any sequence-classification model) or a Hugging Face hub id; a
+`Scorer.load("default")` opens the model shipped inside the package (nlp/shipped). Other names are a
+local folder (our format, e.g. models/hypewatch-minilm from `hypewatch train`, or any
+sequence-classification model) or a Hugging Face hub id; a
 foreign model's labels are mapped to hype / skeptic / neutral through `label_map`. A foreign
 model has no fatigue head: its scores carry fatigue=False and p_fatigue=0.0.
 
@@ -25,12 +26,14 @@ from torch import nn
 from torch.ao import quantization
 
 from hypewatch.records import LABELS, Score
-from nlp import int8
+from nlp import adapter, int8
 from nlp import model as mt
+from nlp.calibration import Calibration
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = Path("models") / "hypewatch-minilm"
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped" / "hypewatch-minilm"  # model.name: default
+TRAINED_MODEL_DIR = Path("models") / "hypewatch-minilm"  # where `hypewatch train` puts a user's own model
 _CACHE_SIZE = 100_000
 
 
@@ -88,10 +91,19 @@ Precision = Literal["auto", "fp32", "bf16", "int8"]
 _SUFFIX = {"fp32": "", "fp16": "-fp16", "bf16": "-bf16", "int8": "-int8"}
 
 
+def precision_variants(model_id: str) -> list[str]:
+    """The ids the same weights get at every precision (fp32 first). A document scored by any of
+    them counts as scored: a backfill scored in fp16 on GPUs is not scored again by a nightly int8
+    run (they gave the same label on all of 1,000 real sentences)."""
+    base = next((model_id.removesuffix(s) for s in _SUFFIX.values() if s and model_id.endswith(s)), model_id)
+    return [base + suffix for suffix in _SUFFIX.values()]
+
+
 def model_folder(name: str, base_dir: Path) -> Path:
-    """Where `model.name` points: "default" is models/hypewatch-minilm under base_dir."""
+    """Where `model.name` points: "default" is the model shipped inside the package; a relative
+    folder is looked up under base_dir first."""
     if name == "default":
-        return Path(base_dir) / DEFAULT_MODEL_DIR
+        return SHIPPED_MODEL_DIR
     folder = Path(name).expanduser()
     if not folder.is_absolute() and (Path(base_dir) / folder).is_dir():
         folder = Path(base_dir) / folder
@@ -148,8 +160,10 @@ class Scorer:
         max_length: int = 128,
         device: torch.device = torch.device("cpu"),
         batch_size: int = 64,
+        calibration: Calibration | None = None,
     ):
         self.net = net.eval() if isinstance(net, nn.Module) else net
+        self.calibration = calibration  # applied to the logits of every precision
         self.tokenizer = tokenizer
         self.model_id = model_id
         self.mapping = mapping  # None: the net's stance logits are already in LABELS order
@@ -169,11 +183,13 @@ class Scorer:
         label_map: dict[str, str] | None = None,
         precision: Precision = "auto",
         batch_size: int = 64,
+        threads: int | None = None,
     ) -> "Scorer":
         """Open a model by config name: "default", a local folder, or a Hugging Face hub id.
 
         precision "auto" is fp16 on CUDA; on a CPU, int8 (ONNX Runtime) for our model, and bf16
-        or fp32 for a foreign one.
+        or fp32 for a foreign one. `threads` (default: every usable core) is for a process that
+        shares the machine with other scorers, such as one of several Ray actors.
         """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -183,24 +199,26 @@ class Scorer:
         torch_device = pick_device(device)
         if mt.is_hypewatch_folder(folder):
             meta, fingerprint = mt.load_meta(folder), _fingerprint(folder)
+            # An adapter is merged into its base once; the merged folder then serves like any model.
+            weights = adapter.merged_folder(folder, fingerprint) if adapter.is_adapter(meta) else folder
             if _effective_precision(torch_device, precision) == "int8":
                 # The int8 copy stands in for the torch model, whose weights need not be loaded.
-                net = int8.OnnxRunner(int8.ensure(folder, fingerprint), threads=_usable_cores())
-                tokenizer = AutoTokenizer.from_pretrained(folder)
+                net = int8.OnnxRunner(int8.ensure(weights, fingerprint), threads=threads or _usable_cores())
+                tokenizer = AutoTokenizer.from_pretrained(weights)
             else:
-                net, tokenizer, _ = mt.load(folder)
+                net, tokenizer, _ = mt.load(weights)
             scorer = cls(
                 net, tokenizer,
                 model_id=_local_id(folder, fingerprint),
                 fatigue_threshold=meta.fatigue_threshold, max_length=meta.max_length,
-                device=torch_device, batch_size=batch_size,
+                device=torch_device, batch_size=batch_size, calibration=Calibration.from_dict(meta.calibration),
             )
-            scorer._prepare(precision)
+            scorer._prepare(precision, threads=threads)
             return scorer
         elif name == "default":
             raise ModelNotFoundError(
-                f"the default model is not built yet: no {mt.META_FILE} in {folder}; "
-                "run `hypewatch train` to build it"
+                f"the shipped model is missing: no {mt.META_FILE} in {folder}; reinstall hypewatch "
+                "(pip install -e .), or rebuild it with `hypewatch train --out` that folder"
             )
         else:
             try:
@@ -221,7 +239,7 @@ class Scorer:
                 max_length=min(getattr(tokenizer, "model_max_length", 512), 512),
                 device=torch_device, batch_size=batch_size,
             )
-        scorer._prepare(precision, ours=False)
+        scorer._prepare(precision, ours=False, threads=threads)
         return scorer
 
     @classmethod
@@ -234,14 +252,14 @@ class Scorer:
             return None
         return _local_id(folder) + _SUFFIX[_effective_precision(pick_device(device), precision)]
 
-    def _prepare(self, precision: Precision, ours: bool = True) -> None:
+    def _prepare(self, precision: Precision, ours: bool = True, threads: int | None = None) -> None:
         """Set the precision (our model in int8 arrives as its ONNX copy already)."""
         precision = _effective_precision(self.device, precision, ours)
         self.model_id += _SUFFIX[precision]
         if self.device.type == "cuda":
             self.net = self.net.to(self.device, torch.float16 if precision == "fp16" else torch.float32)
             return
-        torch.set_num_threads(_usable_cores())
+        torch.set_num_threads(threads or _usable_cores())
         if isinstance(self.net, int8.OnnxRunner):
             return
         if precision == "bf16":
@@ -286,6 +304,9 @@ class Scorer:
                     return_tensors="pt",
                 ).to(self.device)
                 stance, fatigue = self.net(batch["input_ids"], batch["attention_mask"])
+                if self.calibration is not None:
+                    stance = self.calibration.stance_logits(stance)
+                    fatigue = self.calibration.fatigue_logits(fatigue)
                 probs = torch.softmax(stance.float(), dim=-1).cpu()
                 if self.mapping is not None:
                     probs = probs @ self.mapping

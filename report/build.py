@@ -19,7 +19,7 @@ from .data import ReportData, Period, gather
 
 logger = logging.getLogger(__name__)
 
-RECENT_DAYS = 7  # the "last week" of the key figures
+RECENT_DAYS = 7  # the "last week" of the key figures: the series' trailing 7-day window, whose intervals they show
 
 
 class ReportWriteError(Exception):

@@ -76,10 +76,13 @@ def tone_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period: P
         everything, news, calls = series["all"], series["news"], series["transcripts"]
         ax.scatter(everything.days, _nan(everything.hype_index), s=8, color=COLORS["all"], alpha=0.3,
                    linewidths=0, label="all, single days")
+        _band(ax, everything.days, everything.hype_index_7d_low, everything.hype_index_7d_high, COLORS["all"])
         ax.plot(everything.days, _nan(everything.hype_index_7d), color=COLORS["all"], lw=2.2, label="all, 7 days")
         if news.has_data:
             ax.plot(news.days, _nan(news.hype_index_7d), color=COLORS["news"], lw=1.4, label="news, 7 days")
         if calls.has_data:
+            _error_bars(ax, calls.days, calls.hype_index, calls.hype_index_low, calls.hype_index_high,
+                        COLORS["transcripts"])
             ax.scatter(calls.days, _nan(calls.hype_index), s=30, marker="D", color=COLORS["transcripts"],
                        zorder=3, label="earnings calls, day")
         ax.axhline(0, color="#9ca3af", lw=0.8)
@@ -95,13 +98,21 @@ def shares_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period:
     """Hype share above skeptic share: 7-day windows of everything and news, single days of calls."""
     with _figure(2, 1, figsize=(WIDE[0], 4.4), sharex=True) as (fig, (top, bottom)):
         for ax, label, title in ((top, "hype", "hype share"), (bottom, "skeptic", "skeptic share")):
+            everything = series["all"]
+            _band(ax, everything.days, _percent(getattr(everything, f"{label}_share_7d_low")),
+                  _percent(getattr(everything, f"{label}_share_7d_high")), COLORS["all"])
             for name in ("all", "news"):
                 if series[name].has_data:
                     ax.plot(series[name].days, _percent(getattr(series[name], f"{label}_share_7d")),
                             color=COLORS[name], lw=2.2 if name == "all" else 1.4, label=f"{name}, 7 days")
+            ax.plot(everything.days, _percent(getattr(everything, f"expected_{label}_share_7d")), color=COLORS["all"],
+                    lw=1.0, ls=(0, (1, 1.5)), label="all, expected")
             calls = series["transcripts"]
             if calls.has_data:
-                ax.scatter(calls.days, _percent(_shares(getattr(calls, f"n_{label}"), calls.n_sentences)), s=30,
+                shares = _shares(getattr(calls, f"n_{label}"), calls.n_sentences)
+                _error_bars(ax, calls.days, _percent(shares), _percent(getattr(calls, f"{label}_share_low")),
+                            _percent(getattr(calls, f"{label}_share_high")), COLORS["transcripts"])
+                ax.scatter(calls.days, _percent(shares), s=30,
                            marker="D", color=COLORS["transcripts"], zorder=3, label="earnings calls, day")
             ax.set_ylabel(f"{title}, %")
             ax.set_ylim(bottom=0)
@@ -112,17 +123,27 @@ def shares_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period:
 
 
 def fatigue_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period: Period) -> str:
-    """AI-fatigue mentions per day, news stacked under transcripts."""
-    with _figure(figsize=WIDE) as (fig, ax):
-        news, calls = series["news"], series["transcripts"]
-        ax.bar(news.days, news.fatigue_mentions, width=0.8, color=COLORS["news"], label="news")
-        ax.bar(calls.days, calls.fatigue_mentions, width=0.8, bottom=news.fatigue_mentions,
-               color=COLORS["transcripts"], label="earnings calls")
-        ax.set_ylabel("mentions per day")
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        _mark_alerts(ax, [a for a in alerts if chart_for(a) == "fatigue"])
-        _date_axis(ax, period)
-        _legend_above(ax)
+    """AI-fatigue mentions per day, news stacked under transcripts; above them, mentions per 1,000
+    sentences over 7 days with its interval, the rate the fatigue alerts test."""
+    with _figure(2, 1, figsize=(WIDE[0], 4.4), sharex=True) as (fig, (top, bottom)):
+        everything, news, calls = series["all"], series["news"], series["transcripts"]
+        _band(top, everything.days, everything.fatigue_per_1k_7d_low, everything.fatigue_per_1k_7d_high,
+              COLORS["all"])
+        top.plot(everything.days, _nan(everything.fatigue_per_1k_7d), color=COLORS["all"], lw=2.2,
+                 label="all, 7 days")
+        if news.has_data:
+            top.plot(news.days, _nan(news.fatigue_per_1k_7d), color=COLORS["news"], lw=1.4, label="news, 7 days")
+        top.set_ylabel("per 1,000 sentences")
+        top.set_ylim(bottom=0)
+        bottom.bar(news.days, news.fatigue_mentions, width=0.8, color=COLORS["news"], label="news")
+        bottom.bar(calls.days, calls.fatigue_mentions, width=0.8, bottom=news.fatigue_mentions,
+                   color=COLORS["transcripts"], label="earnings calls")
+        bottom.set_ylabel("mentions per day")
+        bottom.yaxis.get_major_locator().set_params(integer=True)
+        for ax in (top, bottom):
+            _mark_alerts(ax, [a for a in alerts if chart_for(a) == "fatigue"])
+            _legend_above(ax)
+        _date_axis(bottom, period)
         return to_svg(fig, "fatigue")
 
 
@@ -130,6 +151,7 @@ def ticker_chart(series: Series, alerts: Sequence[AlertMark], period: Period, ch
     """One ticker: its hype index over its hype and skeptic shares, 7-day windows."""
     ticker = series.name.removeprefix("ticker:")
     with _figure(2, 1, figsize=(4.4, 3.0), sharex=True, height_ratios=(1, 1)) as (fig, (top, bottom)):
+        _band(top, series.days, series.hype_index_7d_low, series.hype_index_7d_high, COLORS["all"])
         top.plot(series.days, _nan(series.hype_index_7d), color=COLORS["all"], lw=1.6)
         top.axhline(0, color="#9ca3af", lw=0.8)
         top.set_ylim(-1.05, 1.05)
@@ -225,6 +247,22 @@ def _mark_alerts(ax: Axes, alerts: Sequence[AlertMark]) -> None:
         ax.axvline(day, color=COLORS["alert"], lw=1, ls=(0, (3, 2)), alpha=0.8, gid=f"alert-{panel}-{day:%Y%m%d}")
         ax.plot([day], [1.0], marker="v", ms=6, color=COLORS["alert"], transform=ax.get_xaxis_transform(),
                 clip_on=False, label="alert" if i == 0 else None)
+
+
+def _band(ax: Axes, days: Sequence, low: Sequence[float | None], high: Sequence[float | None], color: str) -> None:
+    """A line's 95% interval as a light band (no legend entry: the page's note names it); its SVG
+    id names the panel."""
+    panel = ax.figure.axes.index(ax)
+    ax.fill_between(days, _nan(low), _nan(high), color=color, alpha=0.12, linewidth=0, gid=f"interval-{panel}")
+
+
+def _error_bars(ax: Axes, days: Sequence, values: Sequence[float | None], low: Sequence[float | None],
+                high: Sequence[float | None], color: str) -> None:
+    """Single days' 95% intervals as vertical bars, where the day has a value."""
+    shown = [(d, lo, hi) for d, v, lo, hi in zip(days, _nan(values), _nan(low), _nan(high)) if v == v]
+    if shown:
+        ax.vlines([d for d, _, _ in shown], [lo for _, lo, _ in shown], [hi for _, _, hi in shown],
+                  color=color, lw=1.2, alpha=0.7, zorder=2, gid=f"day-intervals-{ax.figure.axes.index(ax)}")
 
 
 def _legend_above(ax: Axes) -> None:

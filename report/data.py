@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import duckdb
@@ -16,6 +16,7 @@ MAX_TICKERS = 12  # tickers charted when the caller names none
 SENTENCES_PER_LIST = 10
 MAX_CALLS = 20
 MAX_RUNS = 10
+MAX_UNDELIVERED = 50  # deliveries listed as not made
 CALLS_PER_COMPANY = 3  # in the topic mix of the last calls
 MAX_MIX_COMPANIES = 12
 
@@ -53,6 +54,24 @@ class Series:
     hype_share_7d: list[float | None] = field(default_factory=list)
     skeptic_share_7d: list[float | None] = field(default_factory=list)
     fatigue_per_1k_7d: list[float | None] = field(default_factory=list)
+    # 95% intervals (Wilson) of the single days and of the 7-day windows
+    hype_index_low: list[float | None] = field(default_factory=list)
+    hype_index_high: list[float | None] = field(default_factory=list)
+    hype_share_low: list[float | None] = field(default_factory=list)
+    hype_share_high: list[float | None] = field(default_factory=list)
+    skeptic_share_low: list[float | None] = field(default_factory=list)
+    skeptic_share_high: list[float | None] = field(default_factory=list)
+    hype_index_7d_low: list[float | None] = field(default_factory=list)
+    hype_index_7d_high: list[float | None] = field(default_factory=list)
+    hype_share_7d_low: list[float | None] = field(default_factory=list)
+    hype_share_7d_high: list[float | None] = field(default_factory=list)
+    skeptic_share_7d_low: list[float | None] = field(default_factory=list)
+    skeptic_share_7d_high: list[float | None] = field(default_factory=list)
+    fatigue_per_1k_7d_low: list[float | None] = field(default_factory=list)
+    fatigue_per_1k_7d_high: list[float | None] = field(default_factory=list)
+    # expected shares: sums of the model's probabilities over the window's sentences
+    expected_hype_share_7d: list[float | None] = field(default_factory=list)
+    expected_skeptic_share_7d: list[float | None] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:
@@ -120,6 +139,9 @@ class Call:
     qa: float | None
     n_sentences: int
     fatigue_mentions: int
+    hype_index: float | None = None  # the whole call's, with its 95% interval
+    hype_index_low: float | None = None
+    hype_index_high: float | None = None
 
     @property
     def label(self) -> str:
@@ -195,6 +217,22 @@ class AlertMark:
     zscore: float | None
     status: str
     error: str | None = None  # why the last delivery failed, while pending
+    clears: bool | None = None  # the window's interval clears the baseline's; None: not recorded
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """An alert's delivery to one channel that did not get through (yet)."""
+
+    alert_id: str
+    rule: str
+    scope: str
+    day: date
+    channel: str
+    status: str  # pending | failed
+    attempts: int
+    error: str | None
+    next_attempt_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -217,6 +255,7 @@ class ReportData:
     sentences: dict[str, list[QuotedSentence]]  # by list: hype, skeptic, fatigue
     calls: list[Call]
     alerts: list[AlertMark]
+    undelivered: list[Undelivered]
     runs: list[Run]
     latest_day: date | None  # the newest document of the whole database
     topics: list[TopicSeries] = field(default_factory=list)  # in the config's order
@@ -251,6 +290,7 @@ def gather(conn: duckdb.DuckDBPyConnection, period: Period, tickers: list[str] |
         sentences=_sentences(conn, period),
         calls=[Call(*row) for row in conn.execute(Q["calls"], period.params(limit=MAX_CALLS)).fetchall()],
         alerts=[AlertMark(*row) for row in conn.execute(Q["alerts"], period.params()).fetchall()],
+        undelivered=[_undelivered(row) for row in conn.execute(Q["undelivered"], {"limit": MAX_UNDELIVERED}).fetchall()],
         runs=[_run(row) for row in conn.execute(Q["runs"], {"limit": MAX_RUNS}).fetchall()],
         latest_day=conn.execute(Q["latest_document_day"]).fetchone()[0],
         topics=_topics(conn, period),
@@ -305,6 +345,11 @@ def _sentences(conn: duckdb.DuckDBPyConnection, period: Period) -> dict[str, lis
         quoted = QuotedSentence(*row)
         lists[quoted.list].append(quoted)
     return lists
+
+
+def _undelivered(row: tuple[Any, ...]) -> Undelivered:
+    *rest, next_attempt_at = row
+    return Undelivered(*rest, next_attempt_at.astimezone(timezone.utc) if next_attempt_at else None)
 
 
 def _run(row: tuple[Any, ...]) -> Run:

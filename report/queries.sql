@@ -5,19 +5,23 @@
 -- with the day's own figures and a trailing 7-day window of them. The window reaches 6 days back
 -- before the period, so the first days of the chart are as smooth as the rest.
 -- Series: 'all', 'news', 'transcripts' and 'ticker:XYZ' for each ticker in $tickers.
+-- *_low / *_high: 95% Wilson intervals (migration 007); expected_*: sums of probabilities.
 WITH days AS (
     SELECT CAST(d AS DATE) AS day
     FROM generate_series(CAST($start AS DATE) - 6, CAST($end AS DATE), INTERVAL 1 DAY) AS t(d)
 ),
 per_day AS (
     SELECT day, 'all' AS series, sum(n_docs) AS n_docs, sum(n_sentences) AS n_sentences,
-           sum(n_hype) AS n_hype, sum(n_skeptic) AS n_skeptic, sum(fatigue_mentions) AS fatigue_mentions
+           sum(n_hype) AS n_hype, sum(n_skeptic) AS n_skeptic, sum(fatigue_mentions) AS fatigue_mentions,
+           sum(expected_hype) AS expected_hype, sum(expected_skeptic) AS expected_skeptic
     FROM daily_sentiment GROUP BY day
     UNION ALL
-    SELECT day, kind, sum(n_docs), sum(n_sentences), sum(n_hype), sum(n_skeptic), sum(fatigue_mentions)
+    SELECT day, kind, sum(n_docs), sum(n_sentences), sum(n_hype), sum(n_skeptic), sum(fatigue_mentions),
+           sum(expected_hype), sum(expected_skeptic)
     FROM daily_sentiment GROUP BY day, kind
     UNION ALL
-    SELECT day, 'ticker:' || ticker, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions
+    SELECT day, 'ticker:' || ticker, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions,
+           expected_hype, expected_skeptic
     FROM ticker_daily WHERE ticker IN (SELECT unnest($tickers))
 ),
 names AS (
@@ -29,7 +33,8 @@ filled AS (
     SELECT n.series, days.day,
            coalesce(p.n_docs, 0) AS n_docs, coalesce(p.n_sentences, 0) AS n_sentences,
            coalesce(p.n_hype, 0) AS n_hype, coalesce(p.n_skeptic, 0) AS n_skeptic,
-           coalesce(p.fatigue_mentions, 0) AS fatigue_mentions
+           coalesce(p.fatigue_mentions, 0) AS fatigue_mentions,
+           coalesce(p.expected_hype, 0) AS expected_hype, coalesce(p.expected_skeptic, 0) AS expected_skeptic
     FROM names n CROSS JOIN days LEFT JOIN per_day p ON p.series = n.series AND p.day = days.day
 ),
 windowed AS (
@@ -37,16 +42,34 @@ windowed AS (
            sum(n_sentences) OVER w AS w_sentences,
            sum(n_hype) OVER w AS w_hype,
            sum(n_skeptic) OVER w AS w_skeptic,
-           sum(fatigue_mentions) OVER w AS w_fatigue
+           sum(fatigue_mentions) OVER w AS w_fatigue,
+           sum(expected_hype) OVER w AS w_expected_hype,
+           sum(expected_skeptic) OVER w AS w_expected_skeptic
     FROM filled
     WINDOW w AS (PARTITION BY series ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
 )
 SELECT series, day, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions,
        (n_hype - n_skeptic) / nullif(n_hype + n_skeptic, 0)   AS hype_index,
+       2 * wilson_low(n_hype, n_hype + n_skeptic) - 1         AS hype_index_low,
+       2 * wilson_high(n_hype, n_hype + n_skeptic) - 1        AS hype_index_high,
+       wilson_low(n_hype, n_sentences)                        AS hype_share_low,
+       wilson_high(n_hype, n_sentences)                       AS hype_share_high,
+       wilson_low(n_skeptic, n_sentences)                     AS skeptic_share_low,
+       wilson_high(n_skeptic, n_sentences)                    AS skeptic_share_high,
        (w_hype - w_skeptic) / nullif(w_hype + w_skeptic, 0)   AS hype_index_7d,
+       2 * wilson_low(w_hype, w_hype + w_skeptic) - 1         AS hype_index_7d_low,
+       2 * wilson_high(w_hype, w_hype + w_skeptic) - 1        AS hype_index_7d_high,
        w_hype / nullif(w_sentences, 0)                        AS hype_share_7d,
+       wilson_low(w_hype, w_sentences)                        AS hype_share_7d_low,
+       wilson_high(w_hype, w_sentences)                       AS hype_share_7d_high,
        w_skeptic / nullif(w_sentences, 0)                     AS skeptic_share_7d,
-       1000.0 * w_fatigue / nullif(w_sentences, 0)            AS fatigue_per_1k_7d
+       wilson_low(w_skeptic, w_sentences)                     AS skeptic_share_7d_low,
+       wilson_high(w_skeptic, w_sentences)                    AS skeptic_share_7d_high,
+       1000.0 * w_fatigue / nullif(w_sentences, 0)            AS fatigue_per_1k_7d,
+       1000.0 * wilson_low(w_fatigue, w_sentences)            AS fatigue_per_1k_7d_low,
+       1000.0 * wilson_high(w_fatigue, w_sentences)           AS fatigue_per_1k_7d_high,
+       w_expected_hype / nullif(w_sentences, 0)               AS expected_hype_share_7d,
+       w_expected_skeptic / nullif(w_sentences, 0)            AS expected_skeptic_share_7d
 FROM windowed
 WHERE day >= $start
 ORDER BY series, day;
@@ -114,20 +137,34 @@ SELECT c.doc_id,
        (sum(c.n_hype) FILTER (WHERE c.section = 'qa') - sum(c.n_skeptic) FILTER (WHERE c.section = 'qa'))
            / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.section = 'qa'), 0) AS qa,
        sum(c.n_sentences)         AS n_sentences,
-       sum(c.fatigue_mentions)    AS fatigue_mentions
+       sum(c.fatigue_mentions)    AS fatigue_mentions,
+       any_value(w.hype_index)      AS hype_index,
+       any_value(w.hype_index_low)  AS hype_index_low,
+       any_value(w.hype_index_high) AS hype_index_high
 FROM call_tone c
 JOIN documents d USING (doc_id)
+JOIN call_sentiment w USING (doc_id)
 WHERE c.call_date BETWEEN $start AND $end
 GROUP BY c.doc_id
 ORDER BY call_date DESC, company, c.doc_id
 LIMIT $limit;
 
 -- name: alerts
--- The period's alerts, and any still waiting for delivery whatever their day.
-SELECT rule, scope, metric, day, value, baseline, zscore, status, error
+-- The period's alerts, and any not delivered (still waiting, or given up) whatever their day. `clears`:
+-- whether the window's interval clears the baseline's (null for alerts stored before intervals were).
+SELECT rule, scope, metric, day, value, baseline, zscore, status, error,
+       CAST(json_extract(detail, '$.clears') AS BOOLEAN) AS clears
 FROM alerts
-WHERE day BETWEEN $start AND $end OR status = 'pending'
+WHERE day BETWEEN $start AND $end OR status IN ('pending', 'failed')
 ORDER BY day DESC, rule, scope;
+
+-- name: undelivered
+-- Deliveries that did not get through: failed for good, or pending after a failed try.
+SELECT d.alert_id, a.rule, a.scope, a.day, d.channel, d.status, d.attempts, d.error, d.next_attempt_at
+FROM deliveries d JOIN alerts a USING (alert_id)
+WHERE d.status = 'failed' OR (d.status = 'pending' AND d.error IS NOT NULL)
+ORDER BY d.status, a.day DESC, d.channel, d.alert_id
+LIMIT $limit;
 
 -- name: runs
 SELECT run_id, started_at, finished_at, status, counts, warnings, error

@@ -18,6 +18,29 @@ WHERE EXISTS (SELECT 1 FROM batch b WHERE b.source = r.source AND b.url = r.url)
 -- name: insert_crawl_retries
 INSERT INTO crawl_retries BY NAME SELECT * FROM batch;
 
+-- name: source_health
+SELECT source, first_run_at, last_run_at, last_new_at, last_ok_at, failing_since, last_error
+FROM source_health ORDER BY source;
+
+-- name: update_source_health
+-- One crawl's outcome per source ($batch: source, crawled_at, stored, failed_run, last_error). A failed
+-- crawl starts a failing streak or goes on with one; any other crawl ends it.
+UPDATE source_health h
+SET last_run_at = b.crawled_at,
+    last_new_at = CASE WHEN b.stored > 0 THEN b.crawled_at ELSE h.last_new_at END,
+    last_ok_at = CASE WHEN b.failed_run THEN h.last_ok_at ELSE b.crawled_at END,
+    failing_since = CASE WHEN b.failed_run THEN coalesce(h.failing_since, b.crawled_at) END,
+    last_error = coalesce(b.last_error, h.last_error)
+FROM batch b
+WHERE h.source = b.source AND b.crawled_at >= h.last_run_at;
+
+-- name: insert_source_health
+INSERT INTO source_health (source, first_run_at, last_run_at, last_new_at, last_ok_at, failing_since, last_error)
+SELECT source, crawled_at, crawled_at, CASE WHEN stored > 0 THEN crawled_at END,
+       CASE WHEN NOT failed_run THEN crawled_at END, CASE WHEN failed_run THEN crawled_at END, last_error
+FROM batch b
+WHERE NOT EXISTS (SELECT 1 FROM source_health h WHERE h.source = b.source);
+
 -- name: known_urls
 SELECT url, doc_id FROM document_urls;
 
@@ -47,7 +70,7 @@ ANTI JOIN document_urls u ON u.doc_id = b.doc_id AND u.url = b.url;
 SELECT doc_id, source, kind, url, title, published_at, fetched_at, language, tickers, text,
        company, fiscal_period, ticker
 FROM documents
-WHERE status = 'ok' AND scored_by IS DISTINCT FROM $model
+WHERE status = 'ok' AND (scored_by IS NULL OR scored_by NOT IN (SELECT unnest($models)))
 ORDER BY fetched_at, doc_id
 LIMIT $limit;
 
@@ -74,9 +97,10 @@ INSERT INTO sentences BY NAME SELECT * FROM batch;
 -- name: delete_doc_scores
 DELETE FROM doc_scores WHERE doc_id IN (SELECT doc_id FROM ids);
 
--- name: insert_doc_scores
--- Computed from the batch itself: no rescan of the sentences table.
-INSERT INTO doc_scores
+-- name: doc_scores_of_batch
+-- A doc_scores row per doc_id in `ids`, from its sentences in `batch`: no rescan of the sentences
+-- table. The one definition of the document measures, for the database and the Parquet lake.
+-- Expected counts are the sums of the probabilities over the scored sentences (migration 007).
 SELECT ids.doc_id,
        count(b.label)                                AS n_sentences,
        count(*) FILTER (WHERE b.label = 'hype')      AS n_hype,
@@ -84,7 +108,10 @@ SELECT ids.doc_id,
        count(*) FILTER (WHERE b.label = 'neutral')   AS n_neutral,
        count(*) FILTER (WHERE b.fatigue)             AS fatigue_mentions,
        (count(*) FILTER (WHERE b.label = 'hype') - count(*) FILTER (WHERE b.label = 'skeptic'))
-         / nullif(count(*) FILTER (WHERE b.label IN ('hype', 'skeptic')), 0) AS hype_index
+         / nullif(count(*) FILTER (WHERE b.label IN ('hype', 'skeptic')), 0) AS hype_index,
+       coalesce(sum(b.p_hype) FILTER (WHERE b.label IS NOT NULL), 0)    AS expected_hype,
+       coalesce(sum(b.p_skeptic) FILTER (WHERE b.label IS NOT NULL), 0) AS expected_skeptic,
+       coalesce(sum(b.p_fatigue) FILTER (WHERE b.label IS NOT NULL), 0) AS expected_fatigue
 FROM ids LEFT JOIN batch b USING (doc_id)
 GROUP BY ids.doc_id;
 

@@ -18,7 +18,8 @@ import duckdb
 import pyarrow as pa
 
 from hypewatch.records import (
-    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, Sentence, SentenceTags, Turn,
+    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, Sentence, SentenceTags,
+    SourceHealth, Turn,
 )
 
 from . import db
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from nlp.topics import TopicDefinition
 
 Q = load_queries("storage", "queries.sql")
+INSERT_DOC_SCORES = "INSERT INTO doc_scores " + Q["doc_scores_of_batch"]
 
 DOCUMENT_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("source", pa.string()), ("kind", pa.string()), ("url", pa.string()),
@@ -49,6 +51,9 @@ SENTENCE_SCHEMA = pa.schema([
     ("p_fatigue", pa.float32()), ("model", pa.string()), ("topics", pa.list_(pa.string())),
     ("ai_mentions", pa.int32()),
 ])
+#: What the topic tagger derives from a sentence's text: recomputed by the score stage whenever
+#: missing (tag_pending), so the Parquet lake need not carry them.
+TAG_COLUMNS = frozenset({"topics", "ai_mentions"})
 TAGS_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("sent_no", pa.int32()), ("topics", pa.list_(pa.string())),
     ("ai_mentions", pa.int32()),
@@ -71,6 +76,10 @@ RETRY_SCHEMA = pa.schema([
     ("url", pa.string()), ("source", pa.string()), ("attempts", pa.int32()),
     ("next_attempt_at", pa.timestamp("us", tz="UTC")), ("last_error", pa.string()), ("status", pa.string()),
     ("item", pa.string()), ("updated_at", pa.timestamp("us", tz="UTC")),
+])
+SOURCE_RUN_SCHEMA = pa.schema([
+    ("source", pa.string()), ("crawled_at", pa.timestamp("us", tz="UTC")), ("stored", pa.int32()),
+    ("failed_run", pa.bool_()), ("last_error", pa.string()),
 ])
 URL_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("url", pa.string()), ("source", pa.string()),
@@ -127,7 +136,7 @@ class Store:
                            status=r[5], item=_feed_item(r[6])) for r in rows]
 
     def save_crawl_state(self, state: CrawlState) -> None:
-        """The HTTP cache and the retry list of one crawl, in one transaction."""
+        """The HTTP cache, the retry list and what each source gave, of one crawl, in one transaction."""
         latest = {e.url: e for e in state.http_cache}
         cache = _table([e.__dict__ for e in latest.values()], HTTP_CACHE_SCHEMA)
         now = datetime.now(timezone.utc)
@@ -135,10 +144,18 @@ class Store:
                           for r in state.retries], RETRY_SCHEMA)
         done = _table([{"source": s, "url": u} for s, u in {*state.resolved, *((r.source, r.url) for r in state.retries)}],
                       pa.schema([("source", pa.string()), ("url", pa.string())]))
+        sources = _table([{"source": r.source, "crawled_at": r.at, "stored": r.stored, "failed_run": r.failed_run,
+                           "last_error": r.last_error} for r in state.sources], SOURCE_RUN_SCHEMA)
         with self.write() as conn:
             _run_with_batch(conn, cache, Q["delete_http_cache"], Q["insert_http_cache"])
             _run_with_batch(conn, done, Q["delete_crawl_retries"])
             _run_with_batch(conn, retries, Q["insert_crawl_retries"])
+            _run_with_batch(conn, sources, Q["update_source_health"], Q["insert_source_health"])
+
+    def source_health(self) -> list[SourceHealth]:
+        """What the crawls saw of each source: when it last gave something, since when it fails."""
+        with self.read() as conn:
+            return [SourceHealth(*row) for row in conn.execute(Q["source_health"]).fetchall()]
 
     def known_documents(self) -> KnownDocuments:
         with self.read() as conn:
@@ -177,9 +194,12 @@ class Store:
 
     # --- scoring ----------------------------------------------------------------------------
 
-    def documents_to_score(self, model_id: str, limit: int = 500) -> list[Document]:
+    def documents_to_score(self, model_id: str, limit: int = 500, scored_alike: Sequence[str] = ()) -> list[Document]:
+        """Documents to score with this model: stored and not scored by it, nor by any model in
+        `scored_alike` (the same weights at another precision)."""
+        models = sorted({model_id, *scored_alike})
         with self.read() as conn:
-            cur = conn.execute(Q["documents_to_score"], {"model": model_id, "limit": limit})
+            cur = conn.execute(Q["documents_to_score"], {"models": models, "limit": limit})
             docs = [Document(**dict(zip([c[0] for c in cur.description], row))) for row in cur.fetchall()]
             if docs:
                 turns = conn.execute(Q["turns_of"], {"doc_ids": [d.doc_id for d in docs]}).fetchall()
@@ -202,7 +222,7 @@ class Store:
                     tagged_by: str | None = None) -> None:
         """Replace the sentences of these documents, refresh their doc_scores and mark them scored
         (and, with `tagged_by`, their sentences tagged with topics by that tagger)."""
-        rows = [_sentence_row(s, model_id) for s in sentences]
+        rows = [sentence_row(s, model_id) for s in sentences]
         cache_rows = [{"text_hash": text_hash(s.sentence.text), "model": model_id, **s.score.__dict__}
                       for s in sentences if s.score is not None]
         self.save_sentence_table(_table(rows, SENTENCE_SCHEMA), list(doc_ids), model_id,
@@ -216,8 +236,9 @@ class Store:
             conn.register("ids", ids)
             conn.register("batch", table)
             try:
-                for name in ("delete_sentences", "delete_doc_scores", "insert_sentences", "insert_doc_scores"):
+                for name in ("delete_sentences", "delete_doc_scores", "insert_sentences"):
                     conn.execute(Q[name])
+                conn.execute(INSERT_DOC_SCORES)
                 conn.execute(Q["mark_scored"], {"model": model_id, "now": datetime.now(timezone.utc),
                                                 "tagged_by": tagged_by})
             finally:
@@ -325,7 +346,8 @@ def _turn_row(doc_id: str, turn_no: int, turn: Turn) -> dict[str, Any]:
             "section": turn.section, "text": turn.text}
 
 
-def _sentence_row(s: ScoredSentence, model_id: str) -> dict[str, Any]:
+def sentence_row(s: ScoredSentence, model_id: str) -> dict[str, Any]:
+    """A row of SENTENCE_SCHEMA: of the sentences table, and of the Parquet lake's sentences."""
     score = s.score.__dict__ if s.score is not None else {}
     return {"doc_id": s.sentence.doc_id, "sent_no": s.sentence.sent_no, "turn_no": s.sentence.turn_no,
             "text": s.sentence.text, "language": s.language, "model": model_id if s.score else None,

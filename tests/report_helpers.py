@@ -127,4 +127,15 @@ def build_demo_database(path: Path, *, today: date = TODAY, days: int = DAYS) ->
              [f"skeptic-surge|ticker:NVDA|{today - timedelta(days=2)}", "skeptic-surge", "ticker:NVDA",
               "skeptic_share", today - timedelta(days=2), 0.3, 0.15, 2.6, "pending", datetime.now(timezone.utc)]],
         )
+        # Both alerts went out by email; the chat channel took the first and keeps failing on the second.
+        now = datetime.now(timezone.utc)
+        conn.executemany(
+            "INSERT INTO deliveries (alert_id, channel, status, attempts, next_attempt_at, created_at, sent_at, error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[f"tone-shift|all|{today - timedelta(days=3)}", "email", "sent", 1, None, now, now, None],
+             [f"tone-shift|all|{today - timedelta(days=3)}", "desk", "sent", 1, None, now, now, None],
+             [f"skeptic-surge|ticker:NVDA|{today - timedelta(days=2)}", "email", "sent", 1, None, now, now, None],
+             [f"skeptic-surge|ticker:NVDA|{today - timedelta(days=2)}", "desk", "pending", 2,
+              now + timedelta(minutes=30), now, None, "channel desk (Slack): the service did not accept the message"]],
+        )
     return store

@@ -69,7 +69,10 @@ def test_the_digest_arrives_with_text_html_charts_and_the_sentences_behind_the_s
     assert msg.get_content_type() == "multipart/alternative"
 
     text = msg.get_body(("plain",)).get_content()
-    assert "hype_index" in text and "skeptic_share" in text and "z-score" in text
+    assert "hype_index" in text and "skeptic_share" in text
+    # each alert states its effect with an interval, its z, and whether the intervals clear
+    assert text.count("difference ") == 2 and text.count("z -") + text.count("z +") == 2
+    assert text.count("95% interval") == 8 and text.count("clears the baseline's") == 2
     assert EVIL_TITLE in text and "https://news.example/evil?a=1&b=2" in text
 
     related = msg.get_payload()[1]

@@ -54,7 +54,13 @@ def test_a_clear_shift_raises_exactly_one_pending_alert_and_a_rerun_raises_none(
     [(alert_id, status, zscore, detail)] = alert_rows(store)
     assert (alert_id, status) == (alert.alert_id, "pending")
     detail = json.loads(detail)
-    assert detail["method"] == "zscore" and detail["direction"] == "down"
+    assert detail["method"] == "counts" and detail["direction"] == "down"
+    assert detail["test"]["kind"] == "proportions" and detail["test"]["effect"] == "difference"
+    assert detail["test"]["value"] == pytest.approx(alert.value - alert.baseline)
+    assert detail["test"]["low"] < detail["test"]["value"] < detail["test"]["high"] < 0
+    assert detail["window"]["low"] < alert.value < detail["window"]["high"]
+    assert detail["baseline"]["low"] < alert.baseline < detail["baseline"]["high"]
+    assert detail["clears"] is True and detail["window"]["high"] < detail["baseline"]["low"]
     assert detail["window"]["n_docs"] == 14
     assert detail["window"]["start"] == SHIFT.isoformat()
     assert detail["baseline"]["days_with_data"] == 28
@@ -122,19 +128,20 @@ def test_robust_method_ignores_one_spike_in_the_baseline(store):
     for i in range(60):
         day = FIRST + timedelta(days=i)
         if day >= SHIFT:
-            fatigue = 4  # 40 per 1k, up from about 10
+            fatigue = 6  # 60 per 1k, up from about 20
         elif day == SHIFT - timedelta(days=10):
             fatigue = 60  # one day everyone wrote about AI fatigue
         else:
-            fatigue = 1 + (i % 3 == 0)  # 10 to 20 per 1k
+            fatigue = 1 + i % 3  # 10 to 30 per 1k
         corpus.add(day, hype=3, skeptic=2, neutral=95 - fatigue, fatigue=fatigue, docs=1)
     stored(store, corpus)
-    rule = Rule(name="fatigue", metric="fatigue_per_1k", min_docs=1, direction="up")
+    rule = Rule(name="fatigue", metric="fatigue_per_1k", min_docs=1, direction="up", method="zscore")
 
     assert detect(store, [rule], today=TODAY) == []  # the spike inflates the std
+    assert detect(store, [rule.model_copy(update={"method": "counts"})], today=TODAY) == []  # and the dispersion
     [alert] = detect(store, [rule.model_copy(update={"method": "robust"})], today=TODAY)
-    assert alert.value == pytest.approx(40.0)
-    assert alert.baseline == pytest.approx(10.0)  # the median, untouched by the spike
+    assert alert.value == pytest.approx(60.0)
+    assert alert.baseline == pytest.approx(20.0)  # the median, untouched by the spike
     assert json.loads(alert.detail)["method"] == "robust"
 
 
@@ -151,15 +158,26 @@ def test_scopes_source_kind_and_ticker_see_only_their_documents(store):
     assert sorted(a.scope for a in raised) == ["kind:transcripts", "source:calls", "ticker:NVDA"]
 
 
-def test_a_flat_baseline_uses_the_spread_floor_instead_of_dividing_by_zero(store):
+def test_a_flat_baseline_leaves_nothing_to_scale_by_so_the_counts_test_decides(store):
     corpus = Corpus()
     for i in range(60):
         day = FIRST + timedelta(days=i)
-        corpus.add(day, hype=6 if day >= SHIFT else 8, skeptic=2, docs=1)  # 0.6 -> 0.5
+        corpus.add(day, hype=6 if day >= SHIFT else 8, skeptic=2, docs=1)  # 0.6 -> 0.5: 8 of 10 -> 6 of 8
     stored(store, corpus)
-    [alert] = detect(store, [TONE.model_copy(update={"min_docs": 1})], today=TODAY)
-    assert alert.zscore == pytest.approx((0.5 - 0.6) / 0.02)
-    assert json.loads(alert.detail)["baseline"]["spread"] == 0
+    flat = TONE.model_copy(update={"min_docs": 1, "method": "zscore"})
+    # Dividing by a floor of 0.02 made this z = -5; on 56 stance sentences it is noise.
+    assert detect(store, [flat], today=TODAY) == []
+
+    corpus = Corpus()
+    for i in range(60):
+        day = FIRST + timedelta(days=i)
+        corpus.add(day, hype=2 if day >= SHIFT else 8, skeptic=2, docs=1)  # 0.6 -> 0.0
+    stored(Store(store.path.with_name("other.duckdb")), corpus)
+    [alert] = detect(Store(store.path.with_name("other.duckdb")), [flat], today=TODAY)
+    detail = json.loads(alert.detail)
+    assert (detail["method"], detail["fallback_from"]) == ("counts", "zscore")
+    assert alert.baseline == pytest.approx(0.6) and alert.value == pytest.approx(0.0)
+    assert -6 < alert.zscore < -2
 
 
 def test_count_metrics_are_compared_per_day(store):
@@ -186,3 +204,65 @@ def test_window_value_pools_counts_rather_than_averaging_daily_ratios():
 def test_an_unknown_metric_fails_naming_it(store):
     with pytest.raises(UnknownMetric, match="hype_ratio"):
         detect(store, [Rule(name="bad", metric="hype_ratio")], today=TODAY)
+
+
+# --- statistics that fit sparse data ------------------------------------------------------------
+
+# The demo's news: 20-40 sentences a day, a fatigue mention on about one day in three (1-4 of them,
+# 30-130 per 1,000 sentences on those days), then a week with mentions every day (138 per 1,000).
+# The old robust rule took the baseline's median (0: most days have no mention) and its MAD (0),
+# floored the spread at 0.5 and reported z = +276.
+SPARSE_MENTIONS = [0, 2, 0, 0, 0, 1, 0, 3, 0, 0, 0, 4, 0, 1, 0, 0, 0, 2, 0, 0, 1, 0, 3, 0, 0, 0, 2, 0]
+
+
+def sparse_fatigue(store: Store, window_mentions: list[int]) -> list[float]:
+    """Store 28 baseline days and a 7-day window of news ending TODAY; return the chart's values of
+    the baseline days (fatigue per 1,000 sentences)."""
+    corpus, per_1k = Corpus(), []
+    start = TODAY - timedelta(days=34)
+    for i, mentions in enumerate(SPARSE_MENTIONS + window_mentions):
+        sentences = 20 + (i * 7) % 21 if i < 28 else 30
+        corpus.add(start + timedelta(days=i), hype=2, skeptic=1, neutral=sentences - 3 - mentions, fatigue=mentions)
+        if i < 28:
+            per_1k.append(1000 * mentions / sentences)
+    stored(store, corpus)
+    return per_1k
+
+
+FATIGUE_TALK = Rule(name="fatigue-talk", metric="fatigue_per_1k", scope="kind:news", method="robust", direction="up")
+
+
+def test_sparse_mentions_get_a_rate_test_whose_baseline_the_chart_shows(store):
+    chart = sparse_fatigue(store, [4, 5, 4, 4, 5, 4, 3])
+    assert 25 < min(v for v in chart if v) and max(chart) < 135 and sorted(chart)[14] == 0  # median 0
+
+    for rule in (FATIGUE_TALK, FATIGUE_TALK.model_copy(update={"method": "counts"})):
+        [alert] = detect(store, [rule], today=TODAY)
+        detail = json.loads(alert.detail)
+        assert detail["method"] == "counts" and detail["test"]["kind"] == "rates"
+        assert alert.value == pytest.approx(1000 * 29 / 210)
+        # The baseline is the level its days sit at on the chart, not the median 0 ...
+        assert alert.baseline == pytest.approx(1000 * 19 / sum(20 + (i * 7) % 21 for i in range(28)))
+        assert min(chart) < alert.baseline < max(chart)
+        # ... and the shift is a rate ratio with its interval, not z = +276.
+        assert detail["test"]["effect"] == "rate ratio"
+        assert detail["test"]["value"] == pytest.approx(alert.value / alert.baseline)
+        assert 1 < detail["test"]["low"] < detail["test"]["value"] < detail["test"]["high"]
+        assert 2 < alert.zscore < 15
+    assert json.loads(detect(store, [FATIGUE_TALK], today=TODAY)[0].detail)["fallback_from"] == "robust"
+
+
+def test_a_week_of_sparse_mentions_like_the_baseline_raises_nothing(store):
+    sparse_fatigue(store, [0, 2, 0, 0, 1, 0, 2])  # 5 of 210: 24 per 1,000, like the baseline
+    assert detect(store, [FATIGUE_TALK], today=TODAY) == []
+    assert detect(store, [FATIGUE_TALK.model_copy(update={"method": "counts"})], today=TODAY) == []
+
+
+def test_a_window_within_the_noise_says_its_interval_does_not_clear_the_baseline(store):
+    sparse_fatigue(store, [1, 2, 1, 2, 2, 1, 1])  # 10 of 210: 48 per 1,000, 1.9x the baseline
+    rule = FATIGUE_TALK.model_copy(update={"method": "counts", "threshold": 1.0})
+    [alert] = detect(store, [rule], today=TODAY)
+    detail = json.loads(alert.detail)
+    assert detail["test"]["low"] < 1 < detail["test"]["high"]  # the rate ratio may well be 1
+    assert detail["clears"] is False
+    assert detail["window"]["low"] < detail["baseline"]["high"]

@@ -293,6 +293,7 @@ def test_a_digest_sent_again_carries_the_same_message_id(alerting_store, tmp_pat
     outbox = tmp_path / "outbox"
     first = send_pending(alerting_store, Email(outbox=outbox), now=NOW, outbox=outbox)
     with alerting_store.write() as conn:  # as if the mark had never landed
+        conn.execute("UPDATE deliveries SET status = 'pending', sent_at = NULL, attempts = 0")
         conn.execute("UPDATE alerts SET status = 'pending', sent_at = NULL")
     again = send_pending(alerting_store, Email(outbox=outbox), now=NOW + timedelta(hours=1), outbox=outbox)
     assert (first.sent, again.sent) == (1, 1)

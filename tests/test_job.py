@@ -161,7 +161,8 @@ def test_a_tone_shift_raises_one_alert_that_survives_a_refusing_smtp_server(tmp_
 
         first = run(config, today=TODAY)
         assert first.counts["crawl"]["new"] == 84
-        assert first.counts["alerts"] == {"raised": 1, "sent": 0, "pending": 1, "seconds": pytest.approx(0, abs=60)}
+        assert first.counts["alerts"] == {"raised": 1, "sent": 0, "pending": 1, "failed": 0,
+                                          "seconds": pytest.approx(0, abs=60)}
         assert first.status == "warnings" and any("554" in w for w in first.warnings)
         assert smtp.messages == []
 

