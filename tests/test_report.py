@@ -223,7 +223,7 @@ def test_the_report_renders_in_chromium(browser, report_file):
     assert errors == []
 
     charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart")
-    assert len(charts) == 3 + len(TICKERS) + 1
+    assert len(charts) == 3 + len(TICKERS) + 1 + 1  # + calls + tone per topic
     for chart in charts:
         name = chart.get_attribute("data-chart")
         svg = chart.find_element(By.TAG_NAME, "svg")
