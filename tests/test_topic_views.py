@@ -262,3 +262,24 @@ def test_the_alert_digest_quotes_only_the_topics_sentences(shifting):
     assert section.evidence["hype"] == []
     quoted = {e.text for e in section.evidence["skeptic"]}  # the strongest sentence of each document
     assert quoted and quoted <= {"Our AI revenue doubled.", "Margins will expand."}
+
+
+def test_a_parquet_lake_round_trip_keeps_topics_and_earlier_lakes_still_import(store, tmp_path):
+    """Exports carry topics (every column of the database); an import leaves them to the next
+    score stage, so a lake written before topics existed imports as well."""
+    import pyarrow.parquet as pq
+
+    from lake.export import export_lake
+    from lake.load import import_lake
+
+    lake = tmp_path / "lake"
+    export_lake(store.path, lake)
+    for path in (lake / "sentences").rglob("*.parquet"):  # as a lake from before topics
+        table = pq.read_table(path)
+        pq.write_table(table.drop(["topics", "ai_mentions"]), path)
+    other = Store(tmp_path / "other.duckdb")
+    import_lake(other, lake)
+    assert rows(other, "SELECT count(*) FROM sentences WHERE topics IS NOT NULL") == [(0,)]
+    assert tag_pending(other, TAGGER) == 3
+    query = "SELECT doc_id, sent_no, topics, ai_mentions FROM sentences ORDER BY ALL"
+    assert rows(other, query) == rows(store, query)
