@@ -43,6 +43,8 @@ DOC_SCORE_SCHEMA = pa.schema([
 SCHEMAS: dict[str, pa.Schema] = {
     DOCUMENTS: DOCUMENT_SCHEMA, TURNS: TURN_SCHEMA, SENTENCES: SENTENCE_SCHEMA, DOC_SCORES: DOC_SCORE_SCHEMA,
 }
+
+
 def partition_name(day: date | datetime | None) -> str:
     """The `day` partition value of a document published at this time (UTC) or on this day."""
     if day is None:
