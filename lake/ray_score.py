@@ -157,7 +157,8 @@ def score_with_ray(input_patterns: str | list[str], output: Path, model: ModelSp
             loader: Callable[[], SentenceScorer] = _PackagedModel(ray.put(package), model, use_gpu)
         else:
             model_id, loader = "(the caller's scorer)", load_scorer
-        documents = _documents(ray, inputs, partitions=cpus)
+        # Blocks of a few batches, however the input is filed: one big file must not go to one actor.
+        documents = _documents(ray, inputs, partitions=cpus).repartition(target_num_rows_per_block=4 * batch_docs)
         try:
             scored = documents.map_batches(split_documents, batch_format="pyarrow").map_batches(
                 DocumentScorer, fn_constructor_kwargs={"load_scorer": loader}, batch_size=batch_docs,
