@@ -49,6 +49,8 @@ SENTENCE_SCHEMA = pa.schema([f for f in STORED_SENTENCE_SCHEMA if f.name not in 
 SCHEMAS: dict[str, pa.Schema] = {
     DOCUMENTS: DOCUMENT_SCHEMA, TURNS: TURN_SCHEMA, SENTENCES: SENTENCE_SCHEMA, DOC_SCORES: DOC_SCORE_SCHEMA,
 }
+
+
 def partition_name(day: date | datetime | None) -> str:
     """The `day` partition value of a document published at this time (UTC) or on this day."""
     if day is None:
