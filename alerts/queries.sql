@@ -1,5 +1,6 @@
 -- Queries of the alerts package, loaded by name with storage.sql.load_queries.
--- A scope is passed as $scope_kind (all | kind | source) and $scope_value.
+-- A scope is passed as $scope_kind (all | kind | source | ticker) and $scope_value, and, where a
+-- query reads sentences, $topic (null: every sentence).
 
 -- name: scope_series
 SELECT day, sum(n_docs), sum(n_sentences), sum(n_hype), sum(n_skeptic), sum(fatigue_mentions)
@@ -16,6 +17,36 @@ ORDER BY day;
 SELECT day, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions
 FROM ticker_daily
 WHERE day BETWEEN $start AND $end AND ticker = $scope_value AND $scope_kind = 'ticker'
+ORDER BY day;
+
+-- name: topic_series
+-- A topic scope: the topic's sentences of the scope's documents, and as documents those with one.
+SELECT day, count(DISTINCT doc_id), count(*), count(*) FILTER (WHERE label = 'hype'),
+       count(*) FILTER (WHERE label = 'skeptic'), count(*) FILTER (WHERE fatigue)
+FROM sentence_topics
+WHERE topic = $topic AND day BETWEEN $start AND $end
+  AND ($scope_kind = 'all'
+       OR ($scope_kind = 'kind' AND kind = $scope_value)
+       OR ($scope_kind = 'source' AND source = $scope_value)
+       OR ($scope_kind = 'ticker' AND list_contains(tickers, $scope_value)))
+GROUP BY day
+ORDER BY day;
+
+-- name: capex_returns_series
+-- Sentences about spending ($capex) and about returns ($returns) per day of a scope.
+SELECT CAST(timezone('UTC', d.published_at) AS DATE) AS day,
+       count(*) FILTER (WHERE list_contains(x.topics, $capex)),
+       count(*) FILTER (WHERE list_contains(x.topics, $returns))
+FROM sentences x
+JOIN documents d USING (doc_id)
+WHERE d.status = 'ok' AND x.label IS NOT NULL
+  AND CAST(timezone('UTC', d.published_at) AS DATE) BETWEEN $start AND $end
+  AND ($topic IS NULL OR list_contains(x.topics, $topic))
+  AND ($scope_kind = 'all'
+       OR ($scope_kind = 'kind' AND d.kind = $scope_value)
+       OR ($scope_kind = 'source' AND d.source = $scope_value)
+       OR ($scope_kind = 'ticker' AND list_contains(d.tickers, $scope_value)))
+GROUP BY day
 ORDER BY day;
 
 -- name: last_alert_days
@@ -111,6 +142,7 @@ WITH candidates AS (
       AND CASE $category WHEN 'hype' THEN x.label = 'hype'
                          WHEN 'skeptic' THEN x.label = 'skeptic'
                          ELSE coalesce(x.fatigue, false) END
+      AND ($topic IS NULL OR list_contains(x.topics, $topic))
       AND ($scope_kind = 'all'
            OR ($scope_kind = 'kind' AND d.kind = $scope_value)
            OR ($scope_kind = 'source' AND d.source = $scope_value)

@@ -4,6 +4,10 @@ A metric is always recomputed from summed counts, never averaged from daily rati
 of a week is (Σ hype − Σ skeptic) / (Σ hype + Σ skeptic) over the week's sentences, so a quiet day
 with two sentences weighs what its two sentences weigh, not as much as a busy day. Count metrics
 (`n_docs`, `fatigue_mentions`, ...) are given per day, so a 7-day window compares with daily values.
+
+A topic scope (`topic:returns`, `topic:returns,ticker:NVDA`) counts only the topic's sentences, and
+as documents those with at least one of them. `capex_returns_gap` is (capex − returns) / (capex +
+returns) sentences of the scope: +1 when the talk is all about spending and none about returns.
 """
 from __future__ import annotations
 
@@ -13,13 +17,13 @@ from datetime import date
 
 import duckdb
 
+from hypewatch.config import GAP_TOPICS
+from hypewatch.scopes import parse_scope as parse_full_scope
 from storage.sql import load_queries
 
 from .stats import Interval, poisson_rate, wilson
 
 Q = load_queries("alerts", "queries.sql")
-
-SCOPE_KINDS = ("all", "kind", "source", "ticker")
 
 
 class UnknownMetric(ValueError):
@@ -35,6 +39,8 @@ class Counts:
     n_hype: int = 0
     n_skeptic: int = 0
     fatigue_mentions: int = 0
+    n_capex: int = 0  # sentences about spending (topic capex) and about what it earns (returns)
+    n_returns: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -94,12 +100,18 @@ def _stance_sentences(c: Counts) -> int:
     return c.n_hype + c.n_skeptic
 
 
+def _capex_or_returns(c: Counts) -> int:
+    return c.n_capex + c.n_returns
+
+
 METRICS: dict[str, Metric] = {
     "hype_index": _share("hype_index", "n_hype", _stance_sentences, 0.02, scale=2.0, offset=-1.0),
     "hype_share": _share("hype_share", "n_hype", _sentences, 0.01),
     "skeptic_share": _share("skeptic_share", "n_skeptic", _sentences, 0.01),
     # mentions are rare: tested as a rate with sentences as exposure, shown as a share of sentences
     "fatigue_per_1k": _share("fatigue_per_1k", "fatigue_mentions", _sentences, 0.5, scale=1000.0, rate_test=True),
+    # 2 x (capex share of capex-or-returns sentences) - 1, like hype_index of hype and skeptic
+    "capex_returns_gap": _share("capex_returns_gap", "n_capex", _capex_or_returns, 0.05, scale=2.0, offset=-1.0),
     **{name: _per_day(name) for name in ("n_docs", "n_sentences", "n_hype", "n_skeptic", "fatigue_mentions")},
 }
 
@@ -112,26 +124,29 @@ def metric(name: str) -> Metric:
 
 
 def parse_scope(scope: str) -> tuple[str, str | None]:
-    """'all' -> ('all', None); 'source:tech-news' -> ('source', 'tech-news')."""
-    if scope == "all":
-        return "all", None
-    kind, _, value = scope.partition(":")
-    if kind not in SCOPE_KINDS or not value:
-        raise ValueError(f"bad scope {scope!r}: use all, kind:news, kind:transcripts, source:NAME or ticker:TICKER")
-    return kind, value
+    """Which documents: 'all' -> ('all', None); 'source:tech-news' -> ('source', 'tech-news');
+    'topic:capex,ticker:NVDA' -> ('ticker', 'NVDA') (the topic: scope_params)."""
+    parsed = parse_full_scope(scope)
+    return parsed.kind, parsed.value
 
 
 def scope_params(scope: str) -> dict[str, str | None]:
-    kind, value = parse_scope(scope)
-    return {"scope_kind": kind, "scope_value": value}
+    parsed = parse_full_scope(scope)
+    return {"scope_kind": parsed.kind, "scope_value": parsed.value, "topic": parsed.topic}
 
 
 def load_series(conn: duckdb.DuckDBPyConnection, scope: str, start: date, end: date) -> list[DayCounts]:
     """Daily counts of a scope from start to end (inclusive), only days with data, oldest first."""
-    kind, _ = parse_scope(scope)
-    query = Q["ticker_series"] if kind == "ticker" else Q["scope_series"]
-    rows = conn.execute(query, {**scope_params(scope), "start": start, "end": end}).fetchall()
-    return [DayCounts(day, Counts(*(int(x or 0) for x in rest))) for day, *rest in rows]
+    params = {**scope_params(scope), "start": start, "end": end}
+    if params["topic"]:
+        rows = conn.execute(Q["topic_series"], params).fetchall()
+    else:
+        query = Q["ticker_series"] if params["scope_kind"] == "ticker" else Q["scope_series"]
+        rows = conn.execute(query, {k: v for k, v in params.items() if k != "topic"}).fetchall()
+    capex, returns = GAP_TOPICS
+    gap = {day: (n_capex, n_returns) for day, n_capex, n_returns in
+           conn.execute(Q["capex_returns_series"], {**params, "capex": capex, "returns": returns}).fetchall()}
+    return [DayCounts(day, Counts(*(int(x or 0) for x in rest), *gap.get(day, (0, 0)))) for day, *rest in rows]
 
 
 def total(days: Iterable[DayCounts]) -> Counts:

@@ -1,4 +1,5 @@
-"""Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder.
+"""Scoring speed and memory: hypewatch's Scorer against sentence-transformers, same encoder;
+and what tagging topics adds to scoring.
 
     python benchmarks/score.py [MODEL_DIR] [--n 5000] [--rounds 2] [--device cpu|cuda]
     (default: the shipped model, nlp/shipped/hypewatch-minilm)
@@ -7,7 +8,9 @@ Input: 5,000 distinct real sentences split from ../shared/data/transcripts. Each
 in a fresh process, so its peak RSS is its own. sentence-transformers only embeds (no head), so
 it is the floor of work any classifier on this encoder must do. Then macro-F1 of fp32 and int8
 on the held-out split. With --device cuda: fp16 (the default there) and fp32 against
-sentence-transformers in fp32 and fp16, peak GPU memory too.
+sentence-transformers in fp32 and fp16, peak GPU memory too. Each Scorer run then tags the same
+sentences with the default topics and AI terms (nlp/topics.py), as the score stage does, and the
+table gives that time against its scoring time.
 """
 from __future__ import annotations
 
@@ -62,13 +65,18 @@ def _warm_up(sentences: list[str], device: str) -> list[str]:
 
 def run_scorer(folder: str, sentences: list[str], precision: str, device: str = "cpu") -> dict:
     from nlp.scorer import Scorer
+    from nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     scorer = Scorer.load(folder, device=device, precision=precision)
     scorer.score(_warm_up(sentences, device))
     scorer._cache.clear()  # the warm-up must not spare work in the timed run
     start = time.perf_counter()
     scorer.score(sentences)  # returns plain floats, so CUDA work is finished when it does
-    return _figures(len(sentences), time.perf_counter() - start, device)
+    figures = _figures(len(sentences), time.perf_counter() - start, device)
+    tagger = TopicTagger(default_topics(), default_ai_terms())
+    start = time.perf_counter()
+    tagger.tag_all(sentences)
+    return figures | {"topics_s": time.perf_counter() - start}
 
 
 def run_sentence_transformers(sentences: list[str], device: str = "cpu", half: bool = False) -> dict:
@@ -131,10 +139,12 @@ def main() -> None:
             best = runs.get(name, r)
             runs[name] = max(r, best, key=lambda x: x["rate"]) | {"rss_mb": max(r["rss_mb"], best["rss_mb"])}
     base = runs[baseline]["rate"]
-    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}" + ("  peak GPU" if device == "cuda" else ""))
+    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}" + ("  peak GPU" if device == "cuda" else "")
+          + "  topics: s, % of scoring")
     for name, r in runs.items():
         gpu = f"{r['gpu_mb']:>7.0f} MB" if device == "cuda" else ""
-        print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}")
+        topics = f"  {r['topics_s']:.2f} s, +{100 * r['topics_s'] / r['seconds']:.1f}%" if "topics_s" in r else ""
+        print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}{topics}")
 
     from nlp.corpus import load_corpus, split
     from nlp.evaluate import evaluate

@@ -433,6 +433,7 @@ class _Crawl:
             content_hash=parsed.content_hash, simhash=parsed.simhash,
             company=transcript.company if transcript else None,
             fiscal_period=transcript.fiscal_period if transcript else None,
+            ticker=transcript.ticker.upper() if transcript and transcript.ticker else None,
             summary=transcript.summary if transcript else None,
             turns=list(transcript.turns) if transcript else [],
         )

@@ -457,7 +457,7 @@ def _read_input(state: State, name: str) -> bytes:
 @pass_state
 @handled
 def classify(state: State, source: BinaryIO) -> None:
-    """Score sentences: plain text (one per line) or JSON Lines with a `text` field, from FILE or stdin.
+    """Score sentences and tag their topics: plain text (one per line) or JSON Lines with a `text` field.
 
     Example: echo "Demand for GPUs is insatiable." | hypewatch classify
     """
@@ -467,8 +467,13 @@ def classify(state: State, source: BinaryIO) -> None:
         texts.append(record.pop("text"))
         extras.append(record)
     scorer = _load_scorer(state)
+    tagger = state.config_or_defaults.topic_tagger()
     for text, extra, result in zip(texts, extras, scorer.score(texts)):
-        click.echo(json.dumps({**extra, "text": text, **result.__dict__}, ensure_ascii=False))
+        tags = tagger.tag(text)
+        score = result.__dict__
+        record = {**extra, "text": text, "label": score["label"], "topics": tags.topics,
+                  **score, "ai_mentions": tags.ai_mentions}
+        click.echo(json.dumps(record, ensure_ascii=False))
 
 
 def _decoded(source: BinaryIO) -> Iterator[str]:

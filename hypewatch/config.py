@@ -14,6 +14,10 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
+
+from .scopes import parse_scope
+
 DEFAULT_CONFIG_NAME = "config.yaml"
 #: The rule name of the alert a quiet source raises (see alerts/stale.py).
 SOURCE_STALE_RULE = "source-stale"
@@ -22,6 +26,9 @@ EMAIL_CHANNEL = "email"
 #: `${NAME}` in a channel URL: replaced by the environment variable NAME when sending.
 ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: The alert metric of the capex-versus-returns gap, and the topics it weighs.
+GAP_METRIC = "capex_returns_gap"
+GAP_TOPICS = ("capex", "returns")
 
 
 class ConfigError(Exception):
@@ -134,13 +141,7 @@ class Rule(_Strict):
     @field_validator("scope")
     @classmethod
     def _scope_form(cls, scope: str) -> str:
-        if scope == "all":
-            return scope
-        kind, _, value = scope.partition(":")
-        if kind not in ("kind", "source", "ticker") or not value:
-            raise ValueError("scope must be all, kind:news, kind:transcripts, source:NAME or ticker:TICKER")
-        if kind == "kind" and value not in ("news", "transcripts"):
-            raise ValueError("scope kind: must be news or transcripts")
+        parse_scope(scope)  # its ScopeError is a ValueError: reported with the key and line
         return scope
 
 
@@ -257,6 +258,44 @@ class Report(_Strict):
     on_run: bool = True
 
 
+class Topic(_Strict):
+    """A topic of `topics:`: a new one, or changes to a default one of the same name (the keys
+    given replace the default's; `add_phrases` and `add_exclude` extend its lists)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str | None = None
+    phrases: list[str] | None = None
+    exclude: list[str] | None = None
+    add_phrases: list[str] = Field(default_factory=list)
+    add_exclude: list[str] = Field(default_factory=list)
+    enabled: bool = True
+
+
+class AiMentions(_Strict):
+    terms: list[str] = Field(default_factory=default_ai_terms, min_length=1)
+
+
+def merge_topics(changes: list[Topic], defaults: list[TopicDefinition]) -> list[TopicDefinition]:
+    """The defaults with the config's topics applied: replaced or extended by name, dropped when
+    `enabled: false`, new ones added after them in the config's order."""
+    merged = {t.name: t for t in defaults}
+    for i, change in enumerate(changes):
+        base = merged.get(change.name)
+        if base is None and change.phrases is None and not change.add_phrases:
+            raise TopicError(f"topics[{i}]: a new topic needs phrases "
+                             f"(the defaults are {', '.join(t.name for t in defaults)})")
+        base = base or TopicDefinition(change.name)
+        merged[change.name] = TopicDefinition(
+            change.name,
+            change.description if change.description is not None else base.description,
+            tuple(change.phrases if change.phrases is not None else base.phrases) + tuple(change.add_phrases),
+            tuple(change.exclude if change.exclude is not None else base.exclude) + tuple(change.add_exclude),
+        )
+        if not change.enabled:
+            del merged[change.name]
+    return list(merged.values())
+
+
 class Config(_Strict):
     database: Path = Path("data/hypewatch.duckdb")
     sources: list[Source] = Field(default_factory=list)
@@ -265,6 +304,8 @@ class Config(_Strict):
     alerts: Alerts = Alerts()
     report: Report = Report()
     watchlist: dict[str, list[str]] | None = None  # ticker -> names; None: the built-in list
+    topics: list[Topic] = Field(default_factory=list)  # changes to the default topics, and new ones
+    ai_mentions: AiMentions = AiMentions()
     log_file: bool = True
 
     base_dir: Path = Field(Path("."), exclude=True)
@@ -276,6 +317,22 @@ class Config(_Strict):
         if dupes:
             raise ValueError(f"duplicate source names: {', '.join(dupes)}")
         return self
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_names_unique(cls, topics: list[Topic]) -> list[Topic]:
+        names = [t.name for t in topics]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"topic {dupes[0]} is given twice")
+        return topics
+
+    @property
+    def topic_definitions(self) -> list[TopicDefinition]:
+        return merge_topics(self.topics, default_topics())
+
+    def topic_tagger(self) -> TopicTagger:
+        return TopicTagger(self.topic_definitions, self.ai_mentions.terms)
 
     def resolve(self, path: Path | str) -> Path:
         path = Path(path).expanduser()
@@ -319,6 +376,8 @@ def parse_config(text: str, base_dir: Path, filename: str = DEFAULT_CONFIG_NAME)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, node, filename)) from None
     _check_paths(config, node, filename)
+    _check_topics(config, node, filename)
+    _check_rule_topics(config, node, filename)
     return config
 
 
@@ -331,6 +390,37 @@ def _check_paths(config: Config, node: yaml.Node | None, filename: str) -> None:
             if not config.resolve(value).exists():
                 line = _line_of(node, ("sources", i, key))
                 raise ConfigError(f"{filename}:{line}: sources[{i}].{key}: no such file or folder: {config.resolve(value)}")
+
+
+def _check_topics(config: Config, node: yaml.Node | None, filename: str) -> None:
+    """Each topic of the config on its own, so an error names its line: a new topic needs
+    phrases, and every phrase must be one the tagger can look for."""
+    defaults = default_topics()
+    for i in range(len(config.topics)):
+        try:
+            TopicTagger(merge_topics(config.topics[: i + 1], defaults))
+        except TopicError as exc:
+            line = _line_of(node, ("topics", i))
+            message = str(exc).removeprefix(f"topics[{i}]: ")
+            raise ConfigError(f"{filename}:{line}: topics[{i}]: {message}") from None
+    try:
+        TopicTagger([], config.ai_mentions.terms)
+    except TopicError as exc:
+        raise ConfigError(f"{filename}:{_line_of(node, ('ai_mentions', 'terms'))}: {exc}") from None
+
+
+def _check_rule_topics(config: Config, node: yaml.Node | None, filename: str) -> None:
+    """A rule's topic scope, and the capex-versus-returns metric, need their topics configured."""
+    names = [t.name for t in config.topic_definitions]
+    for i, rule in enumerate(config.alerts.rules):
+        topic = parse_scope(rule.scope).topic
+        needed = [(topic, "scope")] if topic else []
+        needed += [(t, "metric") for t in GAP_TOPICS if rule.metric == GAP_METRIC]
+        for name, key in needed:
+            if name not in names:
+                line = _line_of(node, ("alerts", "rules", i, key))
+                raise ConfigError(f"{filename}:{line}: alerts.rules[{i}].{key}: no topic {name!r} "
+                                  f"(topics: {', '.join(names)})")
 
 
 def _describe(exc: ValidationError, node: yaml.Node | None, filename: str) -> str:

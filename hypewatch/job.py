@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from storage import Store
+from storage import DatabaseBusy, Store
 
 from .config import Config
 from .runlock import RunLock
@@ -112,16 +112,26 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 def score_stage(ctx: RunContext) -> dict[str, Any]:
     from nlp.scorer import Scorer, precision_variants
 
-    from .scoring import no_counts, score_pending
+    from .scoring import no_counts, score_pending, tag_pending
 
     model, base_dir = ctx.config.model, ctx.config.base_dir
+    tagger = ctx.config.topic_tagger()
+    try:
+        ctx.store.save_topic_definitions(tagger.topics, tagger.fingerprint)
+    except DatabaseBusy as exc:  # a table for readers: the next run writes it
+        ctx.warn(f"topic definitions not saved, the next run saves them: {exc}")
+    # First the documents scored before topics existed, or before their definitions changed:
+    # topics only, no model needed (one that would score them again retags them as it does).
+    retagged = tag_pending(ctx.store, tagger, warn=ctx.warn)
     known_id = Scorer.identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
     if known_id and not ctx.store.documents_to_score(known_id, limit=1, scored_alike=precision_variants(known_id)):
-        return no_counts()  # nothing to score: no need to load the model
-    scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
-                         label_map=model.label_map or None, precision=model.precision,
-                         batch_size=model.batch_size)
-    return score_pending(ctx.store, scorer, progress=ctx.progress, warn=ctx.warn)
+        counts = no_counts()  # nothing to score: no need to load the model
+    else:
+        scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
+                             label_map=model.label_map or None, precision=model.precision,
+                             batch_size=model.batch_size)
+        counts = score_pending(ctx.store, scorer, tagger, progress=ctx.progress, warn=ctx.warn)
+    return {**counts, "retagged": retagged}
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:

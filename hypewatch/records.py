@@ -102,6 +102,7 @@ class Document:
     company: str | None = None
     fiscal_period: str | None = None
     summary: str | None = None  # a transcript page's digest before the call (takeaways, risks): not speech
+    ticker: str | None = None  # a call's own ticker (`tickers` lists every one the text names)
     turns: list[Turn] = field(default_factory=list)
 
 
@@ -128,6 +129,18 @@ class ScoredSentence:
     sentence: Sentence
     score: Score | None  # None: not scored (e.g. not English)
     language: str | None = None
+    topics: list[str] | None = None  # None: not tagged (not English), like score
+    ai_mentions: int | None = None
+
+
+@dataclass
+class SentenceTags:
+    """A stored sentence's topics and AI mentions, recomputed without scoring it again."""
+
+    doc_id: str
+    sent_no: int
+    topics: list[str] | None
+    ai_mentions: int | None
 
 
 @dataclass

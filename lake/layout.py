@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from storage.store import DOCUMENT_SCHEMA as STORED_DOCUMENT_SCHEMA
-from storage.store import SENTENCE_SCHEMA, TURN_SCHEMA
+from storage.store import SENTENCE_SCHEMA as STORED_SENTENCE_SCHEMA
+from storage.store import TAG_COLUMNS, TURN_SCHEMA
 
 PARTITION = "day"
 UNDATED = "undated"
@@ -31,9 +32,12 @@ DATASETS = (DOCUMENTS, TURNS, SENTENCES, DOC_SCORES)
 # The crawler's dedup fingerprints stay in the database: they mean nothing outside it (and an
 # unsigned 64-bit column is one that Spark cannot read).
 INTERNAL_COLUMNS = frozenset({"content_hash", "simhash"})
+# Columns an export carries (it writes every column of the database) but a lake need not have:
+# topics are recomputed on import, and a call's own ticker is guessed where it names one.
+OPTIONAL_COLUMNS = TAG_COLUMNS | {"ticker"}
 
 DOCUMENT_SCHEMA = pa.schema(
-    [f for f in STORED_DOCUMENT_SCHEMA if f.name not in INTERNAL_COLUMNS]
+    [f for f in STORED_DOCUMENT_SCHEMA if f.name not in INTERNAL_COLUMNS | OPTIONAL_COLUMNS]
     + [pa.field("scored_by", pa.string()), pa.field("scored_at", pa.timestamp("us", tz="UTC"))]
 )
 DOC_SCORE_SCHEMA = pa.schema([
@@ -41,9 +45,12 @@ DOC_SCORE_SCHEMA = pa.schema([
     ("n_neutral", pa.int32()), ("fatigue_mentions", pa.int32()), ("hype_index", pa.float64()),
     ("expected_hype", pa.float64()), ("expected_skeptic", pa.float64()), ("expected_fatigue", pa.float64()),
 ])
+SENTENCE_SCHEMA = pa.schema([f for f in STORED_SENTENCE_SCHEMA if f.name not in OPTIONAL_COLUMNS])
 SCHEMAS: dict[str, pa.Schema] = {
     DOCUMENTS: DOCUMENT_SCHEMA, TURNS: TURN_SCHEMA, SENTENCES: SENTENCE_SCHEMA, DOC_SCORES: DOC_SCORE_SCHEMA,
 }
+
+
 def partition_name(day: date | datetime | None) -> str:
     """The `day` partition value of a document published at this time (UTC) or on this day."""
     if day is None:

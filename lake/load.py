@@ -8,7 +8,6 @@ again replaces rows with the same rows: nothing is added twice.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,8 +19,6 @@ from storage.sql import load_queries
 from storage.store import INSERT_DOC_SCORES
 
 from .layout import DATASETS, DOCUMENTS, SCHEMAS, SENTENCES, TURNS, parquet_files, partition_dirs
-
-logger = logging.getLogger(__name__)
 
 Q = load_queries("lake", "queries.sql")
 # Parquet per transaction (compressed; about a million sentences): a slice's temp tables fit in
@@ -48,11 +45,12 @@ class ImportSummary:
 
 
 def import_lake(store: Store, folder: Path) -> ImportSummary:
+    """Load the lake at `folder` into the store, a slice of days per transaction."""
     folder = Path(folder)
     partitions = {name: partition_dirs(folder, name) for name in DATASETS}
     if not partitions[DOCUMENTS]:
         raise LakeImportError(f"{folder}: no {DOCUMENTS}/day=*/ partitions: not a lake written by "
-                           "`hypewatch export` or `hypewatch score --engine ray`")
+                              "`hypewatch export` or `hypewatch score --engine ray`")
     files = {name: {day: parquet_files(path) for day, path in found.items()} for name, found in partitions.items()}
     for name in (DOCUMENTS, TURNS, SENTENCES):
         _check_columns(name, [f for day_files in files[name].values() for f in day_files])

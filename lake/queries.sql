@@ -80,7 +80,9 @@ SELECT l.doc_id,
        coalesce(l.url, 'urn:hypewatch:' || l.doc_id) AS url,
        l.title, l.published_at, coalesce(l.fetched_at, $now) AS fetched_at, l.language, l.tickers, l.text,
        l.author, coalesce(l.status, 'ok') AS status, l.duplicate_of, l.stub_reason, l.company,
-       l.fiscal_period, l.summary
+       l.fiscal_period, l.summary,
+       -- a call's own ticker: not in every lake; where the call names one ticker, it is that one
+       CASE WHEN len(l.tickers) = 1 THEN l.tickers[1] END AS ticker
 FROM lake_documents l
 ANTI JOIN documents d USING (doc_id);
 
@@ -102,7 +104,8 @@ INSERT INTO sentences BY NAME SELECT b.* FROM batch b SEMI JOIN ids USING (doc_i
 DELETE FROM doc_scores WHERE doc_id IN (SELECT doc_id FROM ids);
 
 -- name: import_mark_scored
-UPDATE documents d SET scored_by = ids.scored_by, scored_at = coalesce(ids.scored_at, $now)
+-- Their sentences come without topics: the next score stage tags them (tagged_by null).
+UPDATE documents d SET scored_by = ids.scored_by, scored_at = coalesce(ids.scored_at, $now), tagged_by = NULL
 FROM ids WHERE d.doc_id = ids.doc_id;
 
 -- name: import_counts

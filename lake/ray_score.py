@@ -5,7 +5,8 @@
     object store (spilled to disk when large) ─> written as the lake's datasets (lake/layout.py),
     partitioned by day
 
-Splitting is a task of its own because it is slow (pysbd): one core does not keep a GPU busy.
+Splitting is a step of its own because it is slow (pysbd): one core does not keep a GPU busy, so
+beside GPU actors it runs as tasks on every CPU (beside CPU actors, Ray fuses it into theirs).
 Tasks and actors run the nightly path's own code (`nlp.sentences.document_sentences`, then
 `hypewatch.scoring.score_sentences`): the same sentences, the same English rule, the same scorer,
 so a sentence gets the label `hypewatch score` gives it with the same model and precision. int8 on a CPU is the exception that proves it: it
@@ -36,15 +37,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hypewatch.records import Document, Turn
-from hypewatch.records import Sentence
+from hypewatch.records import Document, Sentence, Turn
 from hypewatch.scoring import SentenceScorer, score_sentences
 from nlp.sentences import document_sentences
 from storage.sql import load_queries
-from storage.store import SENTENCE_SCHEMA, TURN_SCHEMA, sentence_row
+from storage.store import TURN_SCHEMA, sentence_row
 
 from .layout import (
-    DOC_SCORE_SCHEMA, DOC_SCORES, DOCUMENT_SCHEMA, DOCUMENTS, PARTITION, SENTENCES, TURNS, UNDATED, parquet_files,
+    DOC_SCORE_SCHEMA, DOC_SCORES, DOCUMENT_SCHEMA, DOCUMENTS, PARTITION, SENTENCE_SCHEMA, SENTENCES, TURNS, UNDATED,
 )
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,8 @@ def score_with_ray(input_patterns: str | list[str], output: Path, model: ModelSp
             loader: Callable[[], SentenceScorer] = _PackagedModel(ray.put(package), model, use_gpu)
         else:
             model_id, loader = "(the caller's scorer)", load_scorer
-        documents = _documents(ray, inputs, partitions=cpus)
+        # Blocks of a few batches, however the input is filed: one big file must not go to one actor.
+        documents = _documents(ray, inputs, partitions=cpus).repartition(target_num_rows_per_block=4 * batch_docs)
         try:
             scored = documents.map_batches(split_documents, batch_format="pyarrow").map_batches(
                 DocumentScorer, fn_constructor_kwargs={"load_scorer": loader}, batch_size=batch_docs,

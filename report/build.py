@@ -86,6 +86,8 @@ def render(data: ReportData, *, generated_at: datetime) -> str:
             ticker_svgs.append((ticker, Markup(charts.ticker_chart(series, alerts, data.period, f"ticker{i}"))))
     if data.calls:
         chart_svgs["calls"] = Markup(charts.calls_chart(data.calls))
+    if data.has_topics:
+        chart_svgs["topics"] = Markup(charts.topics_chart(data.topics, data.alerts, data.period))
 
     everything = data.series["all"]
     return _environment().get_template("template.html.j2").render(
@@ -118,8 +120,7 @@ def pct(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{100 * value:.{digits}f}%"
 
 
-def signed_index(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}".replace("-", "−")
+signed_index = charts.signed  # +0.42 / −0.17 / – (the charts' titles write it so too)
 
 
 def web_url(url: str | None) -> str | None:

@@ -17,7 +17,7 @@ import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .data import AlertMark, Call, Period, Series
+from .data import AlertMark, Call, Period, Series, TopicSeries
 
 COLORS = {
     "all": "#1f2933", "news": "#2563eb", "transcripts": "#d97706",
@@ -192,8 +192,45 @@ def calls_chart(calls: Sequence[Call]) -> str:
         return to_svg(fig, "calls")
 
 
+def topics_chart(topics: Sequence[TopicSeries], alerts: Sequence[AlertMark], period: Period) -> str:
+    """Small multiples: each topic's weekly hype index, a dot's size its number of sentences."""
+    shown = [t for t in topics if t.totals.n_sentences]
+    ncols = min(3, len(shown))
+    nrows = -(-len(shown) // ncols)
+    with _figure(nrows, ncols, figsize=(WIDE[0], 2.1 * nrows), sharex=True, sharey=True, squeeze=False) as (fig, axes):
+        most = max(max(t.n_sentences) for t in shown)
+        for ax, topic in zip(axes.flat, shown):
+            index = _nan(topic.hype_index)
+            ax.plot(topic.weeks, index, color=COLORS["all"], lw=1.4)
+            ax.scatter(topic.weeks, index, s=[8 + 60 * n / most for n in topic.n_sentences],
+                       color=COLORS["transcripts"], zorder=3, linewidths=0)
+            ax.axhline(0, color="#9ca3af", lw=0.8)
+            ax.set_ylim(-1.05, 1.05)
+            total = topic.totals
+            ax.set_title(f"{topic.name}  ·  {total.n_sentences} sentences  ·  {signed(total.hype_index)}")
+            _mark_alerts(ax, [a for a in alerts if chart_for(a) == f"topic:{topic.name}"])
+            _date_axis(ax, period)
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+        for ax in list(axes.flat)[len(shown):]:
+            ax.set_visible(False)
+        for row in axes:
+            row[0].set_ylabel("hype index")
+        return to_svg(fig, "topics")
+
+
+def signed(value: float | None) -> str:
+    """A hype index as the report writes it: +0.42, −0.17 (a real minus sign), – for none."""
+    return "–" if value is None else f"{value:+.2f}".replace("-", "−")
+
+
 def chart_for(alert: AlertMark) -> str:
-    """Which chart shows an alert: tickers on their own chart, the rest by the metric that moved."""
+    """Which chart shows an alert: tickers on their own chart, topics on theirs, the rest by the
+    metric that moved."""
+    topic = next((p.removeprefix("topic:") for p in alert.scope.split(",") if p.startswith("topic:")), None)
+    if topic:
+        return f"topic:{topic}"
+    if alert.metric == "capex_returns_gap":
+        return "topics"
     if alert.scope.startswith("ticker:"):
         return alert.scope
     if alert.metric in ("hype_share", "skeptic_share"):

@@ -17,6 +17,8 @@ SENTENCES_PER_LIST = 10
 MAX_CALLS = 20
 MAX_RUNS = 10
 MAX_UNDELIVERED = 50  # deliveries listed as not made
+CALLS_PER_COMPANY = 3  # in the topic mix of the last calls
+MAX_MIX_COMPANIES = 12
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,63 @@ class Call:
         return " ".join(part for part in (who, self.fiscal_period) if part)
 
 
+@dataclass
+class TopicSeries:
+    """One topic's weeks in the period: sentences and tone (the panel of tone per topic)."""
+
+    name: str
+    description: str | None
+    weeks: list[date] = field(default_factory=list)
+    n_sentences: list[int] = field(default_factory=list)
+    n_hype: list[int] = field(default_factory=list)
+    n_skeptic: list[int] = field(default_factory=list)
+
+    @property
+    def hype_index(self) -> list[float | None]:
+        return [(h - s) / (h + s) if h + s else None for h, s in zip(self.n_hype, self.n_skeptic)]
+
+    @property
+    def totals(self) -> Totals:
+        return Totals(n_docs=0, n_sentences=sum(self.n_sentences), n_hype=sum(self.n_hype),
+                      n_skeptic=sum(self.n_skeptic), fatigue_mentions=0)
+
+
+@dataclass(frozen=True)
+class TopicShare:
+    share: float  # of the call's scored sentences
+    hype_index: float | None
+
+
+@dataclass
+class CallMix:
+    """One of a company's last calls: its topic mix."""
+
+    company: str
+    fiscal_period: str | None
+    call_date: date | None
+    n_sentences: int
+    topics: dict[str, TopicShare] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallChange:
+    """A company's latest call against its previous one (hype index; the gap in [-1, 1])."""
+
+    company: str
+    fiscal_period: str | None
+    call_date: date | None
+    prev_fiscal_period: str | None
+    prev_call_date: date | None
+    prepared: float | None
+    prev_prepared: float | None
+    management_qa: float | None
+    prev_management_qa: float | None
+    analysts: float | None
+    prev_analysts: float | None
+    capex_returns_gap: float | None
+    prev_capex_returns_gap: float | None
+
+
 @dataclass(frozen=True)
 class AlertMark:
     rule: str
@@ -199,6 +258,13 @@ class ReportData:
     undelivered: list[Undelivered]
     runs: list[Run]
     latest_day: date | None  # the newest document of the whole database
+    topics: list[TopicSeries] = field(default_factory=list)  # in the config's order
+    call_mix: list[CallMix] = field(default_factory=list)
+    call_changes: list[CallChange] = field(default_factory=list)
+
+    @property
+    def has_topics(self) -> bool:
+        return any(t.totals.n_sentences for t in self.topics)
 
     @property
     def has_data(self) -> bool:
@@ -227,7 +293,37 @@ def gather(conn: duckdb.DuckDBPyConnection, period: Period, tickers: list[str] |
         undelivered=[_undelivered(row) for row in conn.execute(Q["undelivered"], {"limit": MAX_UNDELIVERED}).fetchall()],
         runs=[_run(row) for row in conn.execute(Q["runs"], {"limit": MAX_RUNS}).fetchall()],
         latest_day=conn.execute(Q["latest_document_day"]).fetchone()[0],
+        topics=_topics(conn, period),
+        call_mix=_call_mix(conn, period),
+        call_changes=[CallChange(*row) for row in
+                      conn.execute(Q["calls_qoq"], period.params(limit=MAX_CALLS)).fetchall()],
     )
+
+
+def _topics(conn: duckdb.DuckDBPyConnection, period: Period) -> list[TopicSeries]:
+    found = {name: TopicSeries(name, description) for name, description, _ in conn.execute(Q["topic_names"]).fetchall()}
+    for topic, week, n, hype, skeptic in conn.execute(Q["topic_weeks"], period.params()).fetchall():
+        series = found.setdefault(topic, TopicSeries(topic, None))
+        series.weeks.append(week)
+        series.n_sentences.append(int(n))
+        series.n_hype.append(int(hype))
+        series.n_skeptic.append(int(skeptic))
+    return list(found.values())
+
+
+def _call_mix(conn: duckdb.DuckDBPyConnection, period: Period) -> list[CallMix]:
+    calls: dict[str, CallMix] = {}
+    companies: list[str] = []
+    rows = conn.execute(Q["topic_mix"], period.params(calls_per_company=CALLS_PER_COMPANY)).fetchall()
+    for doc_id, company, fiscal_period, call_date, n_sentences, topic, n_topic, hype, skeptic in rows:
+        if company not in companies:
+            if len(companies) == MAX_MIX_COMPANIES:
+                continue
+            companies.append(company)
+        call = calls.setdefault(doc_id, CallMix(company, fiscal_period, call_date, int(n_sentences)))
+        if topic is not None:
+            call.topics[topic] = TopicShare(n_topic / n_sentences, (hype - skeptic) / (hype + skeptic) if hype + skeptic else None)
+    return list(calls.values())
 
 
 def _series(conn: duckdb.DuckDBPyConnection, period: Period, tickers: list[str]) -> dict[str, Series]:

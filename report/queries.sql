@@ -171,3 +171,86 @@ SELECT run_id, started_at, finished_at, status, counts, warnings, error
 FROM runs
 ORDER BY run_id DESC
 LIMIT $limit;
+
+-- name: topic_names
+-- The topics in use, in the config's order (a topic no longer defined but still stored comes last).
+SELECT name, description, position FROM topic_definitions
+UNION ALL
+SELECT DISTINCT topic, NULL, NULL FROM topic_daily WHERE topic NOT IN (SELECT name FROM topic_definitions)
+ORDER BY 3 NULLS LAST, 1;
+
+-- name: topic_weeks
+-- Per topic and week (weeks start on Monday) of the period: its sentences and their tone.
+SELECT topic, CAST(date_trunc('week', day) AS DATE) AS week,
+       sum(n_sentences) AS n_sentences, sum(n_hype) AS n_hype, sum(n_skeptic) AS n_skeptic
+FROM topic_daily
+WHERE day BETWEEN $start AND $end
+GROUP BY ALL
+ORDER BY topic, week;
+
+-- name: topic_mix
+-- The last $calls_per_company calls of each company in the period: per topic, the share of the
+-- call's scored sentences about it and their tone.
+WITH calls AS (
+    SELECT doc_id, coalesce(ticker, company) AS company_key, fiscal_period,
+           CAST(timezone('UTC', published_at) AS DATE) AS call_date
+    FROM documents
+    WHERE kind = 'transcripts' AND status = 'ok'
+      AND CAST(timezone('UTC', published_at) AS DATE) BETWEEN $start AND $end
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY company_key ORDER BY call_date DESC, doc_id DESC) AS recency,
+           max(call_date) OVER (PARTITION BY company_key) AS company_latest
+    FROM calls
+),
+sizes AS (
+    SELECT doc_id, count(*) AS n_sentences FROM sentences
+    WHERE label IS NOT NULL AND doc_id IN (SELECT doc_id FROM ranked WHERE recency <= $calls_per_company)
+    GROUP BY doc_id
+)
+SELECT r.doc_id, r.company_key, r.fiscal_period, r.call_date, z.n_sentences, t.topic,
+       count(t.sent_no)                              AS n_topic,
+       count(*) FILTER (WHERE t.label = 'hype')      AS n_hype,
+       count(*) FILTER (WHERE t.label = 'skeptic')   AS n_skeptic
+FROM ranked r
+JOIN sizes z USING (doc_id)
+LEFT JOIN sentence_topics t USING (doc_id)
+WHERE r.recency <= $calls_per_company
+GROUP BY r.doc_id, r.company_key, r.fiscal_period, r.call_date, r.company_latest, z.n_sentences, t.topic
+ORDER BY r.company_latest DESC, r.company_key, r.call_date DESC, t.topic;
+
+-- name: calls_qoq
+-- Each company's latest call in the period against its previous call: the hype index of
+-- management's prepared remarks, of management in the Q&A and of the analysts, and each call's
+-- capex-versus-returns mention gap.
+WITH latest AS (
+    SELECT * FROM call_tone_qoq
+    WHERE call_date BETWEEN $start AND $end
+    QUALIFY dense_rank() OVER (PARTITION BY company_key ORDER BY call_date DESC, doc_id DESC) = 1
+),
+per_call AS (
+    SELECT company_key, any_value(doc_id) AS doc_id, any_value(fiscal_period) AS fiscal_period,
+           any_value(call_date) AS call_date, any_value(prev_fiscal_period) AS prev_fiscal_period,
+           any_value(prev_call_date) AS prev_call_date,
+           any_value(hype_index) FILTER (WHERE role = 'executive' AND section = 'prepared')      AS prepared,
+           any_value(prev_hype_index) FILTER (WHERE role = 'executive' AND section = 'prepared') AS prev_prepared,
+           any_value(hype_index) FILTER (WHERE role = 'executive' AND section = 'qa')            AS management_qa,
+           any_value(prev_hype_index) FILTER (WHERE role = 'executive' AND section = 'qa')       AS prev_management_qa,
+           any_value(hype_index) FILTER (WHERE role = 'analyst')                                 AS analysts,
+           any_value(prev_hype_index) FILTER (WHERE role = 'analyst')                            AS prev_analysts
+    FROM latest
+    GROUP BY company_key
+),
+gaps AS (
+    SELECT ticker, fiscal_period, mention_gap FROM capex_vs_returns
+)
+SELECT p.company_key, p.fiscal_period, p.call_date, p.prev_fiscal_period, p.prev_call_date,
+       p.prepared, p.prev_prepared, p.management_qa, p.prev_management_qa, p.analysts, p.prev_analysts,
+       g.mention_gap, pg.mention_gap AS prev_mention_gap
+FROM per_call p
+LEFT JOIN gaps g ON g.ticker = p.company_key
+     AND g.fiscal_period = coalesce(p.fiscal_period, 'CY' || year(p.call_date) || ' Q' || quarter(p.call_date))
+LEFT JOIN gaps pg ON pg.ticker = p.company_key
+     AND pg.fiscal_period = coalesce(p.prev_fiscal_period, 'CY' || year(p.prev_call_date) || ' Q' || quarter(p.prev_call_date))
+ORDER BY p.call_date DESC, p.company_key
+LIMIT $limit;

@@ -68,7 +68,7 @@ ANTI JOIN document_urls u ON u.doc_id = b.doc_id AND u.url = b.url;
 -- name: documents_to_score
 -- Stored but not scored by this model (new, changed, or a run killed mid-scoring).
 SELECT doc_id, source, kind, url, title, published_at, fetched_at, language, tickers, text,
-       company, fiscal_period
+       company, fiscal_period, ticker
 FROM documents
 WHERE status = 'ok' AND (scored_by IS NULL OR scored_by NOT IN (SELECT unnest($models)))
 ORDER BY fetched_at, doc_id
@@ -116,7 +116,36 @@ FROM ids LEFT JOIN batch b USING (doc_id)
 GROUP BY ids.doc_id;
 
 -- name: mark_scored
-UPDATE documents SET scored_by = $model, scored_at = $now WHERE doc_id IN (SELECT doc_id FROM ids);
+UPDATE documents SET scored_by = $model, scored_at = $now, tagged_by = $tagged_by
+WHERE doc_id IN (SELECT doc_id FROM ids);
+
+-- name: documents_to_tag
+-- Scored, but their sentences' topics are missing (scored before topics existed) or were given
+-- by other topic definitions.
+SELECT doc_id FROM documents
+WHERE status = 'ok' AND scored_by IS NOT NULL AND tagged_by IS DISTINCT FROM $fingerprint
+ORDER BY fetched_at, doc_id
+LIMIT $limit;
+
+-- name: sentences_of
+SELECT doc_id, sent_no, turn_no, text, language FROM sentences
+WHERE doc_id IN (SELECT unnest($doc_ids)) ORDER BY doc_id, sent_no;
+
+-- name: update_sentence_tags
+UPDATE sentences SET topics = b.topics, ai_mentions = b.ai_mentions
+FROM batch b WHERE sentences.doc_id = b.doc_id AND sentences.sent_no = b.sent_no;
+
+-- name: mark_tagged
+UPDATE documents SET tagged_by = $fingerprint WHERE doc_id IN (SELECT doc_id FROM ids);
+
+-- name: topic_fingerprints
+SELECT DISTINCT fingerprint FROM topic_definitions;
+
+-- name: delete_topic_definitions
+DELETE FROM topic_definitions;
+
+-- name: insert_topic_definitions
+INSERT INTO topic_definitions BY NAME SELECT * FROM batch;
 
 -- name: next_run_id
 SELECT coalesce(max(run_id), 0) + 1 FROM runs;

@@ -12,17 +12,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from hypewatch.records import (
-    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, SourceHealth, Turn,
+    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, Sentence, SentenceTags,
+    SourceHealth, Turn,
 )
 
 from . import db
 from .sql import load_queries
+
+if TYPE_CHECKING:
+    from nlp.topics import TopicDefinition
 
 Q = load_queries("storage", "queries.sql")
 INSERT_DOC_SCORES = "INSERT INTO doc_scores " + Q["doc_scores_of_batch"]
@@ -34,7 +38,7 @@ DOCUMENT_SCHEMA = pa.schema([
     ("tickers", pa.list_(pa.string())), ("text", pa.string()), ("author", pa.string()),
     ("content_hash", pa.string()), ("simhash", pa.uint64()), ("status", pa.string()),
     ("duplicate_of", pa.string()), ("stub_reason", pa.string()), ("company", pa.string()),
-    ("fiscal_period", pa.string()), ("summary", pa.string()),
+    ("fiscal_period", pa.string()), ("summary", pa.string()), ("ticker", pa.string()),
 ])
 TURN_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("turn_no", pa.int32()), ("speaker", pa.string()),
@@ -44,7 +48,20 @@ SENTENCE_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("sent_no", pa.int32()), ("turn_no", pa.int32()), ("text", pa.string()),
     ("language", pa.string()), ("label", pa.string()), ("p_hype", pa.float32()),
     ("p_skeptic", pa.float32()), ("p_neutral", pa.float32()), ("fatigue", pa.bool_()),
-    ("p_fatigue", pa.float32()), ("model", pa.string()),
+    ("p_fatigue", pa.float32()), ("model", pa.string()), ("topics", pa.list_(pa.string())),
+    ("ai_mentions", pa.int32()),
+])
+#: What the topic tagger derives from a sentence's text: recomputed by the score stage whenever
+#: missing (tag_pending), so the Parquet lake need not carry them.
+TAG_COLUMNS = frozenset({"topics", "ai_mentions"})
+TAGS_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("sent_no", pa.int32()), ("topics", pa.list_(pa.string())),
+    ("ai_mentions", pa.int32()),
+])
+TOPIC_SCHEMA = pa.schema([
+    ("name", pa.string()), ("position", pa.int32()), ("description", pa.string()),
+    ("phrases", pa.list_(pa.string())), ("exclude", pa.list_(pa.string())), ("fingerprint", pa.string()),
+    ("updated_at", pa.timestamp("us", tz="UTC")),
 ])
 SCORE_CACHE_SCHEMA = pa.schema([
     ("text_hash", pa.string()), ("model", pa.string()), ("label", pa.string()),
@@ -201,16 +218,18 @@ class Store:
         return {r[0]: Score(label=r[1], p_hype=r[2], p_skeptic=r[3], p_neutral=r[4], fatigue=r[5], p_fatigue=r[6])
                 for r in rows}
 
-    def save_scores(self, doc_ids: Sequence[str], sentences: Sequence[ScoredSentence], model_id: str) -> None:
-        """Replace the sentences of these documents, refresh their doc_scores and mark them scored."""
+    def save_scores(self, doc_ids: Sequence[str], sentences: Sequence[ScoredSentence], model_id: str,
+                    tagged_by: str | None = None) -> None:
+        """Replace the sentences of these documents, refresh their doc_scores and mark them scored
+        (and, with `tagged_by`, their sentences tagged with topics by that tagger)."""
         rows = [sentence_row(s, model_id) for s in sentences]
         cache_rows = [{"text_hash": text_hash(s.sentence.text), "model": model_id, **s.score.__dict__}
                       for s in sentences if s.score is not None]
         self.save_sentence_table(_table(rows, SENTENCE_SCHEMA), list(doc_ids), model_id,
-                                 cache=_table(cache_rows, SCORE_CACHE_SCHEMA))
+                                 cache=_table(cache_rows, SCORE_CACHE_SCHEMA), tagged_by=tagged_by)
 
     def save_sentence_table(self, table: pa.Table, doc_ids: list[str], model_id: str,
-                            cache: pa.Table | None = None) -> None:
+                            cache: pa.Table | None = None, tagged_by: str | None = None) -> None:
         """The bulk path under save_scores: one Arrow table of sentence rows, one transaction."""
         ids = pa.table({"doc_id": pa.array(doc_ids, pa.string())})
         with self.write() as conn:
@@ -220,12 +239,58 @@ class Store:
                 for name in ("delete_sentences", "delete_doc_scores", "insert_sentences"):
                     conn.execute(Q[name])
                 conn.execute(INSERT_DOC_SCORES)
-                conn.execute(Q["mark_scored"], {"model": model_id, "now": datetime.now(timezone.utc)})
+                conn.execute(Q["mark_scored"], {"model": model_id, "now": datetime.now(timezone.utc),
+                                                "tagged_by": tagged_by})
             finally:
                 conn.unregister("ids")
                 conn.unregister("batch")
             if cache is not None and cache.num_rows:
                 _run_with_batch(conn, cache, Q["insert_score_cache"])
+
+    # --- topics -----------------------------------------------------------------------------
+
+    def documents_to_tag(self, fingerprint: str, limit: int = 500) -> list[str]:
+        """Scored documents whose sentences carry no topics or another tagger's (definitions changed)."""
+        with self.read() as conn:
+            rows = conn.execute(Q["documents_to_tag"], {"fingerprint": fingerprint, "limit": limit}).fetchall()
+        return [r[0] for r in rows]
+
+    def sentences_of(self, doc_ids: Sequence[str]) -> list[tuple[Sentence, str | None]]:
+        """The stored sentences of these documents, with their language."""
+        with self.read() as conn:
+            rows = conn.execute(Q["sentences_of"], {"doc_ids": list(doc_ids)}).fetchall()
+        return [(Sentence(doc_id, sent_no, text, turn_no), language)
+                for doc_id, sent_no, turn_no, text, language in rows]
+
+    def save_tags(self, doc_ids: Sequence[str], tags: Sequence[SentenceTags], fingerprint: str) -> None:
+        """Set the topics and AI mentions of these documents' sentences (scores stay as they are)
+        and mark the documents tagged, in one transaction."""
+        batch = _table([t.__dict__ for t in tags], TAGS_SCHEMA)
+        ids = pa.table({"doc_id": pa.array(list(doc_ids), pa.string())})
+        with self.write() as conn:
+            conn.register("ids", ids)
+            conn.register("batch", batch)
+            try:
+                conn.execute(Q["update_sentence_tags"])
+                conn.execute(Q["mark_tagged"], {"fingerprint": fingerprint})
+            finally:
+                conn.unregister("ids")
+                conn.unregister("batch")
+
+    def save_topic_definitions(self, definitions: Sequence[TopicDefinition], fingerprint: str) -> bool:
+        """Keep `topic_definitions` equal to the topics in use; False when it was already."""
+        with self.read() as conn:
+            stored = conn.execute(Q["topic_fingerprints"]).fetchall()
+        if stored == [(fingerprint,)]:
+            return False
+        now = datetime.now(timezone.utc)
+        rows = [{"name": t.name, "position": i, "description": t.description, "phrases": list(t.phrases),
+                 "exclude": list(t.exclude), "fingerprint": fingerprint, "updated_at": now}
+                for i, t in enumerate(definitions)]
+        with self.write() as conn:
+            conn.execute(Q["delete_topic_definitions"])
+            _run_with_batch(conn, _table(rows, TOPIC_SCHEMA), Q["insert_topic_definitions"])
+        return True
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -285,4 +350,5 @@ def sentence_row(s: ScoredSentence, model_id: str) -> dict[str, Any]:
     """A row of SENTENCE_SCHEMA: of the sentences table, and of the Parquet lake's sentences."""
     score = s.score.__dict__ if s.score is not None else {}
     return {"doc_id": s.sentence.doc_id, "sent_no": s.sentence.sent_no, "turn_no": s.sentence.turn_no,
-            "text": s.sentence.text, "language": s.language, "model": model_id if s.score else None, **score}
+            "text": s.sentence.text, "language": s.language, "model": model_id if s.score else None,
+            "topics": s.topics, "ai_mentions": s.ai_mentions, **score}

@@ -6,6 +6,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn, make_doc_id
+from hypewatch.scoring import tag_pending
+from nlp.topics import TopicTagger, default_ai_terms, default_topics
 from storage import Store
 
 TODAY = date(2025, 3, 31)
@@ -106,6 +108,9 @@ def build_demo_database(path: Path, *, today: date = TODAY, days: int = DAYS) ->
 
     store.add_documents(docs)
     store.save_scores([d.doc_id for d in docs], scored, "test-model")
+    tagger = TopicTagger(default_topics(), default_ai_terms())  # topics, as the score stage gives them
+    store.save_topic_definitions(tagger.topics, tagger.fingerprint)
+    tag_pending(store, tagger)
 
     for n in range(3):
         started = datetime.now(timezone.utc) - timedelta(minutes=10 * (3 - n))

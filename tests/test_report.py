@@ -147,7 +147,7 @@ def test_chart_text_from_the_web_is_escaped_by_matplotlib():
 
 def test_every_element_id_is_unique_across_the_inlined_charts(html):
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
-    assert html.count("<svg") == 3 + len(TICKERS) + 1
+    assert html.count("<svg") == 3 + len(TICKERS) + 1 + 1  # + calls + tone per topic
     assert [i for i, n in ids.items() if n > 1] == []
     references = set(re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', html))
     assert {r for pair in references for r in pair if r} <= set(ids)
@@ -223,7 +223,7 @@ def test_the_report_renders_in_chromium(browser, report_file):
     assert errors == []
 
     charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart")
-    assert len(charts) == 3 + len(TICKERS) + 1
+    assert len(charts) == 3 + len(TICKERS) + 1 + 1  # + calls + tone per topic
     for chart in charts:
         name = chart.get_attribute("data-chart")
         svg = chart.find_element(By.TAG_NAME, "svg")
