@@ -18,7 +18,6 @@ exact weights they were computed from, so a base whose hash differs from the rec
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -141,6 +140,8 @@ def quantize(rows: torch.Tensor, bits: int) -> tuple[torch.Tensor, torch.Tensor]
     """
     if bits not in (8, 4):
         raise ValueError(f"quantize: {bits} bits; 8 or 4")
+    if bits == 4 and rows.shape[1] % 2:
+        raise ValueError(f"quantize: rows of {rows.shape[1]} numbers cannot be packed two to a byte")
     top = 2 ** (bits - 1) - 1
     scales = (rows.abs().amax(dim=1) / top).clamp_min(1e-12).to(torch.float16)
     codes = torch.round(rows / scales.float()[:, None]).clamp(-top, top).to(torch.int8)
@@ -287,5 +288,5 @@ def save_extracted(net: mt.MultiTaskModel, meta: mt.ModelMeta, out: Path, *, bud
     meta.base = base_record(Path(base) if base else None)
     meta.adapter = {"method": "svd", "dtype": "float16" if bits == 16 else f"int{bits}", "budget_bytes": budget_bytes,
                     "kept_energy": round(result.kept_energy, 4), "ranks": result.ranks}
-    (out / mt.META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
+    mt.save_meta(meta, out)
     return result

