@@ -50,18 +50,23 @@ def handled(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from hypewatch.runlock import RunInProgress
-        from storage import StorageError
 
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StorageError, RunInProgress, LogFileError) as exc:
+        except (ConfigError, RunInProgress, LogFileError) as exc:
             raise Failure(str(exc)) from None
         except Exception as exc:
-            if _is_known_error(exc):
+            if _is_known_error(exc) or _is_storage_error(exc):
                 raise Failure(str(exc)) from None
             raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def _is_storage_error(exc: Exception) -> bool:
+    # Only a command that opened the database can raise one: `classify` need not import DuckDB to tell.
+    storage = sys.modules.get("storage")
+    return storage is not None and isinstance(exc, storage.StorageError)
 
 
 def _is_known_error(exc: Exception) -> bool:
@@ -504,11 +509,11 @@ def _parse_line(line: str) -> dict[str, Any]:
 
 
 def _load_scorer(state: State) -> Any:
-    from nlp.scorer import Scorer
+    from nlp.onnx_scorer import load_scorer  # torch only where the CPU's int8 path cannot serve
 
     config = state.config_or_defaults
     m = config.model
-    return Scorer.load(m.name, device=m.device, base_dir=config.base_dir, label_map=m.label_map or None,
+    return load_scorer(m.name, device=m.device, base_dir=config.base_dir, label_map=m.label_map or None,
                        precision=m.precision, batch_size=m.batch_size)
 
 

@@ -110,7 +110,7 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def score_stage(ctx: RunContext) -> dict[str, Any]:
-    from nlp.scorer import Scorer, precision_variants
+    from nlp.onnx_scorer import identify, load_scorer, precision_variants
 
     from .scoring import no_counts, score_pending, tag_pending
 
@@ -123,11 +123,11 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
     # First the documents scored before topics existed, or before their definitions changed:
     # topics only, no model needed (one that would score them again retags them as it does).
     retagged = tag_pending(ctx.store, tagger, warn=ctx.warn)
-    known_id = Scorer.identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
+    known_id = identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
     if known_id and not ctx.store.documents_to_score(known_id, limit=1, scored_alike=precision_variants(known_id)):
         counts = no_counts()  # nothing to score: no need to load the model
     else:
-        scorer = Scorer.load(model.name, device=model.device, base_dir=base_dir,
+        scorer = load_scorer(model.name, device=model.device, base_dir=base_dir,
                              label_map=model.label_map or None, precision=model.precision,
                              batch_size=model.batch_size)
         counts = score_pending(ctx.store, scorer, tagger, progress=ctx.progress, warn=ctx.warn)

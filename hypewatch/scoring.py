@@ -41,7 +41,7 @@ def score_pending(store: Store, scorer: SentenceScorer, tagger: TopicTagger | No
 
     A database held by a reader past the write's wait stops the stage with a warning: what is
     scored is stored, the rest stays unscored for the next run."""
-    from nlp.scorer import precision_variants
+    from nlp.onnx_scorer import precision_variants
 
     counts = no_counts()
     alike = precision_variants(scorer.model_id)

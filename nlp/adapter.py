@@ -24,13 +24,15 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from safetensors.torch import load_file, save_file
-
-from nlp import model as mt
+# torch comes in only where weights are touched: the CPU scorer checks the base and finds the
+# merged copy without it (nlp.onnx_scorer). Functions that need the model import nlp.model as mt.
+from nlp import meta as mt
 from nlp.int8 import cache_dir
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,11 @@ def check_base(folder: Path, meta: mt.ModelMeta, base: Path) -> None:
 
 def merge(folder: Path, base: Path | None = None) -> tuple[mt.MultiTaskModel, Any, mt.ModelMeta]:
     """The adapter in `folder` merged into its base encoder (default: the one its metadata names)."""
+    import torch
+    from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
+
+    from nlp import model as mt
 
     folder = Path(folder)
     meta = mt.load_meta(folder)
@@ -109,6 +115,8 @@ def merge(folder: Path, base: Path | None = None) -> tuple[mt.MultiTaskModel, An
 
 def apply_updates(encoder: torch.nn.Module, tensors: dict[str, torch.Tensor], origin: str) -> None:
     """Add the low-rank updates (`<module>.lora_A/B`) and the stored deltas (`<parameter>.delta`) to `encoder`."""
+    import torch
+
     modules, params = dict(encoder.named_modules()), dict(encoder.named_parameters())
     with torch.no_grad():
         for key, t in tensors.items():
@@ -138,6 +146,8 @@ def quantize(rows: torch.Tensor, bits: int) -> tuple[torch.Tensor, torch.Tensor]
     Symmetric, scale = the row's largest magnitude / (2**(bits-1) - 1). 8-bit codes are int8;
     4-bit codes are packed two to a byte (uint8), so rows must have an even length.
     """
+    import torch
+
     if bits not in (8, 4):
         raise ValueError(f"quantize: {bits} bits; 8 or 4")
     if bits == 4 and rows.shape[1] % 2:
@@ -153,10 +163,17 @@ def quantize(rows: torch.Tensor, bits: int) -> tuple[torch.Tensor, torch.Tensor]
 
 def dequantize(codes: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
     """The rows `quantize` stored, as floats (4-bit when the codes are uint8, else 8-bit)."""
+    import torch
+
     if codes.dtype == torch.uint8:
         low, high = (codes & 0x0F).to(torch.int8) - 8, (codes >> 4).to(torch.int8) - 8
         codes = torch.stack((low, high), dim=2).reshape(codes.shape[0], -1)
     return codes.float() * scales.float()[:, None]
+
+
+def merged_path(folder: Path, fingerprint: str) -> Path:
+    """Where `merged_folder` puts the merged model of the adapter in `folder`."""
+    return cache_dir() / f"{Path(folder).name}-{fingerprint}"
 
 
 def merged_folder(folder: Path, fingerprint: str) -> Path:
@@ -165,10 +182,12 @@ def merged_folder(folder: Path, fingerprint: str) -> Path:
     Built once per adapter fingerprint; the base is checked on every call, so a changed base
     encoder is refused even when a merged copy from before exists.
     """
+    from nlp import model as mt
+
     folder = Path(folder)
     meta = mt.load_meta(folder)
     check_base(folder, meta, base_folder(meta))
-    target = cache_dir() / f"{folder.name}-{fingerprint}"
+    target = merged_path(folder, fingerprint)
     if mt.is_hypewatch_folder(target):
         return target
     logger.info("merging the adapters of %s into their base encoder, into %s (once per model)", folder, target)
@@ -207,6 +226,8 @@ class Extracted:
 def extract(full: Path, out: Path, *, budget_bytes: int = SHIPPED_BYTES, bits: int = FACTOR_BITS,
             base: Path | None = None) -> Extracted:
     """Save the fully fine-tuned model folder `full` as updates of its base encoder (see `save_extracted`)."""
+    from nlp import model as mt
+
     net, _, meta = mt.load(Path(full))
     return save_extracted(net, meta, Path(out), budget_bytes=budget_bytes, bits=bits, base=base)
 
@@ -225,6 +246,8 @@ def save_extracted(net: mt.MultiTaskModel, meta: mt.ModelMeta, out: Path, *, bud
     (biases, layer norms, the token-type table) is small and kept whole in fp16; the heads are
     kept in fp32, as trained.
     """
+    import torch
+    from safetensors.torch import save_file
     from transformers import AutoModel
 
     base_path = Path(base) if base else mt.default_encoder_path()

