@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hypewatch.records import Alert
-from storage import StorageError, Store
+from hypewatch.storage import StorageError, Store
 
 from .journal import Accepted, SentJournal
 from .series import Q

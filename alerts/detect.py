@@ -52,7 +52,7 @@ import duckdb
 
 from hypewatch.config import Rule
 from hypewatch.records import Alert
-from storage import Store
+from hypewatch.storage import Store
 
 from .series import Counts, DayCounts, Metric, load_series, metric, parse_scope, total
 from .series import Q

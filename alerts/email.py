@@ -269,4 +269,4 @@ def _template(name: str, *, html: bool) -> jinja2.Template:
     env.filters["is_web"] = _is_web
     env.filters["z"] = lambda z: "n/a" if z is None else f"{z:+.2f}"
     env.filters["headline"] = headline
-    return env.from_string(resources.files("alerts").joinpath(name).read_text(encoding="utf-8"))
+    return env.from_string(resources.files("hypewatch.alerts").joinpath(name).read_text(encoding="utf-8"))

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from hypewatch.config import EMAIL_CHANNEL, Channel, Email, Smtp
 from hypewatch.records import Alert
-from storage import StorageError, Store
+from hypewatch.storage import StorageError, Store
 
 from . import deliveries
 from .channels import ChannelError, OpenChannel

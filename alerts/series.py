@@ -19,11 +19,11 @@ import duckdb
 
 from hypewatch.config import GAP_TOPICS
 from hypewatch.scopes import parse_scope as parse_full_scope
-from storage.sql import load_queries
+from hypewatch.storage.sql import load_queries
 
 from .stats import Interval, poisson_rate, wilson
 
-Q = load_queries("alerts", "queries.sql")
+Q = load_queries("hypewatch.alerts", "queries.sql")
 
 
 class UnknownMetric(ValueError):

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from hypewatch.config import SOURCE_STALE_RULE, Alerts, Source
 from hypewatch.records import Alert, SourceHealth
-from storage import Store
+from hypewatch.storage import Store
 
 from .detect import alert_id, save_new_alerts
 from .series import Q

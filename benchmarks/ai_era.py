@@ -18,7 +18,6 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 CALL_SHARE_TOLERANCE = 0.03
 ECE_BINS = 10
@@ -43,9 +42,9 @@ def main() -> int:
     parser.add_argument("--precision", choices=("int8", "fp32"), default="int8")
     args = parser.parse_args()
 
-    from nlp.evaluate import EvalReport
-    from nlp.real_eval import AI_ERA_FILE, company_of, distinct_examples, load_real_examples
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.real_eval import AI_ERA_FILE, company_of, distinct_examples, load_real_examples
+    from hypewatch.nlp.scorer import Scorer
 
     rows = load_real_examples(SHARED, AI_ERA_FILE, half=args.half)
     first: dict[str, tuple] = {}  # one example per distinct sentence, with the call it came from

@@ -33,8 +33,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 from score import TRANSCRIPTS, real_sentences  # noqa: E402
 
 PER_DOCUMENT = 20
@@ -47,7 +45,7 @@ def build_stand_in_model(folder: Path) -> Path:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from nlp import model as mt
+    from hypewatch.nlp import model as mt
 
     torch.manual_seed(0)
     encoder_path = mt.default_encoder_path()
@@ -79,7 +77,7 @@ def run_single(folder: str, path: str, threads: int) -> dict:
 
     from hypewatch.records import Document
     from hypewatch.scoring import no_counts, score_sentences, sentence_pairs
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.scorer import Scorer
 
     t0 = time.perf_counter()
     scorer = Scorer.load(folder, device="cpu", threads=threads)
@@ -100,7 +98,7 @@ def run_single(folder: str, path: str, threads: int) -> dict:
 def run_ray(folder: str, path: str, workers: int, out: str) -> dict:
     import ray
 
-    from lake.ray_score import ModelSpec, score_with_ray
+    from hypewatch.lake.ray_score import ModelSpec, score_with_ray
 
     t0 = time.perf_counter()
     for attempt in range(3):  # Ray gives its raylet 30 s to start: on a busy machine, not always enough
@@ -174,7 +172,7 @@ def part_scoring(folder: Path, n: int, workers: list[int]) -> None:
         write_documents(sentences[:PER_DOCUMENT], one)
         print(f"{len(sentences):,} distinct sentences from {TRANSCRIPTS}, {n_docs:,} documents, "
               f"{os.cpu_count()} CPUs; model {folder}")
-        from nlp.scorer import Scorer
+        from hypewatch.nlp.scorer import Scorer
 
         Scorer.load(str(folder), device="cpu")  # builds the int8 copy once, before any timing
         contenders = {
@@ -239,8 +237,8 @@ WHERE s.label = 'skeptic' AND d.published_at > TIMESTAMPTZ '2025-12-01 00:00:00+
 def part_lake(n_sentences: int) -> None:
     import duckdb
 
-    from lake.load import import_lake
-    from storage import Store
+    from hypewatch.lake.load import import_lake
+    from hypewatch.storage import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         lake = Path(tmp) / "lake"

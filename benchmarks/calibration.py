@@ -28,14 +28,13 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 
 
 def figures(examples, scores) -> dict[str, float]:
     from hypewatch.records import LABELS
-    from nlp import calibration as cal
-    from nlp.evaluate import EvalReport
+    from hypewatch.nlp import calibration as cal
+    from hypewatch.nlp.evaluate import EvalReport
 
     labels = [LABELS.index(e.label) for e in examples]
     p = cal.stance_probabilities(scores)
@@ -95,10 +94,10 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
-    from nlp import calibration as cal
-    from nlp import model as mt
-    from nlp.corpus import Example, load_corpus, split
-    from nlp.scorer import ModelNotFoundError, Scorer, model_folder
+    from hypewatch.nlp import calibration as cal
+    from hypewatch.nlp import model as mt
+    from hypewatch.nlp.corpus import Example, load_corpus, split
+    from hypewatch.nlp.scorer import ModelNotFoundError, Scorer, model_folder
 
     try:
         scorer = Scorer.load(args.model, base_dir=ROOT, device="cpu", precision=args.precision)
@@ -134,7 +133,7 @@ def main() -> int:
     if not (SHARED / "data").is_dir():
         print(f"\nreal sentences skipped: {SHARED / 'data'} is not here")
         return 0
-    from nlp.real_eval import load_real_examples
+    from hypewatch.nlp.real_eval import load_real_examples
 
     rows = load_real_examples(SHARED, half=None if args.real == "all" else args.real)
     examples = [Example(r["text"], r["label"], r["fatigue"]) for r in rows]

@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+# The loopback server of the tests serves the articles (tests/ is no package).
+sys.path.append(str(ROOT / "tests"))
 
 from crawl_server import CrawlServer, Reply  # noqa: E402
 
@@ -118,9 +119,9 @@ def _cpu_seconds() -> tuple[float, float]:
 def main() -> None:
     # Imported here, not at the top: spawned processes (the page server, the extraction workers)
     # import this script again, and should not load the database and HTTP stack for nothing.
-    from crawler.crawl import crawl_sources
+    from hypewatch.crawler.crawl import crawl_sources
     from hypewatch.config import Config, Crawl, Source
-    from storage.store import Store
+    from hypewatch.storage.store import Store
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hosts", type=int, default=20)

@@ -22,9 +22,8 @@ from pathlib import Path
 import trafilatura
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from crawler.extract import extract_article  # noqa: E402
+from hypewatch.crawler.extract import extract_article  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction"
 _TOKEN = re.compile(r"\w+")

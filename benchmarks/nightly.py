@@ -26,7 +26,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+# The loopback server of the tests serves the articles (tests/ is no package).
+sys.path.append(str(ROOT / "tests"))
 
 from crawl import RssSampler  # noqa: E402
 from crawl_server import CrawlServer, Reply  # noqa: E402
@@ -36,8 +37,8 @@ DAYS = 90
 
 
 def sentence_pool() -> list[str]:
-    from nlp.corpus import load_corpus
-    from nlp.sentences import split_sentences
+    from hypewatch.nlp.corpus import load_corpus
+    from hypewatch.nlp.sentences import split_sentences
 
     pool = [e.text for e in load_corpus()]
     shared = ROOT.parent / "shared" / "data" / "transcripts"

@@ -26,8 +26,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 SHARED = ROOT.parent / "shared"
 
 
@@ -47,11 +45,11 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    from nlp.corpus import Example
-    from nlp.evaluate import EvalReport
-    from nlp.real_eval import distinct_examples, load_real_examples
-    from nlp.scorer import Scorer
-    from nlp.train import train
+    from hypewatch.nlp.corpus import Example
+    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.real_eval import distinct_examples, load_real_examples
+    from hypewatch.nlp.scorer import Scorer
+    from hypewatch.nlp.train import train
     from real_sentences import print_by_source
 
     if not (SHARED / "data").is_dir():

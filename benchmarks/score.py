@@ -24,13 +24,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 TRANSCRIPTS = ROOT.parent / "shared" / "data" / "transcripts"
 N_SENTENCES = 5000
 
 
 def real_sentences(n: int = N_SENTENCES) -> list[str]:
-    from nlp.sentences import split_sentences
+    from hypewatch.nlp.sentences import split_sentences
 
     texts = []
     for path in sorted(TRANSCRIPTS.rglob("*")):
@@ -42,7 +41,7 @@ def real_sentences(n: int = N_SENTENCES) -> list[str]:
             turns = [t for key in ("prepared_remarks", "q_and_a") for t in call.get(key, []) if isinstance(t, dict)]
             texts += [turn["speech"] for turn in turns if isinstance(turn.get("speech"), str)]
             if not turns:
-                from crawler.transcripts import parse_transcript
+                from hypewatch.crawler.transcripts import parse_transcript
 
                 texts += [turn.text for turn in parse_transcript(path.read_bytes(), path.name).turns]
     sentences = dict.fromkeys(s for text in texts for s in split_sentences(text) if len(s.split()) >= 3)
@@ -64,8 +63,8 @@ def _warm_up(sentences: list[str], device: str) -> list[str]:
 
 
 def run_scorer(folder: str, sentences: list[str], precision: str, device: str = "cpu") -> dict:
-    from nlp.scorer import Scorer
-    from nlp.topics import TopicTagger, default_ai_terms, default_topics
+    from hypewatch.nlp.scorer import Scorer
+    from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     scorer = Scorer.load(folder, device=device, precision=precision)
     scorer.score(_warm_up(sentences, device))
@@ -82,7 +81,7 @@ def run_scorer(folder: str, sentences: list[str], precision: str, device: str = 
 def run_sentence_transformers(sentences: list[str], device: str = "cpu", half: bool = False) -> dict:
     from sentence_transformers import SentenceTransformer
 
-    from nlp.model import default_encoder_path
+    from hypewatch.nlp.model import default_encoder_path
 
     model = SentenceTransformer(str(default_encoder_path()), device=device)
     if half:
@@ -146,9 +145,9 @@ def main() -> None:
         topics = f"  {r['topics_s']:.2f} s, +{100 * r['topics_s'] / r['seconds']:.1f}%" if "topics_s" in r else ""
         print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}{topics}")
 
-    from nlp.corpus import load_corpus, split
-    from nlp.evaluate import evaluate
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.corpus import load_corpus, split
+    from hypewatch.nlp.evaluate import evaluate
+    from hypewatch.nlp.scorer import Scorer
 
     heldout = split(load_corpus())["heldout"]
     print(f"\nheld-out split, {len(heldout)} sentences:")
@@ -174,7 +173,7 @@ def main() -> None:
 
 
 def _labels(folder: Path, sentences: list[str], precision: str, device: str, batch_size: int = 64) -> list[str]:
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.scorer import Scorer
 
     scorer = Scorer.load(str(folder), device=device, precision=precision, batch_size=batch_size)
     return [s.label for s in scorer.score(sentences)]

@@ -8,8 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow `storage`.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse  # noqa: E402
 import tempfile
@@ -20,8 +18,8 @@ import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 from hypewatch.records import Document  # noqa: E402
-from storage import Store  # noqa: E402
-from storage.store import SENTENCE_SCHEMA  # noqa: E402
+from hypewatch.storage import Store  # noqa: E402
+from hypewatch.storage.store import SENTENCE_SCHEMA  # noqa: E402
 
 ROLLING = """
 SELECT source, day, avg(hype_index) OVER (

@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 METHODS = ("phrases", "description", "examples", "head", "mix")
 
@@ -34,7 +33,7 @@ METHODS = ("phrases", "description", "examples", "head", "mix")
 def _embedder():
     from sentence_transformers import SentenceTransformer
 
-    from nlp.model import default_encoder_path
+    from hypewatch.nlp.model import default_encoder_path
 
     model = SentenceTransformer(str(default_encoder_path()), device="cpu")
     cache: dict[str, np.ndarray] = {}
@@ -68,7 +67,7 @@ def _prototype_texts(topic) -> list[str]:
 
 
 def build_methods(names: list[str], wanted: list[str], tune) -> dict:
-    from nlp.topics import TopicTagger, default_ai_terms, default_topics
+    from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     topics = default_topics()
     tagger = TopicTagger(topics, default_ai_terms())
@@ -121,8 +120,8 @@ def _rows(names: list[str], hits: dict[str, np.ndarray]) -> list[list[str]]:
 
 
 def main() -> None:
-    from nlp.topic_eval import HELDOUT_FILE, TUNE_FILE, load_real_sample, load_sample, measure
-    from nlp.topics import TopicTagger, default_ai_terms, default_topics
+    from hypewatch.nlp.topic_eval import HELDOUT_FILE, TUNE_FILE, load_real_sample, load_sample, measure
+    from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default=",".join(METHODS))
@@ -131,7 +130,7 @@ def main() -> None:
     wanted = [m for m in args.methods.split(",") if m]
     names = [t.name for t in default_topics()]
     samples = {"tune": load_sample(TUNE_FILE), "heldout": load_sample(HELDOUT_FILE)}
-    from nlp.topic_eval import REAL_FILE
+    from hypewatch.nlp.topic_eval import REAL_FILE
 
     if SHARED.is_dir() and REAL_FILE.is_file():
         real, missing = load_real_sample(SHARED)

@@ -18,9 +18,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from crawler.transcripts import parse_transcript  # noqa: E402
+from hypewatch.crawler.transcripts import parse_transcript  # noqa: E402
 from hypewatch.records import Transcript  # noqa: E402
 from tests.transcripts_helpers import SHARED, transcript_files, words_kept  # noqa: E402
 

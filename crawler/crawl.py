@@ -36,20 +36,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from crawler.companies import DEFAULT_WATCHLIST
-from crawler.dates import plausible
-from crawler.dedup import is_near_duplicate
-from crawler.extract import ExtractionError
-from crawler.feeds import FeedError, html_to_text, parse_feed
-from crawler.http import Fetcher, FetchError
-from crawler.transcripts import TranscriptError
-from crawler.urls import canonicalize_url
-from crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
+from hypewatch.crawler.companies import DEFAULT_WATCHLIST
+from hypewatch.crawler.dates import plausible
+from hypewatch.crawler.dedup import is_near_duplicate
+from hypewatch.crawler.extract import ExtractionError
+from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
+from hypewatch.crawler.http import Fetcher, FetchError
+from hypewatch.crawler.transcripts import TranscriptError
+from hypewatch.crawler.urls import canonicalize_url
+from hypewatch.crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
 from hypewatch.config import Config, Source
 from hypewatch.records import (
     Article, CrawlRetry, CrawlState, Document, Feed, FeedItem, HttpCacheEntry, SourceRun, make_doc_id,
 )
-from storage.store import KnownDocuments
+from hypewatch.storage.store import KnownDocuments
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from crawler.charset import declared_encoding, detect_encoding, looks_binary
-from crawler.dates import EARLIEST_PUBLISHED
+from hypewatch.crawler.charset import declared_encoding, detect_encoding, looks_binary
+from hypewatch.crawler.dates import EARLIEST_PUBLISHED
 from hypewatch.records import Feed, FeedItem
 
 logger = logging.getLogger(__name__)

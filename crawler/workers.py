@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from time import sleep
 
-from crawler.companies import find_tickers
-from crawler.dedup import content_hash, simhash
-from crawler.extract import extract_article
-from crawler.language import detect_language
-from crawler.transcripts import parse_transcript
+from hypewatch.crawler.companies import find_tickers
+from hypewatch.crawler.dedup import content_hash, simhash
+from hypewatch.crawler.extract import extract_article
+from hypewatch.crawler.language import detect_language
+from hypewatch.crawler.transcripts import parse_transcript
 from hypewatch.records import Article, FeedItem, Transcript
 
 #: prctl(2) option: the signal the kernel sends a process when its parent ends.

@@ -50,7 +50,7 @@ def handled(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from hypewatch.runlock import RunInProgress
-        from storage import StorageError
+        from hypewatch.storage import StorageError
 
         try:
             return func(*args, **kwargs)
@@ -115,7 +115,7 @@ def init(directory: Path) -> None:
     target = directory / "config.yaml"
     if target.exists():
         raise Failure(f"{target} already exists; not overwriting it")
-    starter = resources.files("hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8")
+    starter = resources.files("hypewatch.hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         target.write_text(starter, encoding="utf-8")
@@ -127,7 +127,7 @@ def init(directory: Path) -> None:
 # --- the job and its stages ---------------------------------------------------------------------
 
 def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> None:
-    from storage.db import ensure_folder
+    from hypewatch.storage.db import ensure_folder
 
     from .job import run
 
@@ -215,7 +215,7 @@ def score(state: State, engine: str, input_patterns: tuple[str, ...], output: Pa
         return
     if not input_patterns or output is None:
         raise click.UsageError("--engine ray needs --input GLOB and --output DIR")
-    from lake.ray_score import ModelSpec, import_ray, score_with_ray
+    from hypewatch.lake.ray_score import ModelSpec, import_ray, score_with_ray
 
     import_ray()  # before reading the config: without Ray, that is all there is to say
     config = state.config_or_defaults
@@ -238,8 +238,8 @@ def export_cmd(state: State, directory: Path | None, full: bool) -> None:
 
     Example: hypewatch export data/lake
     """
-    from lake.export import export_lake
-    from storage.db import ready_for_reading
+    from hypewatch.lake.export import export_lake
+    from hypewatch.storage.db import ready_for_reading
 
     database = state.config.database_path
     ready_for_reading(database)
@@ -257,9 +257,9 @@ def import_cmd(state: State, directory: Path) -> None:
 
     Example: hypewatch import backfill/2019
     """
-    from lake.load import import_lake
-    from storage import Store
-    from storage.db import ensure_folder
+    from hypewatch.lake.load import import_lake
+    from hypewatch.storage import Store
+    from hypewatch.storage.db import ensure_folder
 
     from .runlock import RunLock
 
@@ -286,7 +286,7 @@ def alerts_cmd(state: State, today: datetime | None, test: bool) -> None:
         return
     from datetime import timezone
 
-    from alerts import send_test_messages
+    from hypewatch.alerts import send_test_messages
 
     config = state.config
     email = config.alerts.email
@@ -308,7 +308,7 @@ def report_cmd(state: State, out: Path | None) -> None:
 
     Example: hypewatch report --out /tmp/hype.html
     """
-    from report import write_report
+    from hypewatch.report import write_report
 
     config = state.config
     path = write_report(config.database_path, out or config.resolve(config.report.path),
@@ -330,7 +330,7 @@ def sql(state: State, query: str, fmt: str) -> None:
     """
     import duckdb
 
-    from storage.db import damage_error, reading
+    from hypewatch.storage.db import damage_error, reading
 
     _check_query(query)
     database = state.config.database_path
@@ -393,7 +393,7 @@ def extract(state: State, inputs: tuple[str, ...]) -> None:
 
     Example: hypewatch extract https://example.com/story.html saved-page.html
     """
-    from crawler.extract import extract_article
+    from hypewatch.crawler.extract import extract_article
 
     def one(name: str, data: bytes) -> dict[str, Any]:
         article = extract_article(data, url=name if "://" in name else None, where=name)
@@ -415,7 +415,7 @@ def transcript(state: State, inputs: tuple[str, ...]) -> None:
     """
     from dataclasses import asdict
 
-    from crawler.transcripts import parse_transcript
+    from hypewatch.crawler.transcripts import parse_transcript
 
     def one(name: str, data: bytes) -> dict[str, Any]:
         if not data.strip():
@@ -443,7 +443,7 @@ def _each_input(state: State, inputs: Iterable[str], handle: Callable[[str, byte
 
 def _read_input(state: State, name: str) -> bytes:
     if "://" in name:
-        from crawler.http import fetch_one
+        from hypewatch.crawler.http import fetch_one
 
         return fetch_one(name, state.config_or_defaults.crawl).body
     try:
@@ -504,7 +504,7 @@ def _parse_line(line: str) -> dict[str, Any]:
 
 
 def _load_scorer(state: State) -> Any:
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.scorer import Scorer
 
     config = state.config_or_defaults
     m = config.model
@@ -535,8 +535,8 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
 
     Example: hypewatch train --real ../shared
     """
-    from nlp.model import META_FILE
-    from nlp.scorer import TRAINED_MODEL_DIR
+    from hypewatch.nlp.model import META_FILE
+    from hypewatch.nlp.scorer import TRAINED_MODEL_DIR
 
     base = state.config_or_defaults.base_dir
     out = out or base / TRAINED_MODEL_DIR
@@ -547,9 +547,9 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
         raise click.UsageError("--dev-only goes with --real DIR")
     _check_writable(out, "model folder")  # now, not after minutes of training
 
-    from nlp.adapter import SHIPPED_BYTES
-    from nlp.real_eval import training_examples
-    from nlp.train import train as train_model
+    from hypewatch.nlp.adapter import SHIPPED_BYTES
+    from hypewatch.nlp.real_eval import training_examples
+    from hypewatch.nlp.train import train as train_model
 
     real = None
     if real_dir is not None:
@@ -575,8 +575,8 @@ def evaluate(state: State, file: Path | None) -> None:
 
     Example: hypewatch evaluate
     """
-    from nlp.corpus import load_corpus, read_examples, split
-    from nlp.evaluate import evaluate as run_eval
+    from hypewatch.nlp.corpus import load_corpus, read_examples, split
+    from hypewatch.nlp.evaluate import evaluate as run_eval
 
     try:
         examples = read_examples(file) if file else split(load_corpus())["heldout"]

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
+from hypewatch.nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
 
 from .scopes import parse_scope
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from storage import DatabaseBusy, Store
+from hypewatch.storage import DatabaseBusy, Store
 
 from .config import Config
 from .runlock import RunLock
@@ -90,7 +90,7 @@ def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None 
 
 
 def crawl_stage(ctx: RunContext) -> dict[str, Any]:
-    from crawler.crawl import crawl
+    from hypewatch.crawler.crawl import crawl
 
     sources = [s for s in ctx.config.sources if s.enabled]
     if not sources:
@@ -110,7 +110,7 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def score_stage(ctx: RunContext) -> dict[str, Any]:
-    from nlp.scorer import Scorer, precision_variants
+    from hypewatch.nlp.scorer import Scorer, precision_variants
 
     from .scoring import no_counts, score_pending, tag_pending
 
@@ -135,7 +135,7 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:
-    from alerts import detect_and_save, detect_stale_and_save, send_pending
+    from hypewatch.alerts import detect_and_save, detect_stale_and_save, send_pending
 
     settings = ctx.config.alerts
     raised = detect_and_save(ctx.store, settings.rules, today=ctx.today)
@@ -155,7 +155,7 @@ def report_link(config: Config) -> str:
 
 
 def report_stage(ctx: RunContext) -> dict[str, Any]:
-    from report import write_report
+    from hypewatch.report import write_report
 
     cfg = ctx.config.report
     out = write_report(ctx.store, ctx.config.resolve(cfg.path), days=cfg.days, tickers=cfg.tickers,

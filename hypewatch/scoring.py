@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from nlp.sentences import document_sentences
-from nlp.topics import TopicTagger
-from storage import DatabaseBusy, Store
-from storage.store import text_hash
+from hypewatch.nlp.sentences import document_sentences
+from hypewatch.nlp.topics import TopicTagger
+from hypewatch.storage import DatabaseBusy, Store
+from hypewatch.storage.store import text_hash
 
 from .progress import progress_bar
 from .records import Document, Score, ScoredSentence, Sentence, SentenceTags
@@ -41,7 +41,7 @@ def score_pending(store: Store, scorer: SentenceScorer, tagger: TopicTagger | No
 
     A database held by a reader past the write's wait stops the stage with a warning: what is
     scored is stored, the rest stays unscored for the next run."""
-    from nlp.scorer import precision_variants
+    from hypewatch.nlp.scorer import precision_variants
 
     counts = no_counts()
     alike = precision_variants(scorer.model_id)

@@ -22,8 +22,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from storage.db import reading
-from storage.sql import load_queries
+from hypewatch.storage.db import reading
+from hypewatch.storage.sql import load_queries
 
 from .layout import (
     DATASETS, DOCUMENTS, INTERNAL_COLUMNS, PARTITION, SCHEMAS, UNDATED, partition_column, partition_dirs,
@@ -32,7 +32,7 @@ from .layout import (
 
 logger = logging.getLogger(__name__)
 
-Q = load_queries("lake", "queries.sql")
+Q = load_queries("hypewatch.lake", "queries.sql")
 STATE_FILE = "_hypewatch_export.json"
 # Bump when the layout changes: every day is written again in the new one.
 LAYOUT_VERSION = 1

@@ -19,9 +19,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from storage.store import DOCUMENT_SCHEMA as STORED_DOCUMENT_SCHEMA
-from storage.store import SENTENCE_SCHEMA as STORED_SENTENCE_SCHEMA
-from storage.store import TAG_COLUMNS, TURN_SCHEMA
+from hypewatch.storage.store import DOCUMENT_SCHEMA as STORED_DOCUMENT_SCHEMA
+from hypewatch.storage.store import SENTENCE_SCHEMA as STORED_SENTENCE_SCHEMA
+from hypewatch.storage.store import TAG_COLUMNS, TURN_SCHEMA
 
 PARTITION = "day"
 UNDATED = "undated"

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from storage import Store
-from storage.sql import load_queries
-from storage.store import INSERT_DOC_SCORES
+from hypewatch.storage import Store
+from hypewatch.storage.sql import load_queries
+from hypewatch.storage.store import INSERT_DOC_SCORES
 
 from .layout import DATASETS, DOCUMENTS, SCHEMAS, SENTENCES, TURNS, parquet_files, partition_dirs
 
-Q = load_queries("lake", "queries.sql")
+Q = load_queries("hypewatch.lake", "queries.sql")
 # Parquet per transaction (compressed; about a million sentences): a slice's temp tables fit in
 # memory, and readers get the file between slices. Few and large: each slice has a fixed cost.
 SLICE_BYTES = 64 * 2**20

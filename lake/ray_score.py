@@ -39,9 +39,9 @@ import pyarrow.parquet as pq
 
 from hypewatch.records import Document, Sentence, Turn
 from hypewatch.scoring import SentenceScorer, score_sentences
-from nlp.sentences import document_sentences
-from storage.sql import load_queries
-from storage.store import TURN_SCHEMA, sentence_row
+from hypewatch.nlp.sentences import document_sentences
+from hypewatch.storage.sql import load_queries
+from hypewatch.storage.store import TURN_SCHEMA, sentence_row
 
 from .layout import (
     DOC_SCORE_SCHEMA, DOC_SCORES, DOCUMENT_SCHEMA, DOCUMENTS, PARTITION, SENTENCE_SCHEMA, SENTENCES, TURNS, UNDATED,
@@ -232,7 +232,7 @@ def _our_error(exc: BaseException) -> BaseException | None:
     its message already says what and where, without the worker's traceback."""
     seen: BaseException | None = exc
     while seen is not None:
-        if type(seen).__module__.split(".")[0] in {"lake", "nlp"}:
+        if type(seen).__module__.split(".")[1:2] in (["lake"], ["nlp"]):
             return seen
         seen = getattr(seen, "cause", None) or seen.__cause__
     return None
@@ -334,7 +334,7 @@ def _days(batch: pa.Table, published_at: pa.ChunkedArray) -> pa.ChunkedArray:
 
 # --- scoring ----------------------------------------------------------------------------------------
 
-Q = load_queries("storage", "queries.sql")
+Q = load_queries("hypewatch.storage", "queries.sql")
 
 
 def split_documents(batch: pa.Table) -> pa.Table:
@@ -409,7 +409,7 @@ class _PackagedModel:
     def __call__(self) -> SentenceScorer:
         import ray
 
-        from nlp.scorer import Scorer
+        from hypewatch.nlp.scorer import Scorer
 
         package = ray.get(self.package)
         name = self.model.name
@@ -428,8 +428,8 @@ def _model_package(model: ModelSpec, use_gpu: bool) -> tuple[str, dict[str, Any]
     """The model id the actors will give, and the model folder's files for them (None: a hub id,
     which each actor loads itself). Loading it here first makes a missing model one clear error
     before any actor starts, and builds a CPU run's int8 copy once, not once per actor."""
-    from nlp import int8
-    from nlp.scorer import Scorer, model_folder
+    from hypewatch.nlp import int8
+    from hypewatch.nlp.scorer import Scorer, model_folder
 
     precision = "fp32" if use_gpu else model.precision  # here only to check it: no int8 copy for GPUs
     scorer = Scorer.load(model.name, device="cpu", base_dir=model.base_dir, label_map=model.label_map or None,

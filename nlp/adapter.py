@@ -29,8 +29,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from nlp import model as mt
-from nlp.int8 import cache_dir
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.int8 import cache_dir
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from nlp import model as mt
+from hypewatch.nlp import model as mt
 
 logger = logging.getLogger(__name__)
 

@@ -93,7 +93,7 @@ def load_meta(folder: Path) -> ModelMeta:
 def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMeta]:
     meta = load_meta(folder)
     if meta.format != FORMAT:
-        from nlp import adapter
+        from hypewatch.nlp import adapter
 
         if adapter.is_adapter(meta):
             return adapter.merge(folder)

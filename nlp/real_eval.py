@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
 from hypewatch.records import LABELS
-from nlp.corpus import Example, normalize
-from nlp.sentences import split_sentences
+from hypewatch.nlp.corpus import Example, normalize
+from hypewatch.nlp.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 

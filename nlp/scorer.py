@@ -26,9 +26,9 @@ from torch import nn
 from torch.ao import quantization
 
 from hypewatch.records import LABELS, Score
-from nlp import adapter, int8
-from nlp import model as mt
-from nlp.calibration import Calibration
+from hypewatch.nlp import adapter, int8
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.calibration import Calibration
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.real_eval import sentence_sha1, source_sentences
+from hypewatch.nlp.real_eval import sentence_sha1, source_sentences
 
 DATA = Path(__file__).parent / "data" / "topics"
 TUNE_FILE = DATA / "tune.jsonl"

@@ -219,7 +219,7 @@ class TopicTagger:
 @cache
 def _defaults() -> tuple[tuple[TopicDefinition, ...], tuple[str, ...]]:
     """The shipped defaults from topics.yaml, read once."""
-    data = yaml.safe_load(resources.files("nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"))
+    data = yaml.safe_load(resources.files("hypewatch.nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"))
     topics = tuple(TopicDefinition(t["name"], t.get("description", ""), tuple(t.get("phrases", ())),
                                    tuple(t.get("exclude", ()))) for t in data["topics"])
     return topics, tuple(data["ai_terms"])

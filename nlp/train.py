@@ -24,12 +24,12 @@ from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
 from hypewatch.records import LABELS
-from nlp import adapter
-from nlp import calibration as cal
-from nlp import model as mt
-from nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
-from nlp.evaluate import EvalReport, evaluate
-from nlp.scorer import Scorer, pick_device
+from hypewatch.nlp import adapter
+from hypewatch.nlp import calibration as cal
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
+from hypewatch.nlp.evaluate import EvalReport, evaluate
+from hypewatch.nlp.scorer import Scorer, pick_device
 
 logger = logging.getLogger(__name__)
 

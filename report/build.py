@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import jinja2
 from markupsafe import Markup
 
-from storage import Store, db
+from hypewatch.storage import Store, db
 
 from . import charts
 from .data import ReportData, Period, gather
@@ -105,7 +105,7 @@ def render(data: ReportData, *, generated_at: datetime) -> str:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("report", ""),
+        loader=jinja2.PackageLoader("hypewatch.report", ""),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -8,9 +8,9 @@ from typing import Any
 
 import duckdb
 
-from storage.sql import load_queries
+from hypewatch.storage.sql import load_queries
 
-Q = load_queries("report", "queries.sql")
+Q = load_queries("hypewatch.report", "queries.sql")
 
 MAX_TICKERS = 12  # tickers charted when the caller names none
 SENTENCES_PER_LIST = 10

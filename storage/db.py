@@ -63,7 +63,7 @@ _DAMAGE_SIGNS = ("not a valid DuckDB database file", "Could not read enough byte
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration shipped with this version, in order."""
     found = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
+    for entry in resources.files("hypewatch.storage").joinpath("migrations").iterdir():
         match = re.fullmatch(r"(\d+)_(\w+)\.sql", entry.name)
         if match:
             found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))

@@ -26,9 +26,9 @@ from . import db
 from .sql import load_queries
 
 if TYPE_CHECKING:
-    from nlp.topics import TopicDefinition
+    from hypewatch.nlp.topics import TopicDefinition
 
-Q = load_queries("storage", "queries.sql")
+Q = load_queries("hypewatch.storage", "queries.sql")
 INSERT_DOC_SCORES = "INSERT INTO doc_scores " + Q["doc_scores_of_batch"]
 
 DOCUMENT_SCHEMA = pa.schema([

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, make_doc_id
-from storage import Store
+from hypewatch.storage import Store
 
 MODEL = "test-model"
 

@@ -37,11 +37,10 @@ def tiny_model(tmp_path_factory) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    sys.path.insert(0, str(ROOT / "demo"))
     import build_demo
-    from nlp import model as mt
-    from nlp.corpus import Example
-    from nlp.train import train
+    from hypewatch.nlp import model as mt
+    from hypewatch.nlp.corpus import Example
+    from hypewatch.nlp.train import train
 
     tokenizer = AutoTokenizer.from_pretrained(mt.default_encoder_path())
     encoder = tmp_path_factory.mktemp("tiny-encoder")

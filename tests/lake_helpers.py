@@ -10,10 +10,9 @@ from pathlib import Path
 from hypewatch.records import Document, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "demo"))
-import build_demo  # noqa: E402
+import build_demo
 
-from storage import Store  # noqa: E402
+from hypewatch.storage import Store  # noqa: E402
 
 DAY = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 POOLS = build_demo.HYPE + build_demo.SKEPTIC + build_demo.FATIGUE + build_demo.NEUTRAL

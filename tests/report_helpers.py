@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn, make_doc_id
 from hypewatch.scoring import tag_pending
-from nlp.topics import TopicTagger, default_ai_terms, default_topics
-from storage import Store
+from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
+from hypewatch.storage import Store
 
 TODAY = date(2025, 3, 31)
 DAYS = 40

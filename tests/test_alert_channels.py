@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from alerts import detect_and_save, send_pending
-from alerts.channels import IDEMPOTENCY_HEADER, OpenChannel
-from alerts.deliveries import RETRY_FIRST_GAP
-from alerts.message import ChatMessage, fit
+from hypewatch.alerts import detect_and_save, send_pending
+from hypewatch.alerts.channels import IDEMPOTENCY_HEADER, OpenChannel
+from hypewatch.alerts.deliveries import RETRY_FIRST_GAP
+from hypewatch.alerts.message import ChatMessage, fit
 from hypewatch.config import Channel, ConfigError, Email, Rule, parse_config
-from report import write_report
-from storage import Store
+from hypewatch.report import write_report
+from hypewatch.storage import Store
 
 from alerts_helpers import Corpus, steady_then_shift
 from smtp_server import closed_port

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from alerts import detect_and_save, send_pending, subject_for
+from hypewatch.alerts import detect_and_save, send_pending, subject_for
 from hypewatch.config import Email, Rule, Smtp
 from hypewatch.records import Alert
-from storage import Store
+from hypewatch.storage import Store
 
 from alerts_helpers import Corpus, steady_then_shift
 from smtp_server import SmtpServer, closed_port, self_signed
@@ -135,7 +135,7 @@ def test_without_an_smtp_host_the_digest_is_an_eml_file_in_the_outbox(store, tmp
 
 
 def test_past_the_detailed_alerts_a_big_digest_lists_the_rest_one_line_each(store, tmp_path, monkeypatch):
-    monkeypatch.setattr("alerts.send.DETAILED_ALERTS", 1)  # as if a backfill had raised dozens
+    monkeypatch.setattr("hypewatch.alerts.send.DETAILED_ALERTS", 1)  # as if a backfill had raised dozens
     report = send_pending(store, email_config(), now=NOW, outbox=tmp_path)
     msg = email.message_from_bytes((tmp_path / report.via).read_bytes(), policy=email.policy.default)
 

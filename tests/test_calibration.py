@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from hypewatch.records import LABELS, Score
-from nlp import calibration as cal
-from nlp import model as mt
-from nlp.corpus import Example, part_of
-from nlp.scorer import Scorer
-from nlp.train import train
+from hypewatch.nlp import calibration as cal
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.corpus import Example, part_of
+from hypewatch.nlp.scorer import Scorer
+from hypewatch.nlp.train import train
 
 from test_scorer import SENTENCES, tiny_encoder, tokenizer  # noqa: F401  (fixtures)
 

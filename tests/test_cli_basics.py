@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hypewatch.records import Document
-from storage import Store
+from hypewatch.storage import Store
 
 
 @pytest.fixture

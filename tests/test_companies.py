@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.companies import DEFAULT_WATCHLIST, find_tickers
+from hypewatch.crawler.companies import DEFAULT_WATCHLIST, find_tickers
 
 
 def test_default_watchlist_covers_ai_infrastructure():

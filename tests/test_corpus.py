@@ -3,7 +3,7 @@ import json
 import pytest
 
 from hypewatch.records import LABELS
-from nlp.corpus import (
+from hypewatch.nlp.corpus import (
     SPLIT_FILE,
     CorpusError,
     Example,

@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 import pytest
 from crawl_server import CrawlServer, Reply, gzip_bomb, redirect
 
-from crawler.crawl import CrawlSummary, crawl_sources, make_executor
-from crawler.http import Fetcher
+from hypewatch.crawler.crawl import CrawlSummary, crawl_sources, make_executor
+from hypewatch.crawler.http import Fetcher
 from hypewatch.config import Config, Crawl, Source
 from hypewatch.records import Document
-from storage.store import Store
+from hypewatch.storage.store import Store
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=0.5, retries=1, max_bytes=200_000, max_redirects=3)
 
@@ -238,7 +238,7 @@ def test_every_failure_is_logged_and_the_crawl_goes_on(executor, caplog):
         r"broken: feed http://127\.0\.0\.1:\d+/gone\.xml: .*HTTP 404",
         r"garbage: feed http://127\.0\.0\.1:\d+/photo\.html: .*'text/html' is not wanted for a feed",
     ]
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "crawler.crawl"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "hypewatch.crawler.crawl"]
     for pattern in expected_lines:
         assert any(re.search(pattern, line) for line in warnings), pattern
     assert len(summary.warnings) == len(warnings) == 10

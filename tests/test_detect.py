@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from alerts import detect, detect_and_save, evaluate
-from alerts.series import Counts, DayCounts, UnknownMetric
+from hypewatch.alerts import detect, detect_and_save, evaluate
+from hypewatch.alerts.series import Counts, DayCounts, UnknownMetric
 from hypewatch.config import Rule
-from storage import Store
+from hypewatch.storage import Store
 
 from alerts_helpers import Corpus, steady_then_shift
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import ExtractionError, extract_article
-from crawler.language import detect_language
-from crawler.stubs import detect_stub
+from hypewatch.crawler.extract import ExtractionError, extract_article
+from hypewatch.crawler.language import detect_language
+from hypewatch.crawler.stubs import detect_stub
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SHARED_EXTRACTION = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "extraction"

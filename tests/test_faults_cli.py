@@ -23,8 +23,8 @@ import pytest
 
 from hypewatch.records import Document
 from report_helpers import TODAY, build_demo_database
-from storage import DatabaseDamaged, Store
-from storage.db import latest_version, migrate, migrations, reading
+from hypewatch.storage import DatabaseDamaged, Store
+from hypewatch.storage.db import latest_version, migrate, migrations, reading
 
 ROOT = Path(__file__).resolve().parents[1]
 NOBODY = 65534

@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from crawl_server import CrawlServer, Reply
 
-from crawler.crawl import CrawlSummary, crawl_sources
-from crawler.extract import ExtractionError, extract_article, find_published_at
-from crawler.feeds import FeedError, parse_feed
-from crawler.transcripts import TranscriptError, parse_transcript
+from hypewatch.crawler.crawl import CrawlSummary, crawl_sources
+from hypewatch.crawler.extract import ExtractionError, extract_article, find_published_at
+from hypewatch.crawler.feeds import FeedError, parse_feed
+from hypewatch.crawler.transcripts import TranscriptError, parse_transcript
 from hypewatch.config import Config, Crawl, Source
 from hypewatch.records import Document
-from storage.store import Store
+from hypewatch.storage.store import Store
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=2, retries=0)
 

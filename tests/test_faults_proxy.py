@@ -22,8 +22,8 @@ import httpx
 import pytest
 from crawl_server import CrawlServer, Reply
 
-from crawler import netguard
-from crawler.http import BlockedAddress, ConnectionFailed, Fetcher, FetchError, ProxyError, pinned_transport
+from hypewatch.crawler import netguard
+from hypewatch.crawler.http import BlockedAddress, ConnectionFailed, Fetcher, FetchError, ProxyError, pinned_transport
 from hypewatch.config import ConfigError, Crawl, parse_config
 
 PAGE = "<html><head><title>t</title></head><body><p>Hello from inside.</p></body></html>"

@@ -18,15 +18,15 @@ import pytest
 from crawl_server import CrawlServer, Reply
 from test_crawl import NVIDIA_STORY, page, rss
 
-from alerts import detect_and_save, send_pending
-from alerts.email import digest_message_id
-from alerts.send import SentJournal
-from crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
-from crawler.http import Fetcher
+from hypewatch.alerts import detect_and_save, send_pending
+from hypewatch.alerts.email import digest_message_id
+from hypewatch.alerts.send import SentJournal
+from hypewatch.crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
+from hypewatch.crawler.http import Fetcher
 from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
 from hypewatch.records import Score
 from hypewatch.scoring import score_pending
-from storage import DatabaseBusy, Store
+from hypewatch.storage import DatabaseBusy, Store
 
 from alerts_helpers import Corpus, steady_then_shift
 from smtp_server import SmtpServer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import FeedError, html_to_text, parse_feed
+from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 SHARED_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeds"
@@ -87,7 +87,7 @@ def test_dates_become_utc():
 
 
 def test_malformed_xml_keeps_what_can_be_read_and_says_so(caplog):
-    with caplog.at_level(logging.WARNING, logger="crawler.feeds"):
+    with caplog.at_level(logging.WARNING, logger="hypewatch.crawler.feeds"):
         feed = fixture("broken.rss")
     assert [item.link for item in feed.items] == [f"https://broken.example/{n}" for n in (1, 2, 3)]
     assert feed.items[0].summary == "Unclosed paragraph and a stray & ampersand"

@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler import netguard
-from crawler.charset import detect_encoding
-from crawler.http import (
+from hypewatch.crawler import netguard
+from hypewatch.crawler.charset import detect_encoding
+from hypewatch.crawler.http import (
     BadContentType,
     BlockedAddress,
     Fetcher,
@@ -112,7 +112,7 @@ def test_same_bytes_count_as_unchanged_when_the_server_ignores_validators(server
 
 
 def test_429_waits_for_retry_after(server, caplog):
-    caplog.set_level(logging.INFO, logger="crawler.http")
+    caplog.set_level(logging.INFO, logger="hypewatch.crawler.http")
     server.routes["/busy"] = [Reply(429, "slow down", headers={"Retry-After": "1"}), Reply(body=PAGE)]
     start = time.monotonic()
     result, _ = fetch(server.url + "/busy")

@@ -19,14 +19,13 @@ import pytest
 from hypewatch.config import load_config
 from hypewatch.job import run
 from hypewatch.records import Document
-from storage import Store
+from hypewatch.storage import Store
 
 from crawl_server import CrawlServer, Reply
 from smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "demo"))
-import build_demo  # noqa: E402
+import build_demo
 
 DEMO_DAY = "2026-11-25"
 

@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from hypewatch.scoring import score_pending
-from lake.export import export_lake
-from lake.layout import DATASETS, UNDATED
-from nlp.scorer import Scorer, precision_variants
-from storage import Store
+from hypewatch.lake.export import export_lake
+from hypewatch.lake.layout import DATASETS, UNDATED
+from hypewatch.nlp.scorer import Scorer, precision_variants
+from hypewatch.storage import Store
 
 from lake_helpers import DAY, documents, news, scored_database
 
@@ -156,7 +156,7 @@ def test_every_dataset_is_named_in_the_readme():
 
 
 def test_ray_input_files_are_told_apart_by_their_columns(tmp_path: Path):
-    from lake.ray_score import InputError, find_inputs
+    from hypewatch.lake.ray_score import InputError, find_inputs
 
     pq.write_table(pa.table({"doc_id": ["a"], "text": ["x"]}), tmp_path / "docs.parquet")
     pq.write_table(pa.table({"doc_id": ["b"], "turn_no": [0], "text": ["y"]}), tmp_path / "turns.parquet")
@@ -175,7 +175,7 @@ def test_ray_input_files_are_told_apart_by_their_columns(tmp_path: Path):
 
 
 def test_ray_input_rows_become_documents_of_the_lake(tmp_path: Path):
-    from lake.ray_score import assemble, documents_from, pieces_from
+    from hypewatch.lake.ray_score import assemble, documents_from, pieces_from
 
     batch = pa.table({"doc_id": ["a", "b", "c", "d"], "text": ["x"] * 4, "extra": [1, 2, 3, 4],
                       "published_at": ["2026-03-01T23:30:00-02:00", "2026-03-01 10:00:00", None, None],

@@ -17,13 +17,13 @@ from click.testing import CliRunner
 ray = pytest.importorskip("ray")
 
 from hypewatch.cli import main  # noqa: E402
-from lake.export import export_lake  # noqa: E402
-from lake.layout import UNDATED  # noqa: E402
-from lake.load import import_lake  # noqa: E402
-from lake.ray_score import score_with_ray  # noqa: E402
-from nlp.scorer import Scorer  # noqa: E402
-from nlp.sentences import split_sentences  # noqa: E402
-from storage import Store  # noqa: E402
+from hypewatch.lake.export import export_lake  # noqa: E402
+from hypewatch.lake.layout import UNDATED  # noqa: E402
+from hypewatch.lake.load import import_lake  # noqa: E402
+from hypewatch.lake.ray_score import score_with_ray  # noqa: E402
+from hypewatch.nlp.scorer import Scorer  # noqa: E402
+from hypewatch.nlp.sentences import split_sentences  # noqa: E402
+from hypewatch.storage import Store  # noqa: E402
 
 from lake_helpers import documents, scored_database  # noqa: E402
 

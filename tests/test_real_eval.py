@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hypewatch.records import LABELS
-from nlp.corpus import load_corpus, near_copies, parse_examples
-from nlp.real_eval import (
+from hypewatch.nlp.corpus import load_corpus, near_copies, parse_examples
+from hypewatch.nlp.real_eval import (
     REFERENCES_FILE,
     ReferenceError,
     half_of,

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from report import Period, gather, write_report
-from report.build import web_url
-from report.charts import calls_chart, tone_chart
-from report.data import Call
+from hypewatch.report import Period, gather, write_report
+from hypewatch.report.build import web_url
+from hypewatch.report.charts import calls_chart, tone_chart
+from hypewatch.report.data import Call
 from hypewatch.records import Document, Score, ScoredSentence, Sentence
-from storage import Store
+from hypewatch.storage import Store
 
 from browser import BrowserUnavailable, full_page_screenshot, headless_chromium
 from report_helpers import DAYS, EVIL_TITLE, TICKERS, TODAY, build_demo_database
@@ -245,7 +245,7 @@ def test_the_report_renders_in_chromium(browser, report_file):
 # --- uncertainty ----------------------------------------------------------------------------------
 
 def test_each_7_day_window_and_call_day_carries_its_95_percent_interval(data):
-    from alerts.stats import wilson
+    from hypewatch.alerts.stats import wilson
 
     for name, series in data.series.items():
         week = series.totals(7)
@@ -280,7 +280,7 @@ def test_the_charts_draw_intervals_as_bands_and_call_days_as_bars(html):
 
 
 def test_an_alert_says_whether_its_window_clears_the_baseline(tmp_path):
-    from alerts import detect_and_save
+    from hypewatch.alerts import detect_and_save
     from alerts_helpers import Corpus, steady_then_shift
     from hypewatch.config import Rule
 

@@ -12,13 +12,13 @@ from safetensors.torch import load_file
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel
 
 from hypewatch.records import LABELS, Score
-from nlp import model as mt
-from nlp.adapter import SHIPPED_BYTES
-from nlp.corpus import Example, part_of
-from nlp.evaluate import EvalReport, evaluate
-from nlp.int8 import OnnxRunner
-from nlp.scorer import SHIPPED_MODEL_DIR, LabelMapError, Scorer, model_folder
-from nlp.train import _length_batches, _mean_state, train
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.adapter import SHIPPED_BYTES
+from hypewatch.nlp.corpus import Example, part_of
+from hypewatch.nlp.evaluate import EvalReport, evaluate
+from hypewatch.nlp.int8 import OnnxRunner
+from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, LabelMapError, Scorer, model_folder
+from hypewatch.nlp.train import _length_batches, _mean_state, train
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
 
@@ -249,7 +249,7 @@ def test_int8_scores_are_close_to_fp32_and_padding_is_masked(trained):
 def test_a_model_folder_we_may_not_write_gets_its_int8_copy_elsewhere(trained_full, tmp_path, monkeypatch):
     folder, _ = trained_full
     shutil.copytree(folder, tmp_path / "model", ignore=shutil.ignore_patterns("int8-*"))
-    monkeypatch.setattr("nlp.int8.os.access", lambda path, mode: False)  # tests run as root here
+    monkeypatch.setattr("hypewatch.nlp.int8.os.access", lambda path, mode: False)  # tests run as root here
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     scorer = Scorer.load(str(tmp_path / "model"), device="cpu", precision="int8")
     assert scorer.net.path.parent == tmp_path / "cache" / "hypewatch" and scorer.net.path.is_file()

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import pytest
 
 from hypewatch.records import Document, Turn
-from nlp.sentences import document_sentences, split_sentences
+from hypewatch.nlp.sentences import document_sentences, split_sentences
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from alerts.stats import wilson
+from hypewatch.alerts.stats import wilson
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn
-from storage import Store
-from storage.db import latest_version, migrate, schema_version
+from hypewatch.storage import Store
+from hypewatch.storage.db import latest_version, migrate, schema_version
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 

@@ -18,11 +18,11 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 
-from nlp import adapter
-from nlp import model as mt
-from nlp.adapter import BaseMismatchError
-from nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
-from nlp.train import train
+from hypewatch.nlp import adapter
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.adapter import BaseMismatchError
+from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
+from hypewatch.nlp.train import train
 from test_scorer import EXAMPLES, TINY
 
 MAX_FILE_BYTES = 2 * 2**20  # the limit per shipped version
@@ -198,7 +198,7 @@ def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_bas
 
 
 def test_training_logs_its_progress_without_a_terminal(tiny_base, tmp_path, caplog):
-    with caplog.at_level(logging.INFO, logger="nlp.train"):
+    with caplog.at_level(logging.INFO, logger="hypewatch.nlp.train"):
         train(tmp_path, epochs=2, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=4, evaluate_heldout=False)
     lines = [r.getMessage() for r in caplog.records if "batches" in r.getMessage()]
     assert lines[0].startswith("epoch 1/2: 1/") and lines[-1].startswith("epoch 2/2: ")

@@ -12,13 +12,13 @@ import pytest
 from crawl_server import CrawlServer, Reply
 from test_crawl import NVIDIA_STORY, page, rss
 
-from alerts import detect_stale_and_save, send_pending, stale_alerts
-from crawler.crawl import crawl_sources, make_executor
-from crawler.http import Fetcher
+from hypewatch.alerts import detect_stale_and_save, send_pending, stale_alerts
+from hypewatch.crawler.crawl import crawl_sources, make_executor
+from hypewatch.crawler.http import Fetcher
 from hypewatch.config import Alerts, Channel, Config, Crawl, Email, Source
 from hypewatch.records import SourceHealth
-from storage import Store
-from storage.db import migrate
+from hypewatch.storage import Store
+from hypewatch.storage.db import migrate
 
 from webhook_server import WebhookServer
 

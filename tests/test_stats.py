@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
-from alerts.stats import (
+from hypewatch.alerts.stats import (
     Z, Interval, binomial_dispersion, poisson_dispersion, poisson_rate, proportion_test, rate_test, wilson,
 )
 

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pytest
 
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn
-from storage import DatabaseBusy, SchemaTooNew, Store
-from storage.db import connect, latest_version, migrate, schema_version
+from hypewatch.storage import DatabaseBusy, SchemaTooNew, Store
+from hypewatch.storage.db import connect, latest_version, migrate, schema_version
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 
@@ -104,7 +104,7 @@ def test_turns_are_stored_with_their_transcript(tmp_path: Path):
 WRITER = textwrap.dedent("""
     import sys, time
     from datetime import datetime, timezone
-    from storage import Store
+    from hypewatch.storage import Store
     from hypewatch.records import Document
     store = Store(sys.argv[1])
     now = datetime.now(timezone.utc)
@@ -134,7 +134,7 @@ def test_a_writer_killed_midway_leaves_the_last_committed_state(tmp_path: Path):
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from storage import Store
+    from hypewatch.storage import Store
     store = Store(sys.argv[1])
     with store.write() as conn:
         print("holding", flush=True)

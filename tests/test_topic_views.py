@@ -10,14 +10,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from alerts import detect
+from hypewatch.alerts import detect
 from hypewatch.config import Rule
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn, make_doc_id
 from hypewatch.scoring import tag_pending
-from nlp.topics import TopicTagger, default_ai_terms, default_topics
-from report import write_report
-from storage import Store
-from storage.db import migrate
+from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
+from hypewatch.report import write_report
+from hypewatch.storage import Store
+from hypewatch.storage.db import migrate
 
 TAGGER = TopicTagger(default_topics(), default_ai_terms())
 
@@ -202,7 +202,7 @@ def test_the_capex_versus_returns_gap_is_a_metric(shifting):
 # --- databases from before topics ----------------------------------------------------------------
 
 def test_an_old_database_gets_topics_without_scoring_again(tmp_path, tiny_model, write_config):
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.scorer import Scorer
 
     path = tmp_path / "old.duckdb"
     migrate(path, upto=4)  # what hypewatch wrote before topics
@@ -253,7 +253,7 @@ def test_classify_prints_each_sentences_topics(tiny_model, write_config):
 
 
 def test_the_alert_digest_quotes_only_the_topics_sentences(shifting):
-    from alerts import load_section
+    from hypewatch.alerts import load_section
 
     [alert] = detect(shifting, [Rule(name="r", scope="topic:returns,ticker:NVDA")], today=TODAY)
     with shifting.read() as conn:
@@ -269,8 +269,8 @@ def test_a_parquet_lake_round_trip_keeps_topics_and_earlier_lakes_still_import(s
     score stage, so a lake written before topics existed imports as well."""
     import pyarrow.parquet as pq
 
-    from lake.export import export_lake
-    from lake.load import import_lake
+    from hypewatch.lake.export import export_lake
+    from hypewatch.lake.load import import_lake
 
     lake = tmp_path / "lake"
     export_lake(store.path, lake)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hypewatch.config import ConfigError, load_config
-from nlp.topic_eval import HELDOUT_FILE, load_sample, measure
-from nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
+from hypewatch.nlp.topic_eval import HELDOUT_FILE, load_sample, measure
+from hypewatch.nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
 
 
 @pytest.fixture(scope="module")

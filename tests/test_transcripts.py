@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.transcripts import parse_transcript
+from hypewatch.crawler.transcripts import parse_transcript
 from transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.dedup import content_hash, hamming_distance, is_near_duplicate, simhash
-from crawler.urls import canonicalize_url
+from hypewatch.crawler.dedup import content_hash, hamming_distance, is_near_duplicate, simhash
+from hypewatch.crawler.urls import canonicalize_url
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.transcripts.names import is_firm, is_name, special_role
-from crawler.transcripts.text import sentences
-from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, STRONG_EXEC, TITLE_WORD, WEAK_EXEC
+from hypewatch.crawler.transcripts.names import is_firm, is_name, special_role
+from hypewatch.crawler.transcripts.text import sentences
+from hypewatch.crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, STRONG_EXEC, TITLE_WORD, WEAK_EXEC
 
 # --- in calls that name their speakers ---
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".

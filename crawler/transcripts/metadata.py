@@ -7,8 +7,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from crawler.dates import EARLIEST_PUBLISHED
-from crawler.transcripts.model import Layout
+from hypewatch.crawler.dates import EARLIEST_PUBLISHED
+from hypewatch.crawler.transcripts.model import Layout
 
 _EXCHANGES = r"(?:NASDAQ|NasdaqGS|NasdaqGM|NYSE|NYSEAMERICAN|NYSEArca|AMEX|TSX|TSXV|LSE|OTC|OTCQX|ASX|HKEX|XETRA|BATS)"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from crawler.transcripts.model import Label
-from crawler.transcripts.vocabulary import (
+from hypewatch.crawler.transcripts.model import Label
+from hypewatch.crawler.transcripts.vocabulary import (
     ANALYST_TITLE,
     FIRM_NAMES,
     FIRM_WORDS,

@@ -3,9 +3,9 @@ title next to a name, the operator announcing a question, what a speaker says (t
 routine), and the order of the call (who speaks in prepared remarks, who asks, who answers)."""
 from __future__ import annotations
 
-from crawler.transcripts.cues import ASKS, GREETING, QUESTION_CUE, announced_names, operator_routine
-from crawler.transcripts.model import UNKNOWN_SPEAKER, RawTurn
-from crawler.transcripts.names import name_key, same_key, special_role
+from hypewatch.crawler.transcripts.cues import ASKS, GREETING, QUESTION_CUE, announced_names, operator_routine
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, RawTurn
+from hypewatch.crawler.transcripts.names import name_key, same_key, special_role
 from hypewatch.records import Role, Section
 
 

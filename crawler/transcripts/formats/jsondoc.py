@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.transcripts.cues import find_cues
-from crawler.transcripts.layouts import read_text
-from crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, Participant, RawTurn
-from crawler.transcripts.names import parse_label
-from crawler.transcripts.text import paragraphs
-from crawler.transcripts.vocabulary import PREPARED_KEYS, QA_KEYS, SPEAKER_KEYS, TEXT_KEYS, WHOLE_TEXT_KEYS
+from hypewatch.crawler.transcripts.cues import find_cues
+from hypewatch.crawler.transcripts.layouts import read_text
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, Participant, RawTurn
+from hypewatch.crawler.transcripts.names import parse_label
+from hypewatch.crawler.transcripts.text import paragraphs
+from hypewatch.crawler.transcripts.vocabulary import PREPARED_KEYS, QA_KEYS, SPEAKER_KEYS, TEXT_KEYS, WHOLE_TEXT_KEYS
 from hypewatch.records import Role, Section
 
 

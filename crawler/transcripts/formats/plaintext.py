@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.charset import bom_encoding
+from hypewatch.crawler.charset import bom_encoding
 
 
 def decode(data: bytes) -> str:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from crawler.transcripts.layouts import labelled, speech
-from crawler.transcripts.model import UNKNOWN_SPEAKER, Layout
+from hypewatch.crawler.transcripts.layouts import labelled, speech
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout
 
 UNLABELLED: list[Callable[[Layout], Layout | None]] = [speech.read]
 

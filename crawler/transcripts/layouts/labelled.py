@@ -15,9 +15,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from crawler.transcripts.cues import find_cues
-from crawler.transcripts.model import UNKNOWN_SPEAKER, Label, Layout, Participant, RawTurn
-from crawler.transcripts.names import (
+from hypewatch.crawler.transcripts.cues import find_cues
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Label, Layout, Participant, RawTurn
+from hypewatch.crawler.transcripts.names import (
     COUNTER,
     first_name_label,
     is_name,
@@ -28,7 +28,7 @@ from crawler.transcripts.names import (
     same_key,
     special_role,
 )
-from crawler.transcripts.vocabulary import BOILERPLATE, PUBLISHER
+from hypewatch.crawler.transcripts.vocabulary import BOILERPLATE, PUBLISHER
 from hypewatch.records import Role, Section
 
 _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L\.P|N\.A|S\.A|N\.V|Mr|Ms|Dr)\.$")

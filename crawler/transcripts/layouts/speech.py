@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from crawler.transcripts import cues as c
-from crawler.transcripts.model import OPERATOR, UNKNOWN_SPEAKER, Layout, RawTurn
-from crawler.transcripts.names import name_key, role_from_title, same_key, special_role
-from crawler.transcripts.text import sentences
+from hypewatch.crawler.transcripts import cues as c
+from hypewatch.crawler.transcripts.model import OPERATOR, UNKNOWN_SPEAKER, Layout, RawTurn
+from hypewatch.crawler.transcripts.names import name_key, role_from_title, same_key, special_role
+from hypewatch.crawler.transcripts.text import sentences
 from hypewatch.records import Role, Section
 
 
