@@ -19,6 +19,7 @@ from urllib.parse import quote, quote_plus
 from apprise import Apprise, LogCapture, NotifyFormat
 from apprise.logger import LOGGER_NAME
 
+from hypewatch.errors import HypewatchError
 from hypewatch.config import ENV_REFERENCE, Channel
 
 from .message import ChatMessage, MessageTooLong, fit
@@ -40,7 +41,7 @@ _apprise_logger.propagate = False
 _apprise_logger.addHandler(logging.NullHandler())
 
 
-class ChannelError(Exception):
+class ChannelError(HypewatchError):
     """A channel could not be used or did not take the message; names the channel, never a secret."""
 
     def __init__(self, channel: str, reason: str, service: str | None = None) -> None:

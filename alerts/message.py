@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Alert
 
 from .email import Evidence, _num, headline, is_stale, window_of
@@ -32,7 +33,7 @@ DEFAULT_EVIDENCE_ORDER = ("hype", "skeptic", "fatigue")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
-class MessageTooLong(ValueError):
+class MessageTooLong(HypewatchError, ValueError):
     """Even the first line of the alert does not fit the service's size limit."""
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
+from hypewatch.errors import HypewatchError
 from hypewatch.config import EMAIL_CHANNEL, Channel, Email, Smtp
 from hypewatch.records import Alert
 from hypewatch.storage import StorageError, Store
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["SendError", "SendReport", "SentJournal", "deliver", "pending_alerts", "send_pending", "write_outbox"]
 
 
-class SendError(Exception):
+class SendError(HypewatchError):
     """The digest could not be delivered; the message names the server or folder and why."""
 
 

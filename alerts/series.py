@@ -17,6 +17,7 @@ from datetime import date
 
 import duckdb
 
+from hypewatch.errors import HypewatchError
 from hypewatch.config import GAP_TOPICS
 from hypewatch.scopes import parse_scope as parse_full_scope
 from hypewatch.storage.sql import load_queries
@@ -26,7 +27,7 @@ from .stats import Interval, poisson_rate, wilson
 Q = load_queries("hypewatch.alerts", "queries.sql")
 
 
-class UnknownMetric(ValueError):
+class UnknownMetric(HypewatchError, ValueError):
     """A rule names a metric that is not a numeric column of daily_sentiment."""
 
 

@@ -23,6 +23,7 @@ from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
 
+from hypewatch.errors import HypewatchError
 from hypewatch.crawler.charset import detect_encoding, looks_binary
 from hypewatch.crawler.dates import EARLIEST_PUBLISHED, plausible
 from hypewatch.crawler.language import detect_language
@@ -47,7 +48,7 @@ _MIN_CONTINUATION_CHARS = 80
 _MAX_SPLIT_BODY_CHARS = 100_000
 
 
-class ExtractionError(ValueError):
+class ExtractionError(HypewatchError, ValueError):
     """The input cannot be read as an HTML page."""
 
 

@@ -17,6 +17,7 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
+from hypewatch.errors import HypewatchError
 from hypewatch.crawler.charset import declared_encoding, detect_encoding, looks_binary
 from hypewatch.crawler.dates import EARLIEST_PUBLISHED
 from hypewatch.records import Feed, FeedItem
@@ -27,7 +28,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "section")
 
 
-class FeedError(ValueError):
+class FeedError(HypewatchError, ValueError):
     """The input is not a feed at all (no channel, no items, unreadable)."""
 
 

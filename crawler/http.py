@@ -35,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from hypewatch.errors import HypewatchError
 from hypewatch.config import Crawl
 from hypewatch.records import HttpCacheEntry
 
@@ -70,11 +71,11 @@ _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # htt
 _CP1252_TOLERANCE = 0.1  # how much more "chaos" windows-1252 may show and still be preferred
 
 
-class ProxyError(Exception):
+class ProxyError(HypewatchError):
     """The proxy that `crawl.proxy: env` points at is not one the crawler can use."""
 
 
-class FetchError(Exception):
+class FetchError(HypewatchError):
     """A URL could not be fetched. `reason` is a short category for summaries."""
 
     reason = "fetch failed"

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 import httpcore
+from hypewatch.errors import HypewatchError
 
 ALLOWED_SCHEMES = ("http", "https")
 
@@ -33,7 +34,7 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 Rule = Callable[[str, Iterable[str]], str | None]
 
 
-class AddressRefused(Exception):
+class AddressRefused(HypewatchError):
     """The guard refused to connect; the message says which host and why."""
 
 

@@ -21,8 +21,9 @@ from typing import Any, BinaryIO, TypeVar
 import click
 
 from . import __version__
-from .config import Config, ConfigError, config_path_from_env, load_config
-from .logs import LogFileError, log_to_file, setup_logging
+from .config import Config, config_path_from_env, load_config
+from .errors import HypewatchError
+from .logs import log_to_file, setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 QUERY_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
 
 
-class Failure(click.ClickException):
+class Failure(HypewatchError, click.ClickException):
     """A handled error: printed as one line, exit code 1."""
 
     def format_message(self) -> str:
@@ -45,33 +46,38 @@ class Failure(click.ClickException):
 
 
 def handled(func: F) -> F:
-    """Turn the library's named errors into one-line messages with exit code 1."""
+    """Turn the library's named errors (HypewatchError) into one-line messages with exit code 1.
+    Anything else is a bug: one line too, and its traceback with -v."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hypewatch.runlock import RunInProgress
-        from hypewatch.storage import StorageError
-
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StorageError, RunInProgress, LogFileError) as exc:
+        except HypewatchError as exc:
+            if _verbose():
+                logger.error("%s", type(exc).__name__, exc_info=exc)
             raise Failure(str(exc)) from None
-        except Exception as exc:
-            if _is_known_error(exc):
-                raise Failure(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except Exception as exc:
+            if _verbose():
+                raise
+            raise Failure(f"unexpected error (a bug; -v shows where): {type(exc).__name__}: "
+                          f"{(str(exc) or '').splitlines()[0] if str(exc) else ''}") from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def _is_known_error(exc: Exception) -> bool:
-    # The named errors of the crawler and the scorer: their messages already say what and where.
-    return type(exc).__module__.split(".")[0] in {"crawler", "nlp", "alerts", "report", "lake"}
+def _verbose() -> bool:
+    context = click.get_current_context(silent=True)
+    state = context.find_object(State) if context else None
+    return bool(state and state.verbose)
 
 
 class State:
-    def __init__(self, config_path: Path) -> None:
+    def __init__(self, config_path: Path, verbose: int = 0) -> None:
         self.config_path = config_path
+        self.verbose = verbose
         self._config: Config | None = None
 
     @property
@@ -99,7 +105,7 @@ pass_state = click.make_pass_decorator(State)
 def main(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool) -> None:
     """Track hype, skepticism and AI fatigue in news and earnings calls."""
     setup_logging(-1 if quiet else verbose)
-    ctx.obj = State(config_path_from_env(str(config_path) if config_path else None))
+    ctx.obj = State(config_path_from_env(str(config_path) if config_path else None), verbose)
 
 
 # --- setup ---------------------------------------------------------------------------------------
@@ -115,7 +121,7 @@ def init(directory: Path) -> None:
     target = directory / "config.yaml"
     if target.exists():
         raise Failure(f"{target} already exists; not overwriting it")
-    starter = resources.files("hypewatch.hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8")
+    starter = resources.files("hypewatch").joinpath("starter.yaml").read_text(encoding="utf-8")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         target.write_text(starter, encoding="utf-8")

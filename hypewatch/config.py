@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import HypewatchError
 from hypewatch.nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
 
 from .scopes import parse_scope
@@ -31,7 +32,7 @@ GAP_METRIC = "capex_returns_gap"
 GAP_TOPICS = ("capex", "returns")
 
 
-class ConfigError(Exception):
+class ConfigError(HypewatchError):
     """The config file is missing, unreadable or invalid. The message names the file, line and key."""
 
 

@@ -11,9 +11,10 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from .errors import HypewatchError
 
 
-class RunInProgress(Exception):
+class RunInProgress(HypewatchError):
     """Another run holds the database."""
 
 

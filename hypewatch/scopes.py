@@ -3,13 +3,14 @@ any of these: `topic:returns`, `topic:returns,ticker:NVDA`, `topic:capex,kind:tr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from .errors import HypewatchError
 
 BASE_KINDS = ("kind", "source", "ticker")
 DOCUMENT_KINDS = ("news", "transcripts")
 FORMS = "all, kind:news, kind:transcripts, source:NAME, ticker:TICKER, or topic:NAME alone or with one of those (topic:returns,ticker:NVDA)"
 
 
-class ScopeError(ValueError):
+class ScopeError(HypewatchError, ValueError):
     """A scope that is not one of the forms above."""
 
 

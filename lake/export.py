@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 
+from hypewatch.errors import HypewatchError
 from hypewatch.storage.db import reading
 from hypewatch.storage.sql import load_queries
 
@@ -42,7 +43,7 @@ DAYS_PER_SLICE = 200
 ROWS_PER_BATCH = 65_536
 
 
-class ExportError(Exception):
+class ExportError(HypewatchError):
     """The lake folder cannot be written or holds something that is not an export."""
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from hypewatch.errors import HypewatchError
 from hypewatch.storage import Store
 from hypewatch.storage.sql import load_queries
 from hypewatch.storage.store import INSERT_DOC_SCORES
@@ -27,7 +28,7 @@ SLICE_BYTES = 64 * 2**20
 IMPORTED_SOURCE = "import"  # `source` of a document whose Parquet names none
 
 
-class LakeImportError(Exception):
+class LakeImportError(HypewatchError):
     """The folder is not a lake that import can read."""
 
 

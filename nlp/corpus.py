@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Literal
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import LABELS, Label
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ _WS = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-class CorpusError(ValueError):
+class CorpusError(HypewatchError, ValueError):
     """A labeled file has a line that is not a valid example."""
 
 

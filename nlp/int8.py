@@ -24,6 +24,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from hypewatch.errors import HypewatchError
 from hypewatch.nlp import model as mt
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ _TRACE_TEXTS = ["Demand for accelerators keeps outrunning supply this year.", "T
 _OPSET = 17
 
 
-class Int8BuildError(RuntimeError):
+class Int8BuildError(HypewatchError, RuntimeError):
     """The model could not be exported to ONNX or quantized."""
 
 

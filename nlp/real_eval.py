@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import LABELS
 from hypewatch.nlp.corpus import Example, normalize
 from hypewatch.nlp.sentences import split_sentences
@@ -54,7 +55,7 @@ UNSEEN_CALL_SHARE = 0.3
 Half = Literal["dev", "test"]
 
 
-class ReferenceError(ValueError):
+class ReferenceError(HypewatchError, ValueError):
     """A line of the references file is malformed."""
 
 

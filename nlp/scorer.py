@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from torch.ao import quantization
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import LABELS, Score
 from hypewatch.nlp import adapter, int8
 from hypewatch.nlp import model as mt
@@ -37,15 +38,15 @@ TRAINED_MODEL_DIR = Path("models") / "hypewatch-minilm"  # where `hypewatch trai
 _CACHE_SIZE = 100_000
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(HypewatchError, FileNotFoundError):
     """The configured model is neither built, a local folder, nor loadable from the hub."""
 
 
-class LabelMapError(ValueError):
+class LabelMapError(HypewatchError, ValueError):
     """A foreign model's labels cannot be mapped to hype / skeptic / neutral."""
 
 
-class DeviceUnavailable(RuntimeError):
+class DeviceUnavailable(HypewatchError, RuntimeError):
     """model.device asks for CUDA on a machine without it."""
 
 

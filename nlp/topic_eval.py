@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hypewatch.errors import HypewatchError
 from hypewatch.nlp.real_eval import sentence_sha1, source_sentences
 
 DATA = Path(__file__).parent / "data" / "topics"
@@ -23,7 +24,7 @@ HELDOUT_FILE = DATA / "heldout.jsonl"
 REAL_FILE = DATA / "real_heldout.jsonl"
 
 
-class SampleError(ValueError):
+class SampleError(HypewatchError, ValueError):
     """A line of a topic sample is malformed."""
 
 

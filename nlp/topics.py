@@ -32,6 +32,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from hypewatch.errors import HypewatchError
 
 #: Bumped when the matching rules change, so stored topics are recomputed like after an edit.
 RULES_VERSION = 1
@@ -42,7 +43,7 @@ _CAPITALS = re.compile(r"^(?=(?:[^a-z]*[A-Z]){2})[A-Z0-9.&]+$")  # "AI", "HBM3E"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class TopicError(ValueError):
+class TopicError(HypewatchError, ValueError):
     """A topic definition or phrase cannot be used."""
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import jinja2
 from markupsafe import Markup
 
+from hypewatch.errors import HypewatchError
 from hypewatch.storage import Store, db
 
 from . import charts
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 RECENT_DAYS = 7  # the "last week" of the key figures: the series' trailing 7-day window, whose intervals they show
 
 
-class ReportWriteError(Exception):
+class ReportWriteError(HypewatchError):
     """The report file (or its folder) cannot be written."""
 
 

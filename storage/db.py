@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+from hypewatch.errors import HypewatchError
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ LOCK_WAIT_S = 5.0
 WRITE_WAIT_S = 30.0
 
 
-class StorageError(Exception):
+class StorageError(HypewatchError):
     """The database cannot be opened or used."""
 
 

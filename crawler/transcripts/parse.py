@@ -5,6 +5,7 @@ import json
 import logging
 from typing import Any
 
+from hypewatch.errors import HypewatchError
 from hypewatch.crawler.charset import looks_binary
 from hypewatch.crawler.transcripts.formats.htmlpage import html_text
 from hypewatch.crawler.transcripts.formats.jsondoc import from_json
@@ -21,7 +22,7 @@ from hypewatch.records import Role, Transcript, Turn
 logger = logging.getLogger(__name__)
 
 
-class TranscriptError(ValueError):
+class TranscriptError(HypewatchError, ValueError):
     """The input is not a transcript at all: binary, or JSON nested too deep to read."""
 
 
