@@ -52,9 +52,10 @@ import duckdb
 
 from hypewatch.config import Rule
 from hypewatch.records import Alert
+from hypewatch.scopes import parse_scope
 from hypewatch.storage import Store
 
-from .series import Counts, DayCounts, Metric, load_series, metric, parse_scope, total
+from .series import Counts, DayCounts, Metric, load_series, metric, total
 from .series import Q
 from .stats import ShiftTest, binomial_dispersion, poisson_dispersion, proportion_test, rate_test
 

@@ -19,7 +19,7 @@ import duckdb
 
 from hypewatch.errors import HypewatchError
 from hypewatch.config import GAP_TOPICS
-from hypewatch.scopes import parse_scope as parse_full_scope
+from hypewatch.scopes import parse_scope
 from hypewatch.storage.sql import load_queries
 
 from .stats import Interval, poisson_rate, wilson
@@ -124,15 +124,9 @@ def metric(name: str) -> Metric:
         raise UnknownMetric(f"unknown metric {name!r}; one of: {', '.join(METRICS)}") from None
 
 
-def parse_scope(scope: str) -> tuple[str, str | None]:
-    """Which documents: 'all' -> ('all', None); 'source:tech-news' -> ('source', 'tech-news');
-    'topic:capex,ticker:NVDA' -> ('ticker', 'NVDA') (the topic: scope_params)."""
-    parsed = parse_full_scope(scope)
-    return parsed.kind, parsed.value
-
-
 def scope_params(scope: str) -> dict[str, str | None]:
-    parsed = parse_full_scope(scope)
+    """The query parameters of a scope: 'topic:capex,ticker:NVDA' -> ticker NVDA, topic capex."""
+    parsed = parse_scope(scope)
     return {"scope_kind": parsed.kind, "scope_value": parsed.value, "topic": parsed.topic}
 
 

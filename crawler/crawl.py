@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 
 from hypewatch.crawler.companies import DEFAULT_WATCHLIST
 from hypewatch.crawler.dates import plausible
-from hypewatch.crawler.dedup import is_near_duplicate
+from hypewatch.crawler.dedup import NEAR_DUPLICATE_BITS, is_near_duplicate
 from hypewatch.crawler.extract import ExtractionError
 from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
 from hypewatch.crawler.http import Fetcher, FetchError
@@ -61,8 +61,6 @@ BATCH_SIZE = 50
 EXTRACT_WORKERS = 2
 #: Shorter texts are compared by exact hash only: a simhash of a few words matches too easily.
 NEAR_DUPLICATE_MIN_WORDS = 50
-#: Two stories whose simhashes differ in at most this many bits are one story.
-NEAR_DUPLICATE_BITS = 3
 
 #: A page that failed for a passing reason is tried on later runs this many times in all, the gap
 #: doubling from RETRY_FIRST_GAP (12 h: the next nightly run; then 1, 2 and 4 days).

@@ -41,6 +41,7 @@ from hypewatch.errors import HypewatchError
 from hypewatch.records import Document, Sentence, Turn
 from hypewatch.scoring import SentenceScorer, score_sentences
 from hypewatch.nlp.sentences import document_sentences
+from hypewatch.storage.db import measure_macros
 from hypewatch.storage.sql import load_queries
 from hypewatch.storage.store import TURN_SCHEMA, sentence_row
 
@@ -392,6 +393,7 @@ def _measures(doc_ids: list[str], sentence_rows: list[dict[str, Any]]) -> dict[s
     """doc_scores of these documents, by the database's own query (doc_scores_of_batch)."""
     conn = duckdb.connect()
     try:
+        conn.execute(measure_macros())
         conn.register("ids", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
         conn.register("batch", pa.Table.from_pylist(sentence_rows, schema=SENTENCE_SCHEMA))
         table = conn.sql(Q["doc_scores_of_batch"]).to_arrow_table()

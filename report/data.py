@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from hypewatch import measures
 from hypewatch.storage.sql import load_queries
 
 Q = load_queries("hypewatch.report", "queries.sql")
@@ -97,16 +98,15 @@ class Totals:
 
     @property
     def hype_index(self) -> float | None:
-        scored = self.n_hype + self.n_skeptic
-        return (self.n_hype - self.n_skeptic) / scored if scored else None
+        return measures.hype_index(self.n_hype, self.n_skeptic)
 
     @property
     def hype_share(self) -> float | None:
-        return self.n_hype / self.n_sentences if self.n_sentences else None
+        return measures.share(self.n_hype, self.n_sentences)
 
     @property
     def skeptic_share(self) -> float | None:
-        return self.n_skeptic / self.n_sentences if self.n_sentences else None
+        return measures.share(self.n_skeptic, self.n_sentences)
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class TopicSeries:
 
     @property
     def hype_index(self) -> list[float | None]:
-        return [(h - s) / (h + s) if h + s else None for h, s in zip(self.n_hype, self.n_skeptic)]
+        return [measures.hype_index(h, s) for h, s in zip(self.n_hype, self.n_skeptic)]
 
     @property
     def totals(self) -> Totals:
@@ -322,7 +322,7 @@ def _call_mix(conn: duckdb.DuckDBPyConnection, period: Period) -> list[CallMix]:
             companies.append(company)
         call = calls.setdefault(doc_id, CallMix(company, fiscal_period, call_date, int(n_sentences)))
         if topic is not None:
-            call.topics[topic] = TopicShare(n_topic / n_sentences, (hype - skeptic) / (hype + skeptic) if hype + skeptic else None)
+            call.topics[topic] = TopicShare(n_topic / n_sentences, measures.hype_index(hype, skeptic))
     return list(calls.values())
 
 

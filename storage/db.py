@@ -71,6 +71,14 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def measure_macros() -> str:
+    """The SQL that creates the series measures' macros (wilson_low, hype_index, share, ...) of the
+    migrations, for a connection that has none: an in-memory one computing what the database would."""
+    statements = re.findall(r"^CREATE (?:OR REPLACE )?MACRO .*?;$", "\n".join(sql for _, _, sql in migrations()),
+                            flags=re.MULTILINE | re.DOTALL)
+    return "\n".join(re.sub(r"^CREATE (?:OR REPLACE )?MACRO", "CREATE OR REPLACE TEMP MACRO", s) for s in statements)
+
+
 def latest_version() -> int:
     return migrations()[-1][0]
 

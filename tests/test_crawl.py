@@ -23,6 +23,15 @@ from hypewatch.storage.store import Store
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=0.5, retries=1, max_bytes=200_000, max_redirects=3)
 
+AMD_STORY = [
+    "Advanced Micro Devices said on Tuesday that sales of its server processors grew for a sixth straight quarter, "
+    "helped by cloud companies replacing ageing machines in their older data halls.",
+    "The chipmaker expects its graphics business to stay flat this year while it waits for a new console cycle, "
+    "and it warned that personal computer demand in Europe remains weak after a slow holiday season.",
+    "Its finance chief said inventories had returned to normal levels and that the company would keep buying back "
+    "shares at the pace it announced in the spring, without taking on new debt to do so.",
+]
+
 NVIDIA_STORY = [
     "Nvidia reported record quarterly revenue on Wednesday as demand for its data-center chips kept "
     "outrunning supply, and the company said the next generation of accelerators is already sold out.",
@@ -109,7 +118,8 @@ def by_path(docs: list[Document]) -> dict[str, Document]:
 
 
 def test_feed_to_documents_with_status_tickers_and_dedup(tmp_path, executor):
-    long_content = " ".join(NVIDIA_STORY).replace("Nvidia", "Advanced Micro Devices") * 2
+    # A story of its own (the same text with another company's name would be a copy of the first).
+    long_content = " ".join(AMD_STORY) * 2
     with CrawlServer() as server:
         items = [("Nvidia beats", f"{server.url}/nvidia?utm_source=rss"),
                  ("Nvidia beats (wire copy)", f"{server.url}/wire-copy"),
