@@ -49,7 +49,7 @@ def main() -> int:
     from hypewatch.nlp.evaluate import EvalReport
     from hypewatch.nlp.real_eval import distinct_examples, load_real_examples
     from hypewatch.nlp.scorer import Scorer
-    from hypewatch.nlp.train import train
+    from hypewatch.nlp.train import TrainConfig, train
     from real_sentences import print_by_source
 
     if not (SHARED / "data").is_dir():
@@ -64,7 +64,7 @@ def main() -> int:
         kept = {e.key for e in neutral[: round(args.neutral_share * len(neutral))]}
         real = [e for e in learn if e.label != "neutral" or e.key in kept]
         folder = out / f"fold-{trained_on}"
-        train(folder, real=real, epochs=args.epochs, device=args.device, evaluate_heldout=False)
+        train(folder, TrainConfig(epochs=args.epochs, device=args.device), real=real, evaluate_heldout=False)
         target = [r for r in rows if fold_of(r["file"]) == scored]
         examples = [Example(r["text"], r["label"], r["fatigue"]) for r in target]
         scorer = Scorer.load(str(folder), device=args.device, precision="fp32")

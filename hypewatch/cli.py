@@ -555,6 +555,7 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
 
     from hypewatch.nlp.adapter import SHIPPED_BYTES
     from hypewatch.nlp.real_eval import training_examples
+    from hypewatch.nlp.train import TrainConfig
     from hypewatch.nlp.train import train as train_model
 
     real = None
@@ -562,9 +563,10 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
-    kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    report = train_model(out, real=real, device=state.config_or_defaults.model.device, shipped_bytes=None if full else SHIPPED_BYTES,
-                         progress=sys.stderr.isatty(), **kwargs)
+    asked = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
+    config = TrainConfig(device=state.config_or_defaults.model.device, shipped_bytes=None if full else SHIPPED_BYTES,
+                         **asked)
+    report = train_model(out, config, real=real, progress=sys.stderr.isatty())
     click.echo(report.format(), err=True)
     click.echo(f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)",
                err=True)

@@ -40,7 +40,7 @@ def tiny_model(tmp_path_factory) -> Path:
     import build_demo
     from hypewatch.nlp import model as mt
     from hypewatch.nlp.corpus import Example
-    from hypewatch.nlp.train import train
+    from hypewatch.nlp.train import TrainConfig, train
 
     tokenizer = AutoTokenizer.from_pretrained(mt.default_encoder_path())
     encoder = tmp_path_factory.mktemp("tiny-encoder")
@@ -55,7 +55,5 @@ def tiny_model(tmp_path_factory) -> Path:
     examples = [Example(variant, label, fatigue) for pool, label, fatigue in pools for text in pool
                 for variant in (text, text.upper(), f"Reportedly, {text}")]
     out = tmp_path_factory.mktemp("tiny-model") / "tiny-hypewatch"
-    train(out, epochs=10, seed=1, encoder=encoder, examples=examples, batch_size=8,
-          learning_rate=1e-3, head_learning_rate=5e-3, patience=12, evaluate_heldout=False,
-          frozen_layers=0, label_smoothing=0.0)  # a 2-layer toy: train all of it, sharply
+    train(out, TrainConfig(epochs=10, seed=1, encoder=encoder, batch_size=8, learning_rate=1e-3, head_learning_rate=5e-3, patience=12, frozen_layers=0, label_smoothing=0.0), examples=examples, evaluate_heldout=False)  # a 2-layer toy: train all of it, sharply
     return out

@@ -12,7 +12,7 @@ from hypewatch.nlp import calibration as cal
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.corpus import Example, part_of
 from hypewatch.nlp.scorer import Scorer
-from hypewatch.nlp.train import train
+from hypewatch.nlp.train import TrainConfig, train
 
 from test_scorer import SENTENCES, tiny_encoder, tokenizer  # noqa: F401  (fixtures)
 
@@ -99,8 +99,7 @@ def many_examples(n_variants: int = 60) -> list[Example]:
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory, tiny_encoder):  # noqa: F811
     folder = tmp_path_factory.mktemp("calibrated") / "model"
-    report = train(folder, epochs=1, seed=5, encoder=tiny_encoder, examples=many_examples(), batch_size=32,
-                   evaluate_heldout=False)
+    report = train(folder, TrainConfig(epochs=1, seed=5, encoder=tiny_encoder, batch_size=32), examples=many_examples(), evaluate_heldout=False)
     return folder, report
 
 

@@ -3,6 +3,7 @@
 `trained` is trained the shipped way (LoRA adapters, merged into the base on load); `trained_full`
 fine-tunes every weight and saves a whole model folder (`hypewatch train --full`).
 """
+import dataclasses
 import math
 import shutil
 
@@ -18,7 +19,7 @@ from hypewatch.nlp.corpus import Example, part_of
 from hypewatch.nlp.evaluate import EvalReport, evaluate
 from hypewatch.nlp.int8 import OnnxRunner
 from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, LabelMapError, Scorer, model_folder
-from hypewatch.nlp.train import _length_batches, _mean_state, train
+from hypewatch.nlp.train import TrainConfig, _length_batches, _mean_state, train
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
 
@@ -68,14 +69,14 @@ def user_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_encoder):
     folder = tmp_path_factory.mktemp("base") / "models" / "hypewatch-minilm"
-    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, shipped_bytes=SHIPPED_BYTES)
+    report = train(folder, TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8, shipped_bytes=SHIPPED_BYTES), examples=EXAMPLES)
     return folder, report
 
 
 @pytest.fixture(scope="module")
 def trained_full(tmp_path_factory, tiny_encoder):
     folder = tmp_path_factory.mktemp("full") / "hypewatch-full"
-    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8)
+    report = train(folder, TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8), examples=EXAMPLES)
     return folder, report
 
 
@@ -87,20 +88,33 @@ def test_training_writes_a_model_folder_with_metadata(trained):
     meta = mt.load(folder)[2]
     assert meta.labels == list(LABELS)
     assert meta.training["corpus_hash"] == report.corpus_hash
-    assert meta.training["seed"] == 3
+    assert meta.training["config"]["seed"] == 3
     assert meta.training["device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # device: auto
     assert "held-out split" in report.format()
+
+
+def test_the_recipe_is_saved_verbatim(trained, tiny_encoder):
+    folder, _ = trained
+    training = mt.load_meta(folder).training
+    asked = TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8, shipped_bytes=SHIPPED_BYTES)
+    assert training["config"] == dataclasses.asdict(asked) and TrainConfig.of(training) == asked
+    assert training["config"]["encoder"] == str(tiny_encoder)
+
+
+def test_the_shipped_model_was_built_by_the_default_recipe():
+    shipped = TrainConfig.of(mt.load_meta(SHIPPED_MODEL_DIR).training)
+    assert dataclasses.replace(shipped, shipped_bytes=None, device="auto") == TrainConfig()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_training_on_cuda_without_cuda_says_so(tiny_encoder, tmp_path):
     with pytest.raises(RuntimeError, match="no CUDA device"):
-        train(tmp_path, epochs=1, encoder=tiny_encoder, examples=EXAMPLES, device="cuda")
+        train(tmp_path, TrainConfig(epochs=1, encoder=tiny_encoder, device="cuda"), examples=EXAMPLES)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encoder, tmp_path):
-    report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, device="cuda")
+    report = train(tmp_path, TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8, device="cuda"), examples=EXAMPLES)
     assert mt.load(tmp_path)[2].training["device"] == "cuda"
     texts = [e.text for e in EXAMPLES[:64]]
     half = Scorer.load(str(tmp_path), device="cuda")  # auto on CUDA: fp16
@@ -113,13 +127,11 @@ def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encode
 
 def test_training_is_reproducible(trained, trained_full, tiny_encoder, tmp_path):
     folder, _ = trained
-    train(tmp_path / "shipped", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-          evaluate_heldout=False, shipped_bytes=SHIPPED_BYTES)
+    train(tmp_path / "shipped", TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8, shipped_bytes=SHIPPED_BYTES), examples=EXAMPLES, evaluate_heldout=False)
     first, again = load_file(folder / mt.ADAPTER_FILE), load_file(tmp_path / "shipped" / mt.ADAPTER_FILE)
     assert first.keys() == again.keys() and all(torch.equal(first[k], again[k]) for k in first)
     full, _ = trained_full
-    train(tmp_path / "full", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-          evaluate_heldout=False)
+    train(tmp_path / "full", TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8), examples=EXAMPLES, evaluate_heldout=False)
     first, again = load_file(full / mt.HEADS_FILE), load_file(tmp_path / "full" / mt.HEADS_FILE)
     assert all(torch.equal(first[k], again[k]) for k in first)
 
@@ -131,7 +143,7 @@ def test_the_shipped_way_saves_only_the_change_and_full_saves_a_whole_model(trai
     assert (full / "config.json").is_file() and (full / mt.HEADS_FILE).is_file()
     assert not (full / mt.ADAPTER_FILE).exists()
     assert mt.load_meta(shipped).adapter["method"] == "svd" and not mt.load_meta(full).adapter
-    assert mt.load_meta(shipped).training["learning_rate"] == mt.load_meta(full).training["learning_rate"] == 8e-5
+    assert mt.load_meta(shipped).training["config"]["learning_rate"] == mt.load_meta(full).training["config"]["learning_rate"] == 8e-5
 
 
 def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, tiny_encoder, tmp_path):
@@ -140,8 +152,7 @@ def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, 
     real = [Example("Cloud revenue grew 28% on strong migration demand.", "hype", False, register="real", origin="b.txt"),
             Example("Your line is now open.", "neutral", False, register="real", origin="a.txt"),
             Example(held_out.text, held_out.label, held_out.fatigue, register="real", origin="c.txt")]  # never trained on
-    report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, real=real, batch_size=8,
-                   evaluate_heldout=False)
+    report = train(tmp_path, TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8), examples=EXAMPLES, real=real, evaluate_heldout=False)
     assert report.n_train == plain.n_train + 2 and report.n_real == 2
     assert (report.n_validation, report.n_heldout) == (plain.n_validation, plain.n_heldout)
     assert report.corpus_hash != plain.corpus_hash  # the model's identity says what it learned from
@@ -164,12 +175,10 @@ def test_training_batches_group_similar_lengths_and_cover_every_sentence_once():
 
 
 def test_the_saved_weights_are_the_mean_of_the_last_epochs(tiny_encoder, tmp_path):
-    report = train(tmp_path, epochs=3, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-                   average_last=2, evaluate_heldout=False)
+    report = train(tmp_path, TrainConfig(epochs=3, seed=3, encoder=tiny_encoder, batch_size=8, average_last=2), examples=EXAMPLES, evaluate_heldout=False)
     assert report.kept == "the mean of epochs 2-3"
-    assert mt.load(tmp_path)[2].training["average_last"] == 2
-    best = train(tmp_path / "best", epochs=2, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-                 average_last=1, evaluate_heldout=False)
+    assert mt.load(tmp_path)[2].training["config"]["average_last"] == 2
+    best = train(tmp_path / "best", TrainConfig(epochs=2, seed=3, encoder=tiny_encoder, batch_size=8, average_last=1), examples=EXAMPLES, evaluate_heldout=False)
     assert best.kept == f"epoch {best.best_epoch}"
     states = [{"w": torch.tensor([1.0, 4.0]), "ids": torch.tensor([0, 1])},
               {"w": torch.tensor([3.0, 0.0]), "ids": torch.tensor([0, 1])}]

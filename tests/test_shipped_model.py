@@ -22,7 +22,7 @@ from hypewatch.nlp import adapter
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.adapter import BaseMismatchError
 from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
-from hypewatch.nlp.train import train
+from hypewatch.nlp.train import TrainConfig, train
 from test_scorer import EXAMPLES, TINY
 
 MAX_FILE_BYTES = 2 * 2**20  # the limit per shipped version
@@ -103,8 +103,7 @@ def tiny_base(tmp_path_factory) -> Path:
 def tiny_full(tmp_path_factory, tiny_base) -> Path:
     folder = tmp_path_factory.mktemp("tiny-full") / "hypewatch-full"
     # A random toy base: sharp settings, so its labels are clear enough to survive int8.
-    train(folder, epochs=10, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=8, learning_rate=1e-2,
-          head_learning_rate=1e-2, label_smoothing=0.0, patience=10, average_last=1, evaluate_heldout=False)
+    train(folder, TrainConfig(epochs=10, seed=5, encoder=tiny_base, batch_size=8, learning_rate=1e-2, head_learning_rate=1e-2, label_smoothing=0.0, patience=10, average_last=1), examples=EXAMPLES, evaluate_heldout=False)
     return folder
 
 
@@ -178,8 +177,7 @@ def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_bas
     base = tmp_path / "base"
     shutil.copytree(tiny_base, base)
     folder = tmp_path / "model"
-    train(folder, epochs=1, seed=5, encoder=base, examples=EXAMPLES, batch_size=8, evaluate_heldout=False,
-          shipped_bytes=adapter.SHIPPED_BYTES)
+    train(folder, TrainConfig(epochs=1, seed=5, encoder=base, batch_size=8, shipped_bytes=adapter.SHIPPED_BYTES), examples=EXAMPLES, evaluate_heldout=False)
     Scorer.load(str(folder), device="cpu")  # merged into the cache while the base is right
     trained_on = mt.load_meta(folder).base["sha256"]
     _tamper(base)
@@ -199,7 +197,7 @@ def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_bas
 
 def test_training_logs_its_progress_without_a_terminal(tiny_base, tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="hypewatch.nlp.train"):
-        train(tmp_path, epochs=2, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=4, evaluate_heldout=False)
+        train(tmp_path, TrainConfig(epochs=2, seed=5, encoder=tiny_base, batch_size=4), examples=EXAMPLES, evaluate_heldout=False)
     lines = [r.getMessage() for r in caplog.records if "batches" in r.getMessage()]
     assert lines[0].startswith("epoch 1/2: 1/") and lines[-1].startswith("epoch 2/2: ")
     assert "loss" in lines[-1] and "left in the epoch" in lines[-1] and "in all" in lines[-1]
