@@ -20,7 +20,7 @@ from apprise import Apprise, LogCapture, NotifyFormat
 from apprise.logger import LOGGER_NAME
 
 from hypewatch.errors import HypewatchError
-from hypewatch.config import ENV_REFERENCE, Channel
+from hypewatch.settings import ENV_REFERENCE, Channel
 
 from .message import ChatMessage, MessageTooLong, fit
 

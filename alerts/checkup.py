@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from hypewatch.config import EMAIL_CHANNEL, Channel, Email
+from hypewatch.settings import EMAIL_CHANNEL, Channel, Email
 
 from .channels import ChannelError, OpenChannel
 from .email import MSGID_DOMAIN

@@ -50,13 +50,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 
-from hypewatch.config import Rule
 from hypewatch.records import Alert
 from hypewatch.scopes import parse_scope
+from hypewatch.settings import Rule
 from hypewatch.storage import Store
 
-from .series import Counts, DayCounts, Metric, load_series, metric, total
-from .series import Q
+from .series import Counts, DayCounts, Metric, Q, load_series, metric, total
 from .stats import ShiftTest, binomial_dispersion, poisson_dispersion, proportion_test, rate_test
 
 logger = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 import duckdb
 import jinja2
 
-from hypewatch.config import SOURCE_STALE_RULE, Email
 from hypewatch.records import Alert
+from hypewatch.settings import SOURCE_STALE_RULE, Email
 
 from .chart import Span, render_chart
 from .series import Counts, Q, load_series, metric, scope_params

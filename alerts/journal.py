@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hypewatch.config import EMAIL_CHANNEL
+from hypewatch.settings import EMAIL_CHANNEL
 
 
 @dataclass(frozen=True)

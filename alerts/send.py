@@ -26,8 +26,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from hypewatch.errors import HypewatchError
-from hypewatch.config import EMAIL_CHANNEL, Channel, Email, Smtp
 from hypewatch.records import Alert
+from hypewatch.settings import EMAIL_CHANNEL, Channel, Email, Smtp
 from hypewatch.storage import StorageError, Store
 
 from . import deliveries

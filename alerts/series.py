@@ -18,8 +18,8 @@ from datetime import date
 import duckdb
 
 from hypewatch.errors import HypewatchError
-from hypewatch.config import GAP_TOPICS
 from hypewatch.scopes import parse_scope
+from hypewatch.settings import GAP_TOPICS
 from hypewatch.storage.sql import load_queries
 
 from .stats import Interval, poisson_rate, wilson

@@ -16,8 +16,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 
-from hypewatch.config import SOURCE_STALE_RULE, Alerts, Source
 from hypewatch.records import Alert, SourceHealth
+from hypewatch.settings import SOURCE_STALE_RULE, Alerts, Source
 from hypewatch.storage import Store
 
 from .detect import alert_id, save_new_alerts

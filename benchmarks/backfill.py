@@ -75,9 +75,9 @@ def write_documents(sentences: list[str], path: Path) -> int:
 def run_single(folder: str, path: str, threads: int) -> dict:
     import pyarrow.parquet as pq
 
+    from hypewatch.nlp.scorer import Scorer
     from hypewatch.records import Document
     from hypewatch.scoring import no_counts, score_sentences, sentence_pairs
-    from hypewatch.nlp.scorer import Scorer
 
     t0 = time.perf_counter()
     scorer = Scorer.load(folder, device="cpu", threads=threads)

@@ -32,9 +32,9 @@ SHARED = ROOT.parent / "shared"
 
 
 def figures(examples, scores) -> dict[str, float]:
-    from hypewatch.records import LABELS
     from hypewatch.nlp import calibration as cal
     from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.records import LABELS
 
     labels = [LABELS.index(e.label) for e in examples]
     p = cal.stance_probabilities(scores)

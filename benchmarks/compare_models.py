@@ -24,11 +24,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
-from hypewatch.records import LABELS, Score  # noqa: E402
 from hypewatch.nlp import model as mt  # noqa: E402
 from hypewatch.nlp.corpus import Example, load_corpus, split  # noqa: E402
 from hypewatch.nlp.evaluate import EvalReport, evaluate  # noqa: E402
 from hypewatch.nlp.scorer import Scorer, model_folder  # noqa: E402
+from hypewatch.records import LABELS, Score  # noqa: E402
 
 
 def embed(texts: list[str], batch_size: int = 64) -> np.ndarray:
@@ -107,8 +107,9 @@ def main() -> int:
     real_rows: list[dict] = []
     sample = [e.text for e in heldout][: args.n]
     if (SHARED / "data").is_dir():
-        from hypewatch.nlp.real_eval import load_real_examples
         from score import real_sentences
+
+        from hypewatch.nlp.real_eval import load_real_examples
 
         sample = real_sentences(args.n)
         if args.real != "none":

@@ -119,8 +119,8 @@ def _cpu_seconds() -> tuple[float, float]:
 def main() -> None:
     # Imported here, not at the top: spawned processes (the page server, the extraction workers)
     # import this script again, and should not load the database and HTTP stack for nothing.
-    from hypewatch.crawler.crawl import crawl_sources
     from hypewatch.config import Config, Crawl, Source
+    from hypewatch.crawler.crawl import crawl_sources
     from hypewatch.storage.store import Store
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -148,7 +148,7 @@ def main() -> None:
         sampler.start()
         start = time.perf_counter()
         cpu_start = _cpu_seconds()
-        summary = asyncio.run(crawl_sources(config, http_cache={}, known=store.known_documents(),
+        summary = asyncio.run(crawl_sources(**config.crawl_arguments(), http_cache={}, known=store.known_documents(),
                                             sink=store.add_documents, state_sink=store.save_crawl_state))
         elapsed = time.perf_counter() - start
         # the extraction workers have exited and been reaped by now

@@ -45,12 +45,13 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
+    from real_sentences import print_by_source
+
     from hypewatch.nlp.corpus import Example
     from hypewatch.nlp.evaluate import EvalReport
     from hypewatch.nlp.real_eval import distinct_examples, load_real_examples
     from hypewatch.nlp.scorer import Scorer
     from hypewatch.nlp.train import TrainConfig, train
-    from real_sentences import print_by_source
 
     if not (SHARED / "data").is_dir():
         print(f"skipped: {SHARED / 'data'} is not here")

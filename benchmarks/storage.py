@@ -5,14 +5,11 @@ Run: .venv/bin/python benchmarks/storage.py [--rows 1000000]
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-
 import argparse  # noqa: E402
 import tempfile
 import time  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
+from pathlib import Path
 
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402

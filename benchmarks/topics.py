@@ -19,7 +19,6 @@ Then the tagger's speed (CPU time per sentence) on 5,000 real sentences.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 

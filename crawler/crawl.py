@@ -1,7 +1,7 @@
 """The crawl stage: configured sources in, `Document`s out, with no database inside.
 
-    summary = crawl(config, config.sources, http_cache=store.http_cache(),
-                    known=store.known_documents(), retries=store.crawl_retries(),
+    summary = crawl(sources, config.crawl, base_dir=config.base_dir, watchlist=config.watchlist,
+                    http_cache=store.http_cache(), known=store.known_documents(), retries=store.crawl_retries(),
                     sink=store.add_documents, state_sink=store.save_crawl_state)
 
 It runs in two phases. First every source lists its work: feeds are fetched (over HTTP or from a
@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -45,11 +45,19 @@ from hypewatch.crawler.http import Fetcher, FetchError
 from hypewatch.crawler.transcripts import TranscriptError
 from hypewatch.crawler.urls import canonicalize_url
 from hypewatch.crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
-from hypewatch.config import Config, Source
 from hypewatch.records import (
-    Article, CrawlRetry, CrawlState, Document, Feed, FeedItem, HttpCacheEntry, SourceRun, make_doc_id,
+    Article,
+    CrawlRetry,
+    CrawlState,
+    Document,
+    Feed,
+    FeedItem,
+    HttpCacheEntry,
+    KnownDocuments,
+    SourceRun,
+    make_doc_id,
 )
-from hypewatch.storage.store import KnownDocuments
+from hypewatch.settings import Crawl, Source, resolve_path
 
 logger = logging.getLogger(__name__)
 
@@ -167,16 +175,18 @@ class _NearDuplicates:
 
 
 class _Crawl:
-    def __init__(self, config: Config, fetcher: Fetcher, executor: Executor, http_cache: dict[str, HttpCacheEntry],
+    def __init__(self, settings: Crawl, base_dir: Path, watchlist: Mapping[str, Sequence[str]] | None,
+                 fetcher: Fetcher, executor: Executor, http_cache: dict[str, HttpCacheEntry],
                  known: KnownDocuments, retries: Sequence[CrawlRetry], sink: Callable[[list[Document]], None],
                  batch_size: int, store_patience_s: float, now: datetime | None = None) -> None:
-        self.config = config
+        self.settings = settings
+        self.base_dir = base_dir
         self.fetcher = fetcher
         self.http_cache = http_cache
         self.known = known
         self.sink = sink
         self.batch_size = batch_size
-        self.watchlist = dict(config.watchlist or DEFAULT_WATCHLIST)
+        self.watchlist = dict(watchlist or DEFAULT_WATCHLIST)
         self.summary = CrawlSummary()
         self.pools = _Pools(executor, self.summary.warnings)
         self.now = now or datetime.now(timezone.utc)
@@ -201,7 +211,7 @@ class _Crawl:
         listed = await asyncio.gather(*(self._list_jobs(source) for source in sources))
         # Enough jobs in flight to keep the fetcher and the workers busy, few enough that fetched
         # bodies waiting for a worker stay a handful.
-        in_flight = asyncio.Semaphore(self.config.crawl.concurrency * 2 + EXTRACT_WORKERS * 2)
+        in_flight = asyncio.Semaphore(self.settings.concurrency * 2 + EXTRACT_WORKERS * 2)
 
         async def run_one(job: _Job) -> None:
             async with in_flight:
@@ -235,7 +245,7 @@ class _Crawl:
         jobs += self._due_retries(source, {canonicalize_url(j.url) for j in jobs if j.url})
         if source.path:
             suffixes = TRANSCRIPT_SUFFIXES if source.kind == "transcripts" else PAGE_SUFFIXES
-            jobs += [_Job(source, path=path) for path in _files(self.config.resolve(source.path), suffixes)]
+            jobs += [_Job(source, path=path) for path in _files(resolve_path(self.base_dir, source.path), suffixes)]
         return jobs
 
     def _due_retries(self, source: Source, listed: set[str]) -> list[_Job]:
@@ -254,7 +264,7 @@ class _Crawl:
     def _newest(self, source: Source, items: list[FeedItem]) -> list[FeedItem]:
         """The newest `crawl.max_items_per_feed` items, whatever the feed's order; undated items
         count as oldest, in feed order. What is cut is said, never dropped quietly."""
-        limit = self.config.crawl.max_items_per_feed
+        limit = self.settings.max_items_per_feed
         if len(items) <= limit:
             return items
         floor = datetime.min.replace(tzinfo=timezone.utc)
@@ -285,7 +295,7 @@ class _Crawl:
                     return None
                 data, url = result.body, result.final_url
             else:
-                path = self.config.resolve(source.feed)
+                path = resolve_path(self.base_dir, source.feed)
                 where = str(path)
                 data, url = await asyncio.to_thread(path.read_bytes), None
             feed = parse_feed(data, source.name, url=url)
@@ -607,7 +617,9 @@ class _Pools:
             pool.shutdown(cancel_futures=True)
 
 
-async def crawl_sources(config: Config, sources: Sequence[Source] | None = None, *,
+async def crawl_sources(sources: Sequence[Source], settings: Crawl | None = None, *,
+                        base_dir: Path = Path("."),
+                        watchlist: Mapping[str, Sequence[str]] | None = None,
                         http_cache: dict[str, HttpCacheEntry] | None = None,
                         known: KnownDocuments | None = None,
                         retries: Sequence[CrawlRetry] = (),
@@ -616,8 +628,10 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
                         fetcher: Fetcher | None = None, executor: Executor | None = None,
                         batch_size: int = BATCH_SIZE, store_patience_s: float = STORE_PATIENCE_S,
                         now: datetime | None = None) -> CrawlSummary:
-    """Crawl `sources` (default: the enabled ones of `config`), handing Documents to `sink` in
+    """Crawl `sources` with `settings` (the config's `crawl:`), handing Documents to `sink` in
     batches and, at the end, what the next crawl needs (HTTP cache, retry list) to `state_sink`.
+    Relative paths of sources resolve against `base_dir` (the config file's folder); `watchlist`
+    (ticker -> names) tags documents with tickers, None: the built-in list.
 
     `sink` is called from a worker thread, one call at a time; one that raises gets the batch
     again later. `fetcher` and `executor` may be passed in (tests, several crawls sharing a pool);
@@ -628,13 +642,13 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
     or documents were left unstored, the next run fetches the feeds in full again rather than
     trusting a 304 for items it never stored.
     """
-    sources = [s for s in config.sources if s.enabled] if sources is None else list(sources)
+    settings = settings or Crawl()
     http_cache = http_cache or {}
     own_fetcher = fetcher is None
     own_executor = executor is None
-    fetcher = fetcher or Fetcher(config.crawl, cache=http_cache)
+    fetcher = fetcher or Fetcher(settings, cache=http_cache)
     executor = executor or make_executor()
-    crawl = _Crawl(config, fetcher, executor, http_cache, known or KnownDocuments(), retries, sink, batch_size,
+    crawl = _Crawl(settings, base_dir, watchlist, fetcher, executor, http_cache, known or KnownDocuments(), retries, sink, batch_size,
                    store_patience_s, now)
     try:
         await crawl.run(sources)
@@ -657,7 +671,7 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
     return summary
 
 
-def crawl(config: Config, sources: Sequence[Source] | None = None, **kwargs: Any) -> CrawlSummary:
+def crawl(sources: Sequence[Source], settings: Crawl | None = None, **kwargs: Any) -> CrawlSummary:
     """`crawl_sources` for callers without an event loop."""
-    return asyncio.run(crawl_sources(config, sources, **kwargs))
+    return asyncio.run(crawl_sources(sources, settings, **kwargs))
 

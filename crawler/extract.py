@@ -23,11 +23,11 @@ from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
 
-from hypewatch.errors import HypewatchError
 from hypewatch.crawler.charset import detect_encoding, looks_binary
 from hypewatch.crawler.dates import EARLIEST_PUBLISHED, plausible
 from hypewatch.crawler.language import detect_language
 from hypewatch.crawler.stubs import detect_stub
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Article
 
 logger = logging.getLogger(__name__)

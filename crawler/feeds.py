@@ -17,9 +17,9 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from hypewatch.errors import HypewatchError
 from hypewatch.crawler.charset import declared_encoding, detect_encoding, looks_binary
 from hypewatch.crawler.dates import EARLIEST_PUBLISHED
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Feed, FeedItem
 
 logger = logging.getLogger(__name__)

@@ -36,8 +36,8 @@ import httpcore
 import httpx
 
 from hypewatch.errors import HypewatchError
-from hypewatch.config import Crawl
 from hypewatch.records import HttpCacheEntry
+from hypewatch.settings import Crawl
 
 from . import netguard
 from .charset import detect_encoding, looks_binary

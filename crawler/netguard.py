@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 import httpcore
+
 from hypewatch.errors import HypewatchError
 
 ALLOWED_SCHEMES = ("http", "https")

@@ -1,6 +1,8 @@
 """The `hypewatch` command: a thin layer over the library.
 
 Exit codes: 0 success, 1 a handled error (one line on stderr naming the cause), 2 bad usage.
+Each command imports the stage it runs inside its function, so `hypewatch sql` starts without
+loading torch, the crawler or Ray.
 """
 from __future__ import annotations
 

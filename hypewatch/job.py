@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
+from hypewatch.alerts import detect_and_save, detect_stale_and_save, send_pending
+from hypewatch.crawler.crawl import crawl
+from hypewatch.report import write_report
 from hypewatch.storage import DatabaseBusy, Store
 
 from .config import Config
 from .runlock import RunLock
+from .scoring import no_counts, score_pending, tag_pending
 
 logger = logging.getLogger(__name__)
 
@@ -90,15 +94,13 @@ def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None 
 
 
 def crawl_stage(ctx: RunContext) -> dict[str, Any]:
-    from hypewatch.crawler.crawl import crawl
-
     sources = [s for s in ctx.config.sources if s.enabled]
     if not sources:
         disabled = len(ctx.config.sources)
         ctx.warn("no sources configured: nothing to crawl"
                  + (f" (all {disabled} are disabled)" if disabled else "; add some under `sources:` in the config"))
     summary = crawl(
-        ctx.config, sources,
+        **ctx.config.crawl_arguments(),
         http_cache=ctx.store.http_cache(),
         known=ctx.store.known_documents(),
         retries=ctx.store.crawl_retries(),
@@ -110,9 +112,7 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def score_stage(ctx: RunContext) -> dict[str, Any]:
-    from hypewatch.nlp.scorer import Scorer, precision_variants
-
-    from .scoring import no_counts, score_pending, tag_pending
+    from hypewatch.nlp.scorer import Scorer, precision_variants  # torch: loaded only when the stage runs
 
     model, base_dir = ctx.config.model, ctx.config.base_dir
     tagger = ctx.config.topic_tagger()
@@ -135,8 +135,6 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:
-    from hypewatch.alerts import detect_and_save, detect_stale_and_save, send_pending
-
     settings = ctx.config.alerts
     raised = detect_and_save(ctx.store, settings.rules, today=ctx.today)
     stale = detect_stale_and_save(ctx.store, ctx.config.sources, settings)
@@ -155,8 +153,6 @@ def report_link(config: Config) -> str:
 
 
 def report_stage(ctx: RunContext) -> dict[str, Any]:
-    from hypewatch.report import write_report
-
     cfg = ctx.config.report
     out = write_report(ctx.store, ctx.config.resolve(cfg.path), days=cfg.days, tickers=cfg.tickers,
                        today=ctx.today)

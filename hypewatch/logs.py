@@ -5,6 +5,7 @@ import logging
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
 from .errors import HypewatchError
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"

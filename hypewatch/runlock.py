@@ -11,6 +11,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+
 from .errors import HypewatchError
 
 

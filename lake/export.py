@@ -27,7 +27,14 @@ from hypewatch.storage.db import reading
 from hypewatch.storage.sql import load_queries
 
 from .layout import (
-    DATASETS, DOCUMENTS, INTERNAL_COLUMNS, PARTITION, SCHEMAS, UNDATED, partition_column, partition_dirs,
+    DATASETS,
+    DOCUMENTS,
+    INTERNAL_COLUMNS,
+    PARTITION,
+    SCHEMAS,
+    UNDATED,
+    partition_column,
+    partition_dirs,
     partition_name,
 )
 

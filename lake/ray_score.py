@@ -38,15 +38,23 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hypewatch.errors import HypewatchError
+from hypewatch.nlp.sentences import document_sentences
 from hypewatch.records import Document, Sentence, Turn
 from hypewatch.scoring import SentenceScorer, score_sentences
-from hypewatch.nlp.sentences import document_sentences
 from hypewatch.storage.db import measure_macros
 from hypewatch.storage.sql import load_queries
 from hypewatch.storage.store import TURN_SCHEMA, sentence_row
 
 from .layout import (
-    DOC_SCORE_SCHEMA, DOC_SCORES, DOCUMENT_SCHEMA, DOCUMENTS, PARTITION, SENTENCE_SCHEMA, SENTENCES, TURNS, UNDATED,
+    DOC_SCORE_SCHEMA,
+    DOC_SCORES,
+    DOCUMENT_SCHEMA,
+    DOCUMENTS,
+    PARTITION,
+    SENTENCE_SCHEMA,
+    SENTENCES,
+    TURNS,
+    UNDATED,
 )
 
 logger = logging.getLogger(__name__)

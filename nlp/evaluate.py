@@ -6,9 +6,9 @@ from typing import Sequence
 
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from hypewatch.records import LABELS, Score
 from hypewatch.nlp.calibration import expected_calibration_error, stance_probabilities
 from hypewatch.nlp.corpus import Example
+from hypewatch.records import LABELS, Score
 
 
 @dataclass

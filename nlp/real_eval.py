@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
 from hypewatch.errors import HypewatchError
-from hypewatch.records import LABELS
 from hypewatch.nlp.corpus import Example, normalize
 from hypewatch.nlp.sentences import split_sentences
+from hypewatch.records import LABELS
 
 logger = logging.getLogger(__name__)
 

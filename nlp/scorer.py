@@ -26,10 +26,10 @@ from torch import nn
 from torch.ao import quantization
 
 from hypewatch.errors import HypewatchError
-from hypewatch.records import LABELS, Score
 from hypewatch.nlp import adapter, int8
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.calibration import Calibration
+from hypewatch.records import LABELS, Score
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,9 @@ from importlib import resources
 from typing import Any
 
 import yaml
+
 from hypewatch.errors import HypewatchError
+from hypewatch.records import TopicDefinition
 
 #: Bumped when the matching rules change, so stored topics are recomputed like after an edit.
 RULES_VERSION = 1
@@ -45,14 +47,6 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 class TopicError(HypewatchError, ValueError):
     """A topic definition or phrase cannot be used."""
-
-
-@dataclass(frozen=True)
-class TopicDefinition:
-    name: str
-    description: str = ""
-    phrases: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()  # phrases whose words never count for this topic ("valuation allowance")
 
 
 def _word_pattern(word: str) -> str:

@@ -24,13 +24,13 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from hypewatch.records import LABELS
 from hypewatch.nlp import adapter
 from hypewatch.nlp import calibration as cal
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
 from hypewatch.nlp.evaluate import EvalReport, evaluate
 from hypewatch.nlp.scorer import Scorer, pick_device
+from hypewatch.records import LABELS
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from hypewatch.errors import HypewatchError
 from hypewatch.storage import Store, db
 
 from . import charts
-from .data import ReportData, Period, gather
+from .data import Period, ReportData, gather
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
 import matplotlib.dates as mdates

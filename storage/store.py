@@ -9,24 +9,31 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from hypewatch.records import (
-    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, Sentence, SentenceTags,
-    SourceHealth, Turn,
+    CrawlRetry,
+    CrawlState,
+    Document,
+    FeedItem,
+    HttpCacheEntry,
+    KnownDocuments,
+    Score,
+    ScoredSentence,
+    Sentence,
+    SentenceTags,
+    SourceHealth,
+    TopicDefinition,
+    Turn,
 )
 
 from . import db
 from .sql import load_queries
-
-if TYPE_CHECKING:
-    from hypewatch.nlp.topics import TopicDefinition
 
 Q = load_queries("hypewatch.storage", "queries.sql")
 INSERT_DOC_SCORES = "INSERT INTO doc_scores " + Q["doc_scores_of_batch"]
@@ -89,15 +96,6 @@ URL_SCHEMA = pa.schema([
 
 def text_hash(text: str) -> str:
     return hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=12).hexdigest()
-
-
-@dataclass
-class KnownDocuments:
-    """What is stored already, so the crawler can tell new from unchanged and duplicate."""
-
-    urls: dict[str, str] = field(default_factory=dict)  # any URL a story was seen under -> doc_id
-    hashes: dict[str, str] = field(default_factory=dict)  # content hash -> doc_id
-    simhashes: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, simhash)
 
 
 class Store:
@@ -297,7 +295,7 @@ class Store:
     def start_run(self, pid: int, started_at: datetime) -> int:
         with self.write() as conn:
             conn.execute(Q["abandon_runs"])
-            run_id = conn.execute(Q["next_run_id"]).fetchone()[0]
+            run_id = int(db.scalar(conn, Q["next_run_id"]))
             conn.execute(Q["insert_run"], {"run_id": run_id, "started_at": started_at, "pid": pid})
         return run_id
 

@@ -34,10 +34,10 @@ def tiny_model(tmp_path_factory) -> Path:
 
     The job's tests point `model.name` at this folder; the real model is built by `hypewatch train`.
     """
+    import build_demo
     import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    import build_demo
     from hypewatch.nlp import model as mt
     from hypewatch.nlp.corpus import Example
     from hypewatch.nlp.train import TrainConfig, train

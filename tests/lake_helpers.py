@@ -3,16 +3,15 @@ call with turns, a German page and a syndicated copy; scored by the tests' tiny 
 from __future__ import annotations
 
 import random
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from hypewatch.records import Document, Turn
-
-ROOT = Path(__file__).resolve().parents[1]
 import build_demo
 
-from hypewatch.storage import Store  # noqa: E402
+from hypewatch.records import Document, Turn
+from hypewatch.storage import Store
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DAY = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 POOLS = build_demo.HYPE + build_demo.SKEPTIC + build_demo.FATIGUE + build_demo.NEUTRAL

@@ -5,9 +5,9 @@ import random
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn, make_doc_id
 from hypewatch.scoring import tag_pending
-from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 from hypewatch.storage import Store
 
 TODAY = date(2025, 3, 31)

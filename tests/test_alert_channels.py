@@ -11,6 +11,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alerts_helpers import Corpus, steady_then_shift
+from smtp_server import closed_port
+from webhook_server import WebhookServer
 
 from hypewatch.alerts import detect_and_save, send_pending
 from hypewatch.alerts.channels import IDEMPOTENCY_HEADER, OpenChannel
@@ -19,10 +22,6 @@ from hypewatch.alerts.message import ChatMessage, fit
 from hypewatch.config import Channel, ConfigError, Email, Rule, parse_config
 from hypewatch.report import write_report
 from hypewatch.storage import Store
-
-from alerts_helpers import Corpus, steady_then_shift
-from smtp_server import closed_port
-from webhook_server import WebhookServer
 
 FIRST = date(2025, 1, 1)
 TODAY = FIRST + timedelta(days=59)

@@ -8,14 +8,13 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from alerts_helpers import Corpus, steady_then_shift
+from smtp_server import SmtpServer, closed_port, self_signed
 
 from hypewatch.alerts import detect_and_save, send_pending, subject_for
 from hypewatch.config import Email, Rule, Smtp
 from hypewatch.records import Alert
 from hypewatch.storage import Store
-
-from alerts_helpers import Corpus, steady_then_shift
-from smtp_server import SmtpServer, closed_port, self_signed
 
 FIRST = date(2025, 1, 1)
 TODAY = FIRST + timedelta(days=59)

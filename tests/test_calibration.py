@@ -6,15 +6,14 @@ import shutil
 
 import pytest
 import torch
+from test_scorer import SENTENCES, tiny_encoder, tokenizer  # noqa: F401  (fixtures)
 
-from hypewatch.records import LABELS, Score
 from hypewatch.nlp import calibration as cal
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.corpus import Example, part_of
 from hypewatch.nlp.scorer import Scorer
 from hypewatch.nlp.train import TrainConfig, train
-
-from test_scorer import SENTENCES, tiny_encoder, tokenizer  # noqa: F401  (fixtures)
+from hypewatch.records import LABELS, Score
 
 
 def scores_from_logits(logits: torch.Tensor, fatigue_logits: torch.Tensor | None = None) -> list[Score]:

@@ -2,7 +2,6 @@ import json
 
 import pytest
 
-from hypewatch.records import LABELS
 from hypewatch.nlp.corpus import (
     SPLIT_FILE,
     CorpusError,
@@ -15,6 +14,7 @@ from hypewatch.nlp.corpus import (
     read_split_file,
     split,
 )
+from hypewatch.records import LABELS
 
 
 def _line(text, label="neutral", fatigue=False):

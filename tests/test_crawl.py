@@ -9,15 +9,15 @@ import asyncio
 import logging
 import re
 import socket
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from crawl_server import CrawlServer, Reply, gzip_bomb, redirect
 
+from hypewatch.config import Config, Crawl, Source
 from hypewatch.crawler.crawl import CrawlSummary, crawl_sources, make_executor
 from hypewatch.crawler.http import Fetcher
-from hypewatch.config import Config, Crawl, Source
 from hypewatch.records import Document
 from hypewatch.storage.store import Store
 
@@ -104,8 +104,7 @@ def run_crawl(config: Config, executor, store: Store | None = None, **kwargs) ->
     async def crawl() -> CrawlSummary:
         cache = store.http_cache() if store is not None else {}
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
-            return await crawl_sources(
-                config, http_cache=cache, known=store.known_documents() if store is not None else None,
+            return await crawl_sources(**config.crawl_arguments(), http_cache=cache, known=store.known_documents() if store is not None else None,
                 retries=store.crawl_retries() if store is not None else (),
                 sink=sink, state_sink=store.save_crawl_state if store is not None else None,
                 fetcher=fetcher, executor=executor, **kwargs)

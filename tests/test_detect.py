@@ -5,13 +5,12 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from alerts_helpers import Corpus, steady_then_shift
 
 from hypewatch.alerts import detect, detect_and_save, evaluate
 from hypewatch.alerts.series import Counts, DayCounts, UnknownMetric
 from hypewatch.config import Rule
 from hypewatch.storage import Store
-
-from alerts_helpers import Corpus, steady_then_shift
 
 FIRST = date(2025, 1, 1)
 TODAY = FIRST + timedelta(days=59)  # 60 days of data

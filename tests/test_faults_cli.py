@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+from report_helpers import TODAY, build_demo_database
 
 from hypewatch.records import Document
-from report_helpers import TODAY, build_demo_database
 from hypewatch.storage import DatabaseDamaged, Store
 from hypewatch.storage.db import latest_version, migrate, migrations, reading
 

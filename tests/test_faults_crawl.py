@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from crawl_server import CrawlServer, Reply
 
+from hypewatch.config import Config, Crawl, Source
 from hypewatch.crawler.crawl import CrawlSummary, crawl_sources
 from hypewatch.crawler.extract import ExtractionError, extract_article, find_published_at
 from hypewatch.crawler.feeds import FeedError, parse_feed
 from hypewatch.crawler.transcripts import TranscriptError, parse_transcript
-from hypewatch.config import Config, Crawl, Source
 from hypewatch.records import Document
 from hypewatch.storage.store import Store
 
@@ -71,7 +71,7 @@ def run_crawl(config: Config, *, on_batch=None, store: Store | None = None,
         if on_batch is not None:
             on_batch(batch)
 
-    summary = asyncio.run(crawl_sources(config, sink=sink, batch_size=batch_size,
+    summary = asyncio.run(crawl_sources(**config.crawl_arguments(), sink=sink, batch_size=batch_size,
                                         known=store.known_documents() if store else None))
     return summary, docs
 

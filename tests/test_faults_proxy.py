@@ -22,9 +22,9 @@ import httpx
 import pytest
 from crawl_server import CrawlServer, Reply
 
+from hypewatch.config import ConfigError, Crawl, parse_config
 from hypewatch.crawler import netguard
 from hypewatch.crawler.http import BlockedAddress, ConnectionFailed, Fetcher, FetchError, ProxyError, pinned_transport
-from hypewatch.config import ConfigError, Crawl, parse_config
 
 PAGE = "<html><head><title>t</title></head><body><p>Hello from inside.</p></body></html>"
 FAST = Crawl(per_host_delay_s=0, timeout_s=2.0, retries=1, max_redirects=3)

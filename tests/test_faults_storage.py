@@ -15,21 +15,21 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alerts_helpers import Corpus, steady_then_shift
 from crawl_server import CrawlServer, Reply
+from smtp_server import SmtpServer
 from test_crawl import NVIDIA_STORY, page, rss
+from test_faults_crawl import story
 
 from hypewatch.alerts import detect_and_save, send_pending
 from hypewatch.alerts.email import digest_message_id
 from hypewatch.alerts.send import SentJournal
+from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
 from hypewatch.crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
 from hypewatch.crawler.http import Fetcher
-from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
 from hypewatch.records import Score
 from hypewatch.scoring import score_pending
 from hypewatch.storage import DatabaseBusy, Store
-
-from alerts_helpers import Corpus, steady_then_shift
-from smtp_server import SmtpServer
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=2, retries=1, max_bytes=200_000)
 WRITE_WAIT_S = 0.2  # how long a test store's write waits for the reader before it is refused
@@ -77,8 +77,8 @@ def executor():
 
 
 def stories(n: int) -> dict[str, Reply]:
-    return {f"/story/{i}": Reply(body=page(f"Story {i}", [f"Story number {i} is about chip {i * 7919}."] + NVIDIA_STORY))
-            for i in range(n)}
+    # distinct stories: one story under new first lines is a copy (crawler.dedup.NEAR_DUPLICATE_BITS)
+    return {f"/story/{i}": Reply(body=page(f"Story {i}", [story(i)])) for i in range(n)}
 
 
 def feed_route(base: str, paths: list[str]):
@@ -98,7 +98,7 @@ def crawl_into(store: Store, site: CrawlServer, executor, sink=None, **kwargs) -
     async def go() -> CrawlSummary:
         cache = store.http_cache()
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
-            return await crawl_sources(config, http_cache=cache, known=store.known_documents(),
+            return await crawl_sources(**config.crawl_arguments(), http_cache=cache, known=store.known_documents(),
                                        retries=store.crawl_retries(), sink=sink or store.add_documents,
                                        state_sink=store.save_crawl_state, fetcher=fetcher, executor=executor,
                                        batch_size=5, **kwargs)

@@ -9,7 +9,9 @@ import tracemalloc
 from datetime import datetime, timezone
 
 import pytest
+from crawl_server import CrawlServer, Reply, gzip_bomb, redirect
 
+from hypewatch.config import Crawl
 from hypewatch.crawler import netguard
 from hypewatch.crawler.charset import detect_encoding
 from hypewatch.crawler.http import (
@@ -23,9 +25,7 @@ from hypewatch.crawler.http import (
     TooManyRedirects,
     fetch_one,
 )
-from hypewatch.config import Crawl
 from hypewatch.records import HttpCacheEntry
-from crawl_server import CrawlServer, Reply, gzip_bomb, redirect
 
 PAGE = "<html><head><title>t</title></head><body><p>Hello, world.</p></body></html>"
 FAST = Crawl(per_host_delay_s=0, timeout_s=1.0, retries=2, max_bytes=100_000, max_redirects=3)

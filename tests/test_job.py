@@ -14,18 +14,17 @@ from email import message_from_bytes
 from email.utils import format_datetime
 from pathlib import Path
 
+import build_demo
 import pytest
+from crawl_server import CrawlServer, Reply
+from smtp_server import SmtpServer
 
 from hypewatch.config import load_config
 from hypewatch.job import run
 from hypewatch.records import Document
 from hypewatch.storage import Store
 
-from crawl_server import CrawlServer, Reply
-from smtp_server import SmtpServer
-
 ROOT = Path(__file__).resolve().parents[1]
-import build_demo
 
 DEMO_DAY = "2026-11-25"
 

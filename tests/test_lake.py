@@ -14,14 +14,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from lake_helpers import DAY, documents, news, scored_database
 
-from hypewatch.scoring import score_pending
 from hypewatch.lake.export import export_lake
 from hypewatch.lake.layout import DATASETS, UNDATED
 from hypewatch.nlp.scorer import Scorer, precision_variants
+from hypewatch.scoring import score_pending
 from hypewatch.storage import Store
-
-from lake_helpers import DAY, documents, news, scored_database
 
 TABLES = {"documents": "doc_id", "turns": "doc_id, turn_no", "sentences": "doc_id, sent_no", "doc_scores": "doc_id"}
 

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 ray = pytest.importorskip("ray")
 
+from lake_helpers import documents, scored_database  # noqa: E402
+
 from hypewatch.cli import main  # noqa: E402
 from hypewatch.lake.export import export_lake  # noqa: E402
 from hypewatch.lake.layout import UNDATED  # noqa: E402
@@ -24,8 +26,6 @@ from hypewatch.lake.ray_score import score_with_ray  # noqa: E402
 from hypewatch.nlp.scorer import Scorer  # noqa: E402
 from hypewatch.nlp.sentences import split_sentences  # noqa: E402
 from hypewatch.storage import Store  # noqa: E402
-
-from lake_helpers import documents, scored_database  # noqa: E402
 
 
 @pytest.fixture(scope="module")

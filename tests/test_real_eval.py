@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from hypewatch.records import LABELS
 from hypewatch.nlp.corpus import load_corpus, near_copies, parse_examples
 from hypewatch.nlp.real_eval import (
     REFERENCES_FILE,
@@ -18,6 +17,7 @@ from hypewatch.nlp.real_eval import (
     source_texts,
     training_examples,
 )
+from hypewatch.records import LABELS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 AUDIT_FILE = REFERENCES_FILE.parent / "audit_2026-11-27.jsonl"

@@ -7,16 +7,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from browser import BrowserUnavailable, full_page_screenshot, headless_chromium
+from report_helpers import DAYS, EVIL_TITLE, TICKERS, TODAY, build_demo_database
 
+from hypewatch.records import Document, Score, ScoredSentence, Sentence
 from hypewatch.report import Period, gather, write_report
 from hypewatch.report.build import web_url
 from hypewatch.report.charts import calls_chart, tone_chart
 from hypewatch.report.data import Call
-from hypewatch.records import Document, Score, ScoredSentence, Sentence
 from hypewatch.storage import Store
-
-from browser import BrowserUnavailable, full_page_screenshot, headless_chromium
-from report_helpers import DAYS, EVIL_TITLE, TICKERS, TODAY, build_demo_database
 
 REPO = Path(__file__).resolve().parents[1]
 ESCAPED_EVIL = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -280,8 +279,9 @@ def test_the_charts_draw_intervals_as_bands_and_call_days_as_bars(html):
 
 
 def test_an_alert_says_whether_its_window_clears_the_baseline(tmp_path):
-    from hypewatch.alerts import detect_and_save
     from alerts_helpers import Corpus, steady_then_shift
+
+    from hypewatch.alerts import detect_and_save
     from hypewatch.config import Rule
 
     store, corpus = Store(tmp_path / "hw.duckdb"), Corpus()

@@ -12,7 +12,6 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel
 
-from hypewatch.records import LABELS, Score
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.adapter import SHIPPED_BYTES
 from hypewatch.nlp.corpus import Example, part_of
@@ -20,6 +19,7 @@ from hypewatch.nlp.evaluate import EvalReport, evaluate
 from hypewatch.nlp.int8 import OnnxRunner
 from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, LabelMapError, Scorer, model_folder
 from hypewatch.nlp.train import TrainConfig, _length_batches, _mean_state, train
+from hypewatch.records import LABELS, Score
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
 

@@ -2,8 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from hypewatch.records import Document, Turn
 from hypewatch.nlp.sentences import document_sentences, split_sentences
+from hypewatch.records import Document, Turn
 
 
 @pytest.mark.parametrize(

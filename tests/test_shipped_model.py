@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+from test_scorer import EXAMPLES, TINY
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 
 from hypewatch.nlp import adapter
@@ -23,7 +24,6 @@ from hypewatch.nlp import model as mt
 from hypewatch.nlp.adapter import BaseMismatchError
 from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
 from hypewatch.nlp.train import TrainConfig, train
-from test_scorer import EXAMPLES, TINY
 
 MAX_FILE_BYTES = 2 * 2**20  # the limit per shipped version
 

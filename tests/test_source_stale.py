@@ -10,17 +10,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from crawl_server import CrawlServer, Reply
-from test_crawl import NVIDIA_STORY, page, rss
+from test_crawl import page, rss
+from test_faults_crawl import story
+from webhook_server import WebhookServer
 
 from hypewatch.alerts import detect_stale_and_save, send_pending, stale_alerts
+from hypewatch.config import Alerts, Channel, Config, Crawl, Email, Source
 from hypewatch.crawler.crawl import crawl_sources, make_executor
 from hypewatch.crawler.http import Fetcher
-from hypewatch.config import Alerts, Channel, Config, Crawl, Email, Source
 from hypewatch.records import SourceHealth
 from hypewatch.storage import Store
 from hypewatch.storage.db import migrate
-
-from webhook_server import WebhookServer
 
 T0 = datetime(2025, 3, 1, 2, 30, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -44,8 +44,8 @@ class Site:
     def add_story(self) -> None:
         n = len(self.paths)
         self.paths.append(f"/story/{n}")
-        self.server.routes[f"/story/{n}"] = Reply(body=page(f"Story {n}", [f"Story {n} is about chip {n * 7919}."]
-                                                            + NVIDIA_STORY))
+        # distinct stories: one story under new first lines is a copy (crawler.dedup.NEAR_DUPLICATE_BITS)
+        self.server.routes[f"/story/{n}"] = Reply(body=page(f"Story {n}", [story(n)]))
         self.server.routes["/feed.xml"] = Reply(body=rss([(f"Story {p}", self.server.url + p) for p in self.paths]),
                                                 content_type="application/rss+xml")
 
@@ -54,7 +54,7 @@ def crawl_at(store: Store, config: Config, executor, now: datetime) -> None:
     async def go() -> None:
         cache = store.http_cache()
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
-            await crawl_sources(config, http_cache=cache, known=store.known_documents(), retries=store.crawl_retries(),
+            await crawl_sources(**config.crawl_arguments(), http_cache=cache, known=store.known_documents(), retries=store.crawl_retries(),
                                 sink=store.add_documents, state_sink=store.save_crawl_state, fetcher=fetcher,
                                 executor=executor, now=now)
     asyncio.run(go())

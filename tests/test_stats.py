@@ -8,7 +8,14 @@ import pytest
 from scipy.stats import poisson
 
 from hypewatch.alerts.stats import (
-    Z, Interval, binomial_dispersion, poisson_dispersion, poisson_rate, proportion_test, rate_test, wilson,
+    Interval,
+    Z,
+    binomial_dispersion,
+    poisson_dispersion,
+    poisson_rate,
+    proportion_test,
+    rate_test,
+    wilson,
 )
 
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from hypewatch.alerts import detect
 from hypewatch.config import Rule
-from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn, make_doc_id
-from hypewatch.scoring import tag_pending
 from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
+from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn, make_doc_id
 from hypewatch.report import write_report
+from hypewatch.scoring import tag_pending
 from hypewatch.storage import Store
 from hypewatch.storage.db import migrate
 

@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
 
 from hypewatch.crawler.transcripts import parse_transcript
-from transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []
 SPEECH_FILES = [p for p in REAL_FILES if p.parent.name == "sp500_2024_25_txt"]

@@ -5,7 +5,6 @@ import json
 import logging
 from typing import Any
 
-from hypewatch.errors import HypewatchError
 from hypewatch.crawler.charset import looks_binary
 from hypewatch.crawler.transcripts.formats.htmlpage import html_text
 from hypewatch.crawler.transcripts.formats.jsondoc import from_json
@@ -17,6 +16,7 @@ from hypewatch.crawler.transcripts.names import role_from_title
 from hypewatch.crawler.transcripts.roles import Roles, operators, roles_from_order
 from hypewatch.crawler.transcripts.sections import split_sections
 from hypewatch.crawler.transcripts.text import paragraphs
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Role, Transcript, Turn
 
 logger = logging.getLogger(__name__)
