@@ -3,6 +3,7 @@ any of these: `topic:returns`, `topic:returns,ticker:NVDA`, `topic:capex,kind:tr
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from .errors import HypewatchError
 
 BASE_KINDS = ("kind", "source", "ticker")
@@ -41,5 +42,6 @@ def parse_scope(text: str) -> Scope:
             if kind == "kind" and value not in DOCUMENT_KINDS:
                 raise ScopeError(f"bad scope {text!r}: kind: must be news or transcripts")
             base = (kind, value)
-    kind, value = base or ("all", None)
-    return Scope(kind, value, topic)
+    if base is None:
+        return Scope("all", None, topic)
+    return Scope(base[0], base[1], topic)

@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
+
 from hypewatch.errors import HypewatchError
 
 logger = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
     """
     deadline = time.monotonic() + wait_s
     delay = 0.05
-    config = READ_ONLY_SETTINGS if read_only else {}
+    config: dict[str, Any] = dict(READ_ONLY_SETTINGS) if read_only else {}
     while True:
         try:
             conn = duckdb.connect(str(path), read_only=read_only, config=config)
@@ -146,12 +148,18 @@ def _check_length(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()[0]
+    exists = scalar(conn, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'")
     if not exists:
         return 0
-    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    return int(scalar(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, query: str, params: object = None) -> Any:
+    """The one value of a query that returns one row (a count, a max)."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise StorageError(f"no row from a query that always returns one: {query.splitlines()[0][:80]}")
+    return row[0]
 
 
 def migrate(path: Path, *, upto: int | None = None) -> int:
