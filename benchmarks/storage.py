@@ -40,6 +40,8 @@ def sentence_table(doc_ids: np.ndarray, rows: int, rng: np.random.Generator) -> 
         "fatigue": rng.random(rows) < 0.02,
         "p_fatigue": rng.random(rows).astype(np.float32),
         "model": pa.array(np.full(rows, "bench")),
+        "topics": pa.nulls(rows, pa.list_(pa.string())),  # untagged, as before topics existed
+        "ai_mentions": pa.nulls(rows, pa.int32()),
     }).cast(SENTENCE_SCHEMA)
 
 

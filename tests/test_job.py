@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email.policy
 import os
+import random
 import re
 import shutil
 import signal
@@ -115,8 +116,9 @@ def shift_site(days: int = 42, turn_days: int = 7) -> dict[str, Reply]:
         pool = build_demo.SKEPTIC if offset < turn_days else build_demo.HYPE
         for n in range(2):
             path = f"/news/{day.isoformat()}-{n}.html"
-            sentences = [pool[(offset * 3 + n + k) % len(pool)] for k in range(6)]
-            sentences += [build_demo.NEUTRAL[(offset + k) % len(build_demo.NEUTRAL)] for k in range(3)]
+            # sentences drawn apart: articles sharing most of their sentences would be copies of one story
+            draw = random.Random(offset * 2 + n)
+            sentences = draw.sample(pool, 6) + draw.sample(build_demo.NEUTRAL, 3)
             body = "".join(f"<p>{s}</p>" for s in sentences)
             routes[path] = Reply(body=f"<html><head><title>Story {day} {n}</title></head><body>"
                                       f"<nav>Home | Markets | Tech</nav><article><h1>Story {day} {n}</h1>"
