@@ -29,9 +29,9 @@ from .settings import (
     Model,
     Report,
     Rule,
+    Settings,
     Smtp,
     Source,
-    _Strict,
     resolve_path,
 )
 
@@ -48,7 +48,7 @@ class ConfigError(HypewatchError):
     """The config file is missing, unreadable or invalid. The message names the file, line and key."""
 
 
-class Topic(_Strict):
+class Topic(Settings):
     """A topic of `topics:`: a new one, or changes to a default one of the same name (the keys
     given replace the default's; `add_phrases` and `add_exclude` extend its lists)."""
 
@@ -61,7 +61,7 @@ class Topic(_Strict):
     enabled: bool = True
 
 
-class AiMentions(_Strict):
+class AiMentions(Settings):
     terms: list[str] = Field(default_factory=default_ai_terms, min_length=1)
 
 
@@ -86,7 +86,7 @@ def merge_topics(changes: list[Topic], defaults: list[TopicDefinition]) -> list[
     return list(merged.values())
 
 
-class Config(_Strict):
+class Config(Settings):
     database: Path = Path("data/hypewatch.duckdb")
     sources: list[Source] = Field(default_factory=list)
     crawl: Crawl = Crawl()

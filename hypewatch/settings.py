@@ -28,7 +28,9 @@ GAP_METRIC = "capex_returns_gap"
 GAP_TOPICS = ("capex", "returns")
 
 
-class _Strict(BaseModel):
+class Settings(BaseModel):
+    """The base of every settings type: unknown keys are errors, values never change."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -39,7 +41,7 @@ def _check_url(value: str) -> str:
     return value
 
 
-class Source(_Strict):
+class Source(Settings):
     name: str = Field(min_length=1)
     kind: Literal["news", "transcripts"] = "news"
     feed: str | None = None  # an http(s) URL, or a local feed file
@@ -72,7 +74,7 @@ class Source(_Strict):
         return bool(self.feed and "://" in self.feed)
 
 
-class Crawl(_Strict):
+class Crawl(Settings):
     user_agent: str = "hypewatch/0.1 (+https://github.com/hypewatch/hypewatch)"
     concurrency: int = Field(8, ge=1, le=256)
     per_host_concurrency: int = Field(2, ge=1, le=64)
@@ -100,7 +102,7 @@ class Crawl(_Strict):
         return proxy
 
 
-class Model(_Strict):
+class Model(Settings):
     name: str = "default"  # "default", a Hugging Face model id, or a local folder
     device: Literal["auto", "cpu", "cuda"] = "auto"
     batch_size: int = Field(64, ge=1, le=4096)
@@ -111,7 +113,7 @@ class Model(_Strict):
     precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
 
 
-class Rule(_Strict):
+class Rule(Settings):
     name: str = Field(min_length=1)
     metric: str = "hype_index"
     scope: str = "all"
@@ -138,7 +140,7 @@ class Rule(_Strict):
         return scope
 
 
-class Smtp(_Strict):
+class Smtp(Settings):
     host: str | None = None
     port: int = Field(25, ge=1, le=65535)
     security: Literal["none", "starttls", "ssl"] = "none"
@@ -150,7 +152,7 @@ class Smtp(_Strict):
         return os.environ.get(self.password_env) if self.password_env else None
 
 
-class Email(_Strict):
+class Email(Settings):
     to: list[str] = Field(default_factory=list)
     from_: str = Field("hypewatch@localhost", alias="from")
     smtp: Smtp = Smtp()
@@ -160,7 +162,7 @@ class Email(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Channel(_Strict):
+class Channel(Settings):
     """A notification target beyond the email digest: an Apprise URL (slack://, msteams://, ...)."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -217,7 +219,7 @@ def default_rules() -> list[Rule]:
     ]
 
 
-class Alerts(_Strict):
+class Alerts(Settings):
     rules: list[Rule] = Field(default_factory=default_rules)
     email: Email = Email()
     channels: list[Channel] = Field(default_factory=list)
@@ -243,7 +245,7 @@ class Alerts(_Strict):
         return self.stale_days if source.stale_days is None else source.stale_days
 
 
-class Report(_Strict):
+class Report(Settings):
     path: Path = Path("report.html")
     url: str | None = None  # where readers open the report, for links in chat alerts; default: its path
     days: int = Field(120, ge=7)
