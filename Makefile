@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test setup browser bench clean
+.PHONY: demo test lint setup browser bench clean
 
 setup: $(VENV)/.installed
 
@@ -28,7 +28,13 @@ browser:
 	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
 	  echo "warning: could not install chromium; the browser test will be skipped"
 
-test: setup browser
+# Lint, format and types first (seconds), then the tests.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup browser lint
 	$(BIN)/python -m pytest
 
 # real_folds.py fine-tunes twice (hours on a CPU): run it by hand.

@@ -9,6 +9,7 @@ Webhook channels (json://, form://, xml:// and their https forms) carry the aler
 `Idempotency-Key` header (and as `idempotency_key` in a JSON or form body), so a receiver can drop
 the copy that a run killed between sending and recording may send again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,8 @@ from urllib.parse import quote, quote_plus
 from apprise import Apprise, LogCapture, NotifyFormat
 from apprise.logger import LOGGER_NAME
 
-from hypewatch.config import ENV_REFERENCE, Channel
+from hypewatch.errors import HypewatchError
+from hypewatch.settings import ENV_REFERENCE, Channel
 
 from .message import ChatMessage, MessageTooLong, fit
 
@@ -40,7 +42,7 @@ _apprise_logger.propagate = False
 _apprise_logger.addHandler(logging.NullHandler())
 
 
-class ChannelError(Exception):
+class ChannelError(HypewatchError):
     """A channel could not be used or did not take the message; names the channel, never a secret."""
 
     def __init__(self, channel: str, reason: str, service: str | None = None) -> None:
@@ -91,8 +93,11 @@ class OpenChannel:
         with _apprise_log(self.secrets):
             plugin = Apprise.instantiate(url)
         if plugin is None:
-            raise ChannelError(channel.name, f"Apprise cannot use this {channel.scheme}:// URL "
-                               "(a part is missing or malformed; see Apprise's page for the service)")
+            raise ChannelError(
+                channel.name,
+                f"Apprise cannot use this {channel.scheme}:// URL "
+                "(a part is missing or malformed; see Apprise's page for the service)",
+            )
         self.plugin = plugin
         self.service = str(getattr(plugin, "service_name", channel.scheme))
         # The service's limit, or the channel's tighter one: what the message promises to keep to.
@@ -112,8 +117,12 @@ class OpenChannel:
         """Deliver one message; ChannelError (secrets removed) when the service does not take it."""
         body_format = NotifyFormat.MARKDOWN if message.markdown else NotifyFormat.TEXT
         try:
-            fitted = fit(message, lambda body: self._fits(message.title, body, body_format),
-                         service=self.service, limit=self.limit)
+            fitted = fit(
+                message,
+                lambda body: self._fits(message.title, body, body_format),
+                service=self.service,
+                limit=self.limit,
+            )
         except MessageTooLong as exc:
             raise ChannelError(self.channel.name, str(exc), self.service) from None
         self._mark(idempotency_key)

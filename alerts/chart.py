@@ -4,6 +4,7 @@ It draws what the alert states: each day's value with its 95% interval as a ligh
 baseline's pooled level and interval over the baseline days, and the window's value and interval
 over the window days, so a reader sees at a glance whether the two intervals clear each other.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,10 +30,18 @@ class Span:
     high: float | None = None
 
 
-def render_chart(points: Sequence[tuple[date, float | None]], *, window: tuple[date, date],
-                 baseline: float | None = None, title: str = "", width_px: int = 640,
-                 height_px: int = 220, bands: Sequence[tuple[float | None, float | None]] | None = None,
-                 window_span: Span | None = None, baseline_span: Span | None = None) -> bytes:
+def render_chart(
+    points: Sequence[tuple[date, float | None]],
+    *,
+    window: tuple[date, date],
+    baseline: float | None = None,
+    title: str = "",
+    width_px: int = 640,
+    height_px: int = 220,
+    bands: Sequence[tuple[float | None, float | None]] | None = None,
+    window_span: Span | None = None,
+    baseline_span: Span | None = None,
+) -> bytes:
     """PNG bytes: daily values (None is a gap) with their `bands` (low, high), the window shaded,
     and the baseline as a dashed line (across the chart, or over `baseline_span` with its interval);
     `window_span` draws the window's pooled value and interval."""
@@ -44,8 +53,15 @@ def render_chart(points: Sequence[tuple[date, float | None]], *, window: tuple[d
     days = [d for d, _ in points]
     values = [float("nan") if v is None else v for _, v in points]
     if bands is not None:
-        ax.fill_between(days, [_nan(low) for low, _ in bands], [_nan(high) for _, high in bands],
-                        color="#4c72b0", alpha=0.15, linewidth=0, label="day, 95% interval")
+        ax.fill_between(
+            days,
+            [_nan(low) for low, _ in bands],
+            [_nan(high) for _, high in bands],
+            color="#4c72b0",
+            alpha=0.15,
+            linewidth=0,
+            label="day, 95% interval",
+        )
     ax.plot(days, values, color="#4c72b0", linewidth=1.2, marker="o", markersize=2)
     ax.axvspan(window[0] - HALF_DAY, window[1] + HALF_DAY, color="#dd8452", alpha=0.25, label="window")
     if baseline_span is not None:

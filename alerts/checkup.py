@@ -1,6 +1,7 @@
 """`hypewatch alerts --test`: one test message to the email digest's address and to every channel,
 with one line per result, so a set-up can be checked before an alert depends on it. Nothing is
 recorded: the deliveries table holds alerts only."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -10,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from hypewatch.config import EMAIL_CHANNEL, Channel, Email
+from hypewatch.settings import EMAIL_CHANNEL, Channel, Email
 
 from .channels import ChannelError, OpenChannel
 from .email import MSGID_DOMAIN
@@ -42,8 +43,9 @@ def compose_test_email(email: Email, *, now: datetime) -> EmailMessage:
     return msg
 
 
-def send_test_messages(email: Email, channels: Sequence[Channel], *, outbox: Path, now: datetime,
-                       environ: Mapping[str, str] | None = None) -> list[CheckResult]:
+def send_test_messages(
+    email: Email, channels: Sequence[Channel], *, outbox: Path, now: datetime, environ: Mapping[str, str] | None = None
+) -> list[CheckResult]:
     """Send the test messages; never raises for a channel that fails."""
     results = []
     message = compose_test_email(email, now=now)

@@ -7,6 +7,7 @@ accepted is sent again: the acceptance goes into the journal file first (instant
 into the database with the failures of the same send, in one transaction; a send starts by
 recording what the journal holds, and sends nothing while it cannot.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hypewatch.records import Alert
-from storage import StorageError, Store
+from hypewatch.storage import StorageError, Store
 
 from .journal import Accepted, SentJournal
 from .series import Q
@@ -56,10 +57,15 @@ def plan(store: Store, targets: Sequence[Target], *, now: datetime) -> None:
         conn.execute(Q["abandon_removed_channels"], {"channels": [t.channel for t in targets]})
         conn.execute(Q["refresh_alert_status"])
         for target in targets:
-            conn.execute(Q["plan_deliveries"], {
-                "channel": target.channel, "now": now, "all_rules": target.rules is None,
-                "rules": list(target.rules or ("",)),
-            })
+            conn.execute(
+                Q["plan_deliveries"],
+                {
+                    "channel": target.channel,
+                    "now": now,
+                    "all_rules": target.rules is None,
+                    "rules": list(target.rules or ("",)),
+                },
+            )
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,24 @@ def due(store: Store, channel: str, *, now: datetime) -> list[Due]:
     """The channel's pending deliveries whose backoff is over, oldest alert first."""
     with store.read() as conn:
         rows = conn.execute(Q["due_deliveries"], {"channel": channel, "now": now}).fetchall()
-    return [Due(Alert(rule=r[1], scope=r[2], metric=r[3], day=r[4], value=r[5], baseline=r[6], zscore=r[7],
-                      alert_id=r[0], status=r[8], detail=r[9]), r[10]) for r in rows]
+    return [
+        Due(
+            Alert(
+                rule=r[1],
+                scope=r[2],
+                metric=r[3],
+                day=r[4],
+                value=r[5],
+                baseline=r[6],
+                zscore=r[7],
+                alert_id=r[0],
+                status=r[8],
+                detail=r[9],
+            ),
+            r[10],
+        )
+        for r in rows
+    ]
 
 
 def record(store: Store, accepted: Sequence[Accepted], failed: Sequence[FailedTry], *, now: datetime) -> None:
@@ -81,14 +103,22 @@ def record(store: Store, accepted: Sequence[Accepted], failed: Sequence[FailedTr
     Raises StorageError when the database cannot take it."""
     with store.write() as conn:
         for entry in accepted:
-            conn.execute(Q["mark_sent"], {"channel": entry.channel, "alert_ids": list(entry.alert_ids),
-                                          "sent_at": entry.sent_at})
+            conn.execute(
+                Q["mark_sent"], {"channel": entry.channel, "alert_ids": list(entry.alert_ids), "sent_at": entry.sent_at}
+            )
         for attempt in failed:
-            conn.execute(Q["mark_error"], {
-                "channel": attempt.channel, "alert_ids": list(attempt.alert_ids), "error": attempt.error,
-                "max_attempts": attempt.max_attempts, "now": now,
-                "first_gap_s": attempt.first_gap.total_seconds(), "max_gap_s": RETRY_MAX_GAP.total_seconds(),
-            })
+            conn.execute(
+                Q["mark_error"],
+                {
+                    "channel": attempt.channel,
+                    "alert_ids": list(attempt.alert_ids),
+                    "error": attempt.error,
+                    "max_attempts": attempt.max_attempts,
+                    "now": now,
+                    "first_gap_s": attempt.first_gap.total_seconds(),
+                    "max_gap_s": RETRY_MAX_GAP.total_seconds(),
+                },
+            )
         conn.execute(Q["refresh_alert_status"])
 
 
@@ -113,8 +143,11 @@ def accept(store: Store, accepted: Accepted) -> bool:
     try:
         journal.add(accepted)
     except OSError as exc:
-        logger.warning("%s: cannot write the sent-alerts journal (%s); recording in the database only",
-                       journal.path, exc.strerror or exc)
+        logger.warning(
+            "%s: cannot write the sent-alerts journal (%s); recording in the database only",
+            journal.path,
+            exc.strerror or exc,
+        )
         return False
     return True
 
@@ -134,9 +167,13 @@ def commit(store: Store, accepted: Sequence[Accepted], failed: Sequence[FailedTr
             logger.warning("cannot record why deliveries failed: %s", exc)
             return None
         if journal.path.exists():
-            return (f"{count} alert(s) sent but not yet marked sent ({exc}); {journal.path} keeps them, "
-                    "and the next run records them without sending them again")
-        return (f"{count} alert(s) sent but not marked sent ({exc}); the next run sends them again, with the "
-                "same Message-ID or idempotency key, so receivers can drop the copy")
+            return (
+                f"{count} alert(s) sent but not yet marked sent ({exc}); {journal.path} keeps them, "
+                "and the next run records them without sending them again"
+            )
+        return (
+            f"{count} alert(s) sent but not marked sent ({exc}); the next run sends them again, with the "
+            "same Message-ID or idempotency key, so receivers can drop the copy"
+        )
     journal.clear()
     return None

@@ -38,6 +38,7 @@ One alert per rule, scope and day (alert_id "rule|scope|day"), and none within `
 another alert of the same rule and scope. By default only `today` is evaluated, so a first run over
 months of history raises at most one alert per rule; pass `since` to backfill past days.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,12 +51,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 
-from hypewatch.config import Rule
 from hypewatch.records import Alert
-from storage import Store
+from hypewatch.scopes import parse_scope
+from hypewatch.settings import Rule
+from hypewatch.storage import Store
 
-from .series import Counts, DayCounts, Metric, load_series, metric, parse_scope, total
-from .series import Q
+from .series import Counts, DayCounts, Metric, Q, load_series, metric, total
 from .stats import ShiftTest, binomial_dispersion, poisson_dispersion, proportion_test, rate_test
 
 logger = logging.getLogger(__name__)
@@ -88,15 +89,18 @@ def evaluate(rule: Rule, series: Sequence[DayCounts], day: date) -> Alert | None
         return None
     # Each baseline day's counts; a day without documents is zero counts, which only a count per
     # day treats as a value (0 documents that day), the others as a gap (no share without sentences).
-    baseline_days = [baseline[d].counts if d in baseline else Counts()
-                     for d in (baseline_start + timedelta(days=offset) for offset in range(rule.baseline_days))]
+    baseline_days = [
+        baseline[d].counts if d in baseline else Counts()
+        for d in (baseline_start + timedelta(days=offset) for offset in range(rule.baseline_days))
+    ]
     measured = [c for c in baseline_days if m.exposure(c, 1) > 0]
     if len(measured) < MIN_BASELINE_DAYS:
         return None
     pooled = sum(measured, Counts())
     n_baseline_days = len(measured) if not m.is_count else rule.baseline_days
     dispersion = (poisson_dispersion if m.rate_test else binomial_dispersion)(
-        [(m.events(c), m.exposure(c, 1)) for c in measured])
+        [(m.events(c), m.exposure(c, 1)) for c in measured]
+    )
 
     method, statistic, spread = rule.method, {}, {}
     if method != "counts":
@@ -110,9 +114,14 @@ def evaluate(rule: Rule, series: Sequence[DayCounts], day: date) -> Alert | None
     if method == "counts":
         test = _counts_test(m, counts, rule.window_days, pooled, n_baseline_days, dispersion)
         z, center = test.z, m.value(pooled, n_baseline_days)
-        statistic["test"] = {"kind": "rates" if m.rate_test else "proportions", "p_value": test.p_value,
-                             "effect": test.effect_name, "value": test.effect,
-                             "low": test.effect_interval.low, "high": test.effect_interval.high}
+        statistic["test"] = {
+            "kind": "rates" if m.rate_test else "proportions",
+            "p_value": test.p_value,
+            "effect": test.effect_name,
+            "value": test.effect,
+            "low": test.effect_interval.low,
+            "high": test.effect_interval.high,
+        }
 
     crossed = {"up": z >= rule.threshold, "down": z <= -rule.threshold, "both": abs(z) >= rule.threshold}
     if not crossed[rule.direction]:
@@ -127,23 +136,49 @@ def evaluate(rule: Rule, series: Sequence[DayCounts], day: date) -> Alert | None
         "dispersion": dispersion,
         "clears": window_interval.clears(baseline_interval),
         **statistic,
-        "window": {"start": window_start.isoformat(), "end": day.isoformat(), "days": rule.window_days,
-                   "value": value, "low": window_interval.low, "high": window_interval.high,
-                   "n_docs": counts.n_docs, "n_sentences": counts.n_sentences,
-                   "events": m.events(counts), "exposure": m.exposure(counts, rule.window_days)},
-        "baseline": {"start": baseline_start.isoformat(), "end": (window_start - timedelta(days=1)).isoformat(),
-                     "days": rule.baseline_days, "days_with_data": days_with_data, "center": center,
-                     "pooled": m.value(pooled, n_baseline_days),
-                     "low": baseline_interval.low, "high": baseline_interval.high,
-                     "n_docs": total(baseline.values()).n_docs,
-                     "events": m.events(pooled), "exposure": m.exposure(pooled, n_baseline_days), **spread},
+        "window": {
+            "start": window_start.isoformat(),
+            "end": day.isoformat(),
+            "days": rule.window_days,
+            "value": value,
+            "low": window_interval.low,
+            "high": window_interval.high,
+            "n_docs": counts.n_docs,
+            "n_sentences": counts.n_sentences,
+            "events": m.events(counts),
+            "exposure": m.exposure(counts, rule.window_days),
+        },
+        "baseline": {
+            "start": baseline_start.isoformat(),
+            "end": (window_start - timedelta(days=1)).isoformat(),
+            "days": rule.baseline_days,
+            "days_with_data": days_with_data,
+            "center": center,
+            "pooled": m.value(pooled, n_baseline_days),
+            "low": baseline_interval.low,
+            "high": baseline_interval.high,
+            "n_docs": total(baseline.values()).n_docs,
+            "events": m.events(pooled),
+            "exposure": m.exposure(pooled, n_baseline_days),
+            **spread,
+        },
     }
-    return Alert(rule=rule.name, scope=rule.scope, metric=rule.metric, day=day, value=value, baseline=center,
-                 zscore=z, alert_id=alert_id(rule.name, rule.scope, day), detail=json.dumps(detail))
+    return Alert(
+        rule=rule.name,
+        scope=rule.scope,
+        metric=rule.metric,
+        day=day,
+        value=value,
+        baseline=center,
+        zscore=z,
+        alert_id=alert_id(rule.name, rule.scope, day),
+        detail=json.dumps(detail),
+    )
 
 
-def _counts_test(m: Metric, window: Counts, window_days: int, baseline: Counts, baseline_days: int,
-                 dispersion: float) -> ShiftTest:
+def _counts_test(
+    m: Metric, window: Counts, window_days: int, baseline: Counts, baseline_days: int, dispersion: float
+) -> ShiftTest:
     """The window's pooled counts against the baseline's: rates for mentions and counts per day,
     proportions for shares (hype_index: the hype share of stance sentences)."""
     args = (m.events(window), m.exposure(window, window_days), m.events(baseline), m.exposure(baseline, baseline_days))
@@ -176,8 +211,9 @@ def scan(rule: Rule, series: Sequence[DayCounts], days: Iterable[date], previous
     return raised
 
 
-def detect(source: Store | duckdb.DuckDBPyConnection, rules: Sequence[Rule], *, today: date,
-           since: date | None = None) -> list[Alert]:
+def detect(
+    source: Store | duckdb.DuckDBPyConnection, rules: Sequence[Rule], *, today: date, since: date | None = None
+) -> list[Alert]:
     """Alerts the rules raise on `today` (or on every day from `since` to `today`), not yet stored."""
     for rule in rules:  # a bad rule fails before any work, naming itself
         metric(rule.metric)
@@ -197,8 +233,14 @@ def detect(source: Store | duckdb.DuckDBPyConnection, rules: Sequence[Rule], *, 
                 series_cache[key] = load_series(conn, rule.scope, start, today)
             found = scan(rule, series_cache[key], days, previous.get((rule.name, rule.scope), ()))
             for alert in found:
-                logger.info("alert %s: %s %.3f vs baseline %.3f (z=%.2f)",
-                            alert.alert_id, alert.metric, alert.value, alert.baseline, alert.zscore)
+                logger.info(
+                    "alert %s: %s %.3f vs baseline %.3f (z=%.2f)",
+                    alert.alert_id,
+                    alert.metric,
+                    alert.value,
+                    alert.baseline,
+                    alert.zscore,
+                )
             raised.extend(found)
     return raised
 
@@ -212,11 +254,21 @@ def save_new_alerts(store: Store, alerts: Sequence[Alert], *, now: datetime | No
     inserted = []
     with store.write() as conn:
         for alert in alerts:
-            row = conn.execute(Q["insert_alert"], {
-                "alert_id": alert.alert_id, "rule": alert.rule, "scope": alert.scope, "metric": alert.metric,
-                "day": alert.day, "value": alert.value, "baseline": alert.baseline, "zscore": alert.zscore,
-                "created_at": created_at, "detail": alert.detail,
-            }).fetchone()
+            row = conn.execute(
+                Q["insert_alert"],
+                {
+                    "alert_id": alert.alert_id,
+                    "rule": alert.rule,
+                    "scope": alert.scope,
+                    "metric": alert.metric,
+                    "day": alert.day,
+                    "value": alert.value,
+                    "baseline": alert.baseline,
+                    "zscore": alert.zscore,
+                    "created_at": created_at,
+                    "detail": alert.detail,
+                },
+            ).fetchone()
             if row and row[0]:
                 inserted.append(alert)
     return inserted

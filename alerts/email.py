@@ -5,6 +5,7 @@ multipart/related with one inline PNG chart per alert (referenced as <img src="c
 Sentences, titles and URLs come from the web, so the HTML is rendered by Jinja with autoescape
 on, and only http(s) URLs become links.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,8 @@ from urllib.parse import urlparse
 import duckdb
 import jinja2
 
-from hypewatch.config import SOURCE_STALE_RULE, Email
 from hypewatch.records import Alert
+from hypewatch.settings import SOURCE_STALE_RULE, Email
 
 from .chart import Span, render_chart
 from .series import Counts, Q, load_series, metric, scope_params
@@ -114,16 +115,26 @@ class AlertSection:
         detail, z = self.detail, f"{self.alert.zscore:+.2f}"
         test = detail.get("test")
         if detail.get("method") == "counts" and test:
-            effect = (f"rate ratio {_num(test['value'])}" if test["effect"] == "rate ratio"
-                      else f"difference {_signed(test['value'])}")
-            high = "unbounded" if test["high"] is None else (
-                _num(test["high"]) if test["effect"] == "rate ratio" else _signed(test["high"]))
+            effect = (
+                f"rate ratio {_num(test['value'])}"
+                if test["effect"] == "rate ratio"
+                else f"difference {_signed(test['value'])}"
+            )
+            high = (
+                "unbounded"
+                if test["high"] is None
+                else (_num(test["high"]) if test["effect"] == "rate ratio" else _signed(test["high"]))
+            )
             low = _num(test["low"]) if test["effect"] == "rate ratio" else _signed(test["low"])
             kind = "Poisson rates" if test["kind"] == "rates" else "proportions"
             spread = detail.get("dispersion", 1.0)
             noise = f", day-to-day dispersion {spread:.1f}" if spread > 1 else ""
-            fallback = (f"; the baseline's daily values leave the {detail['fallback_from']} rule no spread to"
-                        " divide by (most days alike), so the counts decided" if detail.get("fallback_from") else "")
+            fallback = (
+                f"; the baseline's daily values leave the {detail['fallback_from']} rule no spread to"
+                " divide by (most days alike), so the counts decided"
+                if detail.get("fallback_from")
+                else ""
+            )
             return f"{effect} (95% interval {low} to {high}); z {z}, a test on {kind}{noise}{fallback}"
         method = "median and MAD" if detail.get("method") == "robust" else "mean and standard deviation"
         return f"z-score {z} ({method} of the baseline's daily values)"
@@ -153,8 +164,13 @@ def window_of(alert: Alert) -> tuple[date, date]:
     return alert.day - timedelta(days=6), alert.day
 
 
-def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: int = CHART_DAYS,
-                 per_category: int = SENTENCES_PER_CATEGORY) -> AlertSection:
+def load_section(
+    conn: duckdb.DuckDBPyConnection,
+    alert: Alert,
+    *,
+    chart_days: int = CHART_DAYS,
+    per_category: int = SENTENCES_PER_CATEGORY,
+) -> AlertSection:
     """Read what the digest shows about an alert: its chart and the sentences behind it (for a
     source-stale alert: the source's documents per day)."""
     start, end = window_of(alert)
@@ -169,25 +185,44 @@ def load_section(conn: duckdb.DuckDBPyConnection, alert: Alert, *, chart_days: i
         points.append((day, m.value(counts, 1)))
         bands.append((interval.low, interval.high) if interval else (None, None))
     if is_stale(alert):
-        png = render_chart(points, window=(start, end), baseline=None, bands=bands,
-                           title=f"{m.name} ({alert.scope}), last {chart_days} days")
+        png = render_chart(
+            points,
+            window=(start, end),
+            baseline=None,
+            bands=bands,
+            title=f"{m.name} ({alert.scope}), last {chart_days} days",
+        )
         return AlertSection(alert, png, {}, chart_days)
     detail = json.loads(alert.detail) if alert.detail else {}
-    png = render_chart(points, window=(start, end), baseline=alert.baseline, bands=bands,
-                       window_span=_span(detail.get("window")), baseline_span=_span(detail.get("baseline")),
-                       title=f"{alert.metric} ({alert.scope}), last {chart_days} days")
+    png = render_chart(
+        points,
+        window=(start, end),
+        baseline=alert.baseline,
+        bands=bands,
+        window_span=_span(detail.get("window")),
+        baseline_span=_span(detail.get("baseline")),
+        title=f"{alert.metric} ({alert.scope}), last {chart_days} days",
+    )
     return AlertSection(alert, png, load_evidence(conn, alert, per_category=per_category), chart_days)
 
 
-def load_evidence(conn: duckdb.DuckDBPyConnection, alert: Alert, *,
-                  per_category: int = SENTENCES_PER_CATEGORY) -> dict[str, list[Evidence]]:
+def load_evidence(
+    conn: duckdb.DuckDBPyConnection, alert: Alert, *, per_category: int = SENTENCES_PER_CATEGORY
+) -> dict[str, list[Evidence]]:
     """The strongest hype, skeptic and fatigue sentences of the alert's scope and window."""
     start, end = window_of(alert)
     evidence = {}
     for category in CATEGORIES:
-        rows = conn.execute(Q["top_sentences"], {
-            **scope_params(alert.scope), "category": category, "start": start, "end": end, "limit": per_category,
-        }).fetchall()
+        rows = conn.execute(
+            Q["top_sentences"],
+            {
+                **scope_params(alert.scope),
+                "category": category,
+                "start": start,
+                "end": end,
+                "limit": per_category,
+            },
+        ).fetchall()
         evidence[category] = [Evidence(*row) for row in rows]
     return evidence
 
@@ -201,8 +236,9 @@ def subject_for(alerts: Sequence[Alert], prefix: str = "[hypewatch]") -> str:
     return f"{prefix} {count}: {', '.join(named)}".strip()
 
 
-def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datetime,
-                   more: Sequence[Alert] = ()) -> EmailMessage:
+def compose_digest(
+    sections: Sequence[AlertSection], email: Email, *, now: datetime, more: Sequence[Alert] = ()
+) -> EmailMessage:
     """The digest email: each section in full, then `more` alerts one line each; no I/O."""
     if not sections:
         raise ValueError("a digest needs at least one alert")
@@ -221,8 +257,14 @@ def compose_digest(sections: Sequence[AlertSection], email: Email, *, now: datet
     msg.add_alternative(_template("digest.html.j2", html=True).render(context), subtype="html")
     html_part = msg.get_payload()[1]
     for n, (section, cid) in enumerate(zip(sections, cids), 1):
-        html_part.add_related(section.chart_png, maintype="image", subtype="png", cid=f"<{cid}>",
-                              filename=f"chart-{n}.png", disposition="inline")
+        html_part.add_related(
+            section.chart_png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{cid}>",
+            filename=f"chart-{n}.png",
+            disposition="inline",
+        )
     return msg
 
 
@@ -269,4 +311,4 @@ def _template(name: str, *, html: bool) -> jinja2.Template:
     env.filters["is_web"] = _is_web
     env.filters["z"] = lambda z: "n/a" if z is None else f"{z:+.2f}"
     env.filters["headline"] = headline
-    return env.from_string(resources.files("alerts").joinpath(name).read_text(encoding="utf-8"))
+    return env.from_string(resources.files("hypewatch.alerts").joinpath(name).read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ goes into one small JSON file beside the database, written atomically and synced
 learns it after, in a write that may have to wait for readers. Every send starts by recording
 what the journal holds, so a busy database never makes the next run send anything twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hypewatch.config import EMAIL_CHANNEL
+from hypewatch.settings import EMAIL_CHANNEL
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,17 @@ class SentJournal:
     def add(self, accepted: Accepted) -> None:
         """Append one entry; raises OSError when the file cannot be written."""
         entries = self.read() + [accepted]
-        payload = {"entries": [{"channel": e.channel, "alert_ids": list(e.alert_ids),
-                                "sent_at": e.sent_at.isoformat(), "message_id": e.message_id} for e in entries]}
+        payload = {
+            "entries": [
+                {
+                    "channel": e.channel,
+                    "alert_ids": list(e.alert_ids),
+                    "sent_at": e.sent_at.isoformat(),
+                    "message_id": e.message_id,
+                }
+                for e in entries
+            ]
+        }
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(payload, f)
@@ -51,9 +61,15 @@ class SentJournal:
             return []
         # A journal written before channels existed holds one email digest, not a list.
         raw = data["entries"] if "entries" in data else [data]
-        return [Accepted(channel=e.get("channel", EMAIL_CHANNEL), alert_ids=tuple(e["alert_ids"]),
-                         sent_at=datetime.fromisoformat(e["sent_at"]), message_id=e.get("message_id"))
-                for e in raw]
+        return [
+            Accepted(
+                channel=e.get("channel", EMAIL_CHANNEL),
+                alert_ids=tuple(e["alert_ids"]),
+                sent_at=datetime.fromisoformat(e["sent_at"]),
+                message_id=e.get("message_id"),
+            )
+            for e in raw
+        ]
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

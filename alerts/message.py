@@ -5,6 +5,7 @@ A message is a title, lines (each a sentence or one quoted sentence with its lin
 (where the report is). A message over the service's limit loses whole lines from the end, and
 says so in a note before the footer; it is never cut silently, nor in the middle of a sentence.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Alert
 
 from .email import Evidence, _num, headline, is_stale, window_of
@@ -21,18 +23,23 @@ from .email import Evidence, _num, headline, is_stale, window_of
 EVIDENCE_SENTENCES = 3
 #: Which sentences explain a move: (metric, direction) -> categories, most telling first.
 EVIDENCE_ORDER: dict[tuple[str, str], tuple[str, ...]] = {
-    ("hype_index", "up"): ("hype", "skeptic"), ("hype_index", "down"): ("skeptic", "hype"),
-    ("hype_share", "up"): ("hype",), ("hype_share", "down"): ("skeptic", "hype"),
-    ("n_hype", "up"): ("hype",), ("n_hype", "down"): ("skeptic", "hype"),
-    ("skeptic_share", "up"): ("skeptic",), ("skeptic_share", "down"): ("hype", "skeptic"),
-    ("n_skeptic", "up"): ("skeptic",), ("n_skeptic", "down"): ("hype", "skeptic"),
+    ("hype_index", "up"): ("hype", "skeptic"),
+    ("hype_index", "down"): ("skeptic", "hype"),
+    ("hype_share", "up"): ("hype",),
+    ("hype_share", "down"): ("skeptic", "hype"),
+    ("n_hype", "up"): ("hype",),
+    ("n_hype", "down"): ("skeptic", "hype"),
+    ("skeptic_share", "up"): ("skeptic",),
+    ("skeptic_share", "down"): ("hype", "skeptic"),
+    ("n_skeptic", "up"): ("skeptic",),
+    ("n_skeptic", "down"): ("hype", "skeptic"),
 }
 DEFAULT_EVIDENCE_ORDER = ("hype", "skeptic", "fatigue")
 # Characters that Markdown (and the chat dialects Apprise turns it into) would read as markup.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
-class MessageTooLong(ValueError):
+class MessageTooLong(HypewatchError, ValueError):
     """Even the first line of the alert does not fit the service's size limit."""
 
 
@@ -59,8 +66,9 @@ class FittedBody:
     left_out: int  # lines cut to fit; 0 when the whole message fits
 
 
-def compose(alert: Alert, evidence: dict[str, list[Evidence]], *, markdown: bool,
-            report_link: str | None) -> ChatMessage:
+def compose(
+    alert: Alert, evidence: dict[str, list[Evidence]], *, markdown: bool, report_link: str | None
+) -> ChatMessage:
     """The message of one alert: a shift with the sentences behind it, or a quiet source."""
     lines = _stale_lines(alert, markdown) if is_stale(alert) else _shift_lines(alert, evidence, markdown)
     footer = None
@@ -77,15 +85,19 @@ def fit(message: ChatMessage, fits: Callable[[str], bool], *, service: str, limi
         return FittedBody(whole, 0)
     total = len(message.lines)
     for kept in range(total - 1, 0, -1):
-        note = (f"[Cut to fit {service}'s {limit:,}-character limit: {total - kept} of {total} lines left out; "
-                "the report has the whole alert.]")
+        note = (
+            f"[Cut to fit {service}'s {limit:,}-character limit: {total - kept} of {total} lines left out; "
+            "the report has the whole alert.]"
+        )
         body = message.render(kept, note)
         if fits(body):
             return FittedBody(body, total - kept)
     raise MessageTooLong(f"the alert does not fit {service}'s {limit:,}-character limit even cut to its first line")
 
 
-def pick_evidence(alert: Alert, evidence: dict[str, list[Evidence]], limit: int = EVIDENCE_SENTENCES) -> list[tuple[str, Evidence]]:
+def pick_evidence(
+    alert: Alert, evidence: dict[str, list[Evidence]], limit: int = EVIDENCE_SENTENCES
+) -> list[tuple[str, Evidence]]:
     """The sentences that explain the move: the telling category first, then the others."""
     direction = "up" if (alert.zscore or 0) > 0 else "down"
     if alert.metric.startswith("fatigue"):
@@ -125,8 +137,10 @@ def _stale_lines(alert: Alert, markdown: bool) -> list[str]:
     detail = json.loads(alert.detail) if alert.detail else {}
     source = alert.scope.removeprefix("source:")
     name = f"**{source}**" if markdown else source
-    lines = [f"Nothing new from {name} for {alert.value:.0f} days, since {detail.get('quiet_since', '?')[:10]} "
-             f"(its limit: {alert.baseline:.0f} days)."]
+    lines = [
+        f"Nothing new from {name} for {alert.value:.0f} days, since {detail.get('quiet_since', '?')[:10]} "
+        f"(its limit: {alert.baseline:.0f} days)."
+    ]
     if detail.get("failing_since"):
         error = _untrusted(detail.get("last_error") or "no error recorded", markdown)
         lines.append(f"It has failed on every crawl since {detail['failing_since'][:10]}: {error}")

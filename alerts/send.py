@@ -13,6 +13,7 @@ anything. What is left is a run killed while a server is still answering: the di
 carries the same Message-ID (`digest_message_id`), and a webhook the same idempotency key (the
 alert id), so receivers see one message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,9 +26,10 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from hypewatch.config import EMAIL_CHANNEL, Channel, Email, Smtp
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Alert
-from storage import StorageError, Store
+from hypewatch.settings import EMAIL_CHANNEL, Channel, Email, Smtp
+from hypewatch.storage import StorageError, Store
 
 from . import deliveries
 from .channels import ChannelError, OpenChannel
@@ -41,7 +43,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["SendError", "SendReport", "SentJournal", "deliver", "pending_alerts", "send_pending", "write_outbox"]
 
 
-class SendError(Exception):
+class SendError(HypewatchError):
     """The digest could not be delivered; the message names the server or folder and why."""
 
 
@@ -65,9 +67,17 @@ def pending_alerts(store: Store, *, now: datetime | None = None) -> list[Alert]:
     return [d.alert for d in deliveries.due(store, EMAIL_CHANNEL, now=now or datetime.now(timezone.utc))]
 
 
-def send_pending(store: Store, email: Email, *, now: datetime, outbox: Path | None = None,
-                 channels: Sequence[Channel] = (), max_attempts: int = 5, report_link: str | None = None,
-                 environ: Mapping[str, str] | None = None) -> SendReport:
+def send_pending(
+    store: Store,
+    email: Email,
+    *,
+    now: datetime,
+    outbox: Path | None = None,
+    channels: Sequence[Channel] = (),
+    max_attempts: int = 5,
+    report_link: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SendReport:
     """Deliver every pending alert: one digest by email (with no smtp.host, an .eml file in
     `outbox`, already resolved by the caller; default email.outbox), and one message per alert to
     each channel that takes its rule. Never raises for a delivery failure: the report says what
@@ -75,16 +85,21 @@ def send_pending(store: Store, email: Email, *, now: datetime, outbox: Path | No
     report = SendReport()
     try:
         settle_journal(store)
-        deliveries.plan(store, [Target(EMAIL_CHANNEL)] + [Target(c.name, tuple(c.rules) if c.rules is not None else None)
-                                                         for c in channels], now=now)
+        deliveries.plan(
+            store,
+            [Target(EMAIL_CHANNEL)]
+            + [Target(c.name, tuple(c.rules) if c.rules is not None else None) for c in channels],
+            now=now,
+        )
     except StorageError as exc:
         # Alerts sent earlier may still look pending in the database: sending now could repeat them.
         report.errors.append(f"alerts not sent: an earlier send is not recorded yet: {exc}")
         return report
     _send_digest(store, email, now=now, outbox=outbox, report=report)
     for channel in channels:
-        _send_channel(store, channel, now=now, max_attempts=max_attempts, report_link=report_link,
-                      environ=environ, report=report)
+        _send_channel(
+            store, channel, now=now, max_attempts=max_attempts, report_link=report_link, environ=environ, report=report
+        )
     for warning in report.warnings:
         logger.warning(warning)
     return report
@@ -101,8 +116,10 @@ def _send_digest(store: Store, email: Email, *, now: datetime, outbox: Path | No
     try:
         if email.smtp.host:
             refused = deliver(message, email.smtp, email.to)
-            report.warnings += [f"SMTP {_where(email.smtp)} refused recipient {rcpt}: {code} {_text(reply)}"
-                                for rcpt, (code, reply) in refused.items()]
+            report.warnings += [
+                f"SMTP {_where(email.smtp)} refused recipient {rcpt}: {code} {_text(reply)}"
+                for rcpt, (code, reply) in refused.items()
+            ]
             via = f"smtp {_where(email.smtp)}"
         else:
             via = str(write_outbox(message, outbox or email.outbox, now=now))
@@ -124,8 +141,16 @@ def _send_digest(store: Store, email: Email, *, now: datetime, outbox: Path | No
     report.alert_ids = ids
 
 
-def _send_channel(store: Store, channel: Channel, *, now: datetime, max_attempts: int, report_link: str | None,
-                  environ: Mapping[str, str] | None, report: SendReport) -> None:
+def _send_channel(
+    store: Store,
+    channel: Channel,
+    *,
+    now: datetime,
+    max_attempts: int,
+    report_link: str | None,
+    environ: Mapping[str, str] | None,
+    report: SendReport,
+) -> None:
     """Each due alert to one channel, one message each; the first failure ends the channel's turn
     (a service that is down would fail the rest too) and counts as a failed try for all left."""
     waiting = deliveries.due(store, channel.name, now=now)
@@ -142,22 +167,33 @@ def _send_channel(store: Store, channel: Channel, *, now: datetime, max_attempts
             deliveries.accept(store, entry)
             accepted.append(entry)
             if sent.left_out:
-                logger.info("channel %s: alert %s cut to fit %s's limit (%d line(s) left out, and the message says so)",
-                            channel.name, item.alert.alert_id, sent.service, sent.left_out)
+                logger.info(
+                    "channel %s: alert %s cut to fit %s's limit (%d line(s) left out, and the message says so)",
+                    channel.name,
+                    item.alert.alert_id,
+                    sent.service,
+                    sent.left_out,
+                )
     except ChannelError as exc:
         error = str(exc)
     done = {e.alert_ids[0] for e in accepted}
     left = [d for d in waiting if d.alert.alert_id not in done]
     failed = []
     if error is not None and left:
-        failed = [FailedTry(channel.name, tuple(d.alert.alert_id for d in left), error, max_attempts,
-                            deliveries.RETRY_FIRST_GAP)]
+        failed = [
+            FailedTry(
+                channel.name, tuple(d.alert.alert_id for d in left), error, max_attempts, deliveries.RETRY_FIRST_GAP
+            )
+        ]
         given_up = sum(1 for d in left if d.attempts + 1 >= max_attempts)
         report.failed += given_up
         report.pending += len(left) - given_up
         tries = max(d.attempts for d in left) + 1
-        outcome = ("given up: marked failed" if given_up == len(left) else
-                   f"try {tries} of {max_attempts}, tried again on a later run")
+        outcome = (
+            "given up: marked failed"
+            if given_up == len(left)
+            else f"try {tries} of {max_attempts}, tried again on a later run"
+        )
         report.errors.append(f"{error} ({len(left)} alert(s) not delivered; {outcome})")
     warning = deliveries.commit(store, accepted, failed, now=now)
     if warning:
@@ -169,8 +205,10 @@ def _send_channel(store: Store, channel: Channel, *, now: datetime, max_attempts
 
 def _messages(store: Store, alerts: Sequence[Alert], *, markdown: bool, report_link: str | None) -> list[ChatMessage]:
     with store.read() as conn:
-        return [compose(a, {} if is_stale(a) else load_evidence(conn, a), markdown=markdown, report_link=report_link)
-                for a in alerts]
+        return [
+            compose(a, {} if is_stale(a) else load_evidence(conn, a), markdown=markdown, report_link=report_link)
+            for a in alerts
+        ]
 
 
 def deliver(message: EmailMessage, smtp: Smtp, to: list[str]) -> dict[str, tuple[int, bytes]]:
@@ -183,8 +221,10 @@ def deliver(message: EmailMessage, smtp: Smtp, to: list[str]) -> dict[str, tuple
     if smtp.username:
         password = smtp.password()
         if password is None:
-            raise SendError(f"SMTP {where}: login as {smtp.username!r} needs a password in the environment "
-                            f"variable {smtp.password_env or '(alerts.email.smtp.password_env not set)'}")
+            raise SendError(
+                f"SMTP {where}: login as {smtp.username!r} needs a password in the environment "
+                f"variable {smtp.password_env or '(alerts.email.smtp.password_env not set)'}"
+            )
     try:
         client = _connect(smtp)
     except (OSError, smtplib.SMTPException) as exc:
@@ -196,7 +236,9 @@ def deliver(message: EmailMessage, smtp: Smtp, to: list[str]) -> dict[str, tuple
             client.login(smtp.username, password)
         return client.send_message(message, to_addrs=to)
     except smtplib.SMTPAuthenticationError as exc:
-        raise SendError(f"SMTP {where}: login as {smtp.username!r} refused: {exc.smtp_code} {_text(exc.smtp_error)}") from None
+        raise SendError(
+            f"SMTP {where}: login as {smtp.username!r} refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+        ) from None
     except smtplib.SMTPRecipientsRefused as exc:
         refused = "; ".join(f"{r}: {c} {_text(m)}" for r, (c, m) in exc.recipients.items())
         raise SendError(f"SMTP {where} refused every recipient ({refused})") from None

@@ -9,6 +9,7 @@ A topic scope (`topic:returns`, `topic:returns,ticker:NVDA`) counts only the top
 as documents those with at least one of them. `capex_returns_gap` is (capex − returns) / (capex +
 returns) sentences of the scope: +1 when the talk is all about spending and none about returns.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -17,16 +18,17 @@ from datetime import date
 
 import duckdb
 
-from hypewatch.config import GAP_TOPICS
-from hypewatch.scopes import parse_scope as parse_full_scope
-from storage.sql import load_queries
+from hypewatch.errors import HypewatchError
+from hypewatch.scopes import parse_scope
+from hypewatch.settings import GAP_TOPICS
+from hypewatch.storage.sql import load_queries
 
 from .stats import Interval, poisson_rate, wilson
 
-Q = load_queries("alerts", "queries.sql")
+Q = load_queries("hypewatch.alerts", "queries.sql")
 
 
-class UnknownMetric(ValueError):
+class UnknownMetric(HypewatchError, ValueError):
     """A rule names a metric that is not a numeric column of daily_sentiment."""
 
 
@@ -82,14 +84,22 @@ class Metric:
         return found.scaled(self.scale, self.offset) if found else None
 
 
-def _share(name: str, events: str, of: Callable[[Counts], int], floor: float, scale: float = 1.0,
-           offset: float = 0.0, rate_test: bool = False) -> Metric:
+def _share(
+    name: str,
+    events: str,
+    of: Callable[[Counts], int],
+    floor: float,
+    scale: float = 1.0,
+    offset: float = 0.0,
+    rate_test: bool = False,
+) -> Metric:
     return Metric(name, lambda c: getattr(c, events), lambda c, _: of(c), floor, scale, offset, rate_test=rate_test)
 
 
 def _per_day(name: str) -> Metric:
-    return Metric(name, lambda c: getattr(c, name), lambda _, days: days, spread_floor=1.0, is_count=True,
-                  rate_test=True)
+    return Metric(
+        name, lambda c: getattr(c, name), lambda _, days: days, spread_floor=1.0, is_count=True, rate_test=True
+    )
 
 
 def _sentences(c: Counts) -> int:
@@ -123,15 +133,9 @@ def metric(name: str) -> Metric:
         raise UnknownMetric(f"unknown metric {name!r}; one of: {', '.join(METRICS)}") from None
 
 
-def parse_scope(scope: str) -> tuple[str, str | None]:
-    """Which documents: 'all' -> ('all', None); 'source:tech-news' -> ('source', 'tech-news');
-    'topic:capex,ticker:NVDA' -> ('ticker', 'NVDA') (the topic: scope_params)."""
-    parsed = parse_full_scope(scope)
-    return parsed.kind, parsed.value
-
-
 def scope_params(scope: str) -> dict[str, str | None]:
-    parsed = parse_full_scope(scope)
+    """The query parameters of a scope: 'topic:capex,ticker:NVDA' -> ticker NVDA, topic capex."""
+    parsed = parse_scope(scope)
     return {"scope_kind": parsed.kind, "scope_value": parsed.value, "topic": parsed.topic}
 
 
@@ -144,8 +148,12 @@ def load_series(conn: duckdb.DuckDBPyConnection, scope: str, start: date, end: d
         query = Q["ticker_series"] if params["scope_kind"] == "ticker" else Q["scope_series"]
         rows = conn.execute(query, {k: v for k, v in params.items() if k != "topic"}).fetchall()
     capex, returns = GAP_TOPICS
-    gap = {day: (n_capex, n_returns) for day, n_capex, n_returns in
-           conn.execute(Q["capex_returns_series"], {**params, "capex": capex, "returns": returns}).fetchall()}
+    gap = {
+        day: (n_capex, n_returns)
+        for day, n_capex, n_returns in conn.execute(
+            Q["capex_returns_series"], {**params, "capex": capex, "returns": returns}
+        ).fetchall()
+    }
     return [DayCounts(day, Counts(*(int(x or 0) for x in rest), *gap.get(day, (0, 0)))) for day, *rest in rows]
 
 

@@ -9,6 +9,7 @@ either; its alert says since when it fails and the last error.
 One `source-stale` alert per quiet spell, on the day the spell crossed the limit, and none within
 `alerts.stale_cooldown_days` of the source's previous one (then on the first day after).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 
-from hypewatch.config import SOURCE_STALE_RULE, Alerts, Source
 from hypewatch.records import Alert, SourceHealth
-from storage import Store
+from hypewatch.settings import SOURCE_STALE_RULE, Alerts, Source
+from hypewatch.storage import Store
 
 from .detect import alert_id, save_new_alerts
 from .series import Q
@@ -28,8 +29,12 @@ logger = logging.getLogger(__name__)
 STALE_METRIC = "days_quiet"
 
 
-def stale_alerts(sources: Sequence[Source], health: Mapping[str, SourceHealth],
-                 previous: Mapping[str, Sequence[date]], settings: Alerts) -> list[Alert]:
+def stale_alerts(
+    sources: Sequence[Source],
+    health: Mapping[str, SourceHealth],
+    previous: Mapping[str, Sequence[date]],
+    settings: Alerts,
+) -> list[Alert]:
     """The source-stale alerts due now; `previous`: earlier source-stale alert days by scope."""
     raised = []
     for source in sources:
@@ -50,14 +55,25 @@ def stale_alerts(sources: Sequence[Source], health: Mapping[str, SourceHealth],
         if _utc_day(seen.last_run_at) < day:
             continue  # still inside the cooldown of the previous spell's alert
         detail = {
-            "quiet_since": quiet_since.isoformat(), "last_run_at": seen.last_run_at.isoformat(),
+            "quiet_since": quiet_since.isoformat(),
+            "last_run_at": seen.last_run_at.isoformat(),
             "stale_days": limit_days,
             "failing_since": seen.failing_since.isoformat() if seen.failing_since else None,
             "last_error": seen.last_error if seen.failing_since else None,
         }
-        raised.append(Alert(rule=SOURCE_STALE_RULE, scope=scope, metric=STALE_METRIC, day=day,
-                            value=round(quiet / timedelta(days=1), 1), baseline=float(limit_days), zscore=None,
-                            alert_id=alert_id(SOURCE_STALE_RULE, scope, day), detail=json.dumps(detail)))
+        raised.append(
+            Alert(
+                rule=SOURCE_STALE_RULE,
+                scope=scope,
+                metric=STALE_METRIC,
+                day=day,
+                value=round(quiet / timedelta(days=1), 1),
+                baseline=float(limit_days),
+                zscore=None,
+                alert_id=alert_id(SOURCE_STALE_RULE, scope, day),
+                detail=json.dumps(detail),
+            )
+        )
     return raised
 
 
@@ -65,8 +81,9 @@ def _utc_day(moment: datetime) -> date:
     return moment.astimezone(timezone.utc).date()
 
 
-def detect_stale_and_save(store: Store, sources: Sequence[Source], settings: Alerts, *,
-                          now: datetime | None = None) -> list[Alert]:
+def detect_stale_and_save(
+    store: Store, sources: Sequence[Source], settings: Alerts, *, now: datetime | None = None
+) -> list[Alert]:
     """What the nightly job calls: the source-stale alerts due, stored; returns the new ones."""
     health = {h.source: h for h in store.source_health()}
     with store.read() as conn:
@@ -76,6 +93,10 @@ def detect_stale_and_save(store: Store, sources: Sequence[Source], settings: Ale
         previous.setdefault(scope, []).append(day)
     new = save_new_alerts(store, stale_alerts(sources, health, previous, settings), now=now)
     for alert in new:
-        logger.warning("alert %s: %s has brought nothing new for %.0f days", alert.alert_id,
-                       alert.scope.removeprefix("source:"), alert.value)
+        logger.warning(
+            "alert %s: %s has brought nothing new for %.0f days",
+            alert.alert_id,
+            alert.scope.removeprefix("source:"),
+            alert.value,
+        )
     return new

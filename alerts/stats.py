@@ -18,6 +18,7 @@ scale), and the tests and intervals divide counts by it, which widens them by it
 The same Wilson interval is written in SQL for the views (storage/migrations/007_series_intervals.sql);
 tests check that the two agree.
 """
+
 from __future__ import annotations
 
 import math

@@ -11,6 +11,7 @@ model's hype share per call (labeled sentences of that call) with the share of c
 without the model's calibration; then the same per company.
 Targets of issue 24: accuracy >= 0.90, hype F1 >= 0.80, per-call hype share within ±0.03.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,6 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 CALL_SHARE_TOLERANCE = 0.03
 
@@ -31,9 +31,9 @@ def main() -> int:
     parser.add_argument("--precision", choices=("int8", "fp32"), default="int8")
     args = parser.parse_args()
 
-    from nlp.evaluate import EvalReport
-    from nlp.real_eval import AI_ERA_FILE, company_of, distinct_examples, load_real_examples
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.real_eval import AI_ERA_FILE, company_of, distinct_examples, load_real_examples
+    from hypewatch.nlp.scorer import Scorer
 
     rows = load_real_examples(SHARED, AI_ERA_FILE, half=args.half)
     first: dict[str, tuple] = {}  # one example per distinct sentence, with the call it came from
@@ -41,8 +41,10 @@ def main() -> int:
         example = distinct_examples([row])[0]
         first.setdefault(example.key, (example, row["file"]))
     examples, calls = [e for e, _ in first.values()], [c for _, c in first.values()]
-    print(f"{len(examples)} labeled sentences of {len(set(calls))} calls, {len({company_of(c) for c in calls})} companies "
-          f"({args.half} half of {AI_ERA_FILE.name})")
+    print(
+        f"{len(examples)} labeled sentences of {len(set(calls))} calls, {len({company_of(c) for c in calls})} companies "
+        f"({args.half} half of {AI_ERA_FILE.name})"
+    )
     for name in args.models:
         scorer = Scorer.load(name, precision=args.precision, device="cpu")
         scores = scorer.score([e.text for e in examples])
@@ -59,15 +61,27 @@ def main() -> int:
         expected_gaps = [abs(sum(p for _, _, p in v) - sum(g for g, _, _ in v)) / len(v) for v in per_call.values()]
         f1 = {lab: report.per_class[lab].f1 for lab in report.per_class}
         print(f"\n{name} ({scorer.model_id}, {args.precision})")
-        print(f"  accuracy {report.accuracy:.3f}  macro-F1 {report.macro_f1:.3f}  "
-              + "  ".join(f"{lab} F1 {v:.3f}" for lab, v in f1.items()))
-        print(f"  per-call hype share, counted labels: mean gap {sum(label_gaps) / len(label_gaps):.3f}, "
-              f"within ±{CALL_SHARE_TOLERANCE}: {sum(g <= CALL_SHARE_TOLERANCE for g in label_gaps) / len(label_gaps):.0%}")
-        print(f"  per-call hype share, summed p_hype: mean gap {sum(expected_gaps) / len(expected_gaps):.3f}, "
-              f"within ±{CALL_SHARE_TOLERANCE}: {sum(g <= CALL_SHARE_TOLERANCE for g in expected_gaps) / len(expected_gaps):.0%}")
-        print(f"  expected calibration error (top label): {report.ece:.3f}"
-              + (f" (uncalibrated: {uncalibrated.ece:.3f}, accuracy {uncalibrated.accuracy:.3f}, hype F1 "
-                 f"{uncalibrated.per_class['hype'].f1:.3f})" if uncalibrated else " (the model has no calibration)"))
+        print(
+            f"  accuracy {report.accuracy:.3f}  macro-F1 {report.macro_f1:.3f}  "
+            + "  ".join(f"{lab} F1 {v:.3f}" for lab, v in f1.items())
+        )
+        print(
+            f"  per-call hype share, counted labels: mean gap {sum(label_gaps) / len(label_gaps):.3f}, "
+            f"within ±{CALL_SHARE_TOLERANCE}: {sum(g <= CALL_SHARE_TOLERANCE for g in label_gaps) / len(label_gaps):.0%}"
+        )
+        print(
+            f"  per-call hype share, summed p_hype: mean gap {sum(expected_gaps) / len(expected_gaps):.3f}, "
+            f"within ±{CALL_SHARE_TOLERANCE}: {sum(g <= CALL_SHARE_TOLERANCE for g in expected_gaps) / len(expected_gaps):.0%}"
+        )
+        print(
+            f"  expected calibration error (top label): {report.ece:.3f}"
+            + (
+                f" (uncalibrated: {uncalibrated.ece:.3f}, accuracy {uncalibrated.accuracy:.3f}, hype F1 "
+                f"{uncalibrated.per_class['hype'].f1:.3f})"
+                if uncalibrated
+                else " (the model has no calibration)"
+            )
+        )
         print("  confusion (rows: labelers; columns: model; hype/skeptic/neutral):", report.confusion)
         print("  company  sentences  accuracy  hype F1")
         for company in sorted({company_of(c) for c in calls}):

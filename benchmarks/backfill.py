@@ -19,6 +19,7 @@ Part 2. A synthetic scored lake of --lake-sentences sentences (20 to a document,
 days) in the layout of `hypewatch export`: the time `hypewatch import` takes, then the daily series
 and a sentence query on the imported database against the same queries on the Parquet in place.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 from score import TRANSCRIPTS, real_sentences  # noqa: E402
 
 PER_DOCUMENT = 20
@@ -42,12 +41,13 @@ PER_DOCUMENT = 20
 
 # --- part 1: scoring -----------------------------------------------------------------------------
 
+
 def build_stand_in_model(folder: Path) -> Path:
     """MiniLM (the shipped model's encoder) with fresh heads, saved as a hypewatch model folder."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from nlp import model as mt
+    from hypewatch.nlp import model as mt
 
     torch.manual_seed(0)
     encoder_path = mt.default_encoder_path()
@@ -63,51 +63,78 @@ def write_documents(sentences: list[str], path: Path) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    chunks = [sentences[i:i + PER_DOCUMENT] for i in range(0, len(sentences), PER_DOCUMENT)]
+    chunks = [sentences[i : i + PER_DOCUMENT] for i in range(0, len(sentences), PER_DOCUMENT)]
     start = datetime(2019, 1, 1, tzinfo=timezone.utc)
-    pq.write_table(pa.table({
-        "doc_id": [f"doc{i:06d}" for i in range(len(chunks))],
-        "text": ["\n".join(chunk) for chunk in chunks],
-        "published_at": [start + timedelta(days=i % 50) for i in range(len(chunks))],
-        "source": ["backfill"] * len(chunks), "kind": ["transcripts"] * len(chunks), "language": ["en"] * len(chunks),
-    }), path)
+    pq.write_table(
+        pa.table(
+            {
+                "doc_id": [f"doc{i:06d}" for i in range(len(chunks))],
+                "text": ["\n".join(chunk) for chunk in chunks],
+                "published_at": [start + timedelta(days=i % 50) for i in range(len(chunks))],
+                "source": ["backfill"] * len(chunks),
+                "kind": ["transcripts"] * len(chunks),
+                "language": ["en"] * len(chunks),
+            }
+        ),
+        path,
+    )
     return len(chunks)
 
 
 def run_single(folder: str, path: str, threads: int) -> dict:
     import pyarrow.parquet as pq
 
+    from hypewatch.nlp.scorer import Scorer
     from hypewatch.records import Document
     from hypewatch.scoring import no_counts, score_sentences, sentence_pairs
-    from nlp.scorer import Scorer
 
     t0 = time.perf_counter()
     scorer = Scorer.load(folder, device="cpu", threads=threads)
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     rows = pq.read_table(path).to_pylist()
-    docs = [Document(doc_id=r["doc_id"], source=r["source"], kind=r["kind"], url="", title=None,
-                     published_at=r["published_at"], fetched_at=r["published_at"], language=r["language"],
-                     tickers=[], text=r["text"]) for r in rows]
+    docs = [
+        Document(
+            doc_id=r["doc_id"],
+            source=r["source"],
+            kind=r["kind"],
+            url="",
+            title=None,
+            published_at=r["published_at"],
+            fetched_at=r["published_at"],
+            language=r["language"],
+            tickers=[],
+            text=r["text"],
+        )
+        for r in rows
+    ]
     counts = no_counts()
     for start in range(0, len(docs), 64):  # as `hypewatch score`: 64 documents at a time
-        score_sentences(sentence_pairs(docs[start:start + 64]), scorer, counts)
+        score_sentences(sentence_pairs(docs[start : start + 64]), scorer, counts)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "load_s": load_s, "sentences": counts["sentences"],
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": seconds,
+        "load_s": load_s,
+        "sentences": counts["sentences"],
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def run_ray(folder: str, path: str, workers: int, out: str) -> dict:
     import ray
 
-    from lake.ray_score import ModelSpec, score_with_ray
+    from hypewatch.lake.ray_score import ModelSpec, score_with_ray
 
     t0 = time.perf_counter()
     for attempt in range(3):  # Ray gives its raylet 30 s to start: on a busy machine, not always enough
         try:
             # One logical CPU more than the cores: each actor holds one; reading needs one.
-            ray.init(num_cpus=max(os.cpu_count(), workers + 1), include_dashboard=False, logging_level="ERROR",
-                     log_to_driver=False)
+            ray.init(
+                num_cpus=max(os.cpu_count(), workers + 1),
+                include_dashboard=False,
+                logging_level="ERROR",
+                log_to_driver=False,
+            )
             break
         except Exception:  # noqa: BLE001 - Ray raises a bare Exception for that
             ray.shutdown()
@@ -118,8 +145,12 @@ def run_ray(folder: str, path: str, workers: int, out: str) -> dict:
         summary = score_with_ray(path, Path(out), ModelSpec(name=folder), workers=workers)
     finally:
         ray.shutdown()
-    return {"seconds": summary.seconds, "start_s": start_s, "sentences": summary.sentences,
-            "documents": summary.documents}
+    return {
+        "seconds": summary.seconds,
+        "start_s": start_s,
+        "sentences": summary.sentences,
+        "documents": summary.documents,
+    }
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -172,16 +203,21 @@ def part_scoring(folder: Path, n: int, workers: list[int]) -> None:
         n_docs = write_documents(sentences, path)
         one = Path(tmp) / "one.parquet"
         write_documents(sentences[:PER_DOCUMENT], one)
-        print(f"{len(sentences):,} distinct sentences from {TRANSCRIPTS}, {n_docs:,} documents, "
-              f"{os.cpu_count()} CPUs; model {folder}")
-        from nlp.scorer import Scorer
+        print(
+            f"{len(sentences):,} distinct sentences from {TRANSCRIPTS}, {n_docs:,} documents, "
+            f"{os.cpu_count()} CPUs; model {folder}"
+        )
+        from hypewatch.nlp.scorer import Scorer
 
         Scorer.load(str(folder), device="cpu")  # builds the int8 copy once, before any timing
-        contenders = {
-            "single process, 1 thread": (run_single, str(folder), str(path), 1),
-            f"single process, {os.cpu_count()} threads": (run_single, str(folder), str(path), os.cpu_count()),
-        } | {f"Ray, {k} actor(s)": (run_ray, str(folder), str(path), k, f"{tmp}/ray-{k}") for k in workers} | {
-            "Ray, 1 actor, 1 document": (run_ray, str(folder), str(one), 1, f"{tmp}/ray-one")}
+        contenders = (
+            {
+                "single process, 1 thread": (run_single, str(folder), str(path), 1),
+                f"single process, {os.cpu_count()} threads": (run_single, str(folder), str(path), os.cpu_count()),
+            }
+            | {f"Ray, {k} actor(s)": (run_ray, str(folder), str(path), k, f"{tmp}/ray-{k}") for k in workers}
+            | {"Ray, 1 actor, 1 document": (run_ray, str(folder), str(one), 1, f"{tmp}/ray-one")}
+        )
         print(f"\n{'':<30}{'sentences':>10}{'run s':>8}{'sent/s':>8}{'start s':>9}{'peak RSS':>11}")
         results = {}
         for name, (fn, *fn_args) in contenders.items():
@@ -191,15 +227,21 @@ def part_scoring(folder: Path, n: int, workers: list[int]) -> None:
                 print(f"{name:<30}failed: {str(exc).splitlines()[0]}")
                 continue
             start = r.get("start_s", r.get("load_s", 0.0))
-            print(f"{name:<30}{r['sentences']:>10,}{r['seconds']:>8.1f}{r['sentences'] / r['seconds']:>8.0f}"
-                  f"{start:>9.1f}{r['tree_rss_mb']:>8.0f} MB", flush=True)
-    single, ray1, fixed = (results.get(name) for name in (
-        "single process, 1 thread", "Ray, 1 actor(s)", "Ray, 1 actor, 1 document"))
+            print(
+                f"{name:<30}{r['sentences']:>10,}{r['seconds']:>8.1f}{r['sentences'] / r['seconds']:>8.0f}"
+                f"{start:>9.1f}{r['tree_rss_mb']:>8.0f} MB",
+                flush=True,
+            )
+    single, ray1, fixed = (
+        results.get(name) for name in ("single process, 1 thread", "Ray, 1 actor(s)", "Ray, 1 actor, 1 document")
+    )
     if single and ray1 and fixed:
         extra = ray1["seconds"] - fixed["seconds"] - single["seconds"]
-        print(f"\nRay's overhead against one thread: {extra / single['sentences'] * 1e3:+.2f} ms per sentence "
-              f"({extra:+.1f} s on {single['sentences']:,}), plus {fixed['seconds']:.1f} s a run "
-              f"and {ray1['start_s']:.1f} s to start Ray")
+        print(
+            f"\nRay's overhead against one thread: {extra / single['sentences'] * 1e3:+.2f} ms per sentence "
+            f"({extra:+.1f} s on {single['sentences']:,}), plus {fixed['seconds']:.1f} s a run "
+            f"and {ray1['start_s']:.1f} s to start Ray"
+        )
 
 
 # --- part 2: import against reading in place ---------------------------------------------------
@@ -239,8 +281,8 @@ WHERE s.label = 'skeptic' AND d.published_at > TIMESTAMPTZ '2025-12-01 00:00:00+
 def part_lake(n_sentences: int) -> None:
     import duckdb
 
-    from lake.load import import_lake
-    from storage import Store
+    from hypewatch.lake.load import import_lake
+    from hypewatch.storage import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         lake = Path(tmp) / "lake"
@@ -248,18 +290,26 @@ def part_lake(n_sentences: int) -> None:
         n_docs = n_sentences // 20
         duckdb.connect().execute(LAKE_SQL.format(docs=n_docs, sentences=n_sentences, lake=lake))
         size = sum(p.stat().st_size for p in lake.rglob("*.parquet")) / 2**20
-        print(f"\nsynthetic lake: {n_sentences:,} sentences, {n_docs:,} documents, 3,650 days, {size:.0f} MB of Parquet")
+        print(
+            f"\nsynthetic lake: {n_sentences:,} sentences, {n_docs:,} documents, 3,650 days, {size:.0f} MB of Parquet"
+        )
         t0 = time.perf_counter()
         summary = import_lake(Store(Path(tmp) / "hw.duckdb"), lake)
-        print(f"hypewatch import: {time.perf_counter() - t0:.1f} s ({summary.sentences:,} sentences); "
-              f"database file {(Path(tmp) / 'hw.duckdb').stat().st_size / 2**20:.0f} MB")
+        print(
+            f"hypewatch import: {time.perf_counter() - t0:.1f} s ({summary.sentences:,} sentences); "
+            f"database file {(Path(tmp) / 'hw.duckdb').stat().st_size / 2**20:.0f} MB"
+        )
         conn = duckdb.connect(str(Path(tmp) / "hw.duckdb"), read_only=True)
         in_db = {"documents": "documents", "doc_scores": "doc_scores", "sentences": "sentences"}
-        place = {name: f"read_parquet('{lake}/{name}/*/*.parquet', hive_partitioning = false)"
-                 for name in ("documents", "sentences")}
+        place = {
+            name: f"read_parquet('{lake}/{name}/*/*.parquet', hive_partitioning = false)"
+            for name in ("documents", "sentences")
+        }
         # In place there is no doc_scores yet: a view computes it from the sentences, as import does.
-        place["doc_scores"] = (f"(SELECT doc_id, count(*) FILTER (WHERE label = 'hype') AS n_hype "
-                               f"FROM {place['sentences']} GROUP BY doc_id)")
+        place["doc_scores"] = (
+            f"(SELECT doc_id, count(*) FILTER (WHERE label = 'hype') AS n_hype "
+            f"FROM {place['sentences']} GROUP BY doc_id)"
+        )
         for name, sql in (("daily series", SERIES), ("top skeptic sentences", SENTENCES)):
             timings = {}
             for where, tables in (("imported", in_db), ("Parquet in place", place)):
@@ -269,8 +319,10 @@ def part_lake(n_sentences: int) -> None:
                     conn.execute(sql.format(**tables)).fetchall()
                     best = min(best, time.perf_counter() - t0)
                 timings[where] = best
-            print(f"{name}: imported {timings['imported'] * 1e3:.0f} ms, Parquet in place "
-                  f"{timings['Parquet in place'] * 1e3:.0f} ms (best of 3)")
+            print(
+                f"{name}: imported {timings['imported'] * 1e3:.0f} ms, Parquet in place "
+                f"{timings['Parquet in place'] * 1e3:.0f} ms (best of 3)"
+            )
         conn.close()
 
 

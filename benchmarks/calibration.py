@@ -18,6 +18,7 @@ labeled real sentences (nlp.real_eval; the dev half by default):
 A model that learned from real files (the shipped one learns from both halves) is not scored on
 unseen text there: a warning says so.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,14 +29,13 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 
 
 def figures(examples, scores) -> dict[str, float]:
+    from hypewatch.nlp import calibration as cal
+    from hypewatch.nlp.evaluate import EvalReport
     from hypewatch.records import LABELS
-    from nlp import calibration as cal
-    from nlp.evaluate import EvalReport
 
     labels = [LABELS.index(e.label) for e in examples]
     p = cal.stance_probabilities(scores)
@@ -70,7 +70,8 @@ def per_call(rows, examples, scores) -> dict[str, float]:
             errors[f"{label} share, by label"].append(abs(counted - gold))
             errors[f"{label} share, expected"].append(abs(expected - gold))
     return {name: statistics.fmean(values) for name, values in errors.items()} | {
-        "files": len(next(iter(errors.values()), []))}
+        "files": len(next(iter(errors.values()), []))
+    }
 
 
 def print_table(title: str, columns: dict[str, dict[str, float]]) -> None:
@@ -95,10 +96,10 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
-    from nlp import calibration as cal
-    from nlp import model as mt
-    from nlp.corpus import Example, load_corpus, split
-    from nlp.scorer import ModelNotFoundError, Scorer, model_folder
+    from hypewatch.nlp import calibration as cal
+    from hypewatch.nlp import model as mt
+    from hypewatch.nlp.corpus import Example, load_corpus, split
+    from hypewatch.nlp.scorer import ModelNotFoundError, Scorer, model_folder
 
     try:
         scorer = Scorer.load(args.model, base_dir=ROOT, device="cpu", precision=args.precision)
@@ -114,8 +115,10 @@ def main() -> int:
     print(f"model        {scorer.model_id}")
     for name, calibration in candidates.items():
         print(f"{name:<12} {calibration.describe()}")
-    print("(temperature and vector: fitted here on the written validation slice;"
-          f" auto would keep {cal.fit(validation, *gold).method})")
+    print(
+        "(temperature and vector: fitted here on the written validation slice;"
+        f" auto would keep {cal.fit(validation, *gold).method})"
+    )
 
     def columns(examples, scores, summarise=figures, rows=None):
         found = {"before": summarise(*([rows] if rows else []), examples, scores)}
@@ -123,18 +126,20 @@ def main() -> int:
             found[name] = summarise(*([rows] if rows else []), examples, cal.apply(calibration, scores))
         return found
 
-    print_table(f"written validation slice (fitted on): {len(validation)} sentences",
-                columns(parts["validation"], validation))
+    print_table(
+        f"written validation slice (fitted on): {len(validation)} sentences", columns(parts["validation"], validation)
+    )
     heldout = parts["heldout"]
-    print_table(f"written held-out split: {len(heldout)} sentences",
-                columns(heldout, scorer.score([e.text for e in heldout])))
+    print_table(
+        f"written held-out split: {len(heldout)} sentences", columns(heldout, scorer.score([e.text for e in heldout]))
+    )
 
     if args.real == "none":
         return 0
     if not (SHARED / "data").is_dir():
         print(f"\nreal sentences skipped: {SHARED / 'data'} is not here")
         return 0
-    from nlp.real_eval import load_real_examples
+    from hypewatch.nlp.real_eval import load_real_examples
 
     rows = load_real_examples(SHARED, half=None if args.real == "all" else args.real)
     examples = [Example(r["text"], r["label"], r["fatigue"]) for r in rows]

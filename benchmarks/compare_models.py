@@ -11,6 +11,7 @@ and int8, int8 labels equal to fp32's on real sentences, scoring speed (int8, th
 warning says when a model learned from those files). --frozen adds the frozen encoder with a
 logistic regression, the floor any fine-tuning must beat.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,15 +23,13 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 SHARED = ROOT.parent / "shared"
 
+from hypewatch.nlp import model as mt  # noqa: E402
+from hypewatch.nlp.corpus import Example, load_corpus, split  # noqa: E402
+from hypewatch.nlp.evaluate import EvalReport, evaluate  # noqa: E402
+from hypewatch.nlp.scorer import Scorer, model_folder  # noqa: E402
 from hypewatch.records import LABELS, Score  # noqa: E402
-from nlp import model as mt  # noqa: E402
-from nlp.corpus import Example, load_corpus, split  # noqa: E402
-from nlp.evaluate import EvalReport, evaluate  # noqa: E402
-from nlp.scorer import Scorer, model_folder  # noqa: E402
 
 
 def embed(texts: list[str], batch_size: int = 64) -> np.ndarray:
@@ -41,7 +40,9 @@ def embed(texts: list[str], batch_size: int = 64) -> np.ndarray:
     out = []
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
-            enc = tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=128, return_tensors="pt")
+            enc = tokenizer(
+                texts[i : i + batch_size], padding=True, truncation=True, max_length=128, return_tensors="pt"
+            )
             pooled = mt.mean_pool(encoder(**enc).last_hidden_state, enc["attention_mask"])
             out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
     return np.concatenate(out)
@@ -51,7 +52,7 @@ def frozen_baseline(train, heldout) -> EvalReport:
     from sklearn.linear_model import LogisticRegression
 
     X = embed([e.text for e in train + heldout])
-    X_train, X_test = X[: len(train)], X[len(train):]
+    X_train, X_test = X[: len(train)], X[len(train) :]
     stance = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(X_train, [e.label for e in train])
     fatigue = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(X_train, [e.fatigue for e in train])
     probs = stance.predict_proba(X_test)
@@ -92,7 +93,8 @@ def compare(name: str, heldout: list[Example], real_rows: list[dict], sample: li
         per_class = " / ".join(f"{report.per_class[lab].f1:.2f}" for lab in LABELS)
         seen = sum(r["file"] in learned for r in real_rows)
         row["real macro-F1 (hype/skeptic/neutral)"] = f"{report.macro_f1:.3f} ({per_class})" + (
-            f" [learned from {seen} of {len(real_rows)}]" if seen else "")
+            f" [learned from {seen} of {len(real_rows)}]" if seen else ""
+        )
     return row
 
 
@@ -103,26 +105,34 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=3000, help="real sentences to time and compare labels on")
     parser.add_argument("--frozen", action="store_true", help="also the frozen encoder + logistic regression")
     args = parser.parse_args()
-    models = args.models or ["default"] + (["models/hypewatch-full"] if (ROOT / "models" / "hypewatch-full").is_dir() else [])
+    models = args.models or ["default"] + (
+        ["models/hypewatch-full"] if (ROOT / "models" / "hypewatch-full").is_dir() else []
+    )
 
     heldout = split(load_corpus())["heldout"]
     real_rows: list[dict] = []
     sample = [e.text for e in heldout][: args.n]
     if (SHARED / "data").is_dir():
-        from nlp.real_eval import load_real_examples
         from score import real_sentences
+
+        from hypewatch.nlp.real_eval import load_real_examples
 
         sample = real_sentences(args.n)
         if args.real != "none":
             real_rows = load_real_examples(SHARED, half=None if args.real == "all" else args.real)
-    print(f"held-out: {len(heldout)} written sentences; real: {len(real_rows)} labeled sentences ({args.real});"
-          f" speed and int8 agreement on {len(sample)} sentences; {torch.get_num_threads()} CPU threads\n")
+    print(
+        f"held-out: {len(heldout)} written sentences; real: {len(real_rows)} labeled sentences ({args.real});"
+        f" speed and int8 agreement on {len(sample)} sentences; {torch.get_num_threads()} CPU threads\n"
+    )
     if args.frozen:
         parts = split(load_corpus())
         print(frozen_baseline(parts["train"] + parts["validation"], heldout).format(), "\n")
     rows = [compare(name, heldout, real_rows, sample) for name in models]
     for key in rows[0]:
-        print(f"{key:<38}" + "".join(f"{str(r[key]) if not isinstance(r[key], float) else f'{r[key]:.2f}':<44}" for r in rows))
+        print(
+            f"{key:<38}"
+            + "".join(f"{str(r[key]) if not isinstance(r[key], float) else f'{r[key]:.2f}':<44}" for r in rows)
+        )
     return 0
 
 

@@ -9,6 +9,7 @@ checked, extraction in the process pool, documents stored in batches through
 
 Target: >= 60 pages/s on 2 cores, peak RSS (crawler + extraction workers) < 1 GB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,14 +25,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+# The loopback server of the tests serves the articles (tests/ is no package).
+sys.path.append(str(ROOT / "tests"))
 
 from crawl_server import CrawlServer, Reply  # noqa: E402
 
-WORDS = ("the of and to in a is that for on with as was by at from it be this are have an which has "
-         "chip demand data center revenue quarter growth cloud model training inference server "
-         "market investors analysts supply margin capacity customers billion percent year company "
-         "said would could new first more than its their over after about into earnings guidance").split()
+WORDS = (
+    "the of and to in a is that for on with as was by at from it be this are have an which has "
+    "chip demand data center revenue quarter growth cloud model training inference server "
+    "market investors analysts supply margin capacity customers billion percent year company "
+    "said would could new first more than its their over after about into earnings guidance"
+).split()
 COMPANIES = ["Nvidia", "Microsoft", "Broadcom", "Oracle", "Micron", "TSMC", "CoreWeave", "Alphabet"]
 
 
@@ -48,18 +52,23 @@ def article_html(rng: random.Random, host: str, n: int) -> str:
     nav = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(30))
     related = "".join(f'<li><a href="/story/{i}">Related story number {i} about markets</a></li>' for i in range(10))
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Story {n} on {host}</title>'
-            f'<meta property="article:published_time" content="2024-11-0{1 + n % 9}T10:00:00Z">'
-            f'<script>window.analytics = {{"id": {n}}};</script><style>body {{ font: 16px serif; }}</style></head>'
-            f"<body><header><ul>{nav}</ul></header><main><article><h1>Story {n} on {host}</h1>"
-            f'<p class="byline">By A. Reporter</p>{body}</article>'
-            f'<aside><h2>Related</h2><ul>{related}</ul></aside></main>'
-            f"<footer>Copyright {host}. All rights reserved. Terms. Privacy.</footer></body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Story {n} on {host}</title>'
+        f'<meta property="article:published_time" content="2024-11-0{1 + n % 9}T10:00:00Z">'
+        f'<script>window.analytics = {{"id": {n}}};</script><style>body {{ font: 16px serif; }}</style></head>'
+        f"<body><header><ul>{nav}</ul></header><main><article><h1>Story {n} on {host}</h1>"
+        f'<p class="byline">By A. Reporter</p>{body}</article>'
+        f"<aside><h2>Related</h2><ul>{related}</ul></aside></main>"
+        f"<footer>Copyright {host}. All rights reserved. Terms. Privacy.</footer></body></html>"
+    )
 
 
 def feed_xml(host: str, port: int, pages: int) -> str:
-    items = "".join(f"<item><title>Story {n}</title><link>http://{host}:{port}/story/{n}</link>"
-                    f"<pubDate>Tue, 05 Nov 2024 12:00:00 GMT</pubDate></item>" for n in range(pages))
+    items = "".join(
+        f"<item><title>Story {n}</title><link>http://{host}:{port}/story/{n}</link>"
+        f"<pubDate>Tue, 05 Nov 2024 12:00:00 GMT</pubDate></item>"
+        for n in range(pages)
+    )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{host}</title>{items}</channel></rss>'
 
 
@@ -118,9 +127,9 @@ def _cpu_seconds() -> tuple[float, float]:
 def main() -> None:
     # Imported here, not at the top: spawned processes (the page server, the extraction workers)
     # import this script again, and should not load the database and HTTP stack for nothing.
-    from crawler.crawl import crawl_sources
     from hypewatch.config import Config, Crawl, Source
-    from storage.store import Store
+    from hypewatch.crawler.crawl import crawl_sources
+    from hypewatch.storage.store import Store
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hosts", type=int, default=20)
@@ -147,8 +156,15 @@ def main() -> None:
         sampler.start()
         start = time.perf_counter()
         cpu_start = _cpu_seconds()
-        summary = asyncio.run(crawl_sources(config, http_cache={}, known=store.known_documents(),
-                                            sink=store.add_documents, state_sink=store.save_crawl_state))
+        summary = asyncio.run(
+            crawl_sources(
+                **config.crawl_arguments(),
+                http_cache={},
+                known=store.known_documents(),
+                sink=store.add_documents,
+                state_sink=store.save_crawl_state,
+            )
+        )
         elapsed = time.perf_counter() - start
         # the extraction workers have exited and been reaped by now
         cpu_main, cpu_workers = (end - begin for end, begin in zip(_cpu_seconds(), cpu_start))
@@ -164,9 +180,11 @@ def main() -> None:
     print(f"summary: {summary.as_dict()}")
     print(f"documents stored: {stored} in {elapsed:.1f} s (extraction pool start-up included)")
     print(f"throughput: {stored / elapsed:.1f} pages/s fetched + extracted + stored (target >= 60)")
-    print(f"CPU: {cpu:.1f} s in all, {1000 * cpu / stored:.1f} ms a page ({1000 * cpu_main / stored:.1f} ms in the "
-          f"crawler, {1000 * cpu_workers / stored:.1f} ms in the workers), so about "
-          f"{2 * stored / cpu:.0f} pages/s on 2 otherwise idle cores (load now: {os.getloadavg()[0]:.1f})")
+    print(
+        f"CPU: {cpu:.1f} s in all, {1000 * cpu / stored:.1f} ms a page ({1000 * cpu_main / stored:.1f} ms in the "
+        f"crawler, {1000 * cpu_workers / stored:.1f} ms in the workers), so about "
+        f"{2 * stored / cpu:.0f} pages/s on 2 otherwise idle cores (load now: {os.getloadavg()[0]:.1f})"
+    )
     print(f"peak RSS, crawler + extraction workers: {sampler.peak / 2**20:.0f} MiB (target < 1024)")
 
 

@@ -7,6 +7,7 @@ and FN are normalised to sum to 1; precision and recall are averaged over pages.
 
     .venv/bin/python benchmarks/extraction.py [--data DIR] [--show-worst N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,8 @@ from pathlib import Path
 import trafilatura
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from crawler.extract import extract_article  # noqa: E402
+from hypewatch.crawler.extract import extract_article  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction"
 _TOKEN = re.compile(r"\w+")
@@ -59,7 +59,12 @@ def load_pages(data: Path) -> list[tuple[str, str, str, str]]:
     """(id, url, html, ground-truth body) for every page of the data set."""
     truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
     return [
-        (page_id, entry.get("url"), (data / "html" / f"{page_id}.html").read_text(encoding="utf-8"), entry["articleBody"])
+        (
+            page_id,
+            entry.get("url"),
+            (data / "html" / f"{page_id}.html").read_text(encoding="utf-8"),
+            entry["articleBody"],
+        )
         for page_id, entry in sorted(truth.items())
     ]
 
@@ -95,7 +100,9 @@ def main() -> None:
     results = {}
     for name, extract in EXTRACTORS.items():
         result = results[name] = evaluate(extract, pages)
-        print(f"{name:<26} {result['precision']:>9.4f} {result['recall']:>7.4f} {result['f1']:>7.4f} {result['pages_per_s']:>8.1f}")
+        print(
+            f"{name:<26} {result['precision']:>9.4f} {result['recall']:>7.4f} {result['f1']:>7.4f} {result['pages_per_s']:>8.1f}"
+        )
     urls = {page_id: url for page_id, url, _, _ in pages}
     worst = sorted(results["hypewatch"]["rows"].items(), key=lambda item: item[1][0])[: args.show_worst]
     for page_id, (tp, fp, fn) in worst:

@@ -16,6 +16,7 @@ It fine-tunes every weight (the shipped model is such a fine-tune, cut to 2 MB).
 --within test (one H200, 2026-11-27): 6 epochs 0.686 / 0.689, 10 epochs 0.659 / 0.712; the dev
 half alone (no test fold learned from), 10 epochs, seeds 13 and 7: 0.657 and 0.653 / 0.626 and 0.649.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 SHARED = ROOT.parent / "shared"
 
 
@@ -47,12 +46,13 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    from nlp.corpus import Example
-    from nlp.evaluate import EvalReport
-    from nlp.real_eval import distinct_examples, load_real_examples
-    from nlp.scorer import Scorer
-    from nlp.train import train
     from real_sentences import print_by_source
+
+    from hypewatch.nlp.corpus import Example
+    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.real_eval import distinct_examples, load_real_examples
+    from hypewatch.nlp.scorer import Scorer
+    from hypewatch.nlp.train import TrainConfig, train
 
     if not (SHARED / "data").is_dir():
         print(f"skipped: {SHARED / 'data'} is not here")
@@ -66,13 +66,15 @@ def main() -> int:
         kept = {e.key for e in neutral[: round(args.neutral_share * len(neutral))]}
         real = [e for e in learn if e.label != "neutral" or e.key in kept]
         folder = out / f"fold-{trained_on}"
-        train(folder, real=real, epochs=args.epochs, device=args.device, evaluate_heldout=False)
+        train(folder, TrainConfig(epochs=args.epochs, device=args.device), real=real, evaluate_heldout=False)
         target = [r for r in rows if fold_of(r["file"]) == scored]
         examples = [Example(r["text"], r["label"], r["fatigue"]) for r in target]
         scorer = Scorer.load(str(folder), device=args.device, precision="fp32")
         predicted = scorer.score([e.text for e in examples])
-        print(f"\ntrained on {'the dev half and ' if always else ''}{args.within} fold {trained_on}"
-              f" ({len(real)} real sentences), scored on fold {scored}:")
+        print(
+            f"\ntrained on {'the dev half and ' if always else ''}{args.within} fold {trained_on}"
+            f" ({len(real)} real sentences), scored on fold {scored}:"
+        )
         print(EvalReport.compare(examples, predicted, scorer.model_id).format())
         print_by_source(examples, predicted, [r["file"] for r in target])
     return 0

@@ -14,6 +14,7 @@ errors: --errors is refused for it. The shipped model learns from both halves, s
 are not on unseen text (a warning says so): measure a recipe on the test half with a model from
 `hypewatch train --real ../shared --dev-only`, or with benchmarks/real_folds.py --within test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 
 
@@ -30,7 +30,7 @@ def print_by_source(examples: list, predicted: list, files: list[str]) -> None:
     """Per source folder: whole calls of AI companies, other companies' calls and news pages differ
     a lot; "stance on neutral" is the share of neutral sentences the model gave hype or skeptic,
     which is what moves the series on a call that has nothing to do with AI."""
-    from nlp.evaluate import EvalReport
+    from hypewatch.nlp.evaluate import EvalReport
 
     print("\nby source folder          sentences  macro-F1  accuracy  stance on neutral")
     for folder in sorted({str(Path(f).parent) for f in files}):
@@ -51,11 +51,11 @@ def main() -> int:
         parser.error("--errors reads the sentences; only the dev half may be read")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
-    from nlp import model as mt
-    from nlp.corpus import Example
-    from nlp.evaluate import EvalReport
-    from nlp.real_eval import REFERENCES_FILE, load_real_examples, parse_references
-    from nlp.scorer import ModelNotFoundError, Scorer, model_folder
+    from hypewatch.nlp import model as mt
+    from hypewatch.nlp.corpus import Example
+    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.real_eval import REFERENCES_FILE, load_real_examples, parse_references
+    from hypewatch.nlp.scorer import ModelNotFoundError, Scorer, model_folder
 
     if not (SHARED / "data").is_dir():
         print(f"skipped: {SHARED / 'data'} is not here")
@@ -76,8 +76,10 @@ def main() -> int:
     learned = set(mt.load_meta(folder).training.get("real_files", [])) if mt.is_hypewatch_folder(folder) else set()
     seen = [r for r in rows if r["file"] in learned]
     if seen:
-        print(f"warning: the model learned from {len({r['file'] for r in seen})} of these source files"
-              f" ({len(seen)} sentences): these figures are not on unseen text")
+        print(
+            f"warning: the model learned from {len({r['file'] for r in seen})} of these source files"
+            f" ({len(seen)} sentences): these figures are not on unseen text"
+        )
     predicted = scorer.score([e.text for e in examples])
     print(EvalReport.compare(examples, predicted, scorer.model_id).format())
     false_alarms = sum(p.fatigue and not e.fatigue for e, p in zip(examples, predicted))

@@ -12,6 +12,7 @@ sentence-transformers in fp32 and fp16, peak GPU memory too. Each Scorer run the
 sentences with the default topics and AI terms (nlp/topics.py), as the score stage does, and the
 table gives that time against its scoring time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,13 +25,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 TRANSCRIPTS = ROOT.parent / "shared" / "data" / "transcripts"
 N_SENTENCES = 5000
 
 
 def real_sentences(n: int = N_SENTENCES) -> list[str]:
-    from nlp.sentences import split_sentences
+    from hypewatch.nlp.sentences import split_sentences
 
     texts = []
     for path in sorted(TRANSCRIPTS.rglob("*")):
@@ -42,7 +42,7 @@ def real_sentences(n: int = N_SENTENCES) -> list[str]:
             turns = [t for key in ("prepared_remarks", "q_and_a") for t in call.get(key, []) if isinstance(t, dict)]
             texts += [turn["speech"] for turn in turns if isinstance(turn.get("speech"), str)]
             if not turns:
-                from crawler.transcripts import parse_transcript
+                from hypewatch.crawler.transcripts import parse_transcript
 
                 texts += [turn.text for turn in parse_transcript(path.read_bytes(), path.name).turns]
     sentences = dict.fromkeys(s for text in texts for s in split_sentences(text) if len(s.split()) >= 3)
@@ -64,8 +64,8 @@ def _warm_up(sentences: list[str], device: str) -> list[str]:
 
 
 def run_scorer(folder: str, sentences: list[str], precision: str, device: str = "cpu") -> dict:
-    from nlp.scorer import Scorer
-    from nlp.topics import TopicTagger, default_ai_terms, default_topics
+    from hypewatch.nlp.scorer import Scorer
+    from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     scorer = Scorer.load(folder, device=device, precision=precision)
     scorer.score(_warm_up(sentences, device))
@@ -82,7 +82,7 @@ def run_scorer(folder: str, sentences: list[str], precision: str, device: str = 
 def run_sentence_transformers(sentences: list[str], device: str = "cpu", half: bool = False) -> dict:
     from sentence_transformers import SentenceTransformer
 
-    from nlp.model import default_encoder_path
+    from hypewatch.nlp.model import default_encoder_path
 
     model = SentenceTransformer(str(default_encoder_path()), device=device)
     if half:
@@ -139,42 +139,54 @@ def main() -> None:
             best = runs.get(name, r)
             runs[name] = max(r, best, key=lambda x: x["rate"]) | {"rss_mb": max(r["rss_mb"], best["rss_mb"])}
     base = runs[baseline]["rate"]
-    print(f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}" + ("  peak GPU" if device == "cuda" else "")
-          + "  topics: s, % of scoring")
+    print(
+        f"\n{'':<54}{'sent/s':>8}{'x s-t':>7}{'peak RSS':>10}"
+        + ("  peak GPU" if device == "cuda" else "")
+        + "  topics: s, % of scoring"
+    )
     for name, r in runs.items():
         gpu = f"{r['gpu_mb']:>7.0f} MB" if device == "cuda" else ""
         topics = f"  {r['topics_s']:.2f} s, +{100 * r['topics_s'] / r['seconds']:.1f}%" if "topics_s" in r else ""
         print(f"{name:<54}{r['rate']:>8.0f}{r['rate'] / base:>7.2f}{r['rss_mb']:>7.0f} MB{gpu}{topics}")
 
-    from nlp.corpus import load_corpus, split
-    from nlp.evaluate import evaluate
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.corpus import load_corpus, split
+    from hypewatch.nlp.evaluate import evaluate
+    from hypewatch.nlp.scorer import Scorer
 
     heldout = split(load_corpus())["heldout"]
     print(f"\nheld-out split, {len(heldout)} sentences:")
-    figures = {name: evaluate(Scorer.load(str(folder), device=device, precision=p), heldout)
-               for name, p in ({"fp32": "fp32"} | compared).items()}
+    figures = {
+        name: evaluate(Scorer.load(str(folder), device=device, precision=p), heldout)
+        for name, p in ({"fp32": "fp32"} | compared).items()
+    }
     for precision, report in figures.items():
-        print(f"  {precision}: macro-F1 {report.macro_f1:.4f}, fatigue F1 {report.fatigue_f1:.4f}"
-              f" ({report.macro_f1 - figures['fp32'].macro_f1:+.4f} / {report.fatigue_f1 - figures['fp32'].fatigue_f1:+.4f}"
-              " against fp32)")
+        print(
+            f"  {precision}: macro-F1 {report.macro_f1:.4f}, fatigue F1 {report.fatigue_f1:.4f}"
+            f" ({report.macro_f1 - figures['fp32'].macro_f1:+.4f} / {report.fatigue_f1 - figures['fp32'].fatigue_f1:+.4f}"
+            " against fp32)"
+        )
     sample = sentences[:1000]
     fp32 = _labels(folder, sample, "fp32", device)
     agreement = {name: _share_equal(fp32, _labels(folder, sample, p, device)) for name, p in compared.items()}
-    print("labels equal to fp32's on 1,000 real sentences: "
-          + ", ".join(f"{name} {share:.1%}" for name, share in agreement.items()))
+    print(
+        "labels equal to fp32's on 1,000 real sentences: "
+        + ", ".join(f"{name} {share:.1%}" for name, share in agreement.items())
+    )
     for name, precision in compared.items():
-        alone = _share_equal(_labels(folder, sample, precision, device, batch_size=1),
-                             _labels(folder, sample, precision, device))
+        alone = _share_equal(
+            _labels(folder, sample, precision, device, batch_size=1), _labels(folder, sample, precision, device)
+        )
         print(f"{name} labels equal scored one by one and in batches of 64: {alone:.1%}")
     if device == "cuda":
         cpu = _labels(folder, sample, "fp32", "cpu")
-        print(f"labels equal to the CPU's fp32 labels: fp32 on CUDA {_share_equal(cpu, fp32):.1%}, "
-              f"fp16 on CUDA {_share_equal(cpu, _labels(folder, sample, 'auto', device)):.1%}")
+        print(
+            f"labels equal to the CPU's fp32 labels: fp32 on CUDA {_share_equal(cpu, fp32):.1%}, "
+            f"fp16 on CUDA {_share_equal(cpu, _labels(folder, sample, 'auto', device)):.1%}"
+        )
 
 
 def _labels(folder: Path, sentences: list[str], precision: str, device: str, batch_size: int = 64) -> list[str]:
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.scorer import Scorer
 
     scorer = Scorer.load(str(folder), device=device, precision=precision, batch_size=batch_size)
     return [s.label for s in scorer.score(sentences)]
@@ -182,6 +194,7 @@ def _labels(folder: Path, sentences: list[str], precision: str, device: str, bat
 
 def _share_equal(a: list[str], b: list[str]) -> float:
     return sum(x == y for x, y in zip(a, b)) / len(a)
+
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ sure). "classify" is the command as shipped: on a CPU it scores without torch (n
 sentence-transformers only embeds (no heads, no topics): the floor of work any classifier on
 this encoder must do, with the torch import every such process pays.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,27 +20,32 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-from score import real_sentences  # noqa: E402  (benchmarks/score.py: sentences split from ../shared)
+from score import real_sentences  # benchmarks/score.py, beside this script: sentences split from ../shared
 
 SENTENCE = "Demand for GPUs is insatiable.\n"
 CLASSIFY = [sys.executable, "-m", "hypewatch", "classify"]
 # The same command with the torch-free path switched off: what classify did before it existed.
-CLASSIFY_TORCH = [sys.executable, "-c",
-                  "import sys\nfrom nlp import onnx_scorer\n"
-                  "onnx_scorer.OnnxScorer.open = classmethod(lambda cls, *a, **k: None)\n"
-                  "from hypewatch.cli import main\nmain(['classify', *sys.argv[1:]])\n"]
-ENCODE = [sys.executable, "-c",
-          "import sys\nfrom sentence_transformers import SentenceTransformer\nfrom nlp.model import default_encoder_path\n"
-          "lines = [s for s in open(sys.argv[1], encoding='utf-8').read().splitlines() if s.strip()]\n"
-          "SentenceTransformer(str(default_encoder_path()), device='cpu').encode(lines, batch_size=64)\n"]
+CLASSIFY_TORCH = [
+    sys.executable,
+    "-c",
+    "import sys\nfrom hypewatch.nlp import onnx_scorer\n"
+    "onnx_scorer.OnnxScorer.open = classmethod(lambda cls, *a, **k: None)\n"
+    "from hypewatch.cli import main\nmain(['classify', *sys.argv[1:]])\n",
+]
+ENCODE = [
+    sys.executable,
+    "-c",
+    "import sys\nfrom sentence_transformers import SentenceTransformer\nfrom hypewatch.nlp.model import default_encoder_path\n"
+    "lines = [s for s in open(sys.argv[1], encoding='utf-8').read().splitlines() if s.strip()]\n"
+    "SentenceTransformer(str(default_encoder_path()), device='cpu').encode(lines, batch_size=64)\n",
+]
 
 
 def wall(command: list[str], stdin: str = "", *args: str) -> float:
     start = time.perf_counter()
-    subprocess.run([*command, *args], input=stdin, text=True, check=True, stdout=subprocess.DEVNULL,
-                   cwd=tempfile.gettempdir())  # no config.yaml there: the defaults, as on a fresh install
+    subprocess.run(
+        [*command, *args], input=stdin, text=True, check=True, stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir()
+    )  # no config.yaml there: the defaults, as on a fresh install
     return time.perf_counter() - start
 
 
@@ -68,15 +74,20 @@ def main() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as f:
         f.write("\n".join(sentences) + "\n")
     baseline = "sentence-transformers encode(batch_size=64)"
-    many = best(args.rounds, {
-        "classify": (CLASSIFY, "", f.name),
-        "classify, torch Scorer": (CLASSIFY_TORCH, "", f.name),
-        baseline: (ENCODE, "", f.name),
-    })
+    many = best(
+        args.rounds,
+        {
+            "classify": (CLASSIFY, "", f.name),
+            "classify, torch Scorer": (CLASSIFY_TORCH, "", f.name),
+            baseline: (ENCODE, "", f.name),
+        },
+    )
     Path(f.name).unlink()
     print(f"\n{len(sentences)} real sentences, whole process, best of {args.rounds}:")
     for name, seconds in many.items():
-        print(f"  {name:<46}{seconds:>6.2f} s{len(sentences) / seconds:>7.0f} sent/s{many[baseline] / seconds:>6.2f}x s-t")
+        print(
+            f"  {name:<46}{seconds:>6.2f} s{len(sentences) / seconds:>7.0f} sent/s{many[baseline] / seconds:>6.2f}x s-t"
+        )
 
 
 if __name__ == "__main__":

@@ -16,17 +16,16 @@ Methods:
 - mix: phrases, plus `examples` above a threshold chosen on `tune` for the best F1 of the union.
 Then the tagger's speed (CPU time per sentence) on 5,000 real sentences.
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 METHODS = ("phrases", "description", "examples", "head", "mix")
 
@@ -34,7 +33,7 @@ METHODS = ("phrases", "description", "examples", "head", "mix")
 def _embedder():
     from sentence_transformers import SentenceTransformer
 
-    from nlp.model import default_encoder_path
+    from hypewatch.nlp.model import default_encoder_path
 
     model = SentenceTransformer(str(default_encoder_path()), device="cpu")
     cache: dict[str, np.ndarray] = {}
@@ -68,7 +67,7 @@ def _prototype_texts(topic) -> list[str]:
 
 
 def build_methods(names: list[str], wanted: list[str], tune) -> dict:
-    from nlp.topics import TopicTagger, default_ai_terms, default_topics
+    from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     topics = default_topics()
     tagger = TopicTagger(topics, default_ai_terms())
@@ -94,8 +93,10 @@ def build_methods(names: list[str], wanted: list[str], tune) -> dict:
     if "head" in wanted:
         from sklearn.linear_model import LogisticRegression
 
-        heads = {n: LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000).fit(tune_vectors, truth[n])
-                 for n in names}
+        heads = {
+            n: LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000).fit(tune_vectors, truth[n])
+            for n in names
+        }
         methods["head"] = lambda texts: _rows(names, {n: heads[n].predict(embed(texts)).astype(bool) for n in names})
     if "mix" in wanted:
         score = similarity("examples")
@@ -103,8 +104,9 @@ def build_methods(names: list[str], wanted: list[str], tune) -> dict:
         phrase_hits = {n: np.array([n in tagger.topics_of(r.text) for r in tune]) for n in names}
         thresholds = {n: _best_threshold(tuned[n], truth[n], phrase_hits[n]) for n in names}
         similar = _thresholded(embed, score, thresholds, names)
-        methods["mix"] = lambda texts: [sorted(set(a) | set(b)) for a, b in
-                                        zip((tagger.topics_of(t) for t in texts), similar(texts))]
+        methods["mix"] = lambda texts: [
+            sorted(set(a) | set(b)) for a, b in zip((tagger.topics_of(t) for t in texts), similar(texts))
+        ]
     return {m: methods[m] for m in wanted if m in methods}
 
 
@@ -112,6 +114,7 @@ def _thresholded(embed, score, thresholds: dict[str, float], names: list[str]):
     def predict(texts: list[str]) -> list[list[str]]:
         scores = score(embed(texts))
         return _rows(names, {n: scores[n] >= thresholds[n] for n in names})
+
     return predict
 
 
@@ -121,8 +124,8 @@ def _rows(names: list[str], hits: dict[str, np.ndarray]) -> list[list[str]]:
 
 
 def main() -> None:
-    from nlp.topic_eval import HELDOUT_FILE, TUNE_FILE, load_real_sample, load_sample, measure
-    from nlp.topics import TopicTagger, default_ai_terms, default_topics
+    from hypewatch.nlp.topic_eval import HELDOUT_FILE, TUNE_FILE, load_real_sample, load_sample, measure
+    from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default=",".join(METHODS))
@@ -131,7 +134,7 @@ def main() -> None:
     wanted = [m for m in args.methods.split(",") if m]
     names = [t.name for t in default_topics()]
     samples = {"tune": load_sample(TUNE_FILE), "heldout": load_sample(HELDOUT_FILE)}
-    from nlp.topic_eval import REAL_FILE
+    from hypewatch.nlp.topic_eval import REAL_FILE
 
     if SHARED.is_dir() and REAL_FILE.is_file():
         real, missing = load_real_sample(SHARED)
@@ -162,8 +165,10 @@ def main() -> None:
     texts = (texts * (5000 // len(texts) + 1))[:5000]
     start = time.process_time()
     tagger.tag_all(texts)
-    print(f"\nphrase tagger: {1e6 * (time.process_time() - start) / len(texts):.0f} µs of CPU per sentence "
-          f"({len(texts)} sentences; benchmarks/score.py sets it against scoring)")
+    print(
+        f"\nphrase tagger: {1e6 * (time.process_time() - start) / len(texts):.0f} µs of CPU per sentence "
+        f"({len(texts)} sentences; benchmarks/score.py sets it against scoring)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ With --files, one row per file as well. Last, for calls that ../shared holds twi
 fiscal-2025 calls as speech-to-text and with speaker labels), how far the speech-to-text parse
 agrees with the labelled one, word by word (aligned), on roles and sections.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -18,9 +19,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from crawler.transcripts import parse_transcript  # noqa: E402
+from hypewatch.crawler.transcripts import parse_transcript  # noqa: E402
 from hypewatch.records import Transcript  # noqa: E402
 from tests.transcripts_helpers import SHARED, transcript_files, words_kept  # noqa: E402
 
@@ -56,7 +56,9 @@ def main(folder: Path, per_file: bool) -> None:
 
 
 def print_files(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> None:
-    print(f"{'file':<52} {'turns':>5} {'spkrs':>5}  {'exec/anl/op/oth':<15} {'prep/qa':<8} {'kept':>6}  period   ticker")
+    print(
+        f"{'file':<52} {'turns':>5} {'spkrs':>5}  {'exec/anl/op/oth':<15} {'prep/qa':<8} {'kept':>6}  period   ticker"
+    )
     for folder, items in rows.items():
         for path, t, kept in items:
             roles = Counter(turn.role for turn in t.turns)
@@ -72,8 +74,10 @@ def print_files(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> None:
 
 
 def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds: dict[str, float]) -> None:
-    print(f"{'folder':<22} {'files':>5} {'turns':>6} {'named':>6}  {'files with: exec / analyst / operator':<38} "
-          f"{'both sections':>13}  {'words kept min / mean':>21} {'files/s':>8}")
+    print(
+        f"{'folder':<22} {'files':>5} {'turns':>6} {'named':>6}  {'files with: exec / analyst / operator':<38} "
+        f"{'both sections':>13}  {'words kept min / mean':>21} {'files/s':>8}"
+    )
     total_files, total_s = 0, 0.0
     for folder, items in rows.items():
         turns = sum(len(t.turns) for _, t, _ in items)

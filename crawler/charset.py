@@ -3,6 +3,7 @@
 Pure functions over bytes, shared by the fetcher (pages) and the feed parser (feeds that do not
 say what they are).
 """
+
 from __future__ import annotations
 
 import codecs

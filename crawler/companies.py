@@ -7,6 +7,7 @@ Names that are also ordinary words ("Meta", "Arm", "Oracle", "Amazon") count onl
 company cue beside them: "Meta Platforms", "Meta said", "chip designer Arm", "Arm's chips" (and
 not "Meta-analysis", "at arm's length", "the Amazon rainforest", "the Oracle of Omaha").
 """
+
 from __future__ import annotations
 
 import re

@@ -1,7 +1,7 @@
 """The crawl stage: configured sources in, `Document`s out, with no database inside.
 
-    summary = crawl(config, config.sources, http_cache=store.http_cache(),
-                    known=store.known_documents(), retries=store.crawl_retries(),
+    summary = crawl(sources, config.crawl, base_dir=config.base_dir, watchlist=config.watchlist,
+                    http_cache=store.http_cache(), known=store.known_documents(), retries=store.crawl_retries(),
                     sink=store.add_documents, state_sink=store.save_crawl_state)
 
 It runs in two phases. First every source lists its work: feeds are fetched (over HTTP or from a
@@ -19,6 +19,7 @@ Nothing made is dropped: a batch the sink cannot take (a reader holding the data
 offered again, and what is still unstored when the crawl ends is counted as `not_stored`; then the
 crawl's memory (HTTP cache, retries) is not saved either, so the next run fetches those pages again.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -36,20 +37,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from crawler.companies import DEFAULT_WATCHLIST
-from crawler.dates import plausible
-from crawler.dedup import is_near_duplicate
-from crawler.extract import ExtractionError
-from crawler.feeds import FeedError, html_to_text, parse_feed
-from crawler.http import Fetcher, FetchError
-from crawler.transcripts import TranscriptError
-from crawler.urls import canonicalize_url
-from crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
-from hypewatch.config import Config, Source
+from hypewatch.crawler.companies import DEFAULT_WATCHLIST
+from hypewatch.crawler.dates import plausible
+from hypewatch.crawler.dedup import NEAR_DUPLICATE_BITS, is_near_duplicate
+from hypewatch.crawler.extract import ExtractionError
+from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
+from hypewatch.crawler.http import Fetcher, FetchError
+from hypewatch.crawler.transcripts import TranscriptError
+from hypewatch.crawler.urls import canonicalize_url
+from hypewatch.crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
 from hypewatch.records import (
-    Article, CrawlRetry, CrawlState, Document, Feed, FeedItem, HttpCacheEntry, SourceRun, make_doc_id,
+    Article,
+    CrawlRetry,
+    CrawlState,
+    Document,
+    Feed,
+    FeedItem,
+    HttpCacheEntry,
+    KnownDocuments,
+    SourceRun,
+    make_doc_id,
 )
-from storage.store import KnownDocuments
+from hypewatch.settings import Crawl, Source, resolve_path
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +70,6 @@ BATCH_SIZE = 50
 EXTRACT_WORKERS = 2
 #: Shorter texts are compared by exact hash only: a simhash of a few words matches too easily.
 NEAR_DUPLICATE_MIN_WORDS = 50
-#: Two stories whose simhashes differ in at most this many bits are one story.
-NEAR_DUPLICATE_BITS = 3
 
 #: A page that failed for a passing reason is tried on later runs this many times in all, the gap
 #: doubling from RETRY_FIRST_GAP (12 h: the next nightly run; then 1, 2 and 4 days).
@@ -103,12 +110,21 @@ class CrawlSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "feeds_ok": self.feeds_ok, "feeds_failed": self.feeds_failed, "new": self.new,
-            "updated": self.updated, "unchanged": self.unchanged, "duplicates": self.duplicates,
-            "stubs": self.stubs, "foreign": self.foreign, "stored": self.stored,
-            "not_stored": self.not_stored, "retried": self.retried, "retrying": self.retrying,
+            "feeds_ok": self.feeds_ok,
+            "feeds_failed": self.feeds_failed,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "stubs": self.stubs,
+            "foreign": self.foreign,
+            "stored": self.stored,
+            "not_stored": self.not_stored,
+            "retried": self.retried,
+            "retrying": self.retrying,
             "given_up": self.given_up,
-            "skipped": dict(sorted(self.skipped.items())), "warnings": len(self.warnings),
+            "skipped": dict(sorted(self.skipped.items())),
+            "warnings": len(self.warnings),
         }
 
 
@@ -169,16 +185,29 @@ class _NearDuplicates:
 
 
 class _Crawl:
-    def __init__(self, config: Config, fetcher: Fetcher, executor: Executor, http_cache: dict[str, HttpCacheEntry],
-                 known: KnownDocuments, retries: Sequence[CrawlRetry], sink: Callable[[list[Document]], None],
-                 batch_size: int, store_patience_s: float, now: datetime | None = None) -> None:
-        self.config = config
+    def __init__(
+        self,
+        settings: Crawl,
+        base_dir: Path,
+        watchlist: Mapping[str, Sequence[str]] | None,
+        fetcher: Fetcher,
+        executor: Executor,
+        http_cache: dict[str, HttpCacheEntry],
+        known: KnownDocuments,
+        retries: Sequence[CrawlRetry],
+        sink: Callable[[list[Document]], None],
+        batch_size: int,
+        store_patience_s: float,
+        now: datetime | None = None,
+    ) -> None:
+        self.settings = settings
+        self.base_dir = base_dir
         self.fetcher = fetcher
         self.http_cache = http_cache
         self.known = known
         self.sink = sink
         self.batch_size = batch_size
-        self.watchlist = dict(config.watchlist or DEFAULT_WATCHLIST)
+        self.watchlist = dict(watchlist or DEFAULT_WATCHLIST)
         self.summary = CrawlSummary()
         self.pools = _Pools(executor, self.summary.warnings)
         self.now = now or datetime.now(timezone.utc)
@@ -203,7 +232,7 @@ class _Crawl:
         listed = await asyncio.gather(*(self._list_jobs(source) for source in sources))
         # Enough jobs in flight to keep the fetcher and the workers busy, few enough that fetched
         # bodies waiting for a worker stay a handful.
-        in_flight = asyncio.Semaphore(self.config.crawl.concurrency * 2 + EXTRACT_WORKERS * 2)
+        in_flight = asyncio.Semaphore(self.settings.concurrency * 2 + EXTRACT_WORKERS * 2)
 
         async def run_one(job: _Job) -> None:
             async with in_flight:
@@ -213,8 +242,9 @@ class _Crawl:
         await self._flush(final=True)
         if self.unstored:
             self.summary.not_stored = self.unstored
-            self.summary.warnings.append(f"{self.unstored} documents could not be stored ({self._sink_error}); "
-                                         "the next run fetches them again")
+            self.summary.warnings.append(
+                f"{self.unstored} documents could not be stored ({self._sink_error}); the next run fetches them again"
+            )
             logger.error("%s", self.summary.warnings[-1])
 
     @property
@@ -222,8 +252,12 @@ class _Crawl:
         return sum(len(batch) for batch in self._unstored)
 
     def state(self, http_cache: list[HttpCacheEntry]) -> CrawlState:
-        return CrawlState(http_cache=http_cache, retries=list(self._retry_updates.values()),
-                          resolved=sorted(self._resolved), sources=list(self._source_runs.values()))
+        return CrawlState(
+            http_cache=http_cache,
+            retries=list(self._retry_updates.values()),
+            resolved=sorted(self._resolved),
+            sources=list(self._source_runs.values()),
+        )
 
     # --- phase 1: what to read ------------------------------------------------------------
 
@@ -237,7 +271,7 @@ class _Crawl:
         jobs += self._due_retries(source, {canonicalize_url(j.url) for j in jobs if j.url})
         if source.path:
             suffixes = TRANSCRIPT_SUFFIXES if source.kind == "transcripts" else PAGE_SUFFIXES
-            jobs += [_Job(source, path=path) for path in _files(self.config.resolve(source.path), suffixes)]
+            jobs += [_Job(source, path=path) for path in _files(resolve_path(self.base_dir, source.path), suffixes)]
         return jobs
 
     def _due_retries(self, source: Source, listed: set[str]) -> list[_Job]:
@@ -256,7 +290,7 @@ class _Crawl:
     def _newest(self, source: Source, items: list[FeedItem]) -> list[FeedItem]:
         """The newest `crawl.max_items_per_feed` items, whatever the feed's order; undated items
         count as oldest, in feed order. What is cut is said, never dropped quietly."""
-        limit = self.config.crawl.max_items_per_feed
+        limit = self.settings.max_items_per_feed
         if len(items) <= limit:
             return items
         floor = datetime.min.replace(tzinfo=timezone.utc)
@@ -267,8 +301,9 @@ class _Crawl:
         by_date = sorted(items, key=newest_first, reverse=True)  # stable: equal dates keep the feed's order
         cut = len(items) - limit
         self.summary.skipped["over max_items_per_feed"] += cut
-        line = (f"{source.name}: feed {source.feed}: {len(items)} items, kept the newest {limit} "
-                "(crawl.max_items_per_feed)")
+        line = (
+            f"{source.name}: feed {source.feed}: {len(items)} items, kept the newest {limit} (crawl.max_items_per_feed)"
+        )
         self.summary.warnings.append(line)
         logger.warning("%s", line)
         return by_date[:limit]
@@ -278,8 +313,9 @@ class _Crawl:
         where = source.feed
         try:
             if source.feed_is_url:
-                result = await self.fetcher.fetch(source.feed, kind="feed", allow_private=source.allow_private,
-                                                  trusted=True)
+                result = await self.fetcher.fetch(
+                    source.feed, kind="feed", allow_private=source.allow_private, trusted=True
+                )
                 if result.not_modified:
                     logger.info("%s: feed %s unchanged since the last run", source.name, where)
                     self.summary.feeds_ok += 1
@@ -287,7 +323,7 @@ class _Crawl:
                     return None
                 data, url = result.body, result.final_url
             else:
-                path = self.config.resolve(source.feed)
+                path = resolve_path(self.base_dir, source.feed)
                 where = str(path)
                 data, url = await asyncio.to_thread(path.read_bytes), None
             feed = parse_feed(data, source.name, url=url)
@@ -337,7 +373,11 @@ class _Crawl:
         attempts = (retry.attempts if retry else 0) + 1
         gave_up = attempts >= RETRY_MAX_ATTEMPTS
         self._retry_updates[key] = CrawlRetry(
-            url=job.url, source=job.source.name, attempts=attempts, last_error=str(exc), item=job.item or (retry and retry.item),
+            url=job.url,
+            source=job.source.name,
+            attempts=attempts,
+            last_error=str(exc),
+            item=job.item or (retry and retry.item),
             next_attempt_at=self.now + RETRY_FIRST_GAP * 2 ** (attempts - 1),
             status="given_up" if gave_up else "pending",
         )
@@ -346,8 +386,9 @@ class _Crawl:
             self._warn(job.source, exc.reason, f"{exc} (gave up after {attempts} tries)")
         else:
             self.summary.retrying += 1
-            self._warn(job.source, exc.reason, f"{exc} (will try again on a later run: try {attempts} "
-                                               f"of {RETRY_MAX_ATTEMPTS})")
+            self._warn(
+                job.source, exc.reason, f"{exc} (will try again on a later run: try {attempts} of {RETRY_MAX_ATTEMPTS})"
+            )
 
     async def _read_url(self, job: _Job) -> None:
         if not job.url:
@@ -370,15 +411,17 @@ class _Crawl:
             parsed = await self._in_worker(job, parse_feed_content, job.item, text, self.watchlist)
         else:
             kind = "page" if job.source.kind == "news" else "text"
-            result = await self.fetcher.fetch(job.url, kind=kind, allow_private=job.source.allow_private,
-                                              trusted=job.item is None)
+            result = await self.fetcher.fetch(
+                job.url, kind=kind, allow_private=job.source.allow_private, trusted=job.item is None
+            )
             if result.not_modified:
                 self.summary.unchanged += 1
                 self._read_fine(job.source)
                 return
             if job.source.kind == "news":
-                parsed = await self._in_worker(job, extract_page, result.body, result.encoding, result.final_url,
-                                               self.watchlist)
+                parsed = await self._in_worker(
+                    job, extract_page, result.body, result.encoding, result.final_url, self.watchlist
+                )
             else:
                 name = unquote(urlsplit(result.final_url).path.rsplit("/", 1)[-1]) or "transcript.html"
                 parsed = await self._in_worker(job, read_transcript, result.body, name, url, self.watchlist)
@@ -421,16 +464,26 @@ class _Crawl:
 
     # --- documents -----------------------------------------------------------------------
 
-    async def _add(self, job: _Job, doc_id: str, url: str, parsed: Parsed, *, fallback_date: datetime,
-             updated: bool) -> None:
+    async def _add(
+        self, job: _Job, doc_id: str, url: str, parsed: Parsed, *, fallback_date: datetime, updated: bool
+    ) -> None:
         article, transcript = parsed.article, parsed.transcript
         if not article.text.strip():
             raise _Skip("no text", f"{job.where}: no article text found")
         doc = Document(
-            doc_id=doc_id, source=job.source.name, kind=job.source.kind, url=url, title=article.title,
-            published_at=self._published_at(job.item, article, fallback_date), fetched_at=self.now,
-            language=article.language, tickers=parsed.tickers, text=article.text, author=article.author,
-            content_hash=parsed.content_hash, simhash=parsed.simhash,
+            doc_id=doc_id,
+            source=job.source.name,
+            kind=job.source.kind,
+            url=url,
+            title=article.title,
+            published_at=self._published_at(job.item, article, fallback_date),
+            fetched_at=self.now,
+            language=article.language,
+            tickers=parsed.tickers,
+            text=article.text,
+            author=article.author,
+            content_hash=parsed.content_hash,
+            simhash=parsed.simhash,
             company=transcript.company if transcript else None,
             fiscal_period=transcript.fiscal_period if transcript else None,
             ticker=transcript.ticker.upper() if transcript and transcript.ticker else None,
@@ -545,8 +598,12 @@ def _interleave_by_host(jobs: Iterable[_Job]) -> list[_Job]:
 def make_executor(workers: int = EXTRACT_WORKERS) -> ProcessPoolExecutor:
     """The extraction pool. Spawned, not forked: the parent runs an event loop and maybe torch.
     Its processes end with the process that made it, however that ends."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 class _Pools:
@@ -609,17 +666,27 @@ class _Pools:
             pool.shutdown(cancel_futures=True)
 
 
-async def crawl_sources(config: Config, sources: Sequence[Source] | None = None, *,
-                        http_cache: dict[str, HttpCacheEntry] | None = None,
-                        known: KnownDocuments | None = None,
-                        retries: Sequence[CrawlRetry] = (),
-                        sink: Callable[[list[Document]], None],
-                        state_sink: Callable[[CrawlState], None] | None = None,
-                        fetcher: Fetcher | None = None, executor: Executor | None = None,
-                        batch_size: int = BATCH_SIZE, store_patience_s: float = STORE_PATIENCE_S,
-                        now: datetime | None = None) -> CrawlSummary:
-    """Crawl `sources` (default: the enabled ones of `config`), handing Documents to `sink` in
+async def crawl_sources(
+    sources: Sequence[Source],
+    settings: Crawl | None = None,
+    *,
+    base_dir: Path = Path("."),
+    watchlist: Mapping[str, Sequence[str]] | None = None,
+    http_cache: dict[str, HttpCacheEntry] | None = None,
+    known: KnownDocuments | None = None,
+    retries: Sequence[CrawlRetry] = (),
+    sink: Callable[[list[Document]], None],
+    state_sink: Callable[[CrawlState], None] | None = None,
+    fetcher: Fetcher | None = None,
+    executor: Executor | None = None,
+    batch_size: int = BATCH_SIZE,
+    store_patience_s: float = STORE_PATIENCE_S,
+    now: datetime | None = None,
+) -> CrawlSummary:
+    """Crawl `sources` with `settings` (the config's `crawl:`), handing Documents to `sink` in
     batches and, at the end, what the next crawl needs (HTTP cache, retry list) to `state_sink`.
+    Relative paths of sources resolve against `base_dir` (the config file's folder); `watchlist`
+    (ticker -> names) tags documents with tickers, None: the built-in list.
 
     `sink` is called from a worker thread, one call at a time; one that raises gets the batch
     again later. `fetcher` and `executor` may be passed in (tests, several crawls sharing a pool);
@@ -630,14 +697,26 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
     or documents were left unstored, the next run fetches the feeds in full again rather than
     trusting a 304 for items it never stored.
     """
-    sources = [s for s in config.sources if s.enabled] if sources is None else list(sources)
+    settings = settings or Crawl()
     http_cache = http_cache or {}
     own_fetcher = fetcher is None
     own_executor = executor is None
-    fetcher = fetcher or Fetcher(config.crawl, cache=http_cache)
+    fetcher = fetcher or Fetcher(settings, cache=http_cache)
     executor = executor or make_executor()
-    crawl = _Crawl(config, fetcher, executor, http_cache, known or KnownDocuments(), retries, sink, batch_size,
-                   store_patience_s, now)
+    crawl = _Crawl(
+        settings,
+        base_dir,
+        watchlist,
+        fetcher,
+        executor,
+        http_cache,
+        known or KnownDocuments(),
+        retries,
+        sink,
+        batch_size,
+        store_patience_s,
+        now,
+    )
     try:
         await crawl.run(sources)
         if state_sink is not None and not crawl.unstored:
@@ -646,7 +725,8 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
             except Exception as exc:  # noqa: BLE001 - the documents are stored; only the shortcuts are lost
                 crawl.summary.warnings.append(
                     f"the crawl's HTTP cache and retry list could not be saved ({exc}); "
-                    "the next run fetches every feed in full")
+                    "the next run fetches every feed in full"
+                )
                 logger.warning("%s", crawl.summary.warnings[-1])
     finally:
         crawl.pools.close()
@@ -659,7 +739,6 @@ async def crawl_sources(config: Config, sources: Sequence[Source] | None = None,
     return summary
 
 
-def crawl(config: Config, sources: Sequence[Source] | None = None, **kwargs: Any) -> CrawlSummary:
+def crawl(sources: Sequence[Source], settings: Crawl | None = None, **kwargs: Any) -> CrawlSummary:
     """`crawl_sources` for callers without an event loop."""
-    return asyncio.run(crawl_sources(config, sources, **kwargs))
-
+    return asyncio.run(crawl_sources(sources, settings, **kwargs))

@@ -1,4 +1,5 @@
 """Which dates can be when a story was published."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

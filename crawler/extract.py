@@ -8,6 +8,7 @@ trafilatura does the heavy lifting. On top of it this module
 - reads the publication date from page metadata first and never accepts one in the future, nor
   a placeholder before EARLIEST_PUBLISHED.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,11 @@ from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.charset import detect_encoding, looks_binary
-from crawler.dates import EARLIEST_PUBLISHED, plausible
-from crawler.language import detect_language
-from crawler.stubs import detect_stub
+from hypewatch.crawler.charset import detect_encoding, looks_binary
+from hypewatch.crawler.dates import EARLIEST_PUBLISHED, plausible
+from hypewatch.crawler.language import detect_language
+from hypewatch.crawler.stubs import detect_stub
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Article
 
 logger = logging.getLogger(__name__)
@@ -47,12 +49,13 @@ _MIN_CONTINUATION_CHARS = 80
 _MAX_SPLIT_BODY_CHARS = 100_000
 
 
-class ExtractionError(ValueError):
+class ExtractionError(HypewatchError, ValueError):
     """The input cannot be read as an HTML page."""
 
 
-def extract_article(html: bytes | str, url: str | None = None, *, now: datetime | None = None,
-                    where: str | None = None) -> Article:
+def extract_article(
+    html: bytes | str, url: str | None = None, *, now: datetime | None = None, where: str | None = None
+) -> Article:
     """Extract the main text and metadata of the article page `html`, fetched from `url`.
 
     `now` bounds the publication date (a date after it is ignored); it defaults to the current time.
@@ -245,8 +248,10 @@ def _trim_boilerplate(text: str) -> str:
         lines.pop()
     # A newsletter box ends many articles: its heading, then a line or two of pitch.
     for tail in (2, 3):
-        if len(lines) > tail and _BOILERPLATE_LINE.match(lines[-tail].strip()) and all(
-            len(line) < 200 for line in lines[-tail:]
+        if (
+            len(lines) > tail
+            and _BOILERPLATE_LINE.match(lines[-tail].strip())
+            and all(len(line) < 200 for line in lines[-tail:])
         ):
             del lines[-tail:]
             break
@@ -266,9 +271,22 @@ def _drop_leading_title(text: str, title: str | None) -> str:
 # --- metadata ------------------------------------------------------------------------------------
 
 _DATE_META = (
-    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
-    "pubdate", "publishdate", "publish-date", "publish_date", "date", "dc.date.issued", "dc.date",
-    "dcterms.created", "dcterms.date", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "dcterms.date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "cxenseparse:recs:publishtime",
 )
 
 
@@ -285,12 +303,21 @@ def find_published_at(tree: lxml_html.HtmlElement, *, now: datetime | None = Non
         if parsed is None:
             continue
         if not plausible(parsed, now):
-            logger.debug("ignoring publication date %s: not between %s and %s", parsed.isoformat(),
-                         EARLIEST_PUBLISHED.date(), now.isoformat())
+            logger.debug(
+                "ignoring publication date %s: not between %s and %s",
+                parsed.isoformat(),
+                EARLIEST_PUBLISHED.date(),
+                now.isoformat(),
+            )
             continue
         return parsed
-    found = htmldate.find_date(tree, extensive_search=False, original_date=True,
-                               min_date=EARLIEST_PUBLISHED.strftime("%Y-%m-%d"), max_date=now.strftime("%Y-%m-%d"))
+    found = htmldate.find_date(
+        tree,
+        extensive_search=False,
+        original_date=True,
+        min_date=EARLIEST_PUBLISHED.strftime("%Y-%m-%d"),
+        max_date=now.strftime("%Y-%m-%d"),
+    )
     if found:
         day = datetime.strptime(found, "%Y-%m-%d").date()
         return plausible(datetime.combine(day, time(), tzinfo=timezone.utc), now)
@@ -320,9 +347,27 @@ def _date_candidates(tree: lxml_html.HtmlElement) -> Iterator[str]:
 _TZ_NAMES = {
     name: offset * 3600
     for name, offset in {
-        "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "IST": 5.5,
-        "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
-        "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+        "UTC": 0,
+        "GMT": 0,
+        "Z": 0,
+        "BST": 1,
+        "CET": 1,
+        "CEST": 2,
+        "EET": 2,
+        "EEST": 3,
+        "IST": 5.5,
+        "JST": 9,
+        "KST": 9,
+        "AEST": 10,
+        "AEDT": 11,
+        "EST": -5,
+        "EDT": -4,
+        "CST": -6,
+        "CDT": -5,
+        "MST": -7,
+        "MDT": -6,
+        "PST": -8,
+        "PDT": -7,
     }.items()
 }
 

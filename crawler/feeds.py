@@ -3,6 +3,7 @@
 feedparser copes with the real web: feeds labelled as the wrong kind, legacy encodings declared or
 not, malformed XML. Whatever it could read is kept; what went wrong goes to `Feed.problems`.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -17,8 +18,9 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from crawler.charset import declared_encoding, detect_encoding, looks_binary
-from crawler.dates import EARLIEST_PUBLISHED
+from hypewatch.crawler.charset import declared_encoding, detect_encoding, looks_binary
+from hypewatch.crawler.dates import EARLIEST_PUBLISHED
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Feed, FeedItem
 
 logger = logging.getLogger(__name__)
@@ -27,7 +29,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "section")
 
 
-class FeedError(ValueError):
+class FeedError(HypewatchError, ValueError):
     """The input is not a feed at all (no channel, no items, unreadable)."""
 
 
@@ -42,8 +44,9 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     if looks_binary(data):
         raise FeedError(f"{name}: binary content, not a feed")
     # feedparser fetches a URL or opens a path when given a str; bytes it only parses.
-    parsed = feedparser.parse(bytes(data), response_headers=_undeclared_charset(data),
-                              sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(
+        bytes(data), response_headers=_undeclared_charset(data), sanitize_html=True, resolve_relative_uris=True
+    )
     problems = []
     if parsed.get("bozo"):
         problems.append(f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")

@@ -17,6 +17,7 @@ One `Fetcher` per crawl, on one httpx.AsyncClient:
 
 Every failure is a `FetchError` subclass whose message names the URL and the cause.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,9 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from hypewatch.config import Crawl
+from hypewatch.errors import HypewatchError
 from hypewatch.records import HttpCacheEntry
+from hypewatch.settings import Crawl
 
 from . import netguard
 from .charset import detect_encoding, looks_binary
@@ -70,11 +72,11 @@ _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # htt
 _CP1252_TOLERANCE = 0.1  # how much more "chaos" windows-1252 may show and still be preferred
 
 
-class ProxyError(Exception):
+class ProxyError(HypewatchError):
     """The proxy that `crawl.proxy: env` points at is not one the crawler can use."""
 
 
-class FetchError(Exception):
+class FetchError(HypewatchError):
     """A URL could not be fetched. `reason` is a short category for summaries."""
 
     reason = "fetch failed"
@@ -151,7 +153,6 @@ class FetchResult:
 # --- pure helpers ----------------------------------------------------------------------------
 
 
-
 def mime_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
@@ -197,15 +198,19 @@ def proxy_table(setting: str | None) -> dict[str, str]:
         return {}
     if setting != "env":
         return {"http": setting, "https": setting}
-    table = {key: value for key, value in urllib.request.getproxies_environment().items()
-             if key in (*_PROXY_KEYS, "no") and value}
+    table = {
+        key: value
+        for key, value in urllib.request.getproxies_environment().items()
+        if key in (*_PROXY_KEYS, "no") and value
+    }
     for key in _PROXY_KEYS:
         if key in table:
             if "://" not in table[key]:
                 table[key] = "http://" + table[key]  # what curl and httpx assume
             if urlsplit(table[key]).scheme.lower() not in ("http", "https"):
-                raise ProxyError(f"crawl.proxy: env: {key}_proxy={_without_password(table[key])} "
-                                 "is not an http(s) proxy")
+                raise ProxyError(
+                    f"crawl.proxy: env: {key}_proxy={_without_password(table[key])} is not an http(s) proxy"
+                )
     return table
 
 
@@ -224,16 +229,20 @@ def _without_password(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
-def pinned_transport(backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext | None = None
-                     ) -> httpx.AsyncHTTPTransport:
+def pinned_transport(
+    backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections `backend` makes (a `netguard.GuardedBackend`)."""
     transport = httpx.AsyncHTTPTransport(limits=_LIMITS)
     # httpx 0.28 takes no network backend; its transport sends every request through `_pool`, an
     # httpcore pool, which does. tests/test_faults_proxy.py fails if this stops holding.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context or httpx.create_ssl_context(), max_connections=_LIMITS.max_connections,
-        max_keepalive_connections=_LIMITS.max_keepalive_connections, keepalive_expiry=_LIMITS.keepalive_expiry,
-        network_backend=backend)
+        ssl_context=ssl_context or httpx.create_ssl_context(),
+        max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections,
+        keepalive_expiry=_LIMITS.keepalive_expiry,
+        network_backend=backend,
+    )
     return transport
 
 
@@ -246,8 +255,11 @@ class _Routes(httpx.AsyncBaseTransport):
         self._proxies = proxies
         self._checked = pinned_transport(netguard.GuardedBackend(resolver))
         self._unchecked = httpx.AsyncHTTPTransport(limits=_LIMITS)
-        self._via = {proxy: httpx.AsyncHTTPTransport(proxy=proxy, limits=_LIMITS)
-                     for key, proxy in proxies.items() if key in _PROXY_KEYS}
+        self._via = {
+            proxy: httpx.AsyncHTTPTransport(proxy=proxy, limits=_LIMITS)
+            for key, proxy in proxies.items()
+            if key in _PROXY_KEYS
+        }
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         proxy = proxy_for(str(request.url), self._proxies)
@@ -298,9 +310,16 @@ class Fetcher:
     `resolver` turns host names into addresses for the address guard (tests give their own).
     """
 
-    def __init__(self, settings: Crawl, *, cache: Mapping[str, HttpCacheEntry] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None, backoff_s: float = 1.0,
-                 max_wait_s: float = 60.0, resolver: netguard.Resolver = netguard.resolve) -> None:
+    def __init__(
+        self,
+        settings: Crawl,
+        *,
+        cache: Mapping[str, HttpCacheEntry] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff_s: float = 1.0,
+        max_wait_s: float = 60.0,
+        resolver: netguard.Resolver = netguard.resolve,
+    ) -> None:
         self.settings = settings
         self.backoff_s = backoff_s
         self.max_wait_s = max_wait_s
@@ -333,8 +352,15 @@ class Fetcher:
         updates, self._updates = list(self._updates.values()), {}
         return updates
 
-    async def fetch(self, url: str, *, kind: Kind = "page", allow_private: bool = False,
-                    trusted: bool = False, conditional: bool = True) -> FetchResult:
+    async def fetch(
+        self,
+        url: str,
+        *,
+        kind: Kind = "page",
+        allow_private: bool = False,
+        trusted: bool = False,
+        conditional: bool = True,
+    ) -> FetchResult:
         """Fetch `url` (following redirects) or raise a FetchError.
 
         `allow_private` lets every hop reach private addresses; `trusted` only the first one, for
@@ -364,31 +390,54 @@ class Fetcher:
 
     async def _guard(self, url: str, *, allow_private: bool) -> None:
         behind_proxy = proxy_for(url, self._proxies) is not None
-        reason = await netguard.why_blocked(url, allow_private=allow_private, behind_proxy=behind_proxy,
-                                            resolver=self._resolver)
+        reason = await netguard.why_blocked(
+            url, allow_private=allow_private, behind_proxy=behind_proxy, resolver=self._resolver
+        )
         if reason:
             raise BlockedAddress(url, f"refused: {reason}")
 
-    def _result(self, url: str, final_url: str, response: _Response, cached: HttpCacheEntry | None,
-                conditional: bool) -> FetchResult:
+    def _result(
+        self, url: str, final_url: str, response: _Response, cached: HttpCacheEntry | None, conditional: bool
+    ) -> FetchResult:
         now = datetime.now(timezone.utc)
         headers = response.headers
         if response.status == 304 and cached is not None:
-            result = FetchResult(url, final_url, 304, b"", headers.get("content-type"), None,
-                                 headers.get("etag", cached.etag), headers.get("last-modified", cached.last_modified),
-                                 not_modified=True, content_hash=cached.content_hash)
+            result = FetchResult(
+                url,
+                final_url,
+                304,
+                b"",
+                headers.get("content-type"),
+                None,
+                headers.get("etag", cached.etag),
+                headers.get("last-modified", cached.last_modified),
+                not_modified=True,
+                content_hash=cached.content_hash,
+            )
         else:
             digest = body_hash(response.body)
             content_type = headers.get("content-type")
-            result = FetchResult(url, final_url, response.status, response.body, content_type,
-                                 detect_encoding(response.body, content_type), headers.get("etag"),
-                                 headers.get("last-modified"),
-                                 not_modified=cached is not None and cached.content_hash == digest,
-                                 content_hash=digest)
+            result = FetchResult(
+                url,
+                final_url,
+                response.status,
+                response.body,
+                content_type,
+                detect_encoding(response.body, content_type),
+                headers.get("etag"),
+                headers.get("last-modified"),
+                not_modified=cached is not None and cached.content_hash == digest,
+                content_hash=digest,
+            )
         if conditional:
-            self._updates[url] = HttpCacheEntry(url=url, etag=result.etag, last_modified=result.last_modified,
-                                                content_hash=result.content_hash, fetched_at=now,
-                                                status=result.status)
+            self._updates[url] = HttpCacheEntry(
+                url=url,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                content_hash=result.content_hash,
+                fetched_at=now,
+                status=result.status,
+            )
         return result
 
     # --- robots.txt --------------------------------------------------------------------------
@@ -396,7 +445,9 @@ class Fetcher:
     async def _check_robots(self, url: str, *, allow_private: bool, trusted: bool) -> None:
         robots = await self._robots_for(url, allow_private=allow_private, trusted=trusted)
         if not robots.allows(url):
-            why = "robots.txt is unreachable (server error)" if robots is DENY_ALL else f"disallowed by {robots_url(url)}"
+            why = (
+                "robots.txt is unreachable (server error)" if robots is DENY_ALL else f"disallowed by {robots_url(url)}"
+            )
             raise RobotsDisallowed(url, why)
 
     async def _robots_for(self, url: str, *, allow_private: bool, trusted: bool) -> Robots:
@@ -404,8 +455,9 @@ class Fetcher:
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
             if origin not in self._robots:
-                robots = self._robots[origin] = await self._read_robots(origin, allow_private=allow_private,
-                                                                        trusted=trusted)
+                robots = self._robots[origin] = await self._read_robots(
+                    origin, allow_private=allow_private, trusted=trusted
+                )
                 if isinstance(robots, Robots) and robots.crawl_delay:
                     host = self._host(url)
                     host.delay = max(host.delay, min(robots.crawl_delay, _MAX_CRAWL_DELAY_S))
@@ -421,8 +473,9 @@ class Fetcher:
         # As trusted as the page it is asked for, no more: a link's robots.txt is a request to the
         # link's host, refused by the same rule.
         try:
-            result = await self.fetch(origin, kind="robots", allow_private=allow_private, trusted=trusted,
-                                      conditional=False)
+            result = await self.fetch(
+                origin, kind="robots", allow_private=allow_private, trusted=trusted, conditional=False
+            )
         except HttpStatusError as exc:
             return robots_for_status(exc.status)
         except (FetchTimeout, ConnectionFailed) as exc:
@@ -440,12 +493,12 @@ class Fetcher:
     def _host(self, url: str) -> _Host:
         key = urlsplit(url).netloc.lower()
         if key not in self._hosts:
-            self._hosts[key] = _Host(asyncio.Semaphore(self.settings.per_host_concurrency),
-                                     self.settings.per_host_delay_s)
+            self._hosts[key] = _Host(
+                asyncio.Semaphore(self.settings.per_host_concurrency), self.settings.per_host_delay_s
+            )
         return self._hosts[key]
 
-    async def _request(self, url: str, kind: Kind, cached: HttpCacheEntry | None, *,
-                       allow_private: bool) -> _Response:
+    async def _request(self, url: str, kind: Kind, cached: HttpCacheEntry | None, *, allow_private: bool) -> _Response:
         headers = {"Accept": _ACCEPT_HEADER[kind], "Accept-Encoding": "gzip, deflate"}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag
@@ -461,17 +514,16 @@ class Fetcher:
                 wait = self.backoff_s * 2 ** (attempt - 1)
                 if retry.retry_after is not None:
                     if retry.retry_after > self.max_wait_s:
-                        raise type(retry.error)(url, f"{retry.error.cause}; server asks to retry after "
-                                                     f"{retry.retry_after:.0f}s, giving up") from None
+                        raise type(retry.error)(
+                            url, f"{retry.error.cause}; server asks to retry after {retry.retry_after:.0f}s, giving up"
+                        ) from None
                     wait = max(wait, retry.retry_after)
                 wait = min(wait, self.max_wait_s)
-                logger.info("%s: %s; retry %d of %d in %.1fs", url, retry.error.cause, attempt,
-                            attempts - 1, wait)
+                logger.info("%s: %s; retry %d of %d in %.1fs", url, retry.error.cause, attempt, attempts - 1, wait)
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _request_once(self, url: str, kind: Kind, headers: dict[str, str], *,
-                            allow_private: bool) -> _Response:
+    async def _request_once(self, url: str, kind: Kind, headers: dict[str, str], *, allow_private: bool) -> _Response:
         host = self._host(url)
         async with host.slots:
             async with host.lock:
@@ -494,8 +546,9 @@ class Fetcher:
                     raise FetchError(url, f"{type(exc).__name__}: {exc}") from None
 
     async def _get(self, url: str, kind: Kind, headers: dict[str, str], *, allow_private: bool) -> _Response:
-        async with self._client.stream("GET", url, headers=headers,
-                                       extensions={_MAY_BE_PRIVATE: allow_private}) as response:
+        async with self._client.stream(
+            "GET", url, headers=headers, extensions={_MAY_BE_PRIVATE: allow_private}
+        ) as response:
             status = response.status_code
             if status == 429 or status >= 500:
                 raise _Retryable(HttpStatusError(url, status), _retry_after(response.headers.get("retry-after")))
@@ -531,8 +584,9 @@ class Fetcher:
                     if kind == "robots":  # RFC 9309: read what fits, ignore the rest
                         chunks.append(chunk[: limit - size + len(chunk)])
                         break
-                    raise TooLarge(url, f"body exceeds the limit of {limit:,} bytes"
-                                        + (" after decompression" if inflater else ""))
+                    raise TooLarge(
+                        url, f"body exceeds the limit of {limit:,} bytes" + (" after decompression" if inflater else "")
+                    )
                 chunks.append(chunk)
             if inflater is not None and size <= limit:
                 chunks.append(inflater.flush())

@@ -1,4 +1,5 @@
 """Language identification of extracted text."""
+
 from __future__ import annotations
 
 import py3langid

@@ -15,6 +15,7 @@ machine does not. The crawler can only check what the name resolves to here: a n
 resolve here is refused, one that resolves to a private address too. What the proxy's DNS answers
 cannot be checked from here; that gap remains (see the README).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,6 +26,8 @@ from urllib.parse import urlsplit
 
 import httpcore
 
+from hypewatch.errors import HypewatchError
+
 ALLOWED_SCHEMES = ("http", "https")
 
 #: host, port -> its addresses; raises OSError (socket.gaierror) when it does not resolve
@@ -33,7 +36,7 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 Rule = Callable[[str, Iterable[str]], str | None]
 
 
-class AddressRefused(Exception):
+class AddressRefused(HypewatchError):
     """The guard refused to connect; the message says which host and why."""
 
 
@@ -63,8 +66,9 @@ def refusal(host: str, addresses: Iterable[str]) -> str | None:
     return None
 
 
-async def why_blocked(url: str, *, allow_private: bool = False, behind_proxy: bool = False,
-                      resolver: Resolver = resolve) -> str | None:
+async def why_blocked(
+    url: str, *, allow_private: bool = False, behind_proxy: bool = False, resolver: Resolver = resolve
+) -> str | None:
     """The reason the crawler must not fetch `url`, or None when it may.
 
     Checks the scheme, then resolves the host and checks all its addresses. A host that does not
@@ -104,9 +108,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self._rule = rule
         self._backend = httpcore.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         try:
             addresses = await self._resolve(host, port)
         except (OSError, UnicodeError) as exc:
@@ -117,14 +126,16 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         failure = httpcore.ConnectError(f"{host} resolves to no address")
         for address in addresses:
             try:
-                return await self._backend.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                       socket_options=socket_options)
+                return await self._backend.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except httpcore.ConnectError as exc:
                 failure = exc
         raise failure
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> httpcore.AsyncNetworkStream:
         raise AddressRefused(f"unix socket {path}: the crawler connects over TCP only")
 
     async def sleep(self, seconds: float) -> None:

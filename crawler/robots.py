@@ -5,6 +5,7 @@ Parsing is pure (`parse_robots`, on Protego, which unlike urllib.robotparser und
 robots.txt means follows RFC 9309: a 4xx answer allows everything, a 5xx answer disallows
 everything for this run.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

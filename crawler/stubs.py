@@ -4,6 +4,7 @@ Such a page must be stored as a stub and never scored. The rule of thumb through
 only a wall when little article text came through. A long article that mentions subscribing in
 its footer is an article.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,7 +58,9 @@ def detect_stub(page: str | lxml_html.HtmlElement | None, text: str) -> str | No
     visible = _visible_text(tree) if tree is not None else (page or "")
     if _PAYWALL.search(visible) or (tree is not None and _marked_not_free(tree)):
         return f"paywall: only {words} words before a subscription wall"
-    if words < CONSENT_MAX_WORDS and (_CONSENT.search(text) or (words < MIN_ARTICLE_WORDS and _CONSENT.search(visible))):
+    if words < CONSENT_MAX_WORDS and (
+        _CONSENT.search(text) or (words < MIN_ARTICLE_WORDS and _CONSENT.search(visible))
+    ):
         return f"consent wall: {words} words behind a cookie/consent prompt"
     if words < TEASER_MAX_WORDS and _TEASER.search(visible):
         return f"teaser: {words} words and a link to the full story"

@@ -1,4 +1,5 @@
 """Canonical URLs: one spelling per page, so the same article fetched twice is stored once."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Top-level functions, so they pickle; this module imports only what parsing needs, so each
 worker process stays small (no database, no HTTP client).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from time import sleep
 
-from crawler.companies import find_tickers
-from crawler.dedup import content_hash, simhash
-from crawler.extract import extract_article
-from crawler.language import detect_language
-from crawler.transcripts import parse_transcript
+from hypewatch.crawler.companies import find_tickers
+from hypewatch.crawler.dedup import content_hash, simhash
+from hypewatch.crawler.extract import extract_article
+from hypewatch.crawler.language import detect_language
+from hypewatch.crawler.transcripts import parse_transcript
 from hypewatch.records import Article, FeedItem, Transcript
 
 #: prctl(2) option: the signal the kernel sends a process when its parent ends.
@@ -73,8 +74,14 @@ def extract_page(body: bytes, encoding: str | None, url: str, watchlist: dict[st
 
 def parse_feed_content(item: FeedItem, text: str, watchlist: dict[str, list[str]]) -> Parsed:
     """A feed item that carries the whole article as `text`."""
-    article = Article(url=item.link, title=item.title, published_at=None, language=detect_language(text),
-                      text=text, author=item.author)
+    article = Article(
+        url=item.link,
+        title=item.title,
+        published_at=None,
+        language=detect_language(text),
+        text=text,
+        author=item.author,
+    )
     return _analyse(article, watchlist)
 
 

@@ -4,6 +4,7 @@ The text is fictional and written for hypewatch. Ten weeks of mostly upbeat cove
 week where the tone turns: skepticism and AI-fatigue talk jump, so the demo run raises an alert.
 Run it again to regenerate the files (seeded: the output is the same every time).
 """
+
 from __future__ import annotations
 
 import random
@@ -78,10 +79,22 @@ NEUTRAL = [
     "The conference runs for three days and includes sessions on chip design and cooling.",
     "The central bank left interest rates unchanged at its latest meeting.",
 ]
-TITLES_UP = ["AI build-out keeps accelerating", "Chip orders stretch into next year", "Cloud giants lift AI budgets again",
-             "Data-center demand shows no sign of cooling", "Investors pile into AI infrastructure", "Inference boom lifts suppliers"]
-TITLES_DOWN = ["AI spending faces a reckoning", "Buyers hit pause on GPU orders", "The AI hangover arrives",
-               "Doubts grow over data-center returns", "AI fatigue spreads among buyers", "Chip stocks slide on demand worries"]
+TITLES_UP = [
+    "AI build-out keeps accelerating",
+    "Chip orders stretch into next year",
+    "Cloud giants lift AI budgets again",
+    "Data-center demand shows no sign of cooling",
+    "Investors pile into AI infrastructure",
+    "Inference boom lifts suppliers",
+]
+TITLES_DOWN = [
+    "AI spending faces a reckoning",
+    "Buyers hit pause on GPU orders",
+    "The AI hangover arrives",
+    "Doubts grow over data-center returns",
+    "AI fatigue spreads among buyers",
+    "Chip stocks slide on demand worries",
+]
 TICKER_HINTS = ["Nvidia", "AMD", "Microsoft", "Alphabet", "Amazon", "Oracle", "Broadcom", "Micron", "CoreWeave", "TSMC"]
 
 
@@ -97,7 +110,7 @@ def article(rng: random.Random, turned: bool) -> tuple[str, list[str]]:
     rng.shuffle(mix)
     companies = rng.sample(TICKER_HINTS, 2)
     mix.insert(0, f"{companies[0]} and {companies[1]} were among the names in focus as the week's news unfolded.")
-    paragraphs = [" ".join(mix[i:i + 3]) for i in range(0, len(mix), 3)]
+    paragraphs = [" ".join(mix[i : i + 3]) for i in range(0, len(mix), 3)]
     return title, paragraphs
 
 
@@ -129,7 +142,9 @@ def rss(items: list) -> str:
       <dc:creator>Demo Wire Desk</dc:creator>
       <description>{escape(paragraphs[0][:200])}</description>
       <content:encoded><![CDATA[{"".join(f"<p>{escape(p)}</p>" for p in paragraphs)}]]></content:encoded>
-    </item>""" for stamp, title, slug, paragraphs in reversed(items))
+    </item>"""
+        for stamp, title, slug, paragraphs in reversed(items)
+    )
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
   <channel>
@@ -152,7 +167,9 @@ def atom(items: list) -> str:
     <updated>{stamp.isoformat()}</updated>
     <author><name>Compute Weekly</name></author>
     <content type="html">{escape("".join(f"<p>{escape(p)}</p>" for p in paragraphs))}</content>
-  </entry>""" for stamp, title, slug, paragraphs in reversed(items))
+  </entry>"""
+        for stamp, title, slug, paragraphs in reversed(items)
+    )
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <title>Compute Weekly (demo)</title>
@@ -224,27 +241,42 @@ That concludes today's call. Thank you for joining.
 """
 
 CALLS = [
-    ("Q2 2027", date(2026, 9, 17), dict(
-        ceo="Demand for our AI accelerators again exceeded supply this quarter. Every major cloud customer expanded its commitments, and our backlog reached a record. We see no sign of AI fatigue among enterprise buyers; if anything, adoption is broadening.",
-        cfo="Revenue grew 41% year over year to $3.2 billion, ahead of our guidance. Data-center revenue was a record. We are raising our full-year outlook.",
-        q1="How fast can you add packaging capacity to meet the demand you're describing?",
-        a1="We are doubling capacity by spring, and customers have already reserved most of it.",
-        q2="Can you give us the share count and tax rate assumptions for next quarter?",
-        a2="We expect a tax rate of about 15% and roughly 410 million diluted shares.")),
-    ("Q3 2027", date(2026, 10, 22), dict(
-        ceo="Our AI business had another strong quarter. Lead times remain long and customers keep asking for more. Inference workloads are ramping quickly alongside training.",
-        cfo="Revenue rose 35% to $3.5 billion. Gross margin was 61%. Capital expenditures were $240 million.",
-        q1="Some investors worry about an air pocket in orders next year. What are you seeing?",
-        a1="Honestly, we see the opposite. Bookings accelerated through the quarter and visibility has never been better.",
-        q2="What is the timing of the new fab coming online?",
-        a2="The new line is scheduled to start production in the third quarter of next year.")),
-    ("Q4 2027", date(2026, 11, 24), dict(
-        ceo="This was a more difficult quarter. Two large cloud customers paused orders while they digest capacity they already installed. Some enterprise buyers told us the novelty of AI pilots has worn off, and they want proof of returns before they commit more.",
-        cfo="Revenue declined 12% sequentially to $3.1 billion, below our guidance. Inventory rose, and we are lowering our outlook for the first half. Pricing on older accelerators fell faster than we expected.",
-        q1="Are customers pausing because of AI fatigue, and how long could this digestion period last?",
-        a1="We are hearing more fatigue from buyers than a quarter ago, and we cannot promise a quick recovery.",
-        q2="Given the cancellations, how much of the backlog do you consider at risk?",
-        a2="We removed about $400 million of orders from backlog this quarter, and utilization at some customer sites is low.")),
+    (
+        "Q2 2027",
+        date(2026, 9, 17),
+        dict(
+            ceo="Demand for our AI accelerators again exceeded supply this quarter. Every major cloud customer expanded its commitments, and our backlog reached a record. We see no sign of AI fatigue among enterprise buyers; if anything, adoption is broadening.",
+            cfo="Revenue grew 41% year over year to $3.2 billion, ahead of our guidance. Data-center revenue was a record. We are raising our full-year outlook.",
+            q1="How fast can you add packaging capacity to meet the demand you're describing?",
+            a1="We are doubling capacity by spring, and customers have already reserved most of it.",
+            q2="Can you give us the share count and tax rate assumptions for next quarter?",
+            a2="We expect a tax rate of about 15% and roughly 410 million diluted shares.",
+        ),
+    ),
+    (
+        "Q3 2027",
+        date(2026, 10, 22),
+        dict(
+            ceo="Our AI business had another strong quarter. Lead times remain long and customers keep asking for more. Inference workloads are ramping quickly alongside training.",
+            cfo="Revenue rose 35% to $3.5 billion. Gross margin was 61%. Capital expenditures were $240 million.",
+            q1="Some investors worry about an air pocket in orders next year. What are you seeing?",
+            a1="Honestly, we see the opposite. Bookings accelerated through the quarter and visibility has never been better.",
+            q2="What is the timing of the new fab coming online?",
+            a2="The new line is scheduled to start production in the third quarter of next year.",
+        ),
+    ),
+    (
+        "Q4 2027",
+        date(2026, 11, 24),
+        dict(
+            ceo="This was a more difficult quarter. Two large cloud customers paused orders while they digest capacity they already installed. Some enterprise buyers told us the novelty of AI pilots has worn off, and they want proof of returns before they commit more.",
+            cfo="Revenue declined 12% sequentially to $3.1 billion, below our guidance. Inventory rose, and we are lowering our outlook for the first half. Pricing on older accelerators fell faster than we expected.",
+            q1="Are customers pausing because of AI fatigue, and how long could this digestion period last?",
+            a1="We are hearing more fatigue from buyers than a quarter ago, and we cannot promise a quick recovery.",
+            q2="Given the cancellations, how much of the backlog do you consider at risk?",
+            a2="We removed about $400 million of orders from backlog this quarter, and utilization at some customer sites is low.",
+        ),
+    ),
 ]
 
 

@@ -1,7 +1,10 @@
 """The `hypewatch` command: a thin layer over the library.
 
 Exit codes: 0 success, 1 a handled error (one line on stderr naming the cause), 2 bad usage.
+Each command imports the stage it runs inside its function, so `hypewatch sql` starts without
+loading torch, the crawler or Ray.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +24,9 @@ from typing import Any, BinaryIO, TypeVar
 import click
 
 from . import __version__
-from .config import Config, ConfigError, config_path_from_env, load_config
-from .logs import LogFileError, log_to_file, setup_logging
+from .config import Config, config_path_from_env, load_config
+from .errors import HypewatchError
+from .logs import log_to_file, setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +38,7 @@ logger = logging.getLogger(__name__)
 QUERY_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
 
 
-class Failure(click.ClickException):
+class Failure(HypewatchError, click.ClickException):
     """A handled error: printed as one line, exit code 1."""
 
     def format_message(self) -> str:
@@ -45,38 +49,40 @@ class Failure(click.ClickException):
 
 
 def handled(func: F) -> F:
-    """Turn the library's named errors into one-line messages with exit code 1."""
+    """Turn the library's named errors (HypewatchError) into one-line messages with exit code 1.
+    Anything else is a bug: one line too, and its traceback with -v."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hypewatch.runlock import RunInProgress
-
         try:
             return func(*args, **kwargs)
-        except (ConfigError, RunInProgress, LogFileError) as exc:
+        except HypewatchError as exc:
+            if _verbose():
+                logger.error("%s", type(exc).__name__, exc_info=exc)
             raise Failure(str(exc)) from None
-        except Exception as exc:
-            if _is_known_error(exc) or _is_storage_error(exc):
-                raise Failure(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except Exception as exc:
+            if _verbose():
+                raise
+            raise Failure(
+                f"unexpected error (a bug; -v shows where): {type(exc).__name__}: "
+                f"{(str(exc) or '').splitlines()[0] if str(exc) else ''}"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def _is_storage_error(exc: Exception) -> bool:
-    # Only a command that opened the database can raise one: `classify` need not import DuckDB to tell.
-    storage = sys.modules.get("storage")
-    return storage is not None and isinstance(exc, storage.StorageError)
-
-
-def _is_known_error(exc: Exception) -> bool:
-    # The named errors of the crawler and the scorer: their messages already say what and where.
-    return type(exc).__module__.split(".")[0] in {"crawler", "nlp", "alerts", "report", "lake"}
+def _verbose() -> bool:
+    context = click.get_current_context(silent=True)
+    state = context.find_object(State) if context else None
+    return bool(state and state.verbose)
 
 
 class State:
-    def __init__(self, config_path: Path) -> None:
+    def __init__(self, config_path: Path, verbose: int = 0) -> None:
         self.config_path = config_path
+        self.verbose = verbose
         self._config: Config | None = None
 
     @property
@@ -96,18 +102,23 @@ pass_state = click.make_pass_decorator(State)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hypewatch")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Config file (default ./config.yaml or $HYPEWATCH_CONFIG).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default ./config.yaml or $HYPEWATCH_CONFIG).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("--quiet", is_flag=True, help="Only errors.")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool) -> None:
     """Track hype, skepticism and AI fatigue in news and earnings calls."""
     setup_logging(-1 if quiet else verbose)
-    ctx.obj = State(config_path_from_env(str(config_path) if config_path else None))
+    ctx.obj = State(config_path_from_env(str(config_path) if config_path else None), verbose)
 
 
 # --- setup ---------------------------------------------------------------------------------------
+
 
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
@@ -131,8 +142,9 @@ def init(directory: Path) -> None:
 
 # --- the job and its stages ---------------------------------------------------------------------
 
+
 def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> None:
-    from storage.db import ensure_folder
+    from hypewatch.storage.db import ensure_folder
 
     from .job import run
 
@@ -145,8 +157,10 @@ def _run_stages(state: State, stages: tuple[str, ...], today: date | None) -> No
     if not result.ok:
         raise Failure(f"run {result.run_id} failed: {result.error}")
     if result.undelivered:
-        raise Failure(f"run {result.run_id}: {result.undelivered} alert delivery(ies) not made "
-                      "(pending for a later run, or failed: see the warnings above and the deliveries table)")
+        raise Failure(
+            f"run {result.run_id}: {result.undelivered} alert delivery(ies) not made "
+            "(pending for a later run, or failed: see the warnings above and the deliveries table)"
+        )
 
 
 def _summary(result: Any) -> str:
@@ -166,8 +180,12 @@ def _inline(value: Any) -> str:
     return str(value)
 
 
-_today = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                      help="Evaluate alerts as of this day (default: today, UTC).")
+_today = click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Evaluate alerts as of this day (default: today, UTC).",
+)
 
 
 @main.command("run")
@@ -191,21 +209,48 @@ def crawl(state: State) -> None:
 
 
 @main.command()
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="local: the database's unscored documents, here. ray: Parquet documents on a Ray cluster.")
-@click.option("--input", "input_patterns", metavar="GLOB", multiple=True,
-              help="With --engine ray: Parquet documents (a glob, a file, a folder, or an export's folder); "
-                   "may be given more than once.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="With --engine ray: a new folder for the scored Parquet (load it with `hypewatch import`).")
-@click.option("--address", default=None,
-              help="With --engine ray: the cluster to join (default $RAY_ADDRESS, else Ray on this machine).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="With --engine ray: scoring actors (default: one per GPU, else one per CPU but one).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: the database's unscored documents, here. ray: Parquet documents on a Ray cluster.",
+)
+@click.option(
+    "--input",
+    "input_patterns",
+    metavar="GLOB",
+    multiple=True,
+    help="With --engine ray: Parquet documents (a glob, a file, a folder, or an export's folder); "
+    "may be given more than once.",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="With --engine ray: a new folder for the scored Parquet (load it with `hypewatch import`).",
+)
+@click.option(
+    "--address",
+    default=None,
+    help="With --engine ray: the cluster to join (default $RAY_ADDRESS, else Ray on this machine).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --engine ray: scoring actors (default: one per GPU, else one per CPU but one).",
+)
 @pass_state
 @handled
-def score(state: State, engine: str, input_patterns: tuple[str, ...], output: Path | None, address: str | None,
-          workers: int | None) -> None:
+def score(
+    state: State,
+    engine: str,
+    input_patterns: tuple[str, ...],
+    output: Path | None,
+    address: str | None,
+    workers: int | None,
+) -> None:
     """Score documents that are stored but not yet scored by the configured model.
 
     With --engine ray, score Parquet documents with Ray Data instead (on this machine, or on the
@@ -220,15 +265,22 @@ def score(state: State, engine: str, input_patterns: tuple[str, ...], output: Pa
         return
     if not input_patterns or output is None:
         raise click.UsageError("--engine ray needs --input GLOB and --output DIR")
-    from lake.ray_score import ModelSpec, import_ray, score_with_ray
+    from hypewatch.lake.ray_score import ModelSpec, import_ray, score_with_ray
 
     import_ray()  # before reading the config: without Ray, that is all there is to say
     config = state.config_or_defaults
     m = config.model
-    model = ModelSpec(name=m.name, base_dir=config.base_dir, device=m.device, precision=m.precision,
-                      batch_size=m.batch_size, label_map=dict(m.label_map))
-    summary = score_with_ray(list(input_patterns), output, model, address=address, workers=workers,
-                             progress=sys.stderr.isatty())
+    model = ModelSpec(
+        name=m.name,
+        base_dir=config.base_dir,
+        device=m.device,
+        precision=m.precision,
+        batch_size=m.batch_size,
+        label_map=dict(m.label_map),
+    )
+    summary = score_with_ray(
+        list(input_patterns), output, model, address=address, workers=workers, progress=sys.stderr.isatty()
+    )
     click.echo(summary.format(), err=True)
 
 
@@ -243,8 +295,8 @@ def export_cmd(state: State, directory: Path | None, full: bool) -> None:
 
     Example: hypewatch export data/lake
     """
-    from lake.export import export_lake
-    from storage.db import ready_for_reading
+    from hypewatch.lake.export import export_lake
+    from hypewatch.storage.db import ready_for_reading
 
     database = state.config.database_path
     ready_for_reading(database)
@@ -262,9 +314,9 @@ def import_cmd(state: State, directory: Path) -> None:
 
     Example: hypewatch import backfill/2019
     """
-    from lake.load import import_lake
-    from storage import Store
-    from storage.db import ensure_folder
+    from hypewatch.lake.load import import_lake
+    from hypewatch.storage import Store
+    from hypewatch.storage.db import ensure_folder
 
     from .runlock import RunLock
 
@@ -277,8 +329,12 @@ def import_cmd(state: State, directory: Path) -> None:
 
 @main.command("alerts")
 @_today
-@click.option("--test", "test", is_flag=True,
-              help="Send one test message to the email address and every channel, and say how each went.")
+@click.option(
+    "--test",
+    "test",
+    is_flag=True,
+    help="Send one test message to the email address and every channel, and say how each went.",
+)
 @pass_state
 @handled
 def alerts_cmd(state: State, today: datetime | None, test: bool) -> None:
@@ -291,12 +347,13 @@ def alerts_cmd(state: State, today: datetime | None, test: bool) -> None:
         return
     from datetime import timezone
 
-    from alerts import send_test_messages
+    from hypewatch.alerts import send_test_messages
 
     config = state.config
     email = config.alerts.email
-    results = send_test_messages(email, config.alerts.channels, outbox=config.resolve(email.outbox),
-                                 now=datetime.now(timezone.utc))
+    results = send_test_messages(
+        email, config.alerts.channels, outbox=config.resolve(email.outbox), now=datetime.now(timezone.utc)
+    )
     for result in results:
         click.echo(result.line())
     failed = [r.channel for r in results if not r.ok]
@@ -313,15 +370,20 @@ def report_cmd(state: State, out: Path | None) -> None:
 
     Example: hypewatch report --out /tmp/hype.html
     """
-    from report import write_report
+    from hypewatch.report import write_report
 
     config = state.config
-    path = write_report(config.database_path, out or config.resolve(config.report.path),
-                        days=config.report.days, tickers=config.report.tickers)
+    path = write_report(
+        config.database_path,
+        out or config.resolve(config.report.path),
+        days=config.report.days,
+        tickers=config.report.tickers,
+    )
     click.echo(str(path))
 
 
 # --- one-off tools ------------------------------------------------------------------------------
+
 
 @main.command()
 @click.argument("query")
@@ -335,7 +397,7 @@ def sql(state: State, query: str, fmt: str) -> None:
     """
     import duckdb
 
-    from storage.db import damage_error, reading
+    from hypewatch.storage.db import damage_error, reading
 
     _check_query(query)
     database = state.config.database_path
@@ -398,13 +460,18 @@ def extract(state: State, inputs: tuple[str, ...]) -> None:
 
     Example: hypewatch extract https://example.com/story.html saved-page.html
     """
-    from crawler.extract import extract_article
+    from hypewatch.crawler.extract import extract_article
 
     def one(name: str, data: bytes) -> dict[str, Any]:
         article = extract_article(data, url=name if "://" in name else None, where=name)
-        return {"url": article.url or name, "title": article.title,
-                "published_at": article.published_at.isoformat() if article.published_at else None,
-                "language": article.language, "text": article.text, "stub": article.stub}
+        return {
+            "url": article.url or name,
+            "title": article.title,
+            "published_at": article.published_at.isoformat() if article.published_at else None,
+            "language": article.language,
+            "text": article.text,
+            "stub": article.stub,
+        }
 
     _each_input(state, inputs, one)
 
@@ -420,7 +487,7 @@ def transcript(state: State, inputs: tuple[str, ...]) -> None:
     """
     from dataclasses import asdict
 
-    from crawler.transcripts import parse_transcript
+    from hypewatch.crawler.transcripts import parse_transcript
 
     def one(name: str, data: bytes) -> dict[str, Any]:
         if not data.strip():
@@ -448,7 +515,7 @@ def _each_input(state: State, inputs: Iterable[str], handle: Callable[[str, byte
 
 def _read_input(state: State, name: str) -> bytes:
     if "://" in name:
-        from crawler.http import fetch_one
+        from hypewatch.crawler.http import fetch_one
 
         return fetch_one(name, state.config_or_defaults.crawl).body
     try:
@@ -476,8 +543,14 @@ def classify(state: State, source: BinaryIO) -> None:
     for text, extra, result in zip(texts, extras, scorer.score(texts)):
         tags = tagger.tag(text)
         score = result.__dict__
-        record = {**extra, "text": text, "label": score["label"], "topics": tags.topics,
-                  **score, "ai_mentions": tags.ai_mentions}
+        record = {
+            **extra,
+            "text": text,
+            "label": score["label"],
+            "topics": tags.topics,
+            **score,
+            "ai_mentions": tags.ai_mentions,
+        }
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
@@ -509,39 +582,68 @@ def _parse_line(line: str) -> dict[str, Any]:
 
 
 def _load_scorer(state: State) -> Any:
-    from nlp.onnx_scorer import load_scorer  # torch only where the CPU's int8 path cannot serve
+    from hypewatch.nlp.onnx_scorer import load_scorer  # torch only where the CPU's int8 path cannot serve
 
     config = state.config_or_defaults
     m = config.model
-    return load_scorer(m.name, device=m.device, base_dir=config.base_dir, label_map=m.label_map or None,
-                       precision=m.precision, batch_size=m.batch_size)
+    return load_scorer(
+        m.name,
+        device=m.device,
+        base_dir=config.base_dir,
+        label_map=m.label_map or None,
+        precision=m.precision,
+        batch_size=m.batch_size,
+    )
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the model (default: models/hypewatch-minilm beside the config; "
-                   "nlp/shipped/hypewatch-minilm rebuilds the shipped one).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the model (default: models/hypewatch-minilm beside the config; "
+    "nlp/shipped/hypewatch-minilm rebuilds the shipped one).",
+)
 @click.option("--epochs", type=int, default=None, help="Training epochs (default: the tuned setting).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the shipped model's, 13).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
-@click.option("--real", "real_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also learn from the labeled real sentences, read from DIR/data (the shared folder).")
-@click.option("--dev-only", is_flag=True,
-              help="With --real: learn from the dev half only, so the test half measures unseen calls.")
-@click.option("--full", is_flag=True,
-              help="Save the whole fine-tuned model (90 MB) instead of its change from the packaged encoder (under 2 MB).")
+@click.option(
+    "--real",
+    "real_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also learn from the labeled real sentences, read from DIR/data (the shared folder).",
+)
+@click.option(
+    "--dev-only",
+    is_flag=True,
+    help="With --real: learn from the dev half only, so the test half measures unseen calls.",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Save the whole fine-tuned model (90 MB) instead of its change from the packaged encoder (under 2 MB).",
+)
 @pass_state
 @handled
-def train(state: State, out: Path | None, epochs: int | None, seed: int | None, if_missing: bool,
-          real_dir: Path | None, dev_only: bool, full: bool) -> None:
+def train(
+    state: State,
+    out: Path | None,
+    epochs: int | None,
+    seed: int | None,
+    if_missing: bool,
+    real_dir: Path | None,
+    dev_only: bool,
+    full: bool,
+) -> None:
     """Train a scorer on the bundled labeled corpus, the way the shipped one was (on CUDA when model.device allows).
 
     Score with it by setting model.name to its folder (models/hypewatch-minilm).
 
     Example: hypewatch train --real ../shared
     """
-    from nlp.model import META_FILE
-    from nlp.scorer import TRAINED_MODEL_DIR
+    from hypewatch.nlp.model import META_FILE
+    from hypewatch.nlp.scorer import TRAINED_MODEL_DIR
 
     base = state.config_or_defaults.base_dir
     out = out or base / TRAINED_MODEL_DIR
@@ -552,21 +654,25 @@ def train(state: State, out: Path | None, epochs: int | None, seed: int | None, 
         raise click.UsageError("--dev-only goes with --real DIR")
     _check_writable(out, "model folder")  # now, not after minutes of training
 
-    from nlp.adapter import SHIPPED_BYTES
-    from nlp.real_eval import training_examples
-    from nlp.train import train as train_model
+    from hypewatch.nlp.adapter import SHIPPED_BYTES
+    from hypewatch.nlp.real_eval import training_examples
+    from hypewatch.nlp.train import TrainConfig
+    from hypewatch.nlp.train import train as train_model
 
     real = None
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
-    kwargs = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    report = train_model(out, real=real, device=state.config_or_defaults.model.device, shipped_bytes=None if full else SHIPPED_BYTES,
-                         progress=sys.stderr.isatty(), **kwargs)
+    asked = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
+    config = TrainConfig(
+        device=state.config_or_defaults.model.device, shipped_bytes=None if full else SHIPPED_BYTES, **asked
+    )
+    report = train_model(out, config, real=real, progress=sys.stderr.isatty())
     click.echo(report.format(), err=True)
-    click.echo(f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)",
-               err=True)
+    click.echo(
+        f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)", err=True
+    )
 
 
 @main.command()
@@ -580,8 +686,8 @@ def evaluate(state: State, file: Path | None) -> None:
 
     Example: hypewatch evaluate
     """
-    from nlp.corpus import load_corpus, read_examples, split
-    from nlp.evaluate import evaluate as run_eval
+    from hypewatch.nlp.corpus import load_corpus, read_examples, split
+    from hypewatch.nlp.evaluate import evaluate as run_eval
 
     try:
         examples = read_examples(file) if file else split(load_corpus())["heldout"]

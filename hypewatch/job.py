@@ -3,6 +3,7 @@
 Stages talk to the database only through short transactions, so `hypewatch sql` works beside a
 run; a stage that fails is recorded and the next stages still run on what is stored.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,10 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from storage import DatabaseBusy, Store
+from hypewatch.alerts import detect_and_save, detect_stale_and_save, send_pending
+from hypewatch.crawler.crawl import crawl
+from hypewatch.report import write_report
+from hypewatch.storage import DatabaseBusy, Store
 
 from .config import Config
 from .runlock import RunLock
+from .scoring import no_counts, score_pending, tag_pending
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +62,9 @@ class RunResult:
         return int(counts.get("pending", 0)) + int(counts.get("failed", 0))
 
 
-def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None = None,
-        progress: bool = False) -> RunResult:
+def run(
+    config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None = None, progress: bool = False
+) -> RunResult:
     """Run the given stages under the run lock; raise RunInProgress if another run holds it."""
     with RunLock(config.database_path):
         store = Store(config.database_path)
@@ -84,21 +90,22 @@ def run(config: Config, stages: tuple[str, ...] = STAGES, *, today: date | None 
         status = "failed" if errors else ("warnings" if ctx.warnings else "ok")
         error = "; ".join(errors) or None
         store.finish_run(run_id, status=status, counts=counts, warnings=ctx.warnings, error=error)
-        logger.info("run %d finished: %s (%d warnings)%s", run_id, status, len(ctx.warnings),
-                    f": {error}" if error else "")
+        logger.info(
+            "run %d finished: %s (%d warnings)%s", run_id, status, len(ctx.warnings), f": {error}" if error else ""
+        )
         return RunResult(run_id, status, counts, ctx.warnings, error, time.perf_counter() - t0)
 
 
 def crawl_stage(ctx: RunContext) -> dict[str, Any]:
-    from crawler.crawl import crawl
-
     sources = [s for s in ctx.config.sources if s.enabled]
     if not sources:
         disabled = len(ctx.config.sources)
-        ctx.warn("no sources configured: nothing to crawl"
-                 + (f" (all {disabled} are disabled)" if disabled else "; add some under `sources:` in the config"))
+        ctx.warn(
+            "no sources configured: nothing to crawl"
+            + (f" (all {disabled} are disabled)" if disabled else "; add some under `sources:` in the config")
+        )
     summary = crawl(
-        ctx.config, sources,
+        **ctx.config.crawl_arguments(),
         http_cache=ctx.store.http_cache(),
         known=ctx.store.known_documents(),
         retries=ctx.store.crawl_retries(),
@@ -110,9 +117,7 @@ def crawl_stage(ctx: RunContext) -> dict[str, Any]:
 
 
 def score_stage(ctx: RunContext) -> dict[str, Any]:
-    from nlp.onnx_scorer import identify, load_scorer, precision_variants
-
-    from .scoring import no_counts, score_pending, tag_pending
+    from hypewatch.nlp.onnx_scorer import identify, load_scorer, precision_variants  # torch: only when needed
 
     model, base_dir = ctx.config.model, ctx.config.base_dir
     tagger = ctx.config.topic_tagger()
@@ -127,26 +132,34 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
     if known_id and not ctx.store.documents_to_score(known_id, limit=1, scored_alike=precision_variants(known_id)):
         counts = no_counts()  # nothing to score: no need to load the model
     else:
-        scorer = load_scorer(model.name, device=model.device, base_dir=base_dir,
-                             label_map=model.label_map or None, precision=model.precision,
-                             batch_size=model.batch_size)
+        scorer = load_scorer(
+            model.name,
+            device=model.device,
+            base_dir=base_dir,
+            label_map=model.label_map or None,
+            precision=model.precision,
+            batch_size=model.batch_size,
+        )
         counts = score_pending(ctx.store, scorer, tagger, progress=ctx.progress, warn=ctx.warn)
     return {**counts, "retagged": retagged}
 
 
 def alerts_stage(ctx: RunContext) -> dict[str, Any]:
-    from alerts import detect_and_save, detect_stale_and_save, send_pending
-
     settings = ctx.config.alerts
     raised = detect_and_save(ctx.store, settings.rules, today=ctx.today)
     stale = detect_stale_and_save(ctx.store, ctx.config.sources, settings)
-    report = send_pending(ctx.store, settings.email, outbox=ctx.config.resolve(settings.email.outbox),
-                          now=datetime.now(timezone.utc), channels=settings.channels,
-                          max_attempts=settings.max_attempts, report_link=report_link(ctx.config))
+    report = send_pending(
+        ctx.store,
+        settings.email,
+        outbox=ctx.config.resolve(settings.email.outbox),
+        now=datetime.now(timezone.utc),
+        channels=settings.channels,
+        max_attempts=settings.max_attempts,
+        report_link=report_link(ctx.config),
+    )
     for problem in [*report.errors, *report.warnings]:
         ctx.warn(problem)
-    return {"raised": len(raised) + len(stale), "sent": report.sent, "pending": report.pending,
-            "failed": report.failed}
+    return {"raised": len(raised) + len(stale), "sent": report.sent, "pending": report.pending, "failed": report.failed}
 
 
 def report_link(config: Config) -> str:
@@ -155,11 +168,8 @@ def report_link(config: Config) -> str:
 
 
 def report_stage(ctx: RunContext) -> dict[str, Any]:
-    from report import write_report
-
     cfg = ctx.config.report
-    out = write_report(ctx.store, ctx.config.resolve(cfg.path), days=cfg.days, tickers=cfg.tickers,
-                       today=ctx.today)
+    out = write_report(ctx.store, ctx.config.resolve(cfg.path), days=cfg.days, tickers=cfg.tickers, today=ctx.today)
     return {"path": str(out)}
 
 

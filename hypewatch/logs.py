@@ -1,10 +1,13 @@
 """Logging to the terminal and to a rotating file beside the database."""
+
 from __future__ import annotations
 
 import logging
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from .errors import HypewatchError
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -40,7 +43,7 @@ class _OneLine(logging.Formatter):
         return line
 
 
-class LogFileError(Exception):
+class LogFileError(HypewatchError):
     """The log file beside the database cannot be opened for writing."""
 
 

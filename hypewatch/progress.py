@@ -1,4 +1,5 @@
 """Progress bars on a terminal, nothing otherwise (cron logs stay clean)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -2,6 +2,7 @@
 
 Every stage takes and returns these; none of them does I/O.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -222,3 +223,22 @@ class Alert:
     alert_id: str = ""
     status: Literal["pending", "sent", "failed"] = "pending"
     detail: str | None = None  # JSON: window/baseline figures for the email
+
+
+@dataclass
+class KnownDocuments:
+    """What is stored already, so the crawler can tell new from unchanged and duplicate."""
+
+    urls: dict[str, str] = field(default_factory=dict)  # any URL a story was seen under -> doc_id
+    hashes: dict[str, str] = field(default_factory=dict)  # content hash -> doc_id
+    simhashes: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, simhash)
+
+
+@dataclass(frozen=True)
+class TopicDefinition:
+    """A topic sentences are tagged with (nlp.topics tags them; the database keeps the definitions)."""
+
+    name: str
+    description: str = ""
+    phrases: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # phrases whose words never count for this topic ("valuation allowance")

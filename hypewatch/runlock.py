@@ -3,6 +3,7 @@
 An advisory lock on a file beside the database: the kernel drops it when the process dies, so a
 killed run never leaves a stale lock behind.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -12,8 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
+from .errors import HypewatchError
 
-class RunInProgress(Exception):
+
+class RunInProgress(HypewatchError):
     """Another run holds the database."""
 
 
@@ -49,8 +52,9 @@ class RunLock:
         self.acquire()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()
 
 

@@ -1,15 +1,18 @@
 """What an alert rule watches: `all`, `kind:news`, `source:NAME`, `ticker:NVDA`, or a topic of
 any of these: `topic:returns`, `topic:returns,ticker:NVDA`, `topic:capex,kind:transcripts`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .errors import HypewatchError
 
 BASE_KINDS = ("kind", "source", "ticker")
 DOCUMENT_KINDS = ("news", "transcripts")
 FORMS = "all, kind:news, kind:transcripts, source:NAME, ticker:TICKER, or topic:NAME alone or with one of those (topic:returns,ticker:NVDA)"
 
 
-class ScopeError(ValueError):
+class ScopeError(HypewatchError, ValueError):
     """A scope that is not one of the forms above."""
 
 
@@ -34,11 +37,14 @@ def parse_scope(text: str) -> Scope:
                 raise ScopeError(f"bad scope {text!r}: one topic at a time")
             topic = value
         elif base is not None:
-            raise ScopeError(f"bad scope {text!r}: {base[0]}:{base[1]} and {kind}:{value} cannot be combined; "
-                             "only a topic goes with another scope")
+            raise ScopeError(
+                f"bad scope {text!r}: {base[0]}:{base[1]} and {kind}:{value} cannot be combined; "
+                "only a topic goes with another scope"
+            )
         else:
             if kind == "kind" and value not in DOCUMENT_KINDS:
                 raise ScopeError(f"bad scope {text!r}: kind: must be news or transcripts")
             base = (kind, value)
-    kind, value = base or ("all", None)
-    return Scope(kind, value, topic)
+    if base is None:
+        return Scope("all", None, topic)
+    return Scope(base[0], base[1], topic)

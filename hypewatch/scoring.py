@@ -5,16 +5,17 @@ definitions changed, without scoring them again.
 Resumable by construction: a document is marked scored (and tagged) in the same transaction that
 stores its sentences, so a run killed midway leaves the rest for the next run and scores nothing twice.
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from nlp.sentences import document_sentences
-from nlp.topics import TopicTagger
-from storage import DatabaseBusy, Store
-from storage.store import text_hash
+from hypewatch.nlp.sentences import document_sentences
+from hypewatch.nlp.topics import TopicTagger
+from hypewatch.storage import DatabaseBusy, Store
+from hypewatch.storage.store import text_hash
 
 from .progress import progress_bar
 from .records import Document, Score, ScoredSentence, Sentence, SentenceTags
@@ -34,14 +35,20 @@ def no_counts() -> dict[str, int]:
     return {"documents": 0, "sentences": 0, "scored": 0, "from_cache": 0, "not_english": 0}
 
 
-def score_pending(store: Store, scorer: SentenceScorer, tagger: TopicTagger | None = None, *,
-                  progress: bool = False, batch_docs: int = BATCH_DOCS,
-                  warn: Callable[[str], None] = logger.warning) -> dict[str, Any]:
+def score_pending(
+    store: Store,
+    scorer: SentenceScorer,
+    tagger: TopicTagger | None = None,
+    *,
+    progress: bool = False,
+    batch_docs: int = BATCH_DOCS,
+    warn: Callable[[str], None] = logger.warning,
+) -> dict[str, Any]:
     """Score (and tag) every stored document this model has not scored, a batch per transaction.
 
     A database held by a reader past the write's wait stops the stage with a warning: what is
     scored is stored, the rest stays unscored for the next run."""
-    from nlp.onnx_scorer import precision_variants
+    from hypewatch.nlp.onnx_scorer import precision_variants
 
     counts = no_counts()
     alike = precision_variants(scorer.model_id)
@@ -49,8 +56,9 @@ def score_pending(store: Store, scorer: SentenceScorer, tagger: TopicTagger | No
         while docs := store.documents_to_score(scorer.model_id, limit=batch_docs, scored_alike=alike):
             scored = score_documents(store, scorer, docs, counts, tagger)
             try:
-                store.save_scores([d.doc_id for d in docs], scored, scorer.model_id,
-                                  tagged_by=tagger.fingerprint if tagger else None)
+                store.save_scores(
+                    [d.doc_id for d in docs], scored, scorer.model_id, tagged_by=tagger.fingerprint if tagger else None
+                )
             except DatabaseBusy as exc:
                 warn(f"scoring stopped, the rest is left for the next run: {exc}")
                 break
@@ -59,8 +67,13 @@ def score_pending(store: Store, scorer: SentenceScorer, tagger: TopicTagger | No
     return counts
 
 
-def score_documents(store: Store, scorer: SentenceScorer, docs: list[Document],
-                    counts: dict[str, int], tagger: TopicTagger | None = None) -> list[ScoredSentence]:
+def score_documents(
+    store: Store,
+    scorer: SentenceScorer,
+    docs: list[Document],
+    counts: dict[str, int],
+    tagger: TopicTagger | None = None,
+) -> list[ScoredSentence]:
     """Sentences of these documents, scored (and tagged); those this model scored before come
     from the database."""
     sentences = sentence_pairs(docs)
@@ -73,16 +86,22 @@ def sentence_pairs(docs: list[Document]) -> list[tuple[Document, Sentence]]:
     return [(doc, s) for doc in docs for s in document_sentences(doc)]
 
 
-def score_sentences(sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer,
-                    counts: dict[str, int] | None = None) -> list[ScoredSentence]:
+def score_sentences(
+    sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer, counts: dict[str, int] | None = None
+) -> list[ScoredSentence]:
     """score_documents on sentences already split, without a database: a Ray actor's work
     (splitting runs in tasks of its own, on every CPU of the cluster). No topics: documents
     imported from its output get them from the next run's score stage (tag_pending)."""
     return _scored(sentences, scorer, {}, counts if counts is not None else no_counts())
 
 
-def _scored(sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer, known: dict[str, Score],
-            counts: dict[str, int], tagger: TopicTagger | None = None) -> list[ScoredSentence]:
+def _scored(
+    sentences: list[tuple[Document, Sentence]],
+    scorer: SentenceScorer,
+    known: dict[str, Score],
+    counts: dict[str, int],
+    tagger: TopicTagger | None = None,
+) -> list[ScoredSentence]:
     english = [s.text for doc, s in sentences if _is_english(doc.language)]
     fresh = sorted({t for t in english if text_hash(t) not in known})
     for text, score in zip(fresh, scorer.score(fresh)):
@@ -95,13 +114,21 @@ def _scored(sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer, 
     for doc, s in sentences:
         in_english = _is_english(doc.language)
         tags = tagger.tag(s.text) if tagger is not None and in_english else None
-        scored.append(ScoredSentence(s, known[text_hash(s.text)] if in_english else None, doc.language,
-                                     tags.topics if tags else None, tags.ai_mentions if tags else None))
+        scored.append(
+            ScoredSentence(
+                s,
+                known[text_hash(s.text)] if in_english else None,
+                doc.language,
+                tags.topics if tags else None,
+                tags.ai_mentions if tags else None,
+            )
+        )
     return scored
 
 
-def tag_pending(store: Store, tagger: TopicTagger, *, batch_docs: int = BATCH_DOCS * 4,
-                warn: Callable[[str], None] = logger.warning) -> int:
+def tag_pending(
+    store: Store, tagger: TopicTagger, *, batch_docs: int = BATCH_DOCS * 4, warn: Callable[[str], None] = logger.warning
+) -> int:
     """Give topics and AI-mention counts to the sentences of scored documents that have none, or
     have another tagger's (the topic definitions changed); scores stay. Returns how many documents."""
     done = 0
@@ -109,8 +136,14 @@ def tag_pending(store: Store, tagger: TopicTagger, *, batch_docs: int = BATCH_DO
         tags = []
         for sentence, language in store.sentences_of(doc_ids):
             tagging = tagger.tag(sentence.text) if _is_english(language) else None
-            tags.append(SentenceTags(sentence.doc_id, sentence.sent_no, tagging.topics if tagging else None,
-                                     tagging.ai_mentions if tagging else None))
+            tags.append(
+                SentenceTags(
+                    sentence.doc_id,
+                    sentence.sent_no,
+                    tagging.topics if tagging else None,
+                    tagging.ai_mentions if tagging else None,
+                )
+            )
         try:
             store.save_tags(doc_ids, tags, tagger.fingerprint)
         except DatabaseBusy as exc:

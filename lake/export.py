@@ -6,6 +6,7 @@ a fingerprint per day (count and hash of each document's id, status, fetch and s
 then the day's older files are removed, then the state file is replaced; an export killed midway
 leaves state that still calls the day changed, so the next export writes it again.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,17 +23,25 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from storage.db import reading
-from storage.sql import load_queries
+from hypewatch.errors import HypewatchError
+from hypewatch.storage.db import reading
+from hypewatch.storage.sql import load_queries
 
 from .layout import (
-    DATASETS, DOCUMENTS, INTERNAL_COLUMNS, PARTITION, SCHEMAS, UNDATED, partition_column, partition_dirs,
+    DATASETS,
+    DOCUMENTS,
+    INTERNAL_COLUMNS,
+    PARTITION,
+    SCHEMAS,
+    UNDATED,
+    partition_column,
+    partition_dirs,
     partition_name,
 )
 
 logger = logging.getLogger(__name__)
 
-Q = load_queries("lake", "queries.sql")
+Q = load_queries("hypewatch.lake", "queries.sql")
 STATE_FILE = "_hypewatch_export.json"
 # Bump when the layout changes: every day is written again in the new one.
 LAYOUT_VERSION = 1
@@ -42,7 +51,7 @@ DAYS_PER_SLICE = 200
 ROWS_PER_BATCH = 65_536
 
 
-class ExportError(Exception):
+class ExportError(HypewatchError):
     """The lake folder cannot be written or holds something that is not an export."""
 
 
@@ -57,8 +66,10 @@ class ExportSummary:
     def format(self) -> str:
         rows = ", ".join(f"{n:,} {name}" for name, n in self.rows.items())
         removed = f", {len(self.days_removed)} removed" if self.days_removed else ""
-        return (f"exported {len(self.days_written)} day(s) to {self.folder} ({rows}); "
-                f"{self.days_unchanged} unchanged{removed}")
+        return (
+            f"exported {len(self.days_written)} day(s) to {self.folder} ({rows}); "
+            f"{self.days_unchanged} unchanged{removed}"
+        )
 
 
 def export_lake(database: Path, folder: Path, *, full: bool = False) -> ExportSummary:
@@ -74,7 +85,7 @@ def export_lake(database: Path, folder: Path, *, full: bool = False) -> ExportSu
     summary.days_unchanged = len(current) - len(changed)
     _make_folder(folder)
     for start in range(0, len(changed), DAYS_PER_SLICE):
-        days = changed[start:start + DAYS_PER_SLICE]
+        days = changed[start : start + DAYS_PER_SLICE]
         with reading(database) as conn:
             # What this slice's files hold, read in the same snapshot as the files themselves.
             seen = _fingerprints(conn, days)
@@ -98,9 +109,14 @@ def export_lake(database: Path, folder: Path, *, full: bool = False) -> ExportSu
 
 def _fingerprints(conn: duckdb.DuckDBPyConnection, days: list[str] | None = None) -> dict[str, str]:
     dated = [date.fromisoformat(d) for d in days or () if d != UNDATED]
-    rows = conn.execute(Q["day_fingerprints"], {
-        "all": days is None, "days": dated, "undated": days is not None and UNDATED in days,
-    }).fetchall()
+    rows = conn.execute(
+        Q["day_fingerprints"],
+        {
+            "all": days is None,
+            "days": dated,
+            "undated": days is not None and UNDATED in days,
+        },
+    ).fetchall()
     return {partition_name(day): f"{LAYOUT_VERSION}:{n}:{fingerprint}" for day, n, fingerprint in rows}
 
 
@@ -117,10 +133,15 @@ def _write(conn: duckdb.DuckDBPyConnection, dataset: str, days: list[str], folde
             yield _conform(batch, schema)
 
     pads.write_dataset(
-        batches(), folder / dataset, schema=schema, format="parquet",
-        partitioning=[PARTITION], partitioning_flavor="hive",
+        batches(),
+        folder / dataset,
+        schema=schema,
+        format="parquet",
+        partitioning=[PARTITION],
+        partitioning_flavor="hive",
         basename_template=f"part-{export_id}-{{i}}.parquet",
-        existing_data_behavior="overwrite_or_ignore", max_partitions=DAYS_PER_SLICE + 1,
+        existing_data_behavior="overwrite_or_ignore",
+        max_partitions=DAYS_PER_SLICE + 1,
     )
     return written
 
@@ -129,8 +150,11 @@ def _lake_schema(source: pa.Schema, dataset: str) -> pa.Schema:
     """The database's columns (every one: a column added later is exported too), typed as the
     layout says, internal ones left out, `day` as the partition string."""
     layout = SCHEMAS[dataset]
-    fields = [layout.field(f.name) if f.name in layout.names else f
-              for f in source if f.name not in INTERNAL_COLUMNS and f.name != PARTITION]
+    fields = [
+        layout.field(f.name) if f.name in layout.names else f
+        for f in source
+        if f.name not in INTERNAL_COLUMNS and f.name != PARTITION
+    ]
     return pa.schema([*fields, pa.field(PARTITION, pa.string())])
 
 
@@ -158,8 +182,10 @@ def _read_state(folder: Path) -> dict[str, str]:
     path = folder / STATE_FILE
     if not path.exists():
         if (folder / DOCUMENTS).exists():
-            raise ExportError(f"{folder}: holds a {DOCUMENTS}/ folder but no {STATE_FILE}: not an export "
-                              "folder of hypewatch (use --full to write every day into it anyway)")
+            raise ExportError(
+                f"{folder}: holds a {DOCUMENTS}/ folder but no {STATE_FILE}: not an export "
+                "folder of hypewatch (use --full to write every day into it anyway)"
+            )
         return {}
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -171,8 +197,9 @@ def _read_state(folder: Path) -> dict[str, str]:
 def _write_state(folder: Path, state: dict[str, str]) -> None:
     path = folder / STATE_FILE
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps({"layout": LAYOUT_VERSION, "days": dict(sorted(state.items()))}, indent=1),
-                       encoding="utf-8")
+    partial.write_text(
+        json.dumps({"layout": LAYOUT_VERSION, "days": dict(sorted(state.items()))}, indent=1), encoding="utf-8"
+    )
     os.replace(partial, path)
 
 

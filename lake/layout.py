@@ -11,6 +11,7 @@ documents without a date (and their turns and sentences) are under `day=undated`
 not Hive's `__HIVE_DEFAULT_PARTITION__`: pandas (through pyarrow) cannot read a partition key with
 nulls in it, and every reader can filter a string.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -19,9 +20,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from storage.store import DOCUMENT_SCHEMA as STORED_DOCUMENT_SCHEMA
-from storage.store import SENTENCE_SCHEMA as STORED_SENTENCE_SCHEMA
-from storage.store import TAG_COLUMNS, TURN_SCHEMA
+from hypewatch.storage.store import DOCUMENT_SCHEMA as STORED_DOCUMENT_SCHEMA
+from hypewatch.storage.store import SENTENCE_SCHEMA as STORED_SENTENCE_SCHEMA
+from hypewatch.storage.store import TAG_COLUMNS, TURN_SCHEMA
 
 PARTITION = "day"
 UNDATED = "undated"
@@ -40,14 +41,26 @@ DOCUMENT_SCHEMA = pa.schema(
     [f for f in STORED_DOCUMENT_SCHEMA if f.name not in INTERNAL_COLUMNS | OPTIONAL_COLUMNS]
     + [pa.field("scored_by", pa.string()), pa.field("scored_at", pa.timestamp("us", tz="UTC"))]
 )
-DOC_SCORE_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("n_sentences", pa.int32()), ("n_hype", pa.int32()), ("n_skeptic", pa.int32()),
-    ("n_neutral", pa.int32()), ("fatigue_mentions", pa.int32()), ("hype_index", pa.float64()),
-    ("expected_hype", pa.float64()), ("expected_skeptic", pa.float64()), ("expected_fatigue", pa.float64()),
-])
+DOC_SCORE_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("n_sentences", pa.int32()),
+        ("n_hype", pa.int32()),
+        ("n_skeptic", pa.int32()),
+        ("n_neutral", pa.int32()),
+        ("fatigue_mentions", pa.int32()),
+        ("hype_index", pa.float64()),
+        ("expected_hype", pa.float64()),
+        ("expected_skeptic", pa.float64()),
+        ("expected_fatigue", pa.float64()),
+    ]
+)
 SENTENCE_SCHEMA = pa.schema([f for f in STORED_SENTENCE_SCHEMA if f.name not in OPTIONAL_COLUMNS])
 SCHEMAS: dict[str, pa.Schema] = {
-    DOCUMENTS: DOCUMENT_SCHEMA, TURNS: TURN_SCHEMA, SENTENCES: SENTENCE_SCHEMA, DOC_SCORES: DOC_SCORE_SCHEMA,
+    DOCUMENTS: DOCUMENT_SCHEMA,
+    TURNS: TURN_SCHEMA,
+    SENTENCES: SENTENCE_SCHEMA,
+    DOC_SCORES: DOC_SCORE_SCHEMA,
 }
 
 
@@ -71,7 +84,7 @@ def partition_dirs(root: Path, dataset: str) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
     prefix = f"{PARTITION}="
-    return {p.name[len(prefix):]: p for p in sorted(folder.iterdir()) if p.is_dir() and p.name.startswith(prefix)}
+    return {p.name[len(prefix) :]: p for p in sorted(folder.iterdir()) if p.is_dir() and p.name.startswith(prefix)}
 
 
 def parquet_files(folder: Path) -> list[Path]:

@@ -6,6 +6,7 @@ brings scores for gets the lake's sentences and doc_scores in place of its own, 
 scored by the lake's model, so the nightly run does not score it again. Importing the same files
 again replaces rows with the same rows: nothing is added twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,20 +15,21 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from storage import Store
-from storage.sql import load_queries
-from storage.store import INSERT_DOC_SCORES
+from hypewatch.errors import HypewatchError
+from hypewatch.storage import Store
+from hypewatch.storage.sql import load_queries
+from hypewatch.storage.store import INSERT_DOC_SCORES
 
 from .layout import DATASETS, DOCUMENTS, SCHEMAS, SENTENCES, TURNS, parquet_files, partition_dirs
 
-Q = load_queries("lake", "queries.sql")
+Q = load_queries("hypewatch.lake", "queries.sql")
 # Parquet per transaction (compressed; about a million sentences): a slice's temp tables fit in
 # memory, and readers get the file between slices. Few and large: each slice has a fixed cost.
 SLICE_BYTES = 64 * 2**20
 IMPORTED_SOURCE = "import"  # `source` of a document whose Parquet names none
 
 
-class LakeImportError(Exception):
+class LakeImportError(HypewatchError):
     """The folder is not a lake that import can read."""
 
 
@@ -40,8 +42,10 @@ class ImportSummary:
     sentences: int = 0
 
     def format(self) -> str:
-        return (f"imported {self.folder}: {self.documents:,} documents ({self.new_documents:,} new), "
-                f"{self.scored_documents:,} with scores, {self.sentences:,} sentences")
+        return (
+            f"imported {self.folder}: {self.documents:,} documents ({self.new_documents:,} new), "
+            f"{self.scored_documents:,} with scores, {self.sentences:,} sentences"
+        )
 
 
 def import_lake(store: Store, folder: Path) -> ImportSummary:
@@ -49,15 +53,18 @@ def import_lake(store: Store, folder: Path) -> ImportSummary:
     folder = Path(folder)
     partitions = {name: partition_dirs(folder, name) for name in DATASETS}
     if not partitions[DOCUMENTS]:
-        raise LakeImportError(f"{folder}: no {DOCUMENTS}/day=*/ partitions: not a lake written by "
-                              "`hypewatch export` or `hypewatch score --engine ray`")
+        raise LakeImportError(
+            f"{folder}: no {DOCUMENTS}/day=*/ partitions: not a lake written by "
+            "`hypewatch export` or `hypewatch score --engine ray`"
+        )
     files = {name: {day: parquet_files(path) for day, path in found.items()} for name, found in partitions.items()}
     for name in (DOCUMENTS, TURNS, SENTENCES):
         _check_columns(name, [f for day_files in files[name].values() for f in day_files])
     summary = ImportSummary(folder)
     for days in _slices(files):
-        _import_slice(store, {name: [str(f) for day in days for f in files[name].get(day, [])] for name in DATASETS},
-                      summary)
+        _import_slice(
+            store, {name: [str(f) for day in days for f in files[name].get(day, [])] for name in DATASETS}, summary
+        )
     return summary
 
 
@@ -112,6 +119,7 @@ def _check_columns(dataset: str, paths: list[Path]) -> None:
             raise LakeImportError(f"{path}: not a readable Parquet file: {exc}") from None
         missing = [n for n in wanted if n not in names]
         if missing:
-            raise LakeImportError(f"{path}: no column {', '.join(missing)} (the {dataset} of a lake need "
-                               f"{', '.join(wanted)}); score other Parquet with `hypewatch score --engine ray` first")
-
+            raise LakeImportError(
+                f"{path}: no column {', '.join(missing)} (the {dataset} of a lake need "
+                f"{', '.join(wanted)}); score other Parquet with `hypewatch score --engine ray` first"
+            )

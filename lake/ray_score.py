@@ -18,6 +18,7 @@ one speaker turn of one (also `speaker`, `role`, `section`). Columns of the lake
 (`published_at`, `source`, `kind`, `language`, `tickers`, ...) are kept when present; others are
 dropped. A folder written by `hypewatch export` is read whole (its documents and turns).
 """
+
 from __future__ import annotations
 
 import glob
@@ -37,14 +38,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hypewatch.errors import HypewatchError
+from hypewatch.nlp.sentences import document_sentences
 from hypewatch.records import Document, Sentence, Turn
 from hypewatch.scoring import SentenceScorer, score_sentences
-from nlp.sentences import document_sentences
-from storage.sql import load_queries
-from storage.store import TURN_SCHEMA, sentence_row
+from hypewatch.storage.db import measure_macros
+from hypewatch.storage.sql import load_queries
+from hypewatch.storage.store import TURN_SCHEMA, sentence_row
 
 from .layout import (
-    DOC_SCORE_SCHEMA, DOC_SCORES, DOCUMENT_SCHEMA, DOCUMENTS, PARTITION, SENTENCE_SCHEMA, SENTENCES, TURNS, UNDATED,
+    DOC_SCORE_SCHEMA,
+    DOC_SCORES,
+    DOCUMENT_SCHEMA,
+    DOCUMENTS,
+    PARTITION,
+    SENTENCE_SCHEMA,
+    SENTENCES,
+    TURNS,
+    UNDATED,
 )
 
 logger = logging.getLogger(__name__)
@@ -62,25 +73,27 @@ _SENTENCES = pa.field("sentences", pa.list_(pa.struct(SENTENCE_FIELDS)))
 # A row of input after reading: a document, or one turn of one (turn_no set).
 PIECE_SCHEMA = pa.schema([*DOCUMENT_SCHEMA, _DAY, *(f for f in TURN_FIELDS if f.name != "text")])
 # A document with its turns; then with its sentences split; then scored, with its measures.
-_PIECES = pa.field("pieces", pa.list_(pa.struct([("sent_no", pa.int32()), ("turn_no", pa.int32()), ("text", pa.string())])))
+_PIECES = pa.field(
+    "pieces", pa.list_(pa.struct([("sent_no", pa.int32()), ("turn_no", pa.int32()), ("text", pa.string())]))
+)
 DOCUMENT_ROW = pa.schema([*DOCUMENT_SCHEMA, _DAY, _TURNS])
 SPLIT_ROW = pa.schema([*DOCUMENT_ROW, _PIECES])
 SCORED_ROW = pa.schema([*DOCUMENT_ROW, _SENTENCES, *SCORE_FIELDS])
 
 
-class RayNotInstalled(RuntimeError):
+class RayNotInstalled(HypewatchError, RuntimeError):
     """`--engine ray` without Ray installed."""
 
 
-class InputError(ValueError):
+class InputError(HypewatchError, ValueError):
     """The input names no Parquet files, or files without the columns needed."""
 
 
-class NotEnoughCpus(ValueError):
+class NotEnoughCpus(HypewatchError, ValueError):
     """More actors than the cluster has CPUs to spare: reading and splitting would wait forever."""
 
 
-class OutputNotEmpty(FileExistsError):
+class OutputNotEmpty(HypewatchError, FileExistsError):
     """The output folder holds files already: a second run into it would double every document."""
 
 
@@ -115,8 +128,10 @@ class BackfillSummary:
     def format(self) -> str:
         where = f"{self.workers} GPU actor(s)" if self.gpus_per_worker else f"{self.workers} CPU actor(s)"
         rate = self.sentences / self.seconds if self.seconds else 0.0
-        return (f"scored {self.documents:,} documents, {self.sentences:,} sentences with {self.model_id} on "
-                f"{where} in {self.seconds:.1f}s ({rate:,.0f} sentences/s); wrote {self.output}")
+        return (
+            f"scored {self.documents:,} documents, {self.sentences:,} sentences with {self.model_id} on "
+            f"{where} in {self.seconds:.1f}s ({rate:,.0f} sentences/s); wrote {self.output}"
+        )
 
 
 def import_ray() -> Any:
@@ -128,9 +143,17 @@ def import_ray() -> Any:
     return ray
 
 
-def score_with_ray(input_patterns: str | list[str], output: Path, model: ModelSpec = ModelSpec(), *,
-                   address: str | None = None, workers: int | None = None, batch_docs: int = BATCH_DOCS,
-                   progress: bool = False, load_scorer: Callable[[], SentenceScorer] | None = None) -> BackfillSummary:
+def score_with_ray(
+    input_patterns: str | list[str],
+    output: Path,
+    model: ModelSpec = ModelSpec(),
+    *,
+    address: str | None = None,
+    workers: int | None = None,
+    batch_docs: int = BATCH_DOCS,
+    progress: bool = False,
+    load_scorer: Callable[[], SentenceScorer] | None = None,
+) -> BackfillSummary:
     """Score the documents of `input_patterns` (globs, Parquet files or folders, an export) into
     the lake at `output`. Joins the Ray session already open in this process, else the cluster at
     `address` (or $RAY_ADDRESS), else starts Ray on this machine for the call.
@@ -141,8 +164,10 @@ def score_with_ray(input_patterns: str | list[str], output: Path, model: ModelSp
     inputs = find_inputs([input_patterns] if isinstance(input_patterns, str) else input_patterns)
     output = Path(output)
     if output.exists() and any(output.iterdir()):
-        raise OutputNotEmpty(f"{output}: the output folder is not empty; give a new one (each run writes "
-                             "every document it reads, so a second run into the same folder would double them)")
+        raise OutputNotEmpty(
+            f"{output}: the output folder is not empty; give a new one (each run writes "
+            "every document it reads, so a second run into the same folder would double them)"
+        )
     started = time.perf_counter()
     with _session(ray, address, progress):
         gpus = ray.cluster_resources().get("GPU", 0) if model.device != "cpu" else 0
@@ -150,8 +175,10 @@ def score_with_ray(input_patterns: str | list[str], output: Path, model: ModelSp
         cpus = int(ray.cluster_resources().get("CPU", 1))
         workers = workers or (int(gpus) if use_gpu else max(1, cpus - 1))
         if workers > cpus - 1:  # each actor holds a CPU; tasks read and split on the rest
-            raise NotEnoughCpus(f"{workers} scoring actor(s) need {workers + 1} CPUs (one for reading and "
-                                f"splitting), and Ray has {cpus}; give --workers {max(1, cpus - 1)} or fewer")
+            raise NotEnoughCpus(
+                f"{workers} scoring actor(s) need {workers + 1} CPUs (one for reading and "
+                f"splitting), and Ray has {cpus}; give --workers {max(1, cpus - 1)} or fewer"
+            )
         if load_scorer is None:
             model_id, package = _model_package(model, use_gpu)
             loader: Callable[[], SentenceScorer] = _PackagedModel(ray.put(package), model, use_gpu)
@@ -160,21 +187,35 @@ def score_with_ray(input_patterns: str | list[str], output: Path, model: ModelSp
         # Blocks of a few batches, however the input is filed: one big file must not go to one actor.
         documents = _documents(ray, inputs, partitions=cpus).repartition(target_num_rows_per_block=4 * batch_docs)
         try:
-            scored = documents.map_batches(split_documents, batch_format="pyarrow").map_batches(
-                DocumentScorer, fn_constructor_kwargs={"load_scorer": loader}, batch_size=batch_docs,
-                batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
-                num_cpus=1, num_gpus=1 if use_gpu else 0,
-            ).materialize()  # scored once, written four ways
-            for name, pick in ((DOCUMENTS, documents_of), (DOC_SCORES, doc_scores_of),
-                               (SENTENCES, sentences_of), (TURNS, turns_of)):
+            scored = (
+                documents.map_batches(split_documents, batch_format="pyarrow")
+                .map_batches(
+                    DocumentScorer,
+                    fn_constructor_kwargs={"load_scorer": loader},
+                    batch_size=batch_docs,
+                    batch_format="pyarrow",
+                    compute=ray.data.ActorPoolStrategy(size=workers),
+                    num_cpus=1,
+                    num_gpus=1 if use_gpu else 0,
+                )
+                .materialize()
+            )  # scored once, written four ways
+            for name, pick in (
+                (DOCUMENTS, documents_of),
+                (DOC_SCORES, doc_scores_of),
+                (SENTENCES, sentences_of),
+                (TURNS, turns_of),
+            ):
                 scored.map_batches(pick, batch_format="pyarrow").write_parquet(
-                    str(output / name), partition_cols=[PARTITION])
+                    str(output / name), partition_cols=[PARTITION]
+                )
         except Exception as exc:
             raise _our_error(exc) or exc from None
         n_documents = scored.count()
     n_sentences = sum(pq.ParquetFile(f).metadata.num_rows for f in (output / SENTENCES).rglob("*.parquet"))
-    return BackfillSummary(output, model_id, n_documents, n_sentences, workers, 1.0 if use_gpu else 0.0,
-                           time.perf_counter() - started)
+    return BackfillSummary(
+        output, model_id, n_documents, n_sentences, workers, 1.0 if use_gpu else 0.0, time.perf_counter() - started
+    )
 
 
 def find_inputs(patterns: list[str]) -> Inputs:
@@ -202,8 +243,10 @@ def find_inputs(patterns: list[str]) -> Inputs:
         if missing:
             raise InputError(f"{name}: no column {', '.join(missing)}; documents need doc_id and text")
         if "sent_no" in schema.names:
-            raise InputError(f"{name}: holds sentences (it has sent_no), not documents; give the documents "
-                             "(and turns) of a lake, not its sentences")
+            raise InputError(
+                f"{name}: holds sentences (it has sent_no), not documents; give the documents "
+                "(and turns) of a lake, not its sentences"
+            )
         (inputs.turns if "turn_no" in schema.names else inputs.documents).append(name)
     return inputs
 
@@ -219,8 +262,12 @@ def _session(ray: Any, address: str | None, progress: bool) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
-    ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING,
-             log_to_driver=logger.isEnabledFor(logging.DEBUG))
+    ray.init(
+        address=address,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=logger.isEnabledFor(logging.DEBUG),
+    )
     try:
         yield
     finally:
@@ -232,7 +279,7 @@ def _our_error(exc: BaseException) -> BaseException | None:
     its message already says what and where, without the worker's traceback."""
     seen: BaseException | None = exc
     while seen is not None:
-        if type(seen).__module__.split(".")[0] in {"lake", "nlp"}:
+        if isinstance(seen, HypewatchError):
             return seen
         seen = getattr(seen, "cause", None) or seen.__cause__
     return None
@@ -240,13 +287,17 @@ def _our_error(exc: BaseException) -> BaseException | None:
 
 # --- reading ---------------------------------------------------------------------------------------
 
+
 def _documents(ray: Any, inputs: Inputs, partitions: int) -> Any:
     """One row per document (DOCUMENT_ROW), its turns in order. Grouping turns under their
     document shuffles the input into `partitions` parts (Ray's default, 200, is for big clusters)."""
     if not inputs.turns:
         return ray.data.read_parquet(inputs.documents).map_batches(documents_from, batch_format="pyarrow")
-    pieces = [ray.data.read_parquet(files).map_batches(pieces_from, batch_format="pyarrow")
-              for files in (inputs.documents, inputs.turns) if files]
+    pieces = [
+        ray.data.read_parquet(files).map_batches(pieces_from, batch_format="pyarrow")
+        for files in (inputs.documents, inputs.turns)
+        if files
+    ]
     rows = pieces[0].union(*pieces[1:]) if len(pieces) > 1 else pieces[0]
     return rows.groupby("doc_id", num_partitions=partitions).map_groups(assemble, batch_format="pyarrow")
 
@@ -255,8 +306,9 @@ def documents_from(batch: pa.Table) -> pa.Table:
     """Rows that are whole documents, in DOCUMENT_ROW form."""
     columns = _conformed(batch, DOCUMENT_SCHEMA)
     turns = pa.array([[]] * batch.num_rows, _TURNS.type)
-    return pa.Table.from_arrays([*columns, _days(batch, columns[DOCUMENT_SCHEMA.names.index("published_at")]), turns],
-                                schema=DOCUMENT_ROW)
+    return pa.Table.from_arrays(
+        [*columns, _days(batch, columns[DOCUMENT_SCHEMA.names.index("published_at")]), turns], schema=DOCUMENT_ROW
+    )
 
 
 def pieces_from(batch: pa.Table) -> pa.Table:
@@ -276,7 +328,8 @@ def assemble(group: pa.Table) -> pa.Table:
     doc = next((r for r in rows if r["turn_no"] is None), None)
     if doc is None:
         doc = {name: None for name in DOCUMENT_SCHEMA.names} | {
-            "doc_id": rows[0]["doc_id"], "kind": "transcripts",
+            "doc_id": rows[0]["doc_id"],
+            "kind": "transcripts",
             "text": "\n\n".join(t["text"] or "" for t in turns),
             PARTITION: next((t[PARTITION] for t in turns if t[PARTITION] != UNDATED), UNDATED),
         }
@@ -296,7 +349,9 @@ def _conformed(batch: pa.Table, schema: pa.Schema) -> list[pa.ChunkedArray | pa.
             try:
                 columns.append(batch.column(f.name).cast(f.type))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise InputError(f"column {f.name}: cannot read {batch.schema.field(f.name).type} as {f.type}: {exc}") from None
+                raise InputError(
+                    f"column {f.name}: cannot read {batch.schema.field(f.name).type} as {f.type}: {exc}"
+                ) from None
     return columns
 
 
@@ -334,7 +389,7 @@ def _days(batch: pa.Table, published_at: pa.ChunkedArray) -> pa.ChunkedArray:
 
 # --- scoring ----------------------------------------------------------------------------------------
 
-Q = load_queries("storage", "queries.sql")
+Q = load_queries("hypewatch.storage", "queries.sql")
 
 
 def split_documents(batch: pa.Table) -> pa.Table:
@@ -361,8 +416,10 @@ class DocumentScorer:
         pairs = []
         for row in scorable:
             doc = _document(row)
-            pairs += [(doc, Sentence(doc_id=doc.doc_id, sent_no=p["sent_no"], text=p["text"], turn_no=p["turn_no"]))
-                      for p in row["pieces"]]
+            pairs += [
+                (doc, Sentence(doc_id=doc.doc_id, sent_no=p["sent_no"], text=p["text"], turn_no=p["turn_no"]))
+                for p in row["pieces"]
+            ]
         sentences: dict[str, list[dict[str, Any]]] = {row["doc_id"]: [] for row in scorable}
         for scored in score_sentences(pairs, self.scorer):
             sentences[scored.sentence.doc_id].append(sentence_row(scored, model_id))
@@ -374,23 +431,42 @@ class DocumentScorer:
                 row.update(scored_by=model_id, scored_at=now, **measures[row["doc_id"]])
             else:
                 row.update(scored_by=None, scored_at=None)
-            row["sentences"] = [{f.name: s.get(f.name) for f in SENTENCE_FIELDS} for s in sentences.get(row["doc_id"], [])]
+            row["sentences"] = [
+                {f.name: s.get(f.name) for f in SENTENCE_FIELDS} for s in sentences.get(row["doc_id"], [])
+            ]
         return pa.Table.from_pylist(rows, schema=SCORED_ROW)
 
 
 def _document(row: dict[str, Any]) -> Document:
-    turns = [Turn(speaker=t["speaker"] or "", role=t["role"] or "other", section=t["section"] or "prepared",
-                  text=t["text"] or "") for t in row["turns"]]
-    return Document(doc_id=row["doc_id"], source=row["source"] or "", kind=row["kind"] or "news",
-                    url=row["url"] or "", title=row["title"], published_at=row["published_at"],
-                    fetched_at=row["fetched_at"], language=row["language"], tickers=row["tickers"] or [],
-                    text=row["text"] or "", turns=turns)
+    turns = [
+        Turn(
+            speaker=t["speaker"] or "",
+            role=t["role"] or "other",
+            section=t["section"] or "prepared",
+            text=t["text"] or "",
+        )
+        for t in row["turns"]
+    ]
+    return Document(
+        doc_id=row["doc_id"],
+        source=row["source"] or "",
+        kind=row["kind"] or "news",
+        url=row["url"] or "",
+        title=row["title"],
+        published_at=row["published_at"],
+        fetched_at=row["fetched_at"],
+        language=row["language"],
+        tickers=row["tickers"] or [],
+        text=row["text"] or "",
+        turns=turns,
+    )
 
 
 def _measures(doc_ids: list[str], sentence_rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """doc_scores of these documents, by the database's own query (doc_scores_of_batch)."""
     conn = duckdb.connect()
     try:
+        conn.execute(measure_macros())
         conn.register("ids", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
         conn.register("batch", pa.Table.from_pylist(sentence_rows, schema=SENTENCE_SCHEMA))
         table = conn.sql(Q["doc_scores_of_batch"]).to_arrow_table()
@@ -409,7 +485,7 @@ class _PackagedModel:
     def __call__(self) -> SentenceScorer:
         import ray
 
-        from nlp.scorer import Scorer
+        from hypewatch.nlp.scorer import Scorer
 
         package = ray.get(self.package)
         name = self.model.name
@@ -419,21 +495,33 @@ class _PackagedModel:
             for filename, data in package["files"].items():
                 (folder / filename).write_bytes(data)
             name = str(folder)
-        return Scorer.load(name, device="cuda" if self.use_gpu else "cpu", base_dir=self.model.base_dir,
-                           label_map=self.model.label_map or None, precision=self.model.precision,  # type: ignore[arg-type]
-                           batch_size=self.model.batch_size, threads=None if self.use_gpu else 1)
+        return Scorer.load(
+            name,
+            device="cuda" if self.use_gpu else "cpu",
+            base_dir=self.model.base_dir,
+            label_map=self.model.label_map or None,
+            precision=self.model.precision,  # type: ignore[arg-type]
+            batch_size=self.model.batch_size,
+            threads=None if self.use_gpu else 1,
+        )
 
 
 def _model_package(model: ModelSpec, use_gpu: bool) -> tuple[str, dict[str, Any] | None]:
     """The model id the actors will give, and the model folder's files for them (None: a hub id,
     which each actor loads itself). Loading it here first makes a missing model one clear error
     before any actor starts, and builds a CPU run's int8 copy once, not once per actor."""
-    from nlp import int8
-    from nlp.scorer import Scorer, model_folder
+    from hypewatch.nlp import int8
+    from hypewatch.nlp.scorer import Scorer, model_folder
 
     precision = "fp32" if use_gpu else model.precision  # here only to check it: no int8 copy for GPUs
-    scorer = Scorer.load(model.name, device="cpu", base_dir=model.base_dir, label_map=model.label_map or None,
-                         precision=precision, batch_size=model.batch_size)  # type: ignore[arg-type]
+    scorer = Scorer.load(
+        model.name,
+        device="cpu",
+        base_dir=model.base_dir,
+        label_map=model.label_map or None,
+        precision=precision,
+        batch_size=model.batch_size,
+    )  # type: ignore[arg-type]
     model_id = scorer.model_id
     if use_gpu:
         model_id = model_id + ("-fp16" if model.precision != "fp32" else "")
@@ -447,6 +535,7 @@ def _model_package(model: ModelSpec, use_gpu: bool) -> tuple[str, dict[str, Any]
 
 
 # --- writing ----------------------------------------------------------------------------------------
+
 
 def documents_of(batch: pa.Table) -> pa.Table:
     return batch.select([*DOCUMENT_SCHEMA.names, PARTITION])
@@ -471,5 +560,4 @@ def _flatten(batch: pa.Table, column: str, schema: pa.Schema) -> pa.Table:
     items = pc.list_flatten(lists)
     arrays = {"doc_id": batch.column("doc_id").take(parents), PARTITION: batch.column(PARTITION).take(parents)}
     arrays |= {f.name: items.field(f.name) for f in schema if f.name != "doc_id"}
-    return pa.Table.from_arrays([arrays[n] for n in [*schema.names, PARTITION]],
-                                schema=pa.schema([*schema, _DAY]))
+    return pa.Table.from_arrays([arrays[n] for n in [*schema.names, PARTITION]], schema=pa.schema([*schema, _DAY]))

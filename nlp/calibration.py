@@ -17,6 +17,7 @@ fatigue temperature is kept only where it lowers the held-apart log-loss too.
 The calibration is saved in the model folder's hypewatch.json (`calibration`) and applied by the
 scorer in every precision (torch and the int8 ONNX copy); a model without one scores as before.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,6 +28,7 @@ from typing import Any, Literal
 import torch
 from torch.nn import functional as F
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import LABELS, Score
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ ECE_BINS = 15  # equal-width confidence bins, as in Guo et al. (2017), "On calib
 _EPS = 1e-7  # probabilities are clamped to [eps, 1 - eps] before their logs (float32 rounds to 0 and 1)
 
 
-class CalibrationError(ValueError):
+class CalibrationError(HypewatchError, ValueError):
     """A calibration cannot be fitted (too few sentences) or read (a malformed hypewatch.json entry)."""
 
 
@@ -67,8 +69,12 @@ class Calibration:
             found = cls(**data)
         except TypeError as exc:
             raise CalibrationError(f"malformed calibration in the model's metadata: {exc}") from None
-        if found.method not in ("temperature", "vector") or len(found.scale) != len(LABELS) \
-                or len(found.bias) != len(LABELS) or found.fatigue_temperature <= 0:
+        if (
+            found.method not in ("temperature", "vector")
+            or len(found.scale) != len(LABELS)
+            or len(found.bias) != len(LABELS)
+            or found.fatigue_temperature <= 0
+        ):
             raise CalibrationError(f"malformed calibration in the model's metadata: {data!r}")
         return found
 
@@ -76,14 +82,18 @@ class Calibration:
         if self.method == "temperature":
             stance = f"temperature {1 / self.scale[0]:.2f}"
         else:
-            stance = "vector scaling " + ", ".join(f"{lab} x{w:.2f}{b:+.2f}" for lab, w, b in zip(LABELS, self.scale, self.bias))
+            stance = "vector scaling " + ", ".join(
+                f"{lab} x{w:.2f}{b:+.2f}" for lab, w, b in zip(LABELS, self.scale, self.bias)
+            )
         return f"{stance}; fatigue temperature {self.fatigue_temperature:.2f}"
 
 
 # --- measuring ---------------------------------------------------------------------------------------
 
-def expected_calibration_error(probabilities: Sequence[Sequence[float]], labels: Sequence[int],
-                               bins: int = ECE_BINS) -> float:
+
+def expected_calibration_error(
+    probabilities: Sequence[Sequence[float]], labels: Sequence[int], bins: int = ECE_BINS
+) -> float:
     """Top-label ECE: sentences binned by the confidence of their predicted label; the mean over
     sentences of |accuracy - confidence| of their bin. 0 is perfectly calibrated."""
     p = torch.as_tensor(probabilities, dtype=torch.float64)
@@ -94,8 +104,9 @@ def expected_calibration_error(probabilities: Sequence[Sequence[float]], labels:
     return _binned_gap(confidence, correct, bins)
 
 
-def classwise_calibration_error(probabilities: Sequence[Sequence[float]], labels: Sequence[int],
-                                bins: int = ECE_BINS) -> float:
+def classwise_calibration_error(
+    probabilities: Sequence[Sequence[float]], labels: Sequence[int], bins: int = ECE_BINS
+) -> float:
     """The mean over labels of each label's binned |frequency - probability|: it sees a probability
     of skeptic that is too high on average even where skeptic never wins."""
     p = torch.as_tensor(probabilities, dtype=torch.float64)
@@ -137,14 +148,30 @@ def apply(calibration: Calibration | None, scores: Sequence[Score], threshold: f
     z = _log_probabilities(stance_probabilities(scores))
     p = torch.softmax(calibration.stance_logits(z), dim=-1).tolist()
     f = torch.sigmoid(calibration.fatigue_logits(_fatigue_logits([s.p_fatigue for s in scores]))).tolist()
-    return [Score(label=LABELS[max(range(len(LABELS)), key=row.__getitem__)], p_hype=row[0], p_skeptic=row[1],
-                  p_neutral=row[2], fatigue=pf >= threshold, p_fatigue=pf) for row, pf in zip(p, f)]
+    return [
+        Score(
+            label=LABELS[max(range(len(LABELS)), key=row.__getitem__)],
+            p_hype=row[0],
+            p_skeptic=row[1],
+            p_neutral=row[2],
+            fatigue=pf >= threshold,
+            p_fatigue=pf,
+        )
+        for row, pf in zip(p, f)
+    ]
 
 
 # --- fitting ---------------------------------------------------------------------------------------
 
-def fit(scores: Sequence[Score], labels: Sequence[str], fatigue: Sequence[bool], *,
-        method: Method | Literal["auto"] = "auto", min_sentences: int = 50) -> Calibration:
+
+def fit(
+    scores: Sequence[Score],
+    labels: Sequence[str],
+    fatigue: Sequence[bool],
+    *,
+    method: Method | Literal["auto"] = "auto",
+    min_sentences: int = 50,
+) -> Calibration:
     """Fit a calibration to uncalibrated scores of labeled sentences the model did not learn from.
 
     "auto" cross-fits both stance maps on two halves of the sentences (fit on one, log-loss on
@@ -156,8 +183,10 @@ def fit(scores: Sequence[Score], labels: Sequence[str], fatigue: Sequence[bool],
     y = torch.tensor([LABELS.index(label) for label in labels])
     if method == "auto":
         halves = (torch.arange(len(y)) % 2 == 0, torch.arange(len(y)) % 2 == 1)
-        held_apart = {m: sum(_nll(*_fit_stance(z[a], y[a], m), z[b], y[b]) for a, b in (halves, halves[::-1]))
-                      for m in ("temperature", "vector")}
+        held_apart = {
+            m: sum(_nll(*_fit_stance(z[a], y[a], m), z[b], y[b]) for a, b in (halves, halves[::-1]))
+            for m in ("temperature", "vector")
+        }
         method = min(held_apart, key=held_apart.get)
     scale, bias = _fit_stance(z, y, method)
     f = _fatigue_logits([s.p_fatigue for s in scores])
@@ -241,8 +270,12 @@ def fit_examples(scorer, examples: Sequence, *, method: Method | Literal["auto"]
     """Fit on labeled examples (`nlp.corpus.Example`) scored by an uncalibrated scorer; None, with a
     log line, when there are too few of them."""
     try:
-        return fit(scorer.score([e.text for e in examples]), [e.label for e in examples],
-                   [e.fatigue for e in examples], method=method)
+        return fit(
+            scorer.score([e.text for e in examples]),
+            [e.label for e in examples],
+            [e.fatigue for e in examples],
+            method=method,
+        )
     except CalibrationError as exc:
         logger.warning("no calibration: %s", exc)
         return None

@@ -5,6 +5,7 @@ sentences appended to the corpus later never move existing ones between train an
 Hash buckets are independent of the label, so each label x fatigue stratum is split in the same
 proportion (in expectation); `split_report` shows the realised shares.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Literal
 
+from hypewatch.errors import HypewatchError
 from hypewatch.records import LABELS, Label
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ _WS = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-class CorpusError(ValueError):
+class CorpusError(HypewatchError, ValueError):
     """A labeled file has a line that is not a valid example."""
 
 
@@ -130,7 +132,7 @@ def _overlaps(a: list[str], b: list[str] | None, threshold: float) -> list[tuple
     # In slices of rows, and filtered as arrays: most pairs share only a word like "the", and
     # all of them at once would take gigabytes.
     for start in range(0, A.shape[0], 500):
-        shared = (A[start:start + 500] @ B.T).tocoo()
+        shared = (A[start : start + 500] @ B.T).tocoo()
         rows = shared.row + start
         jaccard = shared.data / (size_a[rows] + size_b[shared.col] - shared.data)
         keep = jaccard >= threshold
@@ -152,7 +154,8 @@ def dedupe(examples: list[Example], threshold: float = NEAR_DUPLICATE_JACCARD) -
         if (examples[i].label, examples[i].fatigue) != (examples[j].label, examples[j].fatigue):
             logger.warning(
                 "near-duplicates labeled differently: %s and %s (kept the first)",
-                examples[i].origin, examples[j].origin,
+                examples[i].origin,
+                examples[j].origin,
             )
     if dropped:
         logger.info("dropped %d near-duplicate sentences", len(dropped))

@@ -1,4 +1,5 @@
 """Measuring a scorer against labeled sentences."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,9 +7,9 @@ from typing import Sequence
 
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
+from hypewatch.nlp.calibration import expected_calibration_error, stance_probabilities
+from hypewatch.nlp.corpus import Example
 from hypewatch.records import LABELS, Score
-from nlp.calibration import expected_calibration_error, stance_probabilities
-from nlp.corpus import Example
 
 
 @dataclass
@@ -40,9 +41,7 @@ class EvalReport:
     ) -> "EvalReport":
         y_true = [e.label for e in gold]
         y_pred = [s.label for s in predicted]
-        p, r, f, support = precision_recall_fscore_support(
-            y_true, y_pred, labels=list(LABELS), zero_division=0
-        )
+        p, r, f, support = precision_recall_fscore_support(y_true, y_pred, labels=list(LABELS), zero_division=0)
         return cls(
             n=len(gold),
             per_class={
@@ -51,9 +50,7 @@ class EvalReport:
             },
             macro_f1=float(f.mean()),
             accuracy=sum(a == b for a, b in zip(y_true, y_pred)) / max(len(gold), 1),
-            fatigue_f1=float(
-                f1_score([e.fatigue for e in gold], [s.fatigue for s in predicted], zero_division=0)
-            ),
+            fatigue_f1=float(f1_score([e.fatigue for e in gold], [s.fatigue for s in predicted], zero_division=0)),
             fatigue_support=sum(e.fatigue for e in gold),
             confusion=confusion_matrix(y_true, y_pred, labels=list(LABELS)).tolist(),
             model_id=model_id,

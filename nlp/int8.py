@@ -11,6 +11,7 @@ depend a little on the sentences batched with it (measured on 5,000 real sentenc
 labels differ between batches of 1 and 64). Choose ``precision: bf16`` where that matters more
 than speed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,9 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-if TYPE_CHECKING:  # torch only builds the copy: the CPU scorer runs it without torch (nlp.onnx_scorer)
+from hypewatch.errors import HypewatchError
+
+if TYPE_CHECKING:  # torch only builds the copy: the CPU scorer runs it without torch (hypewatch.nlp.onnx_scorer)
     import torch
 
 logger = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ _TRACE_TEXTS = ["Demand for accelerators keeps outrunning supply this year.", "T
 _OPSET = 17
 
 
-class Int8BuildError(RuntimeError):
+class Int8BuildError(HypewatchError, RuntimeError):
     """The model could not be exported to ONNX or quantized."""
 
 
@@ -46,7 +49,7 @@ def build(folder: Path, target: Path) -> Path:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from nlp import model as mt
+    from hypewatch.nlp import model as mt
 
     model, tokenizer, _ = mt.load(Path(folder))
     # Eager attention traces to plain ONNX operators that every ONNX Runtime build fuses.
@@ -61,12 +64,19 @@ def build(folder: Path, target: Path) -> Path:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notices
                 torch.onnx.export(
-                    model, (example["input_ids"], example["attention_mask"]), str(fp32),
-                    dynamo=False, opset_version=_OPSET,
-                    input_names=["input_ids", "attention_mask"], output_names=["stance", "fatigue"],
-                    dynamic_axes={"input_ids": {0: "batch", 1: "length"},
-                                  "attention_mask": {0: "batch", 1: "length"},
-                                  "stance": {0: "batch"}, "fatigue": {0: "batch"}},
+                    model,
+                    (example["input_ids"], example["attention_mask"]),
+                    str(fp32),
+                    dynamo=False,
+                    opset_version=_OPSET,
+                    input_names=["input_ids", "attention_mask"],
+                    output_names=["stance", "fatigue"],
+                    dynamic_axes={
+                        "input_ids": {0: "batch", 1: "length"},
+                        "attention_mask": {0: "batch", 1: "length"},
+                        "stance": {0: "batch"},
+                        "fatigue": {0: "batch"},
+                    },
                 )
             with _root_logger_quiet():
                 quantize_dynamic(fp32, partial, weight_type=QuantType.QInt8, per_channel=True)
@@ -132,8 +142,11 @@ class OnnxRunner:
 
     def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(stance logits, fatigue logits) of a padded batch, in numpy."""
-        stance, fatigue = self.session.run(None, {
-            "input_ids": input_ids.astype(np.int64),
-            "attention_mask": attention_mask.astype(np.int64),
-        })
+        stance, fatigue = self.session.run(
+            None,
+            {
+                "input_ids": input_ids.astype(np.int64),
+                "attention_mask": attention_mask.astype(np.int64),
+            },
+        )
         return stance, fatigue

@@ -1,5 +1,6 @@
 """A hypewatch model folder's files and its metadata (hypewatch.json), without torch: the CPU
 scorer (nlp.onnx_scorer) reads them before it knows whether torch is needed at all."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ tokenizer) plus `heads.safetensors` and `hypewatch.json` (label names, pooling, 
 metadata), so the encoder part opens with any transformers tool. A model trained the shipped way
 is LoRA adapters of the packaged encoder instead (nlp.adapter); `load` opens both.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,12 +15,20 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
-from hypewatch.records import LABELS
 # The folder's files and metadata live in a module without torch, for the CPU scorer (nlp.onnx_scorer).
-from nlp.meta import (  # noqa: F401  (re-exported: nlp.model is where the rest of the code finds them)
-    ADAPTER_FILE, FORMAT, FULL_MODEL_FILES, HEADS_FILE, META_FILE, ModelMeta, default_encoder_path,
-    is_hypewatch_folder, load_meta, save_meta,
+from hypewatch.nlp.meta import (  # noqa: F401  (re-exported: nlp.model is where the rest of the code finds them)
+    ADAPTER_FILE,
+    FORMAT,
+    FULL_MODEL_FILES,
+    HEADS_FILE,
+    META_FILE,
+    ModelMeta,
+    default_encoder_path,
+    is_hypewatch_folder,
+    load_meta,
+    save_meta,
 )
+from hypewatch.records import LABELS
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -61,7 +70,7 @@ def save(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, meta: ModelM
 def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMeta]:
     meta = load_meta(folder)
     if meta.format != FORMAT:
-        from nlp import adapter
+        from hypewatch.nlp import adapter
 
         if adapter.is_adapter(meta):
             return adapter.merge(folder)

@@ -11,6 +11,7 @@ the same calibration (`CalibrationArrays`, the numpy twin of `nlp.calibration.Ca
 This module also holds the parts of the scorer that need no torch: where `model.name` points,
 a model folder's fingerprint and the ids it gets at each precision.
 """
+
 from __future__ import annotations
 
 import glob
@@ -25,20 +26,27 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from hypewatch.nlp import adapter, int8
+from hypewatch.nlp import meta as mt
 from hypewatch.records import LABELS, Score
-from nlp import adapter, int8
-from nlp import meta as mt
 
 if TYPE_CHECKING:
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.scorer import Scorer
 
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped" / "hypewatch-minilm"  # model.name: default
 CACHE_SIZE = 100_000  # distinct sentences a scorer remembers
 TOKENIZER_FILE = "tokenizer.json"
 _SUFFIX = {"fp32": "", "fp16": "-fp16", "bf16": "-bf16", "int8": "-int8"}
 # Where a CUDA driver library lives on common Linux systems (WSL: /usr/lib/wsl/lib).
-_LIBCUDA_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
-                 "/usr/local/cuda/lib64", "/usr/local/cuda/compat", "/usr/lib/wsl/lib")
+_LIBCUDA_DIRS = (
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/cuda/lib64",
+    "/usr/local/cuda/compat",
+    "/usr/lib/wsl/lib",
+)
 
 
 def fingerprint(folder: Path, extra: str = "") -> str:
@@ -107,23 +115,39 @@ def identify(name: str, *, device: str = "auto", base_dir: Path = Path("."), pre
     if not mt.is_hypewatch_folder(folder):
         return None
     if not cpu_only(device):
-        from nlp.scorer import Scorer
+        from hypewatch.nlp.scorer import Scorer
 
         return Scorer.identify(name, device=device, base_dir=base_dir, precision=precision)  # type: ignore[arg-type]
     return local_id(folder) + _SUFFIX["int8" if precision == "auto" else precision]
 
 
-def load_scorer(name: str, *, device: str = "auto", base_dir: Path = Path("."), label_map: dict[str, str] | None = None,
-                precision: str = "auto", batch_size: int = 64, threads: int | None = None) -> OnnxScorer | Scorer:
+def load_scorer(
+    name: str,
+    *,
+    device: str = "auto",
+    base_dir: Path = Path("."),
+    label_map: dict[str, str] | None = None,
+    precision: str = "auto",
+    batch_size: int = 64,
+    threads: int | None = None,
+) -> OnnxScorer | Scorer:
     """`Scorer.load`, without torch when our model's int8 copy is ready and the device is the CPU."""
-    fast = OnnxScorer.open(name, device=device, base_dir=base_dir, precision=precision,
-                           batch_size=batch_size, threads=threads)
+    fast = OnnxScorer.open(
+        name, device=device, base_dir=base_dir, precision=precision, batch_size=batch_size, threads=threads
+    )
     if fast is not None:
         return fast
-    from nlp.scorer import Scorer
+    from hypewatch.nlp.scorer import Scorer
 
-    return Scorer.load(name, device=device, base_dir=base_dir, label_map=label_map, precision=precision,  # type: ignore[arg-type]
-                       batch_size=batch_size, threads=threads)
+    return Scorer.load(
+        name,
+        device=device,
+        base_dir=base_dir,
+        label_map=label_map,
+        precision=precision,  # type: ignore[arg-type]
+        batch_size=batch_size,
+        threads=threads,
+    )
 
 
 @dataclass(frozen=True)
@@ -145,8 +169,13 @@ class CalibrationArrays:
             temperature = np.float32(data.get("fatigue_temperature", 1.0))
         except (KeyError, TypeError, ValueError):
             return None
-        if set(data) - known or data.get("method") not in ("temperature", "vector") \
-                or scale.shape != (len(LABELS),) or bias.shape != (len(LABELS),) or not temperature > 0:
+        if (
+            set(data) - known
+            or data.get("method") not in ("temperature", "vector")
+            or scale.shape != (len(LABELS),)
+            or bias.shape != (len(LABELS),)
+            or not temperature > 0
+        ):
             return None
         return cls(scale, bias, temperature)
 
@@ -176,8 +205,17 @@ class OnnxScorer:
 
     has_fatigue = True  # our model always has the fatigue head
 
-    def __init__(self, runner: int8.OnnxRunner, tokenizer_file: Path, *, model_id: str, max_length: int = 128,
-                 fatigue_threshold: float = 0.5, batch_size: int = 64, calibration: CalibrationArrays | None = None):
+    def __init__(
+        self,
+        runner: int8.OnnxRunner,
+        tokenizer_file: Path,
+        *,
+        model_id: str,
+        max_length: int = 128,
+        fatigue_threshold: float = 0.5,
+        batch_size: int = 64,
+        calibration: CalibrationArrays | None = None,
+    ):
         from tokenizers import Tokenizer
 
         self.net = runner
@@ -193,8 +231,16 @@ class OnnxScorer:
         self._cache: OrderedDict[str, Score] = OrderedDict()
 
     @classmethod
-    def open(cls, name: str, *, device: str = "auto", base_dir: Path = Path("."), precision: str = "auto",
-             batch_size: int = 64, threads: int | None = None) -> OnnxScorer | None:
+    def open(
+        cls,
+        name: str,
+        *,
+        device: str = "auto",
+        base_dir: Path = Path("."),
+        precision: str = "auto",
+        batch_size: int = 64,
+        threads: int | None = None,
+    ) -> OnnxScorer | None:
         """The scorer for `model.name`, or None where torch is needed (see the module's docstring).
 
         A model whose base encoder changed is refused here as on the torch side (adapter.BaseMismatchError).
@@ -214,9 +260,15 @@ class OnnxScorer:
         calibration = CalibrationArrays.from_dict(meta.calibration) if meta.calibration else None
         if not (onnx_file.is_file() and tokenizer_file.is_file()) or (meta.calibration and calibration is None):
             return None
-        return cls(int8.OnnxRunner(onnx_file, threads=threads or usable_cores()), tokenizer_file,
-                   model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"], max_length=meta.max_length,
-                   fatigue_threshold=meta.fatigue_threshold, batch_size=batch_size, calibration=calibration)
+        return cls(
+            int8.OnnxRunner(onnx_file, threads=threads or usable_cores()),
+            tokenizer_file,
+            model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
+            max_length=meta.max_length,
+            fatigue_threshold=meta.fatigue_threshold,
+            batch_size=batch_size,
+            calibration=calibration,
+        )
 
     def score(self, texts: Sequence[str]) -> list[Score]:
         """One Score per text, in order; repeated texts are scored once."""
@@ -237,13 +289,13 @@ class OnnxScorer:
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         results: list[Score | None] = [None] * len(texts)
         for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             width = max(len(ids[i]) for i in idx)
             input_ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
             for row, i in enumerate(idx):
-                input_ids[row, :len(ids[i])] = ids[i]
-                mask[row, :len(ids[i])] = 1
+                input_ids[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
             stance, fatigue = self.net.run(input_ids, mask)
             if self.calibration is not None:
                 stance = self.calibration.stance_logits(stance)
@@ -253,8 +305,11 @@ class OnnxScorer:
             for i, p, pf in zip(idx, probs, p_fatigue):
                 results[i] = Score(
                     label=LABELS[max(range(len(LABELS)), key=p.__getitem__)],
-                    p_hype=p[0], p_skeptic=p[1], p_neutral=p[2],
-                    fatigue=pf >= self.fatigue_threshold, p_fatigue=pf,
+                    p_hype=p[0],
+                    p_skeptic=p[1],
+                    p_neutral=p[2],
+                    fatigue=pf >= self.fatigue_threshold,
+                    p_fatigue=pf,
                 )
         return results  # type: ignore[return-value]
 

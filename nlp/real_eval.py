@@ -23,6 +23,7 @@ figure on the test half (measured below). Its figures on unseen calls come from 
 the test half out (``benchmarks/real_folds.py --within test``), or from a model trained with
 ``--dev-only`` and scored on the whole test half (``benchmarks/real_sentences.py --half test``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,9 +34,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
+from hypewatch.errors import HypewatchError
+from hypewatch.nlp.corpus import Example, normalize
+from hypewatch.nlp.sentences import split_sentences
 from hypewatch.records import LABELS
-from nlp.corpus import Example, normalize
-from nlp.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ UNSEEN_CALL_SHARE = 0.3
 Half = Literal["dev", "test"]
 
 
-class ReferenceError(ValueError):
+class ReferenceError(HypewatchError, ValueError):
     """A line of the references file is malformed."""
 
 
@@ -113,8 +115,10 @@ def source_texts(raw: bytes, file: str, ground_truth: dict[str, dict] | None = N
         data = json.loads(raw)
         return [
             turn["speech"]
-            for value in data.values() if isinstance(value, list)
-            for turn in value if isinstance(turn, dict) and isinstance(turn.get("speech"), str)
+            for value in data.values()
+            if isinstance(value, list)
+            for turn in value
+            if isinstance(turn, dict) and isinstance(turn.get("speech"), str)
         ]
     if file.startswith("extraction/"):
         page = (ground_truth or {}).get(Path(file).stem, {})
@@ -134,9 +138,7 @@ def _ground_truth(data_dir: Path) -> dict[str, dict]:
     return json.loads((data_dir / GROUND_TRUTH).read_text(encoding="utf-8"))
 
 
-def load_real_examples(
-    shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None
-) -> list[dict]:
+def load_real_examples(shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None) -> list[dict]:
     """Resolve the labeled references against ``shared_dir`` into dicts of text, label, fatigue, file.
 
     ``half`` keeps only the dev or the test half (default: both); the other half's sources are
@@ -165,9 +167,7 @@ def load_real_examples(
     return examples
 
 
-def training_examples(
-    shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None
-) -> list[Example]:
+def training_examples(shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None) -> list[Example]:
     """Every labeled real sentence as a training example, one per distinct sentence (`hypewatch train --real`).
 
     ``half="dev"`` leaves the test half unseen, to score a model on it. Boilerplate that recurs

@@ -11,6 +11,7 @@ distinct sentence once, and, by default, running an int8 copy of our model in ON
 (`nlp.int8`). bf16 (on CPUs that do it natively) and fp32 stay available: they are slower, and
 they score a sentence the same whatever shares its batch. On CUDA the model runs in half precision.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,31 +25,33 @@ import torch
 from torch import nn
 from torch.ao import quantization
 
-from hypewatch.records import LABELS, Score
-from nlp import adapter, int8
-from nlp import model as mt
-from nlp.calibration import Calibration
+from hypewatch.errors import HypewatchError
+from hypewatch.nlp import adapter, int8
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.calibration import Calibration
+
 # The parts that need no torch live beside the torch-free CPU scorer; the old names stay here.
-from nlp.onnx_scorer import _SUFFIX, SHIPPED_MODEL_DIR, model_folder, precision_variants  # noqa: F401
-from nlp.onnx_scorer import CACHE_SIZE as _CACHE_SIZE
-from nlp.onnx_scorer import fingerprint as _fingerprint
-from nlp.onnx_scorer import local_id as _local_id
-from nlp.onnx_scorer import usable_cores as _usable_cores
+from hypewatch.nlp.onnx_scorer import _SUFFIX, SHIPPED_MODEL_DIR, model_folder, precision_variants  # noqa: F401
+from hypewatch.nlp.onnx_scorer import CACHE_SIZE as _CACHE_SIZE
+from hypewatch.nlp.onnx_scorer import fingerprint as _fingerprint
+from hypewatch.nlp.onnx_scorer import local_id as _local_id
+from hypewatch.nlp.onnx_scorer import usable_cores as _usable_cores
+from hypewatch.records import LABELS, Score
 
 logger = logging.getLogger(__name__)
 
 TRAINED_MODEL_DIR = Path("models") / "hypewatch-minilm"  # where `hypewatch train` puts a user's own model
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(HypewatchError, FileNotFoundError):
     """The configured model is neither built, a local folder, nor loadable from the hub."""
 
 
-class LabelMapError(ValueError):
+class LabelMapError(HypewatchError, ValueError):
     """A foreign model's labels cannot be mapped to hype / skeptic / neutral."""
 
 
-class DeviceUnavailable(RuntimeError):
+class DeviceUnavailable(HypewatchError, RuntimeError):
     """model.device asks for CUDA on a machine without it."""
 
 
@@ -168,10 +171,14 @@ class Scorer:
             else:
                 net, tokenizer, _ = mt.load(weights)
             scorer = cls(
-                net, tokenizer,
+                net,
+                tokenizer,
                 model_id=_local_id(folder, fingerprint),
-                fatigue_threshold=meta.fatigue_threshold, max_length=meta.max_length,
-                device=torch_device, batch_size=batch_size, calibration=Calibration.from_dict(meta.calibration),
+                fatigue_threshold=meta.fatigue_threshold,
+                max_length=meta.max_length,
+                device=torch_device,
+                batch_size=batch_size,
+                calibration=Calibration.from_dict(meta.calibration),
             )
             scorer._prepare(precision, threads=threads)
             return scorer
@@ -186,25 +193,30 @@ class Scorer:
                 tokenizer = AutoTokenizer.from_pretrained(str(folder) if folder.is_dir() else name)
             except OSError as exc:
                 raise ModelNotFoundError(
-                    f"model {name!r} is neither a local model folder nor loadable from the "
-                    f"Hugging Face hub ({exc})"
+                    f"model {name!r} is neither a local model folder nor loadable from the Hugging Face hub ({exc})"
                 ) from exc
             mapping = _mapping_matrix(model.config.id2label, label_map)
             source = folder if folder.is_dir() else Path(model.name_or_path)
             tag = repr(sorted((label_map or {}).items()))
-            ident = _fingerprint(source, tag) if source.is_dir() else hashlib.sha1((name + tag).encode()).hexdigest()[:12]
+            ident = (
+                _fingerprint(source, tag) if source.is_dir() else hashlib.sha1((name + tag).encode()).hexdigest()[:12]
+            )
             scorer = cls(
-                _Foreign(model), tokenizer,
-                model_id=f"{Path(name).name}-{ident}", mapping=mapping,
+                _Foreign(model),
+                tokenizer,
+                model_id=f"{Path(name).name}-{ident}",
+                mapping=mapping,
                 max_length=min(getattr(tokenizer, "model_max_length", 512), 512),
-                device=torch_device, batch_size=batch_size,
+                device=torch_device,
+                batch_size=batch_size,
             )
         scorer._prepare(precision, ours=False, threads=threads)
         return scorer
 
     @classmethod
-    def identify(cls, name: str, *, device: str = "auto", base_dir: Path = Path("."),
-                 precision: Precision = "auto") -> str | None:
+    def identify(
+        cls, name: str, *, device: str = "auto", base_dir: Path = Path("."), precision: Precision = "auto"
+    ) -> str | None:
         """The model_id that `load` would give, without loading the weights (so a run with nothing
         to score need not load a model); None when only loading can tell (hub ids, other models)."""
         folder = model_folder(name, base_dir)
@@ -258,7 +270,7 @@ class Scorer:
         results: list[Score | None] = [None] * len(texts)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
-                idx = order[start:start + self.batch_size]
+                idx = order[start : start + self.batch_size]
                 batch = self.tokenizer.pad(
                     {"input_ids": [ids[i] for i in idx], "attention_mask": [masks[i] for i in idx]},
                     return_tensors="pt",
@@ -270,13 +282,14 @@ class Scorer:
                 probs = torch.softmax(stance.float(), dim=-1).cpu()
                 if self.mapping is not None:
                     probs = probs @ self.mapping
-                p_fatigue = (
-                    torch.sigmoid(fatigue.float()).cpu().tolist() if fatigue is not None else [0.0] * len(idx)
-                )
+                p_fatigue = torch.sigmoid(fatigue.float()).cpu().tolist() if fatigue is not None else [0.0] * len(idx)
                 for i, p, pf in zip(idx, probs.tolist(), p_fatigue):
                     results[i] = Score(
                         label=LABELS[max(range(len(LABELS)), key=p.__getitem__)],
-                        p_hype=p[0], p_skeptic=p[1], p_neutral=p[2],
-                        fatigue=pf >= self.fatigue_threshold, p_fatigue=pf,
+                        p_hype=p[0],
+                        p_skeptic=p[1],
+                        p_neutral=p[2],
+                        fatigue=pf >= self.fatigue_threshold,
+                        p_fatigue=pf,
                     )
         return results  # type: ignore[return-value]

@@ -4,6 +4,7 @@ pysbd does the hard part (abbreviations such as "U.S.", "Inc.", "Mr.", "e.g.", d
 money amounts). Around it we handle layout it does not know about: paragraphs, bullet lists and
 hard-wrapped lines, plus a few finance abbreviations it splits after ("vs.", "approx.", "5 p.m. ET").
 """
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,7 @@ def _blocks(text: str) -> list[str]:
             continue
         bullet = _BULLET.match(line)
         if bullet:
-            blocks.append(line[bullet.end():])
+            blocks.append(line[bullet.end() :])
         elif blocks and blocks[-1] and line[0].islower() and not _TERMINAL.search(blocks[-1]):
             blocks[-1] += " " + line  # a soft wrap inside a sentence
         else:
@@ -78,6 +79,5 @@ def document_sentences(doc: Document) -> list[Sentence]:
     else:
         pieces = [(None, s) for s in split_sentences(doc.text)]
     return [
-        Sentence(doc_id=doc.doc_id, sent_no=i, text=text, turn_no=turn_no)
-        for i, (turn_no, text) in enumerate(pieces)
+        Sentence(doc_id=doc.doc_id, sent_no=i, text=text, turn_no=turn_no) for i, (turn_no, text) in enumerate(pieces)
     ]

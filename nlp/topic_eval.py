@@ -8,6 +8,7 @@ Three samples, labeled by data/topics/GUIDE.md:
   (none of them read while tuning), kept by reference (file + SHA-1 of the sentence, as
   nlp/real_eval.py does), since the transcripts' text may not be copied into the repo.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.real_eval import sentence_sha1, source_sentences
+from hypewatch.errors import HypewatchError
+from hypewatch.nlp.real_eval import sentence_sha1, source_sentences
 
 DATA = Path(__file__).parent / "data" / "topics"
 TUNE_FILE = DATA / "tune.jsonl"
@@ -23,7 +25,7 @@ HELDOUT_FILE = DATA / "heldout.jsonl"
 REAL_FILE = DATA / "real_heldout.jsonl"
 
 
-class SampleError(ValueError):
+class SampleError(HypewatchError, ValueError):
     """A line of a topic sample is malformed."""
 
 
@@ -100,8 +102,11 @@ class TopicReport:
 
     @property
     def micro(self) -> TopicFigures:
-        return TopicFigures(sum(f.tp for f in self.per_topic.values()), sum(f.fp for f in self.per_topic.values()),
-                            sum(f.fn for f in self.per_topic.values()))
+        return TopicFigures(
+            sum(f.tp for f in self.per_topic.values()),
+            sum(f.fp for f in self.per_topic.values()),
+            sum(f.fn for f in self.per_topic.values()),
+        )
 
     @property
     def macro_f1(self) -> float:
@@ -117,8 +122,9 @@ class TopicReport:
         return "\n".join(lines)
 
 
-def measure(predict: Callable[[list[str]], Sequence[Iterable[str]]], sample: Sequence[LabeledSentence],
-            names: Sequence[str]) -> TopicReport:
+def measure(
+    predict: Callable[[list[str]], Sequence[Iterable[str]]], sample: Sequence[LabeledSentence], names: Sequence[str]
+) -> TopicReport:
     """Per-topic figures of `predict` (texts -> topic lists) on a labeled sample."""
     report = TopicReport(len(sample), {name: TopicFigures() for name in names})
     for row, got in zip(sample, predict([r.text for r in sample])):

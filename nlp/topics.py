@@ -20,6 +20,7 @@ How a phrase matches (the same rules for topic phrases and the AI-mention terms)
 - **`...`** between words allows up to four other words between them: "invest* ... data center"
   matches "investing $10 billion in a data center".
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,6 +34,9 @@ from typing import Any
 
 import yaml
 
+from hypewatch.errors import HypewatchError
+from hypewatch.records import TopicDefinition
+
 #: Bumped when the matching rules change, so stored topics are recomputed like after an edit.
 RULES_VERSION = 1
 GAP_WORDS = 4
@@ -42,16 +46,8 @@ _CAPITALS = re.compile(r"^(?=(?:[^a-z]*[A-Z]){2})[A-Z0-9.&]+$")  # "AI", "HBM3E"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class TopicError(ValueError):
+class TopicError(HypewatchError, ValueError):
     """A topic definition or phrase cannot be used."""
-
-
-@dataclass(frozen=True)
-class TopicDefinition:
-    name: str
-    description: str = ""
-    phrases: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()  # phrases whose words never count for this topic ("valuation allowance")
 
 
 def _word_pattern(word: str) -> str:
@@ -131,8 +127,11 @@ class _PhraseIndex:
         for word in _WORD.finditer(text):
             lower, start = word.group().lower(), word.start()
             # a one-word phrase may carry a plural ending ("order" in "orders")
-            candidates = [*self._exact.get(lower, ()), *self._exact.get(lower[:-1], ()),
-                          *self._exact.get(lower[:-2], ())]
+            candidates = [
+                *self._exact.get(lower, ()),
+                *self._exact.get(lower[:-1], ()),
+                *self._exact.get(lower[:-2], ()),
+            ]
             for n in self._prefix_lengths:
                 if n <= len(lower):
                     candidates.extend(self._prefix.get(lower[:n], ()))
@@ -194,14 +193,18 @@ class TopicTagger:
     @cached_property
     def fingerprint(self) -> str:
         """Changes whenever anything that decides a sentence's topics or mention count changes."""
-        spec = {"rules": RULES_VERSION, "ai_terms": sorted(set(self.ai_terms)),
-                "topics": [[t.name, sorted(set(t.phrases)), sorted(set(t.exclude))] for t in self.topics]}
+        spec = {
+            "rules": RULES_VERSION,
+            "ai_terms": sorted(set(self.ai_terms)),
+            "topics": [[t.name, sorted(set(t.phrases)), sorted(set(t.exclude))] for t in self.topics],
+        }
         return "topics-" + hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
 
     def tag(self, text: str) -> Tagging:
         found = self._index.matches(text)
         topics = [
-            name for name in self.names
+            name
+            for name in self.names
             if any(not _overlaps(span, found.get(("exclude", name), ())) for span in found.get(name, ()))
         ]
         return Tagging(topics, _count_apart(found.get(_AI, ())))
@@ -219,9 +222,11 @@ class TopicTagger:
 @cache
 def _defaults() -> tuple[tuple[TopicDefinition, ...], tuple[str, ...]]:
     """The shipped defaults from topics.yaml, read once."""
-    data = yaml.safe_load(resources.files("nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"))
-    topics = tuple(TopicDefinition(t["name"], t.get("description", ""), tuple(t.get("phrases", ())),
-                                   tuple(t.get("exclude", ()))) for t in data["topics"])
+    data = yaml.safe_load(resources.files("hypewatch.nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"))
+    topics = tuple(
+        TopicDefinition(t["name"], t.get("description", ""), tuple(t.get("phrases", ())), tuple(t.get("exclude", ())))
+        for t in data["topics"]
+    )
     return topics, tuple(data["ai_terms"])
 
 

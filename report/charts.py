@@ -4,13 +4,14 @@ Figures are built without pyplot. Text stays text (`svg.fonttype: none`), so the
 escapes it. Mathtext is off, so a `$` in a company name is just a dollar sign. Every chart gets its
 own id prefix, since several inline SVGs in one page must not share element ids.
 """
+
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -20,8 +21,13 @@ from matplotlib.figure import Figure
 from .data import AlertMark, Call, Period, Series, TopicSeries
 
 COLORS = {
-    "all": "#1f2933", "news": "#2563eb", "transcripts": "#d97706",
-    "hype": "#c2410c", "skeptic": "#1d4ed8", "alert": "#dc2626", "grid": "#e5e7eb",
+    "all": "#1f2933",
+    "news": "#2563eb",
+    "transcripts": "#d97706",
+    "hype": "#c2410c",
+    "skeptic": "#1d4ed8",
+    "alert": "#dc2626",
+    "grid": "#e5e7eb",
 }
 STYLE = {
     "svg.fonttype": "none",
@@ -61,7 +67,7 @@ def to_svg(fig: Figure, chart_id: str) -> str:
     with matplotlib.rc_context(STYLE):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
     # ids and references to them live only inside tags, never in (escaped) text content
     text = re.sub(r'(<[^<>]*?\s)id="([^"]*)"', rf'\1id="{chart_id}-\2"', text)
@@ -74,17 +80,32 @@ def tone_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period: P
     """Hype index: 7-day windows of everything and of news, single days of everything and of calls."""
     with _figure(figsize=WIDE) as (fig, ax):
         everything, news, calls = series["all"], series["news"], series["transcripts"]
-        ax.scatter(everything.days, _nan(everything.hype_index), s=8, color=COLORS["all"], alpha=0.3,
-                   linewidths=0, label="all, single days")
+        ax.scatter(
+            everything.days,
+            _nan(everything.hype_index),
+            s=8,
+            color=COLORS["all"],
+            alpha=0.3,
+            linewidths=0,
+            label="all, single days",
+        )
         _band(ax, everything.days, everything.hype_index_7d_low, everything.hype_index_7d_high, COLORS["all"])
         ax.plot(everything.days, _nan(everything.hype_index_7d), color=COLORS["all"], lw=2.2, label="all, 7 days")
         if news.has_data:
             ax.plot(news.days, _nan(news.hype_index_7d), color=COLORS["news"], lw=1.4, label="news, 7 days")
         if calls.has_data:
-            _error_bars(ax, calls.days, calls.hype_index, calls.hype_index_low, calls.hype_index_high,
-                        COLORS["transcripts"])
-            ax.scatter(calls.days, _nan(calls.hype_index), s=30, marker="D", color=COLORS["transcripts"],
-                       zorder=3, label="earnings calls, day")
+            _error_bars(
+                ax, calls.days, calls.hype_index, calls.hype_index_low, calls.hype_index_high, COLORS["transcripts"]
+            )
+            ax.scatter(
+                calls.days,
+                _nan(calls.hype_index),
+                s=30,
+                marker="D",
+                color=COLORS["transcripts"],
+                zorder=3,
+                label="earnings calls, day",
+            )
         ax.axhline(0, color="#9ca3af", lw=0.8)
         ax.set_ylim(-1.05, 1.05)
         ax.set_ylabel("hype index")
@@ -99,21 +120,50 @@ def shares_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period:
     with _figure(2, 1, figsize=(WIDE[0], 4.4), sharex=True) as (fig, (top, bottom)):
         for ax, label, title in ((top, "hype", "hype share"), (bottom, "skeptic", "skeptic share")):
             everything = series["all"]
-            _band(ax, everything.days, _percent(getattr(everything, f"{label}_share_7d_low")),
-                  _percent(getattr(everything, f"{label}_share_7d_high")), COLORS["all"])
+            _band(
+                ax,
+                everything.days,
+                _percent(getattr(everything, f"{label}_share_7d_low")),
+                _percent(getattr(everything, f"{label}_share_7d_high")),
+                COLORS["all"],
+            )
             for name in ("all", "news"):
                 if series[name].has_data:
-                    ax.plot(series[name].days, _percent(getattr(series[name], f"{label}_share_7d")),
-                            color=COLORS[name], lw=2.2 if name == "all" else 1.4, label=f"{name}, 7 days")
-            ax.plot(everything.days, _percent(getattr(everything, f"expected_{label}_share_7d")), color=COLORS["all"],
-                    lw=1.0, ls=(0, (1, 1.5)), label="all, expected")
+                    ax.plot(
+                        series[name].days,
+                        _percent(getattr(series[name], f"{label}_share_7d")),
+                        color=COLORS[name],
+                        lw=2.2 if name == "all" else 1.4,
+                        label=f"{name}, 7 days",
+                    )
+            ax.plot(
+                everything.days,
+                _percent(getattr(everything, f"expected_{label}_share_7d")),
+                color=COLORS["all"],
+                lw=1.0,
+                ls=(0, (1, 1.5)),
+                label="all, expected",
+            )
             calls = series["transcripts"]
             if calls.has_data:
                 shares = _shares(getattr(calls, f"n_{label}"), calls.n_sentences)
-                _error_bars(ax, calls.days, _percent(shares), _percent(getattr(calls, f"{label}_share_low")),
-                            _percent(getattr(calls, f"{label}_share_high")), COLORS["transcripts"])
-                ax.scatter(calls.days, _percent(shares), s=30,
-                           marker="D", color=COLORS["transcripts"], zorder=3, label="earnings calls, day")
+                _error_bars(
+                    ax,
+                    calls.days,
+                    _percent(shares),
+                    _percent(getattr(calls, f"{label}_share_low")),
+                    _percent(getattr(calls, f"{label}_share_high")),
+                    COLORS["transcripts"],
+                )
+                ax.scatter(
+                    calls.days,
+                    _percent(shares),
+                    s=30,
+                    marker="D",
+                    color=COLORS["transcripts"],
+                    zorder=3,
+                    label="earnings calls, day",
+                )
             ax.set_ylabel(f"{title}, %")
             ax.set_ylim(bottom=0)
             _mark_alerts(ax, [a for a in alerts if chart_for(a) == "shares"])
@@ -127,17 +177,21 @@ def fatigue_chart(series: dict[str, Series], alerts: Sequence[AlertMark], period
     sentences over 7 days with its interval, the rate the fatigue alerts test."""
     with _figure(2, 1, figsize=(WIDE[0], 4.4), sharex=True) as (fig, (top, bottom)):
         everything, news, calls = series["all"], series["news"], series["transcripts"]
-        _band(top, everything.days, everything.fatigue_per_1k_7d_low, everything.fatigue_per_1k_7d_high,
-              COLORS["all"])
-        top.plot(everything.days, _nan(everything.fatigue_per_1k_7d), color=COLORS["all"], lw=2.2,
-                 label="all, 7 days")
+        _band(top, everything.days, everything.fatigue_per_1k_7d_low, everything.fatigue_per_1k_7d_high, COLORS["all"])
+        top.plot(everything.days, _nan(everything.fatigue_per_1k_7d), color=COLORS["all"], lw=2.2, label="all, 7 days")
         if news.has_data:
             top.plot(news.days, _nan(news.fatigue_per_1k_7d), color=COLORS["news"], lw=1.4, label="news, 7 days")
         top.set_ylabel("per 1,000 sentences")
         top.set_ylim(bottom=0)
         bottom.bar(news.days, news.fatigue_mentions, width=0.8, color=COLORS["news"], label="news")
-        bottom.bar(calls.days, calls.fatigue_mentions, width=0.8, bottom=news.fatigue_mentions,
-                   color=COLORS["transcripts"], label="earnings calls")
+        bottom.bar(
+            calls.days,
+            calls.fatigue_mentions,
+            width=0.8,
+            bottom=news.fatigue_mentions,
+            color=COLORS["transcripts"],
+            label="earnings calls",
+        )
         bottom.set_ylabel("mentions per day")
         bottom.yaxis.get_major_locator().set_params(integer=True)
         for ax in (top, bottom):
@@ -202,8 +256,14 @@ def topics_chart(topics: Sequence[TopicSeries], alerts: Sequence[AlertMark], per
         for ax, topic in zip(axes.flat, shown):
             index = _nan(topic.hype_index)
             ax.plot(topic.weeks, index, color=COLORS["all"], lw=1.4)
-            ax.scatter(topic.weeks, index, s=[8 + 60 * n / most for n in topic.n_sentences],
-                       color=COLORS["transcripts"], zorder=3, linewidths=0)
+            ax.scatter(
+                topic.weeks,
+                index,
+                s=[8 + 60 * n / most for n in topic.n_sentences],
+                color=COLORS["transcripts"],
+                zorder=3,
+                linewidths=0,
+            )
             ax.axhline(0, color="#9ca3af", lw=0.8)
             ax.set_ylim(-1.05, 1.05)
             total = topic.totals
@@ -211,7 +271,7 @@ def topics_chart(topics: Sequence[TopicSeries], alerts: Sequence[AlertMark], per
             _mark_alerts(ax, [a for a in alerts if chart_for(a) == f"topic:{topic.name}"])
             _date_axis(ax, period)
             ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
-        for ax in list(axes.flat)[len(shown):]:
+        for ax in list(axes.flat)[len(shown) :]:
             ax.set_visible(False)
         for row in axes:
             row[0].set_ylabel("hype index")
@@ -245,8 +305,16 @@ def _mark_alerts(ax: Axes, alerts: Sequence[AlertMark]) -> None:
     panel = ax.figure.axes.index(ax)
     for i, day in enumerate(sorted({a.day for a in alerts})):
         ax.axvline(day, color=COLORS["alert"], lw=1, ls=(0, (3, 2)), alpha=0.8, gid=f"alert-{panel}-{day:%Y%m%d}")
-        ax.plot([day], [1.0], marker="v", ms=6, color=COLORS["alert"], transform=ax.get_xaxis_transform(),
-                clip_on=False, label="alert" if i == 0 else None)
+        ax.plot(
+            [day],
+            [1.0],
+            marker="v",
+            ms=6,
+            color=COLORS["alert"],
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+            label="alert" if i == 0 else None,
+        )
 
 
 def _band(ax: Axes, days: Sequence, low: Sequence[float | None], high: Sequence[float | None], color: str) -> None:
@@ -256,20 +324,40 @@ def _band(ax: Axes, days: Sequence, low: Sequence[float | None], high: Sequence[
     ax.fill_between(days, _nan(low), _nan(high), color=color, alpha=0.12, linewidth=0, gid=f"interval-{panel}")
 
 
-def _error_bars(ax: Axes, days: Sequence, values: Sequence[float | None], low: Sequence[float | None],
-                high: Sequence[float | None], color: str) -> None:
+def _error_bars(
+    ax: Axes,
+    days: Sequence,
+    values: Sequence[float | None],
+    low: Sequence[float | None],
+    high: Sequence[float | None],
+    color: str,
+) -> None:
     """Single days' 95% intervals as vertical bars, where the day has a value."""
     shown = [(d, lo, hi) for d, v, lo, hi in zip(days, _nan(values), _nan(low), _nan(high)) if v == v]
     if shown:
-        ax.vlines([d for d, _, _ in shown], [lo for _, lo, _ in shown], [hi for _, _, hi in shown],
-                  color=color, lw=1.2, alpha=0.7, zorder=2, gid=f"day-intervals-{ax.figure.axes.index(ax)}")
+        ax.vlines(
+            [d for d, _, _ in shown],
+            [lo for _, lo, _ in shown],
+            [hi for _, _, hi in shown],
+            color=color,
+            lw=1.2,
+            alpha=0.7,
+            zorder=2,
+            gid=f"day-intervals-{ax.figure.axes.index(ax)}",
+        )
 
 
 def _legend_above(ax: Axes) -> None:
     """A one-row legend over the plot, so no line is hidden under it."""
     handles, _ = ax.get_legend_handles_labels()
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=len(handles), borderaxespad=0.2,
-              handlelength=1.6, columnspacing=1.4)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=len(handles),
+        borderaxespad=0.2,
+        handlelength=1.6,
+        columnspacing=1.4,
+    )
 
 
 def _date_axis(ax: Axes, period: Period) -> None:

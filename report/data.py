@@ -1,4 +1,5 @@
 """What the report shows, read from the database in one read-only pass into plain records."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,10 @@ from typing import Any
 
 import duckdb
 
-from storage.sql import load_queries
+from hypewatch import measures
+from hypewatch.storage.sql import load_queries
 
-Q = load_queries("report", "queries.sql")
+Q = load_queries("hypewatch.report", "queries.sql")
 
 MAX_TICKERS = 12  # tickers charted when the caller names none
 SENTENCES_PER_LIST = 10
@@ -81,8 +83,10 @@ class Series:
         """Figures summed over the whole series, or over its last `last_days` days."""
         cut = slice(-last_days, None) if last_days else slice(None)
         return Totals(
-            n_docs=sum(self.n_docs[cut]), n_sentences=sum(self.n_sentences[cut]),
-            n_hype=sum(self.n_hype[cut]), n_skeptic=sum(self.n_skeptic[cut]),
+            n_docs=sum(self.n_docs[cut]),
+            n_sentences=sum(self.n_sentences[cut]),
+            n_hype=sum(self.n_hype[cut]),
+            n_skeptic=sum(self.n_skeptic[cut]),
             fatigue_mentions=sum(self.fatigue_mentions[cut]),
         )
 
@@ -97,16 +101,15 @@ class Totals:
 
     @property
     def hype_index(self) -> float | None:
-        scored = self.n_hype + self.n_skeptic
-        return (self.n_hype - self.n_skeptic) / scored if scored else None
+        return measures.hype_index(self.n_hype, self.n_skeptic)
 
     @property
     def hype_share(self) -> float | None:
-        return self.n_hype / self.n_sentences if self.n_sentences else None
+        return measures.share(self.n_hype, self.n_sentences)
 
     @property
     def skeptic_share(self) -> float | None:
-        return self.n_skeptic / self.n_sentences if self.n_sentences else None
+        return measures.share(self.n_skeptic, self.n_sentences)
 
 
 @dataclass(frozen=True)
@@ -162,12 +165,17 @@ class TopicSeries:
 
     @property
     def hype_index(self) -> list[float | None]:
-        return [(h - s) / (h + s) if h + s else None for h, s in zip(self.n_hype, self.n_skeptic)]
+        return [measures.hype_index(h, s) for h, s in zip(self.n_hype, self.n_skeptic)]
 
     @property
     def totals(self) -> Totals:
-        return Totals(n_docs=0, n_sentences=sum(self.n_sentences), n_hype=sum(self.n_hype),
-                      n_skeptic=sum(self.n_skeptic), fatigue_mentions=0)
+        return Totals(
+            n_docs=0,
+            n_sentences=sum(self.n_sentences),
+            n_hype=sum(self.n_hype),
+            n_skeptic=sum(self.n_skeptic),
+            fatigue_mentions=0,
+        )
 
 
 @dataclass(frozen=True)
@@ -290,13 +298,16 @@ def gather(conn: duckdb.DuckDBPyConnection, period: Period, tickers: list[str] |
         sentences=_sentences(conn, period),
         calls=[Call(*row) for row in conn.execute(Q["calls"], period.params(limit=MAX_CALLS)).fetchall()],
         alerts=[AlertMark(*row) for row in conn.execute(Q["alerts"], period.params()).fetchall()],
-        undelivered=[_undelivered(row) for row in conn.execute(Q["undelivered"], {"limit": MAX_UNDELIVERED}).fetchall()],
+        undelivered=[
+            _undelivered(row) for row in conn.execute(Q["undelivered"], {"limit": MAX_UNDELIVERED}).fetchall()
+        ],
         runs=[_run(row) for row in conn.execute(Q["runs"], {"limit": MAX_RUNS}).fetchall()],
         latest_day=conn.execute(Q["latest_document_day"]).fetchone()[0],
         topics=_topics(conn, period),
         call_mix=_call_mix(conn, period),
-        call_changes=[CallChange(*row) for row in
-                      conn.execute(Q["calls_qoq"], period.params(limit=MAX_CALLS)).fetchall()],
+        call_changes=[
+            CallChange(*row) for row in conn.execute(Q["calls_qoq"], period.params(limit=MAX_CALLS)).fetchall()
+        ],
     )
 
 
@@ -322,7 +333,7 @@ def _call_mix(conn: duckdb.DuckDBPyConnection, period: Period) -> list[CallMix]:
             companies.append(company)
         call = calls.setdefault(doc_id, CallMix(company, fiscal_period, call_date, int(n_sentences)))
         if topic is not None:
-            call.topics[topic] = TopicShare(n_topic / n_sentences, (hype - skeptic) / (hype + skeptic) if hype + skeptic else None)
+            call.topics[topic] = TopicShare(n_topic / n_sentences, measures.hype_index(hype, skeptic))
     return list(calls.values())
 
 
@@ -358,5 +369,6 @@ def _run(row: tuple[Any, ...]) -> Run:
         counts = json.loads(counts) if counts else {}
     except json.JSONDecodeError:
         counts = {}
-    return Run(run_id, started_at, finished_at, status, counts if isinstance(counts, dict) else {},
-               list(warnings or []), error)
+    return Run(
+        run_id, started_at, finished_at, status, counts if isinstance(counts, dict) else {}, list(warnings or []), error
+    )

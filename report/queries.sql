@@ -49,27 +49,27 @@ windowed AS (
     WINDOW w AS (PARTITION BY series ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
 )
 SELECT series, day, n_docs, n_sentences, n_hype, n_skeptic, fatigue_mentions,
-       (n_hype - n_skeptic) / nullif(n_hype + n_skeptic, 0)   AS hype_index,
-       2 * wilson_low(n_hype, n_hype + n_skeptic) - 1         AS hype_index_low,
-       2 * wilson_high(n_hype, n_hype + n_skeptic) - 1        AS hype_index_high,
+       hype_index(n_hype, n_skeptic)   AS hype_index,
+       hype_index_low(n_hype, n_skeptic)         AS hype_index_low,
+       hype_index_high(n_hype, n_skeptic)        AS hype_index_high,
        wilson_low(n_hype, n_sentences)                        AS hype_share_low,
        wilson_high(n_hype, n_sentences)                       AS hype_share_high,
        wilson_low(n_skeptic, n_sentences)                     AS skeptic_share_low,
        wilson_high(n_skeptic, n_sentences)                    AS skeptic_share_high,
-       (w_hype - w_skeptic) / nullif(w_hype + w_skeptic, 0)   AS hype_index_7d,
-       2 * wilson_low(w_hype, w_hype + w_skeptic) - 1         AS hype_index_7d_low,
-       2 * wilson_high(w_hype, w_hype + w_skeptic) - 1        AS hype_index_7d_high,
-       w_hype / nullif(w_sentences, 0)                        AS hype_share_7d,
+       hype_index(w_hype, w_skeptic)   AS hype_index_7d,
+       hype_index_low(w_hype, w_skeptic)         AS hype_index_7d_low,
+       hype_index_high(w_hype, w_skeptic)        AS hype_index_7d_high,
+       share(w_hype, w_sentences)                        AS hype_share_7d,
        wilson_low(w_hype, w_sentences)                        AS hype_share_7d_low,
        wilson_high(w_hype, w_sentences)                       AS hype_share_7d_high,
-       w_skeptic / nullif(w_sentences, 0)                     AS skeptic_share_7d,
+       share(w_skeptic, w_sentences)                     AS skeptic_share_7d,
        wilson_low(w_skeptic, w_sentences)                     AS skeptic_share_7d_low,
        wilson_high(w_skeptic, w_sentences)                    AS skeptic_share_7d_high,
-       1000.0 * w_fatigue / nullif(w_sentences, 0)            AS fatigue_per_1k_7d,
+       per_1k(w_fatigue, w_sentences)            AS fatigue_per_1k_7d,
        1000.0 * wilson_low(w_fatigue, w_sentences)            AS fatigue_per_1k_7d_low,
        1000.0 * wilson_high(w_fatigue, w_sentences)           AS fatigue_per_1k_7d_high,
-       w_expected_hype / nullif(w_sentences, 0)               AS expected_hype_share_7d,
-       w_expected_skeptic / nullif(w_sentences, 0)            AS expected_skeptic_share_7d
+       share(w_expected_hype, w_sentences)               AS expected_hype_share_7d,
+       share(w_expected_skeptic, w_sentences)            AS expected_skeptic_share_7d
 FROM windowed
 WHERE day >= $start
 ORDER BY series, day;
@@ -128,14 +128,10 @@ SELECT c.doc_id,
        any_value(c.call_date)     AS call_date,
        any_value(d.url)           AS url,
        any_value(d.title)         AS title,
-       (sum(c.n_hype) FILTER (WHERE c.role = 'executive') - sum(c.n_skeptic) FILTER (WHERE c.role = 'executive'))
-           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.role = 'executive'), 0) AS management,
-       (sum(c.n_hype) FILTER (WHERE c.role = 'analyst') - sum(c.n_skeptic) FILTER (WHERE c.role = 'analyst'))
-           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.role = 'analyst'), 0) AS analysts,
-       (sum(c.n_hype) FILTER (WHERE c.section = 'prepared') - sum(c.n_skeptic) FILTER (WHERE c.section = 'prepared'))
-           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.section = 'prepared'), 0) AS prepared,
-       (sum(c.n_hype) FILTER (WHERE c.section = 'qa') - sum(c.n_skeptic) FILTER (WHERE c.section = 'qa'))
-           / nullif(sum(c.n_hype + c.n_skeptic) FILTER (WHERE c.section = 'qa'), 0) AS qa,
+       hype_index(sum(c.n_hype) FILTER (WHERE c.role = 'executive'), sum(c.n_skeptic) FILTER (WHERE c.role = 'executive')) AS management,
+       hype_index(sum(c.n_hype) FILTER (WHERE c.role = 'analyst'), sum(c.n_skeptic) FILTER (WHERE c.role = 'analyst')) AS analysts,
+       hype_index(sum(c.n_hype) FILTER (WHERE c.section = 'prepared'), sum(c.n_skeptic) FILTER (WHERE c.section = 'prepared')) AS prepared,
+       hype_index(sum(c.n_hype) FILTER (WHERE c.section = 'qa'), sum(c.n_skeptic) FILTER (WHERE c.section = 'qa')) AS qa,
        sum(c.n_sentences)         AS n_sentences,
        sum(c.fatigue_mentions)    AS fatigue_mentions,
        any_value(w.hype_index)      AS hype_index,

@@ -1,4 +1,5 @@
 """DuckDB storage: schema migrations, bulk writes, short transactions."""
+
 from .db import DatabaseBusy, DatabaseDamaged, SchemaTooNew, StorageError
 from .store import KnownDocuments, Store
 

@@ -3,6 +3,7 @@
 DuckDB lets one process write and no other process open the file beside it, so writers hold a
 connection only for one short transaction and readers wait a few seconds for the lock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
+
+from hypewatch.errors import HypewatchError
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ LOCK_WAIT_S = 5.0
 WRITE_WAIT_S = 30.0
 
 
-class StorageError(Exception):
+class StorageError(HypewatchError):
     """The database cannot be opened or used."""
 
 
@@ -63,11 +67,22 @@ _DAMAGE_SIGNS = ("not a valid DuckDB database file", "Could not read enough byte
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration shipped with this version, in order."""
     found = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
+    for entry in resources.files("hypewatch.storage").joinpath("migrations").iterdir():
         match = re.fullmatch(r"(\d+)_(\w+)\.sql", entry.name)
         if match:
             found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def measure_macros() -> str:
+    """The SQL that creates the series measures' macros (wilson_low, hype_index, share, ...) of the
+    migrations, for a connection that has none: an in-memory one computing what the database would."""
+    statements = re.findall(
+        r"^CREATE (?:OR REPLACE )?MACRO .*?;$",
+        "\n".join(sql for _, _, sql in migrations()),
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    return "\n".join(re.sub(r"^CREATE (?:OR REPLACE )?MACRO", "CREATE OR REPLACE TEMP MACRO", s) for s in statements)
 
 
 def latest_version() -> int:
@@ -81,7 +96,7 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
     """
     deadline = time.monotonic() + wait_s
     delay = 0.05
-    config = READ_ONLY_SETTINGS if read_only else {}
+    config: dict[str, Any] = dict(READ_ONLY_SETTINGS) if read_only else {}
     while True:
         try:
             conn = duckdb.connect(str(path), read_only=read_only, config=config)
@@ -92,8 +107,11 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
                 who = f" (pid {pid[1]})" if pid else ""
-                holder = (f"a run is writing to it{who}; try again in a moment" if read_only else
-                          f"another process{who} has it open (a query, a DuckDB shell, a run)")
+                holder = (
+                    f"a run is writing to it{who}; try again in a moment"
+                    if read_only
+                    else f"another process{who} has it open (a query, a DuckDB shell, a run)"
+                )
                 raise DatabaseBusy(f"{path}: the database is busy: {holder}") from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -137,12 +155,18 @@ def _check_length(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()[0]
+    exists = scalar(conn, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'")
     if not exists:
         return 0
-    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    return int(scalar(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, query: str, params: object = None) -> Any:
+    """The one value of a query that returns one row (a count, a max)."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise StorageError(f"no row from a query that always returns one: {query.splitlines()[0][:80]}")
+    return row[0]
 
 
 def migrate(path: Path, *, upto: int | None = None) -> int:

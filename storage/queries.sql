@@ -100,15 +100,15 @@ DELETE FROM doc_scores WHERE doc_id IN (SELECT doc_id FROM ids);
 -- name: doc_scores_of_batch
 -- A doc_scores row per doc_id in `ids`, from its sentences in `batch`: no rescan of the sentences
 -- table. The one definition of the document measures, for the database and the Parquet lake.
--- Expected counts are the sums of the probabilities over the scored sentences (migration 007).
+-- Expected counts are the sums of the probabilities over the scored sentences (migration 007);
+-- hype_index is the macro of migration 008 (storage.db.measure_macros for a connection without them).
 SELECT ids.doc_id,
        count(b.label)                                AS n_sentences,
        count(*) FILTER (WHERE b.label = 'hype')      AS n_hype,
        count(*) FILTER (WHERE b.label = 'skeptic')   AS n_skeptic,
        count(*) FILTER (WHERE b.label = 'neutral')   AS n_neutral,
        count(*) FILTER (WHERE b.fatigue)             AS fatigue_mentions,
-       (count(*) FILTER (WHERE b.label = 'hype') - count(*) FILTER (WHERE b.label = 'skeptic'))
-         / nullif(count(*) FILTER (WHERE b.label IN ('hype', 'skeptic')), 0) AS hype_index,
+       hype_index(count(*) FILTER (WHERE b.label = 'hype'), count(*) FILTER (WHERE b.label = 'skeptic')) AS hype_index,
        coalesce(sum(b.p_hype) FILTER (WHERE b.label IS NOT NULL), 0)    AS expected_hype,
        coalesce(sum(b.p_skeptic) FILTER (WHERE b.label IS NOT NULL), 0) AS expected_skeptic,
        coalesce(sum(b.p_fatigue) FILTER (WHERE b.label IS NOT NULL), 0) AS expected_fatigue

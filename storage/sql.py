@@ -2,6 +2,7 @@
 
 A file holds blocks that start with `-- name: query_name`; `load_queries` returns them by name.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,101 +3,171 @@
 Every write is one Arrow batch inside one short transaction, so it lands whole or not at all and
 readers (`hypewatch sql`, any DuckDB client) get the file between transactions.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from hypewatch.records import (
-    CrawlRetry, CrawlState, Document, FeedItem, HttpCacheEntry, Score, ScoredSentence, Sentence, SentenceTags,
-    SourceHealth, Turn,
+    CrawlRetry,
+    CrawlState,
+    Document,
+    FeedItem,
+    HttpCacheEntry,
+    KnownDocuments,
+    Score,
+    ScoredSentence,
+    Sentence,
+    SentenceTags,
+    SourceHealth,
+    TopicDefinition,
+    Turn,
 )
 
 from . import db
 from .sql import load_queries
 
-if TYPE_CHECKING:
-    from nlp.topics import TopicDefinition
-
-Q = load_queries("storage", "queries.sql")
+Q = load_queries("hypewatch.storage", "queries.sql")
 INSERT_DOC_SCORES = "INSERT INTO doc_scores " + Q["doc_scores_of_batch"]
 
-DOCUMENT_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("source", pa.string()), ("kind", pa.string()), ("url", pa.string()),
-    ("title", pa.string()), ("published_at", pa.timestamp("us", tz="UTC")),
-    ("fetched_at", pa.timestamp("us", tz="UTC")), ("language", pa.string()),
-    ("tickers", pa.list_(pa.string())), ("text", pa.string()), ("author", pa.string()),
-    ("content_hash", pa.string()), ("simhash", pa.uint64()), ("status", pa.string()),
-    ("duplicate_of", pa.string()), ("stub_reason", pa.string()), ("company", pa.string()),
-    ("fiscal_period", pa.string()), ("summary", pa.string()), ("ticker", pa.string()),
-])
-TURN_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("turn_no", pa.int32()), ("speaker", pa.string()),
-    ("role", pa.string()), ("section", pa.string()), ("text", pa.string()),
-])
-SENTENCE_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("sent_no", pa.int32()), ("turn_no", pa.int32()), ("text", pa.string()),
-    ("language", pa.string()), ("label", pa.string()), ("p_hype", pa.float32()),
-    ("p_skeptic", pa.float32()), ("p_neutral", pa.float32()), ("fatigue", pa.bool_()),
-    ("p_fatigue", pa.float32()), ("model", pa.string()), ("topics", pa.list_(pa.string())),
-    ("ai_mentions", pa.int32()),
-])
+DOCUMENT_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source", pa.string()),
+        ("kind", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("language", pa.string()),
+        ("tickers", pa.list_(pa.string())),
+        ("text", pa.string()),
+        ("author", pa.string()),
+        ("content_hash", pa.string()),
+        ("simhash", pa.uint64()),
+        ("status", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("stub_reason", pa.string()),
+        ("company", pa.string()),
+        ("fiscal_period", pa.string()),
+        ("summary", pa.string()),
+        ("ticker", pa.string()),
+    ]
+)
+TURN_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("turn_no", pa.int32()),
+        ("speaker", pa.string()),
+        ("role", pa.string()),
+        ("section", pa.string()),
+        ("text", pa.string()),
+    ]
+)
+SENTENCE_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("sent_no", pa.int32()),
+        ("turn_no", pa.int32()),
+        ("text", pa.string()),
+        ("language", pa.string()),
+        ("label", pa.string()),
+        ("p_hype", pa.float32()),
+        ("p_skeptic", pa.float32()),
+        ("p_neutral", pa.float32()),
+        ("fatigue", pa.bool_()),
+        ("p_fatigue", pa.float32()),
+        ("model", pa.string()),
+        ("topics", pa.list_(pa.string())),
+        ("ai_mentions", pa.int32()),
+    ]
+)
 #: What the topic tagger derives from a sentence's text: recomputed by the score stage whenever
 #: missing (tag_pending), so the Parquet lake need not carry them.
 TAG_COLUMNS = frozenset({"topics", "ai_mentions"})
-TAGS_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("sent_no", pa.int32()), ("topics", pa.list_(pa.string())),
-    ("ai_mentions", pa.int32()),
-])
-TOPIC_SCHEMA = pa.schema([
-    ("name", pa.string()), ("position", pa.int32()), ("description", pa.string()),
-    ("phrases", pa.list_(pa.string())), ("exclude", pa.list_(pa.string())), ("fingerprint", pa.string()),
-    ("updated_at", pa.timestamp("us", tz="UTC")),
-])
-SCORE_CACHE_SCHEMA = pa.schema([
-    ("text_hash", pa.string()), ("model", pa.string()), ("label", pa.string()),
-    ("p_hype", pa.float32()), ("p_skeptic", pa.float32()), ("p_neutral", pa.float32()),
-    ("fatigue", pa.bool_()), ("p_fatigue", pa.float32()),
-])
-HTTP_CACHE_SCHEMA = pa.schema([
-    ("url", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()),
-    ("content_hash", pa.string()), ("status", pa.int32()), ("fetched_at", pa.timestamp("us", tz="UTC")),
-])
-RETRY_SCHEMA = pa.schema([
-    ("url", pa.string()), ("source", pa.string()), ("attempts", pa.int32()),
-    ("next_attempt_at", pa.timestamp("us", tz="UTC")), ("last_error", pa.string()), ("status", pa.string()),
-    ("item", pa.string()), ("updated_at", pa.timestamp("us", tz="UTC")),
-])
-SOURCE_RUN_SCHEMA = pa.schema([
-    ("source", pa.string()), ("crawled_at", pa.timestamp("us", tz="UTC")), ("stored", pa.int32()),
-    ("failed_run", pa.bool_()), ("last_error", pa.string()),
-])
-URL_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("url", pa.string()), ("source", pa.string()),
-    ("seen_at", pa.timestamp("us", tz="UTC")),
-])
+TAGS_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("sent_no", pa.int32()),
+        ("topics", pa.list_(pa.string())),
+        ("ai_mentions", pa.int32()),
+    ]
+)
+TOPIC_SCHEMA = pa.schema(
+    [
+        ("name", pa.string()),
+        ("position", pa.int32()),
+        ("description", pa.string()),
+        ("phrases", pa.list_(pa.string())),
+        ("exclude", pa.list_(pa.string())),
+        ("fingerprint", pa.string()),
+        ("updated_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+SCORE_CACHE_SCHEMA = pa.schema(
+    [
+        ("text_hash", pa.string()),
+        ("model", pa.string()),
+        ("label", pa.string()),
+        ("p_hype", pa.float32()),
+        ("p_skeptic", pa.float32()),
+        ("p_neutral", pa.float32()),
+        ("fatigue", pa.bool_()),
+        ("p_fatigue", pa.float32()),
+    ]
+)
+HTTP_CACHE_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("content_hash", pa.string()),
+        ("status", pa.int32()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+RETRY_SCHEMA = pa.schema(
+    [
+        ("url", pa.string()),
+        ("source", pa.string()),
+        ("attempts", pa.int32()),
+        ("next_attempt_at", pa.timestamp("us", tz="UTC")),
+        ("last_error", pa.string()),
+        ("status", pa.string()),
+        ("item", pa.string()),
+        ("updated_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+SOURCE_RUN_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("crawled_at", pa.timestamp("us", tz="UTC")),
+        ("stored", pa.int32()),
+        ("failed_run", pa.bool_()),
+        ("last_error", pa.string()),
+    ]
+)
+URL_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("url", pa.string()),
+        ("source", pa.string()),
+        ("seen_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 
 def text_hash(text: str) -> str:
     return hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=12).hexdigest()
-
-
-@dataclass
-class KnownDocuments:
-    """What is stored already, so the crawler can tell new from unchanged and duplicate."""
-
-    urls: dict[str, str] = field(default_factory=dict)  # any URL a story was seen under -> doc_id
-    hashes: dict[str, str] = field(default_factory=dict)  # content hash -> doc_id
-    simhashes: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, simhash)
 
 
 class Store:
@@ -125,27 +195,55 @@ class Store:
     def http_cache(self) -> dict[str, HttpCacheEntry]:
         with self.read() as conn:
             rows = conn.execute(Q["http_cache"]).fetchall()
-        return {r[0]: HttpCacheEntry(url=r[0], etag=r[1], last_modified=r[2], content_hash=r[3],
-                                     fetched_at=r[4], status=r[5]) for r in rows}
+        return {
+            r[0]: HttpCacheEntry(
+                url=r[0], etag=r[1], last_modified=r[2], content_hash=r[3], fetched_at=r[4], status=r[5]
+            )
+            for r in rows
+        }
 
     def crawl_retries(self) -> list[CrawlRetry]:
         """Pages still to try again (and those given up, so a later failure counts on from there)."""
         with self.read() as conn:
             rows = conn.execute(Q["crawl_retries"]).fetchall()
-        return [CrawlRetry(url=r[0], source=r[1], attempts=r[2], next_attempt_at=r[3], last_error=r[4],
-                           status=r[5], item=_feed_item(r[6])) for r in rows]
+        return [
+            CrawlRetry(
+                url=r[0],
+                source=r[1],
+                attempts=r[2],
+                next_attempt_at=r[3],
+                last_error=r[4],
+                status=r[5],
+                item=_feed_item(r[6]),
+            )
+            for r in rows
+        ]
 
     def save_crawl_state(self, state: CrawlState) -> None:
         """The HTTP cache, the retry list and what each source gave, of one crawl, in one transaction."""
         latest = {e.url: e for e in state.http_cache}
         cache = _table([e.__dict__ for e in latest.values()], HTTP_CACHE_SCHEMA)
         now = datetime.now(timezone.utc)
-        retries = _table([{**r.__dict__, "item": _feed_item_json(r.item), "updated_at": now}
-                          for r in state.retries], RETRY_SCHEMA)
-        done = _table([{"source": s, "url": u} for s, u in {*state.resolved, *((r.source, r.url) for r in state.retries)}],
-                      pa.schema([("source", pa.string()), ("url", pa.string())]))
-        sources = _table([{"source": r.source, "crawled_at": r.at, "stored": r.stored, "failed_run": r.failed_run,
-                           "last_error": r.last_error} for r in state.sources], SOURCE_RUN_SCHEMA)
+        retries = _table(
+            [{**r.__dict__, "item": _feed_item_json(r.item), "updated_at": now} for r in state.retries], RETRY_SCHEMA
+        )
+        done = _table(
+            [{"source": s, "url": u} for s, u in {*state.resolved, *((r.source, r.url) for r in state.retries)}],
+            pa.schema([("source", pa.string()), ("url", pa.string())]),
+        )
+        sources = _table(
+            [
+                {
+                    "source": r.source,
+                    "crawled_at": r.at,
+                    "stored": r.stored,
+                    "failed_run": r.failed_run,
+                    "last_error": r.last_error,
+                }
+                for r in state.sources
+            ],
+            SOURCE_RUN_SCHEMA,
+        )
         with self.write() as conn:
             _run_with_batch(conn, cache, Q["delete_http_cache"], Q["insert_http_cache"])
             _run_with_batch(conn, done, Q["delete_crawl_retries"])
@@ -174,12 +272,14 @@ class Store:
         now = datetime.now(timezone.utc)
         doc_rows = [{name: getattr(d, name) for name in DOCUMENT_SCHEMA.names} for d in docs]
         turn_rows = [_turn_row(d.doc_id, no, t) for d in docs for no, t in enumerate(d.turns)]
-        url_rows = [{"doc_id": d.duplicate_of or d.doc_id, "url": d.url, "source": d.source, "seen_at": now}
-                    for d in docs]
+        url_rows = [
+            {"doc_id": d.duplicate_of or d.doc_id, "url": d.url, "source": d.source, "seen_at": now} for d in docs
+        ]
         with self.write() as conn:
             _run_with_batch(conn, _table(doc_rows, DOCUMENT_SCHEMA), Q["delete_documents"], Q["insert_documents"])
-            doc_ids = _table([{"doc_id": d.doc_id} for d in docs if d.kind == "transcripts"],
-                             pa.schema([("doc_id", pa.string())]))
+            doc_ids = _table(
+                [{"doc_id": d.doc_id} for d in docs if d.kind == "transcripts"], pa.schema([("doc_id", pa.string())])
+            )
             _run_with_batch(conn, doc_ids, Q["delete_turns"])
             _run_with_batch(conn, _table(turn_rows, TURN_SCHEMA), Q["insert_turns"])
             _run_with_batch(conn, _table(url_rows, URL_SCHEMA), Q["insert_document_urls"])
@@ -215,21 +315,38 @@ class Store:
             return {}
         with self.read() as conn:
             rows = conn.execute(Q["cached_scores"], {"model": model_id, "hashes": hashes}).fetchall()
-        return {r[0]: Score(label=r[1], p_hype=r[2], p_skeptic=r[3], p_neutral=r[4], fatigue=r[5], p_fatigue=r[6])
-                for r in rows}
+        return {
+            r[0]: Score(label=r[1], p_hype=r[2], p_skeptic=r[3], p_neutral=r[4], fatigue=r[5], p_fatigue=r[6])
+            for r in rows
+        }
 
-    def save_scores(self, doc_ids: Sequence[str], sentences: Sequence[ScoredSentence], model_id: str,
-                    tagged_by: str | None = None) -> None:
+    def save_scores(
+        self, doc_ids: Sequence[str], sentences: Sequence[ScoredSentence], model_id: str, tagged_by: str | None = None
+    ) -> None:
         """Replace the sentences of these documents, refresh their doc_scores and mark them scored
         (and, with `tagged_by`, their sentences tagged with topics by that tagger)."""
         rows = [sentence_row(s, model_id) for s in sentences]
-        cache_rows = [{"text_hash": text_hash(s.sentence.text), "model": model_id, **s.score.__dict__}
-                      for s in sentences if s.score is not None]
-        self.save_sentence_table(_table(rows, SENTENCE_SCHEMA), list(doc_ids), model_id,
-                                 cache=_table(cache_rows, SCORE_CACHE_SCHEMA), tagged_by=tagged_by)
+        cache_rows = [
+            {"text_hash": text_hash(s.sentence.text), "model": model_id, **s.score.__dict__}
+            for s in sentences
+            if s.score is not None
+        ]
+        self.save_sentence_table(
+            _table(rows, SENTENCE_SCHEMA),
+            list(doc_ids),
+            model_id,
+            cache=_table(cache_rows, SCORE_CACHE_SCHEMA),
+            tagged_by=tagged_by,
+        )
 
-    def save_sentence_table(self, table: pa.Table, doc_ids: list[str], model_id: str,
-                            cache: pa.Table | None = None, tagged_by: str | None = None) -> None:
+    def save_sentence_table(
+        self,
+        table: pa.Table,
+        doc_ids: list[str],
+        model_id: str,
+        cache: pa.Table | None = None,
+        tagged_by: str | None = None,
+    ) -> None:
         """The bulk path under save_scores: one Arrow table of sentence rows, one transaction."""
         ids = pa.table({"doc_id": pa.array(doc_ids, pa.string())})
         with self.write() as conn:
@@ -239,8 +356,9 @@ class Store:
                 for name in ("delete_sentences", "delete_doc_scores", "insert_sentences"):
                     conn.execute(Q[name])
                 conn.execute(INSERT_DOC_SCORES)
-                conn.execute(Q["mark_scored"], {"model": model_id, "now": datetime.now(timezone.utc),
-                                                "tagged_by": tagged_by})
+                conn.execute(
+                    Q["mark_scored"], {"model": model_id, "now": datetime.now(timezone.utc), "tagged_by": tagged_by}
+                )
             finally:
                 conn.unregister("ids")
                 conn.unregister("batch")
@@ -259,8 +377,9 @@ class Store:
         """The stored sentences of these documents, with their language."""
         with self.read() as conn:
             rows = conn.execute(Q["sentences_of"], {"doc_ids": list(doc_ids)}).fetchall()
-        return [(Sentence(doc_id, sent_no, text, turn_no), language)
-                for doc_id, sent_no, turn_no, text, language in rows]
+        return [
+            (Sentence(doc_id, sent_no, text, turn_no), language) for doc_id, sent_no, turn_no, text, language in rows
+        ]
 
     def save_tags(self, doc_ids: Sequence[str], tags: Sequence[SentenceTags], fingerprint: str) -> None:
         """Set the topics and AI mentions of these documents' sentences (scores stay as they are)
@@ -284,9 +403,18 @@ class Store:
         if stored == [(fingerprint,)]:
             return False
         now = datetime.now(timezone.utc)
-        rows = [{"name": t.name, "position": i, "description": t.description, "phrases": list(t.phrases),
-                 "exclude": list(t.exclude), "fingerprint": fingerprint, "updated_at": now}
-                for i, t in enumerate(definitions)]
+        rows = [
+            {
+                "name": t.name,
+                "position": i,
+                "description": t.description,
+                "phrases": list(t.phrases),
+                "exclude": list(t.exclude),
+                "fingerprint": fingerprint,
+                "updated_at": now,
+            }
+            for i, t in enumerate(definitions)
+        ]
         with self.write() as conn:
             conn.execute(Q["delete_topic_definitions"])
             _run_with_batch(conn, _table(rows, TOPIC_SCHEMA), Q["insert_topic_definitions"])
@@ -297,17 +425,25 @@ class Store:
     def start_run(self, pid: int, started_at: datetime) -> int:
         with self.write() as conn:
             conn.execute(Q["abandon_runs"])
-            run_id = conn.execute(Q["next_run_id"]).fetchone()[0]
+            run_id = int(db.scalar(conn, Q["next_run_id"]))
             conn.execute(Q["insert_run"], {"run_id": run_id, "started_at": started_at, "pid": pid})
         return run_id
 
-    def finish_run(self, run_id: int, *, status: str, counts: dict[str, Any], warnings: list[str],
-                   error: str | None) -> None:
+    def finish_run(
+        self, run_id: int, *, status: str, counts: dict[str, Any], warnings: list[str], error: str | None
+    ) -> None:
         with self.write() as conn:
-            conn.execute(Q["finish_run"], {
-                "run_id": run_id, "finished_at": datetime.now(timezone.utc), "status": status,
-                "counts": json.dumps(counts, default=str), "warnings": warnings, "error": error,
-            })
+            conn.execute(
+                Q["finish_run"],
+                {
+                    "run_id": run_id,
+                    "finished_at": datetime.now(timezone.utc),
+                    "status": status,
+                    "counts": json.dumps(counts, default=str),
+                    "warnings": warnings,
+                    "error": error,
+                },
+            )
 
 
 def _table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
@@ -342,13 +478,27 @@ def _feed_item(text: str | None) -> FeedItem | None:
 
 
 def _turn_row(doc_id: str, turn_no: int, turn: Turn) -> dict[str, Any]:
-    return {"doc_id": doc_id, "turn_no": turn_no, "speaker": turn.speaker, "role": turn.role,
-            "section": turn.section, "text": turn.text}
+    return {
+        "doc_id": doc_id,
+        "turn_no": turn_no,
+        "speaker": turn.speaker,
+        "role": turn.role,
+        "section": turn.section,
+        "text": turn.text,
+    }
 
 
 def sentence_row(s: ScoredSentence, model_id: str) -> dict[str, Any]:
     """A row of SENTENCE_SCHEMA: of the sentences table, and of the Parquet lake's sentences."""
     score = s.score.__dict__ if s.score is not None else {}
-    return {"doc_id": s.sentence.doc_id, "sent_no": s.sentence.sent_no, "turn_no": s.sentence.turn_no,
-            "text": s.sentence.text, "language": s.language, "model": model_id if s.score else None,
-            "topics": s.topics, "ai_mentions": s.ai_mentions, **score}
+    return {
+        "doc_id": s.sentence.doc_id,
+        "sent_no": s.sentence.sent_no,
+        "turn_no": s.sentence.turn_no,
+        "text": s.sentence.text,
+        "language": s.language,
+        "model": model_id if s.score else None,
+        "topics": s.topics,
+        "ai_mentions": s.ai_mentions,
+        **score,
+    }

@@ -3,6 +3,7 @@
 Chromium runs with a fresh profile and with everything that phones home turned off, so a page that
 tries to reach the network shows up as a console error rather than a silent success.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ CHROMIUM = Path(os.environ.get("HYPEWATCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("HYPEWATCH_CHROMEDRIVER", "/usr/bin/chromedriver"))
 PACKAGES = ("chromium", "chromium-driver")
 FLAGS = (
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
     "--hide-scrollbars",
 )
 INSTALL_TIMEOUT_S = 900
@@ -40,8 +47,10 @@ def ensure_chromium() -> tuple[Path, Path]:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     # another apt (a CI step, a second test session) may hold the lock: wait for it rather than fail
     wait_for_lock = ["-o", "DPkg::Lock::Timeout=300"]
-    for command in (["apt-get", *wait_for_lock, "update"],
-                    ["apt-get", *wait_for_lock, "install", "-y", "--no-install-recommends", *PACKAGES]):
+    for command in (
+        ["apt-get", *wait_for_lock, "update"],
+        ["apt-get", *wait_for_lock, "install", "-y", "--no-install-recommends", *PACKAGES],
+    ):
         try:
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
         except subprocess.TimeoutExpired:

@@ -6,6 +6,7 @@
 A route answers with a `Reply`, a list of replies (one per request, the last one repeating) or a
 function of the request. Unknown paths get 404. Every request is recorded in `server.requests`.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -104,8 +105,9 @@ def _handler_for(server: CrawlServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            request = Request("GET", self.path, {k.lower(): v for k, v in self.headers.items()},
-                              self.server.server_address[0])
+            request = Request(
+                "GET", self.path, {k.lower(): v for k, v in self.headers.items()}, self.server.server_address[0]
+            )
             with server._lock:
                 server.requests.append(request)
                 server.in_flight += 1

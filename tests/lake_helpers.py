@@ -1,19 +1,18 @@
 """A small hypewatch database for the lake tests: news on three days, one undated, an earnings
 call with turns, a German page and a syndicated copy; scored by the tests' tiny model in fp32."""
+
 from __future__ import annotations
 
 import random
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import build_demo
+
 from hypewatch.records import Document, Turn
+from hypewatch.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "demo"))
-import build_demo  # noqa: E402
-
-from storage import Store  # noqa: E402
 
 DAY = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 POOLS = build_demo.HYPE + build_demo.SKEPTIC + build_demo.FATIGUE + build_demo.NEUTRAL
@@ -21,19 +20,44 @@ POOLS = build_demo.HYPE + build_demo.SKEPTIC + build_demo.FATIGUE + build_demo.N
 
 def news(doc_id: str, published_at: datetime | None, rng: random.Random, *, n: int = 6, **extra) -> Document:
     paragraphs = [" ".join(rng.sample(POOLS, 2)) for _ in range(n // 2)]
-    return Document(doc_id=doc_id, source="wire", kind="news", url=f"https://wire.example/{doc_id}",
-                    title=f"Story {doc_id}", published_at=published_at, fetched_at=DAY + timedelta(days=3),
-                    language="en", tickers=["NVDA"], text="\n\n".join(paragraphs), **extra)
+    return Document(
+        doc_id=doc_id,
+        source="wire",
+        kind="news",
+        url=f"https://wire.example/{doc_id}",
+        title=f"Story {doc_id}",
+        published_at=published_at,
+        fetched_at=DAY + timedelta(days=3),
+        language="en",
+        tickers=["NVDA"],
+        text="\n\n".join(paragraphs),
+        **extra,
+    )
 
 
 def call(doc_id: str, published_at: datetime, rng: random.Random) -> Document:
-    roles = [("Operator", "operator", "prepared"), ("Jane Doe, CFO", "executive", "prepared"),
-             ("Sam Lee, Bank", "analyst", "qa"), ("Jane Doe, CFO", "executive", "qa")]
+    roles = [
+        ("Operator", "operator", "prepared"),
+        ("Jane Doe, CFO", "executive", "prepared"),
+        ("Sam Lee, Bank", "analyst", "qa"),
+        ("Jane Doe, CFO", "executive", "qa"),
+    ]
     turns = [Turn(speaker=s, role=r, section=sec, text=" ".join(rng.sample(POOLS, 3))) for s, r, sec in roles]
-    return Document(doc_id=doc_id, source="calls", kind="transcripts", url=f"file:///calls/{doc_id}.txt",
-                    title="NVDA Q3 2026 earnings call", published_at=published_at, fetched_at=DAY + timedelta(days=3),
-                    language="en", tickers=["NVDA"], text="\n\n".join(t.text for t in turns),
-                    company="NVIDIA", fiscal_period="Q3 2026", turns=turns)
+    return Document(
+        doc_id=doc_id,
+        source="calls",
+        kind="transcripts",
+        url=f"file:///calls/{doc_id}.txt",
+        title="NVDA Q3 2026 earnings call",
+        published_at=published_at,
+        fetched_at=DAY + timedelta(days=3),
+        language="en",
+        tickers=["NVDA"],
+        text="\n\n".join(t.text for t in turns),
+        company="NVIDIA",
+        fiscal_period="Q3 2026",
+        turns=turns,
+    )
 
 
 def documents(seed: int = 7) -> list[Document]:

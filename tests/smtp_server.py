@@ -1,14 +1,15 @@
 """A real SMTP server on 127.0.0.1 for tests (aiosmtpd in a thread), recording what it receives.
 
-    with SmtpServer() as server:            # plain SMTP
-        ... send to server.host, server.port ...
-        [message] = server.messages          # email.message.EmailMessage objects
+with SmtpServer() as server:            # plain SMTP
+    ... send to server.host, server.port ...
+    [message] = server.messages          # email.message.EmailMessage objects
 
-    SmtpServer(refuse="554 5.7.1 Not today") refuses every message at DATA (change .refuse live);
-    SmtpServer(tls=certs, logins={"alice": "pw"}) offers STARTTLS and AUTH;
-    SmtpServer(tls=certs, implicit_tls=True) speaks TLS from the first byte (security: ssl).
-    self_signed(folder) makes the certs; point SSL_CERT_FILE at certs.cert so clients trust them.
+SmtpServer(refuse="554 5.7.1 Not today") refuses every message at DATA (change .refuse live);
+SmtpServer(tls=certs, logins={"alice": "pw"}) offers STARTTLS and AUTH;
+SmtpServer(tls=certs, implicit_tls=True) speaks TLS from the first byte (security: ssl).
+self_signed(folder) makes the certs; point SSL_CERT_FILE at certs.cert so clients trust them.
 """
+
 from __future__ import annotations
 
 import email
@@ -39,10 +40,28 @@ def self_signed(folder: Path) -> Certs | None:
         return None
     certs = Certs(folder / "cert.pem", folder / "key.pem")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", str(certs.key), "-out", str(certs.cert), "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(certs.key),
+            "-out",
+            str(certs.cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
     )
     return certs
 
@@ -65,8 +84,14 @@ class Recorder:
 
 
 class SmtpServer:
-    def __init__(self, *, refuse: str | None = None, tls: Certs | None = None, implicit_tls: bool = False,
-                 logins: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        refuse: str | None = None,
+        tls: Certs | None = None,
+        implicit_tls: bool = False,
+        logins: dict[str, str] | None = None,
+    ) -> None:
         self.recorder = Recorder(refuse=refuse)
         self.host = HOST
         self.port = _free_port()
@@ -80,9 +105,14 @@ class SmtpServer:
             kwargs.update(tls_context=context, require_starttls=True)
         if logins is not None:
             kwargs.update(authenticator=self._authenticate, auth_require_tls=tls is not None)
-        self._controller = Controller(self.recorder, hostname=HOST, port=self.port,
-                                      ssl_context=context if implicit_tls else None,
-                                      server_hostname="localhost", **kwargs)
+        self._controller = Controller(
+            self.recorder,
+            hostname=HOST,
+            port=self.port,
+            ssl_context=context if implicit_tls else None,
+            server_hostname="localhost",
+            **kwargs,
+        )
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -97,8 +127,10 @@ class SmtpServer:
         self.recorder.refuse = reply
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        ok = (isinstance(auth_data, LoginPassword)
-              and self._accounts.get(auth_data.login.decode()) == auth_data.password.decode())
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and self._accounts.get(auth_data.login.decode()) == auth_data.password.decode()
+        )
         if ok:
             self.recorder.logins.append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)

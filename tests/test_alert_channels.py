@@ -1,5 +1,6 @@
 """Alert channels through Apprise, to real webhook receivers on 127.0.0.1: exactly once per alert and
 channel, retries with backoff, `failed` after the last try, secrets kept out of sight."""
+
 from __future__ import annotations
 
 import json
@@ -11,24 +12,25 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from alerts import detect_and_save, send_pending
-from alerts.channels import IDEMPOTENCY_HEADER, OpenChannel
-from alerts.deliveries import RETRY_FIRST_GAP
-from alerts.message import ChatMessage, fit
-from hypewatch.config import Channel, ConfigError, Email, Rule, parse_config
-from report import write_report
-from storage import Store
-
 from alerts_helpers import Corpus, steady_then_shift
 from smtp_server import closed_port
 from webhook_server import WebhookServer
 
+from hypewatch.alerts import detect_and_save, send_pending
+from hypewatch.alerts.channels import IDEMPOTENCY_HEADER, OpenChannel
+from hypewatch.alerts.deliveries import RETRY_FIRST_GAP
+from hypewatch.alerts.message import ChatMessage, fit
+from hypewatch.config import Channel, ConfigError, Email, Rule, parse_config
+from hypewatch.report import write_report
+from hypewatch.storage import Store
+
 FIRST = date(2025, 1, 1)
 TODAY = FIRST + timedelta(days=59)
 NOW = datetime(2025, 3, 2, 3, 0, tzinfo=timezone.utc)
-RULES = [Rule(name="tone-shift", metric="hype_index"),
-         Rule(name="skeptic-surge", metric="skeptic_share", direction="up")]
+RULES = [
+    Rule(name="tone-shift", metric="hype_index"),
+    Rule(name="skeptic-surge", metric="skeptic_share", direction="up"),
+]
 REPORT = "https://intranet.example/hypewatch/report.html"
 
 
@@ -44,8 +46,15 @@ def store(tmp_path) -> Store:
 
 
 def send(store: Store, tmp_path: Path, channels: list[Channel], now: datetime, **kwargs):
-    return send_pending(store, Email(outbox=tmp_path / "outbox"), now=now, outbox=tmp_path / "outbox",
-                        channels=channels, report_link=REPORT, **kwargs)
+    return send_pending(
+        store,
+        Email(outbox=tmp_path / "outbox"),
+        now=now,
+        outbox=tmp_path / "outbox",
+        channels=channels,
+        report_link=REPORT,
+        **kwargs,
+    )
 
 
 def rows(store: Store, query: str) -> list[tuple]:
@@ -75,8 +84,9 @@ def test_each_alert_reaches_each_channel_exactly_once_across_a_failing_and_a_wor
     for hook in (desk, ops):  # one message per alert, each carrying its alert id for the receiver
         assert sorted(p.headers[IDEMPOTENCY_HEADER.lower()] for p in hook.accepted) == ids
         assert sorted(p.json["idempotency_key"] for p in hook.accepted) == ids
-    assert rows(store, "SELECT channel, count(*), min(status), max(status) FROM deliveries GROUP BY channel ORDER BY channel") == [
-        ("desk", 2, "sent", "sent"), ("email", 2, "sent", "sent"), ("ops", 2, "sent", "sent")]
+    assert rows(
+        store, "SELECT channel, count(*), min(status), max(status) FROM deliveries GROUP BY channel ORDER BY channel"
+    ) == [("desk", 2, "sent", "sent"), ("email", 2, "sent", "sent"), ("ops", 2, "sent", "sent")]
     assert rows(store, "SELECT channel, attempts FROM deliveries WHERE channel = 'ops'") == [("ops", 2), ("ops", 2)]
     assert rows(store, "SELECT DISTINCT status, error, sent_at IS NOT NULL FROM alerts") == [("sent", None, True)]
 
@@ -112,13 +122,13 @@ def test_an_alert_over_the_size_limit_is_cut_at_a_sentence_and_says_so(store, tm
         assert "[Cut to fit JSON's 420-character limit:" in text and "the report has the whole alert.]" in text
         assert text.endswith(f"Report: {REPORT}")  # the way to the whole alert is never cut
         assert text.splitlines()[0].startswith(("hype_index was", "skeptic_share was"))
-        assert all(line.startswith("“") is False or line.count("“") == line.count("”")
-                   for line in text.splitlines())
+        assert all(line.startswith("“") is False or line.count("“") == line.count("”") for line in text.splitlines())
 
 
 def test_fitting_drops_whole_lines_from_the_end_and_never_cuts_silently():
-    message = ChatMessage(title="t", lines=("One.", "Two two.", "Three three three."), footer="Report: r",
-                          markdown=False)
+    message = ChatMessage(
+        title="t", lines=("One.", "Two two.", "Three three three."), footer="Report: r", markdown=False
+    )
     assert fit(message, lambda body: True, service="X", limit=9).left_out == 0
     fitted = fit(message, lambda body: "Three" not in body, service="Discord", limit=2000)
     assert fitted.left_out == 1 and fitted.text.startswith("One.\nTwo two.\n[Cut to fit Discord's 2,000")
@@ -159,18 +169,33 @@ def test_after_its_last_try_a_delivery_is_failed_and_shows_in_sql_and_the_report
 
     config = tmp_path / "config.yaml"
     config.write_text(f"database: {store.path}\nlog_file: false\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "hypewatch", "--config", str(config), "sql", "--format", "json",
-                           "SELECT channel, status, attempts, error FROM deliveries WHERE status = 'failed'"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hypewatch",
+            "--config",
+            str(config),
+            "sql",
+            "--format",
+            "json",
+            "SELECT channel, status, attempts, error FROM deliveries WHERE status = 'failed'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     failed = json.loads(done.stdout)
     assert len(failed) == 2 and all(r["channel"] == "pager" and r["attempts"] == 2 for r in failed)
     assert all("127.0.0.1" in r["error"] for r in failed)
 
-    html = write_report(store, tmp_path / "report.html", days=120, tickers=None, today=TODAY).read_text(encoding="utf-8")
+    html = write_report(store, tmp_path / "report.html", days=120, tickers=None, today=TODAY).read_text(
+        encoding="utf-8"
+    )
     assert "Deliveries that did not get through" in html
-    table = html[html.index('id="undelivered"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('id="undelivered"') :]
+    table = table[: table.index("</table>")]
     assert table.count("<td>pager</td>") == 2 and "status-failed" in table
 
 
@@ -182,7 +207,8 @@ def test_a_secret_never_appears_in_logs_the_database_or_the_report(store, tmp_pa
     with WebhookServer() as good, WebhookServer(statuses=[500]) as bad:
         secret_path = "/hook/${HW_TEST_HOOK_TOKEN}?token=${HW_TEST_HOOK_TOKEN}"
         config = tmp_path / "config.yaml"
-        config.write_text(f"""
+        config.write_text(
+            f"""
 database: {store.path}
 alerts:
   rules:
@@ -192,11 +218,18 @@ alerts:
     - {{name: desk, url: "{good.url(secret_path)}"}}
     - {{name: ops, url: "{bad.url(secret_path)}"}}
 report: {{path: report.html}}
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
 
         def hw(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run([sys.executable, "-m", "hypewatch", "-vv", "--config", str(config), *args],
-                                  capture_output=True, text=True, env=env, timeout=180)
+            return subprocess.run(
+                [sys.executable, "-m", "hypewatch", "-vv", "--config", str(config), *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=180,
+            )
 
         alerts = hw("alerts", "--today", TODAY.isoformat())
         report = hw("report")
@@ -205,10 +238,14 @@ report: {{path: report.html}}
     # The secret was used (the receivers saw it), and is named ${HW_TEST_HOOK_TOKEN} everywhere else.
     assert len(good.accepted) == 2 and len(bad.posts) == 1  # the two alerts of the fixture
     assert all(p.path.startswith("/hook/s3cr3t-T0ken") for p in good.posts + bad.posts)
-    assert "JSON POST URL" in alerts.stderr and "/hook/${HW_TEST_HOOK_TOKEN}" in alerts.stderr  # apprise's line, cleaned
-    texts = {"stderr": alerts.stderr + alerts.stdout + report.stderr,
-             "log": (store.path.parent / "hypewatch.log").read_text(encoding="utf-8"),
-             "report": (tmp_path / "report.html").read_text(encoding="utf-8")}
+    assert (
+        "JSON POST URL" in alerts.stderr and "/hook/${HW_TEST_HOOK_TOKEN}" in alerts.stderr
+    )  # apprise's line, cleaned
+    texts = {
+        "stderr": alerts.stderr + alerts.stdout + report.stderr,
+        "log": (store.path.parent / "hypewatch.log").read_text(encoding="utf-8"),
+        "report": (tmp_path / "report.html").read_text(encoding="utf-8"),
+    }
     with store.read() as conn:
         for (table,) in conn.execute("SELECT table_name FROM information_schema.tables").fetchall():
             texts[table] = repr(conn.execute(f'SELECT * FROM "{table}"').fetchall())
@@ -221,7 +258,8 @@ report: {{path: report.html}}
 def test_alerts_test_sends_one_message_to_every_channel_and_says_how_each_went(tmp_path):
     with WebhookServer() as good, WebhookServer(statuses=[503]) as bad:
         config = tmp_path / "config.yaml"
-        config.write_text(f"""
+        config.write_text(
+            f"""
 database: hw.duckdb
 alerts:
   email: {{outbox: outbox/}}
@@ -229,13 +267,22 @@ alerts:
     - {{name: desk, url: "{good.url()}"}}
     - {{name: ops, url: "{bad.url()}"}}
     - {{name: chat, url: "json://127.0.0.1:{good.port}/${{HW_UNSET_TOKEN_123}}"}}
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         env = {k: v for k, v in os.environ.items() if k != "HW_UNSET_TOKEN_123"}
-        done = subprocess.run([sys.executable, "-m", "hypewatch", "--config", str(config), "alerts", "--test"],
-                              capture_output=True, text=True, env=env, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "hypewatch", "--config", str(config), "alerts", "--test"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
     lines = done.stdout.splitlines()
     assert done.returncode == 1 and "2 of 4 channel(s) failed the test: ops, chat" in done.stderr
-    assert lines[0].startswith("email (outbox): ok: written to ") and len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    assert (
+        lines[0].startswith("email (outbox): ok: written to ") and len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    )
     assert lines[1] == "desk (JSON): ok: sent"
     assert lines[2].startswith("ops (JSON): FAILED:") and "503" in lines[2]
     assert lines[3] == "chat (json): FAILED: environment variable HW_UNSET_TOKEN_123 is not set"
@@ -244,12 +291,15 @@ alerts:
     assert not (tmp_path / "hw.duckdb").exists()  # a test records nothing
 
 
-@pytest.mark.parametrize("channel, message", [
-    ('{name: desk, url: "nosuchservice://x"}', "nosuchservice:// is not a service Apprise knows"),
-    ('{name: desk, url: "slack://${not a name}/#x"}', "${not a name} is not an environment variable name"),
-    ('{name: email, url: "json://h/x"}', "'email' is the email digest's name"),
-    ('{name: desk, url: "json://h/x", rules: [no-such-rule]}', "channel 'desk' names unknown rules: no-such-rule"),
-])
+@pytest.mark.parametrize(
+    "channel, message",
+    [
+        ('{name: desk, url: "nosuchservice://x"}', "nosuchservice:// is not a service Apprise knows"),
+        ('{name: desk, url: "slack://${not a name}/#x"}', "${not a name} is not an environment variable name"),
+        ('{name: email, url: "json://h/x"}', "'email' is the email digest's name"),
+        ('{name: desk, url: "json://h/x", rules: [no-such-rule]}', "channel 'desk' names unknown rules: no-such-rule"),
+    ],
+)
 def test_a_bad_channel_is_a_config_error_naming_the_key_and_line(channel, message):
     text = f"alerts:\n  rules: [{{name: tone-shift}}]\n  channels:\n    - {channel}\n"
     with pytest.raises(ConfigError) as caught:
@@ -264,7 +314,9 @@ def test_a_channel_gets_only_the_rules_it_asks_for(store, tmp_path, caplog):
         send(store, tmp_path, [Channel(name="desk", url=hook.url(), rules=["skeptic-surge"])], NOW + timedelta(days=1))
     assert [p.headers["idempotency-key"] for p in hook.accepted] == [f"skeptic-surge|all|{TODAY}"]
     assert rows(store, "SELECT channel, count(*) FROM deliveries GROUP BY channel ORDER BY channel") == [
-        ("desk", 1), ("email", 2)]
+        ("desk", 1),
+        ("email", 2),
+    ]
 
 
 def test_a_channel_taken_out_of_the_config_fails_its_pending_deliveries_instead_of_holding_them(store, tmp_path):
@@ -272,6 +324,9 @@ def test_a_channel_taken_out_of_the_config_fails_its_pending_deliveries_instead_
         send(store, tmp_path, [Channel(name="old", url=hook.url())], NOW)
     later = send(store, tmp_path, [], NOW + timedelta(days=1))
     assert later.error is None
-    assert rows(store, "SELECT DISTINCT status, error LIKE 'channel old is no longer in alerts.channels (last error: %500%' "
-                       "FROM deliveries WHERE channel = 'old'") == [("failed", True)]
+    assert rows(
+        store,
+        "SELECT DISTINCT status, error LIKE 'channel old is no longer in alerts.channels (last error: %500%' "
+        "FROM deliveries WHERE channel = 'old'",
+    ) == [("failed", True)]
     assert [s for (s,) in rows(store, "SELECT DISTINCT status FROM alerts")] == ["failed"]

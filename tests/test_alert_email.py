@@ -1,4 +1,5 @@
 """The alert digest over a real SMTP server on 127.0.0.1 (and into the outbox)."""
+
 from __future__ import annotations
 
 import email
@@ -8,14 +9,13 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
-from alerts import detect_and_save, send_pending, subject_for
-from hypewatch.config import Email, Rule, Smtp
-from hypewatch.records import Alert
-from storage import Store
-
 from alerts_helpers import Corpus, steady_then_shift
 from smtp_server import SmtpServer, closed_port, self_signed
+
+from hypewatch.alerts import detect_and_save, send_pending, subject_for
+from hypewatch.config import Email, Rule, Smtp
+from hypewatch.records import Alert
+from hypewatch.storage import Store
 
 FIRST = date(2025, 1, 1)
 TODAY = FIRST + timedelta(days=59)
@@ -35,10 +35,25 @@ def store(tmp_path) -> Store:
     store = Store(tmp_path / "hw.duckdb")
     corpus = Corpus()
     steady_then_shift(corpus, FIRST, 60, SHIFT)
-    corpus.add(TODAY - timedelta(days=1), hype=3, skeptic=9, neutral=2, title=EVIL_TITLE,
-               url="https://news.example/evil?a=1&b=2", hype_text=EVIL_HYPE, p=0.99)
-    corpus.add(TODAY - timedelta(days=2), hype=0, skeptic=9, neutral=2, title="A link that is not one",
-               url="javascript:alert(1)", p=0.98)
+    corpus.add(
+        TODAY - timedelta(days=1),
+        hype=3,
+        skeptic=9,
+        neutral=2,
+        title=EVIL_TITLE,
+        url="https://news.example/evil?a=1&b=2",
+        hype_text=EVIL_HYPE,
+        p=0.99,
+    )
+    corpus.add(
+        TODAY - timedelta(days=2),
+        hype=0,
+        skeptic=9,
+        neutral=2,
+        title="A link that is not one",
+        url="javascript:alert(1)",
+        p=0.98,
+    )
     corpus.add(TODAY - timedelta(days=3), hype=2, skeptic=8, fatigue=2, title="Tired of AI")
     corpus.save(store)
     assert len(detect_and_save(store, RULES, today=TODAY)) == 2
@@ -47,8 +62,11 @@ def store(tmp_path) -> Store:
 
 def email_config(server: SmtpServer | None = None, **smtp) -> Email:
     host = {"host": server.host, "port": server.port} if server else {}
-    return Email(to=["analyst@example.com", "desk@example.com"], from_="hypewatch@example.com",
-                 smtp=Smtp(**host, timeout_s=5, **smtp))
+    return Email(
+        to=["analyst@example.com", "desk@example.com"],
+        from_="hypewatch@example.com",
+        smtp=Smtp(**host, timeout_s=5, **smtp),
+    )
 
 
 def statuses(store: Store) -> list[tuple[str, str | None, bool]]:
@@ -135,7 +153,7 @@ def test_without_an_smtp_host_the_digest_is_an_eml_file_in_the_outbox(store, tmp
 
 
 def test_past_the_detailed_alerts_a_big_digest_lists_the_rest_one_line_each(store, tmp_path, monkeypatch):
-    monkeypatch.setattr("alerts.send.DETAILED_ALERTS", 1)  # as if a backfill had raised dozens
+    monkeypatch.setattr("hypewatch.alerts.send.DETAILED_ALERTS", 1)  # as if a backfill had raised dozens
     report = send_pending(store, email_config(), now=NOW, outbox=tmp_path)
     msg = email.message_from_bytes((tmp_path / report.via).read_bytes(), policy=email.policy.default)
 
@@ -166,8 +184,11 @@ def test_starttls_with_a_login_whose_password_comes_from_the_environment(store, 
     monkeypatch.setenv("HW_TEST_SMTP_PASSWORD", "s3cret-pw")
     caplog.set_level(logging.DEBUG)
     with SmtpServer(tls=certs, logins={"alice": "s3cret-pw"}) as server:
-        report = send_pending(store, email_config(server, security="starttls", username="alice",
-                                                  password_env="HW_TEST_SMTP_PASSWORD"), now=NOW)
+        report = send_pending(
+            store,
+            email_config(server, security="starttls", username="alice", password_env="HW_TEST_SMTP_PASSWORD"),
+            now=NOW,
+        )
     assert report.sent == 2 and server.recorder.logins == ["alice"] and len(server.messages) == 1
     assert "s3cret-pw" not in caplog.text
 
@@ -176,8 +197,11 @@ def test_a_wrong_password_keeps_the_alerts_pending_and_is_not_logged(store, cert
     monkeypatch.setenv("HW_TEST_SMTP_PASSWORD", "wrong-pw")
     caplog.set_level(logging.DEBUG)
     with SmtpServer(tls=certs, logins={"alice": "s3cret-pw"}) as server:
-        report = send_pending(store, email_config(server, security="starttls", username="alice",
-                                                  password_env="HW_TEST_SMTP_PASSWORD"), now=NOW)
+        report = send_pending(
+            store,
+            email_config(server, security="starttls", username="alice", password_env="HW_TEST_SMTP_PASSWORD"),
+            now=NOW,
+        )
     assert report.pending == 2 and "login as 'alice' refused: 535" in report.error
     assert server.messages == []
     assert "wrong-pw" not in caplog.text and "wrong-pw" not in report.error
@@ -185,8 +209,7 @@ def test_a_wrong_password_keeps_the_alerts_pending_and_is_not_logged(store, cert
 
 def test_a_login_without_its_password_variable_names_the_variable(store):
     with SmtpServer() as server:
-        report = send_pending(store, email_config(server, username="alice", password_env="HW_UNSET_VAR_1234"),
-                              now=NOW)
+        report = send_pending(store, email_config(server, username="alice", password_env="HW_UNSET_VAR_1234"), now=NOW)
     assert report.pending == 2 and "HW_UNSET_VAR_1234" in report.error
 
 
@@ -200,8 +223,14 @@ def test_the_subject_names_the_first_alerts_and_counts_the_rest():
     def alert(metric: str, z: float, scope: str = "all") -> Alert:
         return Alert(rule="r", scope=scope, metric=metric, day=TODAY, value=0, baseline=0, zscore=z)
 
-    alerts = [alert("hype_index", -3), alert("skeptic_share", 2.5, "kind:news"), alert("fatigue_per_1k", 4),
-              alert("n_docs", 3), alert("hype_share", -2)]
+    alerts = [
+        alert("hype_index", -3),
+        alert("skeptic_share", 2.5, "kind:news"),
+        alert("fatigue_per_1k", 4),
+        alert("n_docs", 3),
+        alert("hype_share", -2),
+    ]
     assert subject_for(alerts[:1]) == "[hypewatch] 1 alert: hype_index down (all)"
-    assert subject_for(alerts) == ("[hypewatch] 5 alerts: hype_index down (all), skeptic_share up (kind:news), "
-                                   "fatigue_per_1k up (all), +2 more")
+    assert subject_for(alerts) == (
+        "[hypewatch] 5 alerts: hype_index down (all), skeptic_share up (kind:news), fatigue_per_1k up (all), +2 more"
+    )

@@ -1,4 +1,5 @@
 """Calibrated probabilities: the error measure, the fits, and the model that carries its calibration."""
+
 from __future__ import annotations
 
 import json
@@ -6,15 +7,14 @@ import shutil
 
 import pytest
 import torch
+from model_helpers import SENTENCES
 
+from hypewatch.nlp import calibration as cal
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.corpus import Example, part_of
+from hypewatch.nlp.scorer import Scorer
+from hypewatch.nlp.train import TrainConfig, train
 from hypewatch.records import LABELS, Score
-from nlp import calibration as cal
-from nlp import model as mt
-from nlp.corpus import Example, part_of
-from nlp.scorer import Scorer
-from nlp.train import train
-
-from test_scorer import SENTENCES, tiny_encoder, tokenizer  # noqa: F401  (fixtures)
 
 
 def scores_from_logits(logits: torch.Tensor, fatigue_logits: torch.Tensor | None = None) -> list[Score]:
@@ -38,6 +38,7 @@ def synthetic(n: int, *, sharpen: float = 1.0, prior_shift: tuple[float, float, 
 
 # --- measuring ---------------------------------------------------------------------------------------
 
+
 def test_ece_of_a_small_case_by_hand():
     # two sentences at confidence 0.9 (one right), two at 0.6 (both right):
     # bins 0.9: |0.5 - 0.9| x 2, 0.6: |1.0 - 0.6| x 2 -> (0.8 + 0.8) / 4
@@ -56,6 +57,7 @@ def test_ece_is_near_zero_for_true_probabilities_and_large_for_overconfident_one
 
 
 # --- fitting -------------------------------------------------------------------------------------
+
 
 def test_temperature_scaling_undoes_overconfidence_without_changing_a_label():
     scores, labels, fatigue, _ = synthetic(4000, sharpen=3.0)
@@ -92,6 +94,7 @@ def test_too_few_sentences_or_a_malformed_entry_are_named():
 
 # --- the model that carries it --------------------------------------------------------------------
 
+
 def many_examples(n_variants: int = 60) -> list[Example]:
     return [Example(f"{t} (variant {n})", lab, fat) for n in range(n_variants) for t, lab, fat in SENTENCES]
 
@@ -99,8 +102,12 @@ def many_examples(n_variants: int = 60) -> list[Example]:
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory, tiny_encoder):  # noqa: F811
     folder = tmp_path_factory.mktemp("calibrated") / "model"
-    report = train(folder, epochs=1, seed=5, encoder=tiny_encoder, examples=many_examples(), batch_size=32,
-                   evaluate_heldout=False)
+    report = train(
+        folder,
+        TrainConfig(epochs=1, seed=5, encoder=tiny_encoder, batch_size=32),
+        examples=many_examples(),
+        evaluate_heldout=False,
+    )
     return folder, report
 
 
@@ -132,6 +139,11 @@ def test_the_scorer_applies_the_saved_calibration_in_every_precision(calibrated,
     uncalibrated = plain.score(texts)
 
     expected = cal.apply(calibration, uncalibrated)
-    assert max(abs(a.p_hype - b.p_hype) + abs(a.p_skeptic - b.p_skeptic) + abs(a.p_fatigue - b.p_fatigue)
-               for a, b in zip(calibrated_scores, expected)) < 1e-3
+    assert (
+        max(
+            abs(a.p_hype - b.p_hype) + abs(a.p_skeptic - b.p_skeptic) + abs(a.p_fatigue - b.p_fatigue)
+            for a, b in zip(calibrated_scores, expected)
+        )
+        < 1e-3
+    )
     assert max(abs(a.p_hype - b.p_hype) for a, b in zip(calibrated_scores, uncalibrated)) > 1e-3  # it did something

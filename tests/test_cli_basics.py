@@ -1,4 +1,5 @@
 """`hypewatch sql` and the run lock, through the real command line."""
+
 from __future__ import annotations
 
 import json
@@ -11,31 +12,46 @@ from pathlib import Path
 import pytest
 
 from hypewatch.records import Document
-from storage import Store
+from hypewatch.storage import Store
 
 
 @pytest.fixture
 def db_config(tmp_path: Path, write_config) -> Path:
     store = Store(tmp_path / "hw.duckdb")
     now = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    store.add_documents([
-        Document(doc_id=f"d{i}", source="wire", kind="news", url=f"https://x.org/{i}", title=f"T{i}",
-                 published_at=now, fetched_at=now, language="en", tickers=["NVDA", "AMD"][: i + 1], text="t")
-        for i in range(2)
-    ])
+    store.add_documents(
+        [
+            Document(
+                doc_id=f"d{i}",
+                source="wire",
+                kind="news",
+                url=f"https://x.org/{i}",
+                title=f"T{i}",
+                published_at=now,
+                fetched_at=now,
+                language="en",
+                tickers=["NVDA", "AMD"][: i + 1],
+                text="t",
+            )
+            for i in range(2)
+        ]
+    )
     return write_config(f"database: {store.path.name}\n")
 
 
 def sql(hypewatch_cmd, config: Path, query: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*hypewatch_cmd, "--config", str(config), "sql", query, *extra],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [*hypewatch_cmd, "--config", str(config), "sql", query, *extra], capture_output=True, text=True
+    )
 
 
 def test_sql_prints_csv_json_and_table(hypewatch_cmd, db_config: Path):
     query = "SELECT doc_id, len(tickers) AS n FROM documents ORDER BY doc_id"
     assert sql(hypewatch_cmd, db_config, query, "--format", "csv").stdout.splitlines() == ["doc_id,n", "d0,1", "d1,2"]
     assert json.loads(sql(hypewatch_cmd, db_config, query, "--format", "json").stdout) == [
-        {"doc_id": "d0", "n": 1}, {"doc_id": "d1", "n": 2}]
+        {"doc_id": "d0", "n": 1},
+        {"doc_id": "d1", "n": 2},
+    ]
     table = sql(hypewatch_cmd, db_config, query).stdout
     assert "doc_id" in table and "d1" in table
 
@@ -44,7 +60,10 @@ def test_sql_is_read_only(hypewatch_cmd, db_config: Path):
     done = sql(hypewatch_cmd, db_config, "DELETE FROM documents")
     assert done.returncode == 1
     assert "read-only" in done.stderr.lower()
-    assert sql(hypewatch_cmd, db_config, "SELECT count(*) FROM documents", "--format", "csv").stdout.split() == ["count_star()", "2"]
+    assert sql(hypewatch_cmd, db_config, "SELECT count(*) FROM documents", "--format", "csv").stdout.split() == [
+        "count_star()",
+        "2",
+    ]
 
 
 def test_sql_error_is_one_line(hypewatch_cmd, db_config: Path):
@@ -64,8 +83,9 @@ HOLD_LOCK = textwrap.dedent("""
 
 
 def test_a_second_run_is_refused_while_one_is_going(hypewatch_cmd, db_config: Path, tmp_path: Path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp_path / "hw.duckdb")],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "hw.duckdb")], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         done = subprocess.run([*hypewatch_cmd, "--config", str(db_config), "run"], capture_output=True, text=True)
@@ -77,16 +97,20 @@ def test_a_second_run_is_refused_while_one_is_going(hypewatch_cmd, db_config: Pa
 
 
 def test_train_names_a_real_sentence_folder_without_data(hypewatch_cmd, tmp_path: Path):
-    done = subprocess.run([*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), "--real", str(tmp_path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), "--real", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert f"--real {tmp_path}: no data/ folder there" in done.stderr
     assert not (tmp_path / "model").exists()
 
 
 def test_train_dev_only_needs_real_sentences(hypewatch_cmd, tmp_path: Path):
-    done = subprocess.run([*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), "--dev-only"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), "--dev-only"], capture_output=True, text=True
+    )
     assert done.returncode == 2
     assert "--dev-only goes with --real DIR" in done.stderr
     assert not (tmp_path / "model").exists()

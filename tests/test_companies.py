@@ -1,14 +1,33 @@
 """Finding watched companies in text, without the false hits of ordinary words."""
+
 from __future__ import annotations
 
 import pytest
 
-from crawler.companies import DEFAULT_WATCHLIST, find_tickers
+from hypewatch.crawler.companies import DEFAULT_WATCHLIST, find_tickers
 
 
 def test_default_watchlist_covers_ai_infrastructure():
-    for ticker in ("NVDA", "AMD", "AVGO", "TSM", "INTC", "ARM", "MSFT", "GOOGL", "AMZN", "META", "ORCL", "SMCI",
-                   "DELL", "MU", "CRWV", "ASML", "ANET", "VRT"):
+    for ticker in (
+        "NVDA",
+        "AMD",
+        "AVGO",
+        "TSM",
+        "INTC",
+        "ARM",
+        "MSFT",
+        "GOOGL",
+        "AMZN",
+        "META",
+        "ORCL",
+        "SMCI",
+        "DELL",
+        "MU",
+        "CRWV",
+        "ASML",
+        "ANET",
+        "VRT",
+    ):
         assert DEFAULT_WATCHLIST[ticker], ticker
     assert len(DEFAULT_WATCHLIST) >= 25
 

@@ -1,4 +1,5 @@
 """config.yaml is validated once; every mistake names the key and its line."""
+
 from __future__ import annotations
 
 import subprocess
@@ -63,8 +64,7 @@ def test_missing_config_file_says_how_to_make_one(tmp_path: Path):
 
 def test_cli_exits_1_with_one_line_naming_the_key(write_config, hypewatch_cmd):
     path = write_config("sources: []\nmodel:\n  device: tpu\n")
-    done = subprocess.run([*hypewatch_cmd, "--config", str(path), "sql", "SELECT 1"],
-                          capture_output=True, text=True)
+    done = subprocess.run([*hypewatch_cmd, "--config", str(path), "sql", "SELECT 1"], capture_output=True, text=True)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
     assert "config.yaml:3: model.device" in done.stderr

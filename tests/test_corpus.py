@@ -2,8 +2,7 @@ import json
 
 import pytest
 
-from hypewatch.records import LABELS
-from nlp.corpus import (
+from hypewatch.nlp.corpus import (
     SPLIT_FILE,
     CorpusError,
     Example,
@@ -15,6 +14,7 @@ from nlp.corpus import (
     read_split_file,
     split,
 )
+from hypewatch.records import LABELS
 
 
 def _line(text, label="neutral", fatigue=False):
@@ -23,7 +23,7 @@ def _line(text, label="neutral", fatigue=False):
 
 def test_parse_normalises_text_and_keeps_fields():
     [e] = parse_examples([_line("  Bulls  say demand is “bottomless”. ", "hype", True)], origin="x.jsonl")
-    assert e == Example("Bulls say demand is \"bottomless\".", "hype", True, "news_wire", "plain", "x.jsonl:1")
+    assert e == Example('Bulls say demand is "bottomless".', "hype", True, "news_wire", "plain", "x.jsonl:1")
 
 
 @pytest.mark.parametrize(
@@ -41,12 +41,14 @@ def test_bad_lines_are_named_by_file_and_line(line, message):
 
 
 def test_near_duplicates_are_removed_keeping_the_first():
-    examples = parse_examples([
-        _line("Nvidia's data-center revenue rose 73% from a year earlier.", "hype"),
-        _line("Nvidia's data-center revenue rose 81% from a year earlier.", "hype"),  # only the figure differs
-        _line("Nvidia's data center revenue rose 73 % from a year earlier!", "hype"),
-        _line("Critics say the data-center build-out looks like a bubble.", "skeptic"),
-    ])
+    examples = parse_examples(
+        [
+            _line("Nvidia's data-center revenue rose 73% from a year earlier.", "hype"),
+            _line("Nvidia's data-center revenue rose 81% from a year earlier.", "hype"),  # only the figure differs
+            _line("Nvidia's data center revenue rose 73 % from a year earlier!", "hype"),
+            _line("Critics say the data-center build-out looks like a bubble.", "skeptic"),
+        ]
+    )
     assert [e.text for e in dedupe(examples)] == [examples[0].text, examples[3].text]
 
 

@@ -3,25 +3,35 @@
 Each hostile or broken thing a server can do ends in one log line naming the source and the URL,
 and the crawl goes on to store the good pages.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
 import socket
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from crawl_server import CrawlServer, Reply, gzip_bomb, redirect
 
-from crawler.crawl import CrawlSummary, crawl_sources, make_executor
-from crawler.http import Fetcher
 from hypewatch.config import Config, Crawl, Source
+from hypewatch.crawler.crawl import CrawlSummary, crawl_sources, make_executor
+from hypewatch.crawler.http import Fetcher
 from hypewatch.records import Document
-from storage.store import Store
+from hypewatch.storage.store import Store
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=0.5, retries=1, max_bytes=200_000, max_redirects=3)
+
+AMD_STORY = [
+    "Advanced Micro Devices said on Tuesday that sales of its server processors grew for a sixth straight quarter, "
+    "helped by cloud companies replacing ageing machines in their older data halls.",
+    "The chipmaker expects its graphics business to stay flat this year while it waits for a new console cycle, "
+    "and it warned that personal computer demand in Europe remains weak after a slow holiday season.",
+    "Its finance chief said inventories had returned to normal levels and that the company would keep buying back "
+    "shares at the pace it announced in the spring, without taking on new debt to do so.",
+]
 
 NVIDIA_STORY = [
     "Nvidia reported record quarterly revenue on Wednesday as demand for its data-center chips kept "
@@ -45,11 +55,13 @@ GERMAN_STORY = [
 
 def page(title: str, paragraphs: list[str], *, published: str = "2024-11-05T10:00:00Z", extra: str = "") -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<meta property="article:published_time" content="{published}"></head><body>'
-            f'<nav><a href="/">Home</a> <a href="/tech">Technology</a> <a href="/markets">Markets</a></nav>'
-            f"<article><h1>{title}</h1>{body}{extra}</article>"
-            f"<footer>Copyright Example News. All rights reserved.</footer></body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<meta property="article:published_time" content="{published}"></head><body>'
+        f'<nav><a href="/">Home</a> <a href="/tech">Technology</a> <a href="/markets">Markets</a></nav>'
+        f"<article><h1>{title}</h1>{body}{extra}</article>"
+        f"<footer>Copyright Example News. All rights reserved.</footer></body></html>"
+    )
 
 
 def rss(items: list[tuple[str, str]], *, content: dict[str, str] | None = None) -> str:
@@ -60,9 +72,11 @@ def rss(items: list[tuple[str, str]], *, content: dict[str, str] | None = None) 
         + "</item>"
         for title, link in items
     )
-    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Test feed</title>'
-            f"<link>http://example.com/</link>{entries}</channel></rss>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Test feed</title>'
+        f"<link>http://example.com/</link>{entries}</channel></rss>"
+    )
 
 
 def feed_reply(xml: str) -> Reply:
@@ -74,6 +88,7 @@ def conditional(reply: Reply):
         if request.headers.get("if-none-match") == reply.headers.get("ETag"):
             return Reply(304, content_type=None, headers={"ETag": reply.headers["ETag"]})
         return reply
+
     return answer
 
 
@@ -96,10 +111,16 @@ def run_crawl(config: Config, executor, store: Store | None = None, **kwargs) ->
         cache = store.http_cache() if store is not None else {}
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
             return await crawl_sources(
-                config, http_cache=cache, known=store.known_documents() if store is not None else None,
+                **config.crawl_arguments(),
+                http_cache=cache,
+                known=store.known_documents() if store is not None else None,
                 retries=store.crawl_retries() if store is not None else (),
-                sink=sink, state_sink=store.save_crawl_state if store is not None else None,
-                fetcher=fetcher, executor=executor, **kwargs)
+                sink=sink,
+                state_sink=store.save_crawl_state if store is not None else None,
+                fetcher=fetcher,
+                executor=executor,
+                **kwargs,
+            )
 
     return asyncio.run(crawl()), docs
 
@@ -109,24 +130,35 @@ def by_path(docs: list[Document]) -> dict[str, Document]:
 
 
 def test_feed_to_documents_with_status_tickers_and_dedup(tmp_path, executor):
-    long_content = " ".join(NVIDIA_STORY).replace("Nvidia", "Advanced Micro Devices") * 2
+    # A story of its own (the same text with another company's name would be a copy of the first).
+    long_content = " ".join(AMD_STORY) * 2
     with CrawlServer() as server:
-        items = [("Nvidia beats", f"{server.url}/nvidia?utm_source=rss"),
-                 ("Nvidia beats (wire copy)", f"{server.url}/wire-copy"),
-                 ("Paywalled", f"{server.url}/paywalled"),
-                 ("Auf Deutsch", f"{server.url}/deutsch"),
-                 ("Full story in the feed", f"{server.url}/in-feed")]
-        server.routes.update({
-            "/feed.xml": conditional(feed_reply(rss(items, content={f"{server.url}/in-feed": long_content}))),
-            "/nvidia": Reply(body=page("Nvidia beats estimates", NVIDIA_STORY)),
-            # the same wire story under another headline, its last sentence edited
-            "/wire-copy": Reply(body=page("Nvidia tops forecasts", NVIDIA_STORY[:-1] + [
-                NVIDIA_STORY[-1].rstrip(".") + ", analysts said."])),
-            "/paywalled": Reply(body=page("Exclusive", NVIDIA_STORY[:1], extra="<p>Subscribe to continue reading.</p>")),
-            "/deutsch": Reply(body=page("Rekordumsatz", GERMAN_STORY).replace('lang="en"', 'lang="de"')),
-        })
-        config = Config(sources=[Source(name="news", feed=f"{server.url}/feed.xml", allow_private=True)],
-                        crawl=SETTINGS)
+        items = [
+            ("Nvidia beats", f"{server.url}/nvidia?utm_source=rss"),
+            ("Nvidia beats (wire copy)", f"{server.url}/wire-copy"),
+            ("Paywalled", f"{server.url}/paywalled"),
+            ("Auf Deutsch", f"{server.url}/deutsch"),
+            ("Full story in the feed", f"{server.url}/in-feed"),
+        ]
+        server.routes.update(
+            {
+                "/feed.xml": conditional(feed_reply(rss(items, content={f"{server.url}/in-feed": long_content}))),
+                "/nvidia": Reply(body=page("Nvidia beats estimates", NVIDIA_STORY)),
+                # the same wire story under another headline, its last sentence edited
+                "/wire-copy": Reply(
+                    body=page(
+                        "Nvidia tops forecasts", NVIDIA_STORY[:-1] + [NVIDIA_STORY[-1].rstrip(".") + ", analysts said."]
+                    )
+                ),
+                "/paywalled": Reply(
+                    body=page("Exclusive", NVIDIA_STORY[:1], extra="<p>Subscribe to continue reading.</p>")
+                ),
+                "/deutsch": Reply(body=page("Rekordumsatz", GERMAN_STORY).replace('lang="en"', 'lang="de"')),
+            }
+        )
+        config = Config(
+            sources=[Source(name="news", feed=f"{server.url}/feed.xml", allow_private=True)], crawl=SETTINGS
+        )
         store = Store(tmp_path / "hw.duckdb")
         summary, docs = run_crawl(config, executor, store)
 
@@ -164,12 +196,16 @@ def test_known_links_are_unchanged_when_the_feed_changes(tmp_path, executor):
         server.routes["/a"] = Reply(body=page("Story A", NVIDIA_STORY))
         server.routes["/b"] = Reply(body=page("Story B", GERMAN_STORY))
         server.routes["/feed.xml"] = feed_reply(rss([("A", f"{server.url}/a")]))
-        config = Config(sources=[Source(name="news", feed=f"{server.url}/feed.xml", allow_private=True)],
-                        crawl=SETTINGS)
+        config = Config(
+            sources=[Source(name="news", feed=f"{server.url}/feed.xml", allow_private=True)], crawl=SETTINGS
+        )
         store = Store(tmp_path / "hw.duckdb")
         run_crawl(config, executor, store)
-        server.routes["/feed.xml"] = Reply(body=rss([("A", f"{server.url}/a"), ("B", f"{server.url}/b")]),
-                                           content_type="application/rss+xml", headers={"ETag": '"feed-v2"'})
+        server.routes["/feed.xml"] = Reply(
+            body=rss([("A", f"{server.url}/a"), ("B", f"{server.url}/b")]),
+            content_type="application/rss+xml",
+            headers={"ETag": '"feed-v2"'},
+        )
         summary, docs = run_crawl(config, executor, store)
         assert (summary.unchanged, summary.foreign) == (1, 1)
         assert [d.url.rsplit("/", 1)[-1] for d in docs] == ["b"]
@@ -198,9 +234,18 @@ def test_every_failure_is_logged_and_the_crawl_goes_on(executor, caplog):
         good = {
             "/busy": [Reply(429, "wait", headers={"Retry-After": "1"}), Reply(body=page("Busy", NVIDIA_STORY))],
             "/flaky": [Reply(500, "oops"), Reply(body=page("Flaky", GERMAN_STORY))],
-            "/latin": Reply(body=page("Caf\xe9", ["Le caf\xe9 d\xe9j\xe0 c\xe9l\xe8bre re\xe7oit des \xe9l\xe8ves "
-                                                   "et des employ\xe9s \xe0 c\xf4t\xe9 de la gare. " * 8])
-                            .replace("utf-8", "latin-1").encode("cp1252"), content_type="text/html; charset=utf-8"),
+            "/latin": Reply(
+                body=page(
+                    "Caf\xe9",
+                    [
+                        "Le caf\xe9 d\xe9j\xe0 c\xe9l\xe8bre re\xe7oit des \xe9l\xe8ves "
+                        "et des employ\xe9s \xe0 c\xf4t\xe9 de la gare. " * 8
+                    ],
+                )
+                .replace("utf-8", "latin-1")
+                .encode("cp1252"),
+                content_type="text/html; charset=utf-8",
+            ),
         }
         server.routes.update(failing | good)
         server.routes["/robots.txt"] = Reply(body="User-agent: *\nDisallow: /private/\n", content_type="text/plain")
@@ -223,8 +268,14 @@ def test_every_failure_is_logged_and_the_crawl_goes_on(executor, caplog):
     assert "Le café déjà célèbre" in by_path(docs)["latin"].text
     assert (summary.feeds_ok, summary.feeds_failed) == (2, 2)
     assert dict(summary.skipped) == {
-        "robots.txt": 1, "timeout": 1, "too many redirects": 1, "too large": 2, "bad content type": 1,
-        "connection failed": 1, "blocked address": 1, "feed failed": 2,
+        "robots.txt": 1,
+        "timeout": 1,
+        "too many redirects": 1,
+        "too large": 2,
+        "bad content type": 1,
+        "connection failed": 1,
+        "blocked address": 1,
+        "feed failed": 2,
     }
     expected_lines = [
         r"failing: http://127\.0\.0\.1:\d+/private/page: disallowed by http://127\.0\.0\.1:\d+/robots\.txt",
@@ -238,7 +289,9 @@ def test_every_failure_is_logged_and_the_crawl_goes_on(executor, caplog):
         r"broken: feed http://127\.0\.0\.1:\d+/gone\.xml: .*HTTP 404",
         r"garbage: feed http://127\.0\.0\.1:\d+/photo\.html: .*'text/html' is not wanted for a feed",
     ]
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "crawler.crawl"]
+    warnings = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "hypewatch.crawler.crawl"
+    ]
     for pattern in expected_lines:
         assert any(re.search(pattern, line) for line in warnings), pattern
     assert len(summary.warnings) == len(warnings) == 10
@@ -252,8 +305,9 @@ def test_local_pages_and_transcripts(tmp_path, executor):
     calls.mkdir()
     (calls / "nvda-q1-2025.txt").write_text(TRANSCRIPT, encoding="utf-8")
     (calls / "notes.md").write_text("not a transcript", encoding="utf-8")
-    config = Config(sources=[Source(name="saved", path=pages), Source(name="calls", kind="transcripts", path=calls)],
-                    crawl=SETTINGS)
+    config = Config(
+        sources=[Source(name="saved", path=pages), Source(name="calls", kind="transcripts", path=calls)], crawl=SETTINGS
+    )
     store = Store(tmp_path / "hw.duckdb")
     summary, docs = run_crawl(config, executor, store)
     assert summary.new == 2

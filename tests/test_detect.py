@@ -1,24 +1,25 @@
 """Shift detection over synthetic daily series stored in a real DuckDB file."""
+
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
 
 import pytest
-
-from alerts import detect, detect_and_save, evaluate
-from alerts.series import Counts, DayCounts, UnknownMetric
-from hypewatch.config import Rule
-from storage import Store
-
 from alerts_helpers import Corpus, steady_then_shift
+
+from hypewatch.alerts import detect, detect_and_save, evaluate
+from hypewatch.alerts.series import Counts, DayCounts, UnknownMetric
+from hypewatch.config import Rule
+from hypewatch.storage import Store
 
 FIRST = date(2025, 1, 1)
 TODAY = FIRST + timedelta(days=59)  # 60 days of data
 SHIFT = TODAY - timedelta(days=6)  # the last 7 days turn skeptic
 
-TONE = Rule(name="tone-shift", metric="hype_index", window_days=7, baseline_days=28, threshold=2.0,
-            min_docs=5, cooldown_days=3)
+TONE = Rule(
+    name="tone-shift", metric="hype_index", window_days=7, baseline_days=28, threshold=2.0, min_docs=5, cooldown_days=3
+)
 
 
 @pytest.fixture
@@ -193,10 +194,13 @@ def test_count_metrics_are_compared_per_day(store):
 def test_window_value_pools_counts_rather_than_averaging_daily_ratios():
     rule = TONE.model_copy(update={"window_days": 2, "baseline_days": 5, "min_docs": 1, "threshold": 0.1})
     day = date(2025, 3, 10)
-    baseline = [DayCounts(day - timedelta(days=k), Counts(n_docs=1, n_hype=9 + k % 2, n_skeptic=1))
-                for k in range(2, 7)]
-    window = [DayCounts(day - timedelta(days=1), Counts(n_docs=1, n_hype=1, n_skeptic=0)),  # +1.0, 1 sentence
-              DayCounts(day, Counts(n_docs=1, n_hype=10, n_skeptic=90))]  # -0.8, 100 sentences
+    baseline = [
+        DayCounts(day - timedelta(days=k), Counts(n_docs=1, n_hype=9 + k % 2, n_skeptic=1)) for k in range(2, 7)
+    ]
+    window = [
+        DayCounts(day - timedelta(days=1), Counts(n_docs=1, n_hype=1, n_skeptic=0)),  # +1.0, 1 sentence
+        DayCounts(day, Counts(n_docs=1, n_hype=10, n_skeptic=90)),
+    ]  # -0.8, 100 sentences
     alert = evaluate(rule, baseline + window, day)
     assert alert.value == pytest.approx((11 - 90) / 101)  # not the mean of +1.0 and -0.8
 

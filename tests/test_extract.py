@@ -1,4 +1,5 @@
 """Article extraction, stub recognition and language detection on hand-written and real pages."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import ExtractionError, extract_article
-from crawler.language import detect_language
-from crawler.stubs import detect_stub
+from hypewatch.crawler.extract import ExtractionError, extract_article
+from hypewatch.crawler.language import detect_language
+from hypewatch.crawler.stubs import detect_stub
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SHARED_EXTRACTION = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "extraction"
@@ -27,7 +28,15 @@ def article():
 
 def test_article_text_is_the_body_only(article):
     assert article.text.startswith("Nvidia reported record data center revenue")
-    for boilerplate in ("Markets", "Advertisement", "Related stories", "AMD unveils", "Great article", "newsletter", "©"):
+    for boilerplate in (
+        "Markets",
+        "Advertisement",
+        "Related stories",
+        "AMD unveils",
+        "Great article",
+        "newsletter",
+        "©",
+    ):
         assert boilerplate not in article.text
     assert article.stub is None
 
@@ -113,7 +122,9 @@ def test_unreadable_input_raises_extraction_error(data, message):
 
 
 def test_page_without_article_is_a_stub_not_a_crash():
-    result = extract_article(b"<html><head><title>Index</title></head><body><nav><a href='/'>Home</a></nav></body></html>")
+    result = extract_article(
+        b"<html><head><title>Index</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
+    )
     assert result.title == "Index"
     assert len(result.text.split()) < 5
     assert result.stub is not None

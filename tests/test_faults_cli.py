@@ -4,6 +4,7 @@ The real CLI in a subprocess (and the library's read connections in-process) on 
 the read-only cases run as an unprivileged user (root ignores file modes), and are skipped where no
 such user can be switched to.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,23 +21,34 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+from report_helpers import TODAY, build_demo_database
 
 from hypewatch.records import Document
-from report_helpers import TODAY, build_demo_database
-from storage import DatabaseDamaged, Store
-from storage.db import latest_version, migrate, migrations, reading
+from hypewatch.storage import DatabaseDamaged, Store
+from hypewatch.storage.db import latest_version, migrate, migrations, reading
 
 ROOT = Path(__file__).resolve().parents[1]
 NOBODY = 65534
 REPORT_DAYS = (date.today() - TODAY).days + 40  # `hypewatch report` ends today: reach back to the demo data
 
 
-def hw(config: Path | None, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-       prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def hw(
+    config: Path | None,
+    *args: str,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess:
     command = [*prefix, sys.executable, "-m", "hypewatch", *(["--config", str(config)] if config else []), *args]
     # In the config's folder, so that a relative path in SQL that got through lands where we look.
-    done = subprocess.run(command, input=stdin, capture_output=True, timeout=300, cwd=config.parent if config else None,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        command,
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+        cwd=config.parent if config else None,
+        env={**os.environ, **(env or {})},
+    )
     done.stdout, done.stderr = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
     return done
 
@@ -52,11 +64,23 @@ def one_line(done: subprocess.CompletedProcess, starts: str = "hypewatch: ") -> 
 def some_documents(path: Path, n: int = 2, text: str = "t") -> Store:
     store = Store(path)
     now = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    store.add_documents([
-        Document(doc_id=f"d{i}", source="wire", kind="news", url=f"https://x.org/{i}", title=f"T{i}",
-                 published_at=now, fetched_at=now, language="en", tickers=["NVDA"], text=text)
-        for i in range(n)
-    ])
+    store.add_documents(
+        [
+            Document(
+                doc_id=f"d{i}",
+                source="wire",
+                kind="news",
+                url=f"https://x.org/{i}",
+                title=f"T{i}",
+                published_at=now,
+                fetched_at=now,
+                language="en",
+                tickers=["NVDA"],
+                text=text,
+            )
+            for i in range(n)
+        ]
+    )
     return store
 
 
@@ -67,6 +91,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 # --- `hypewatch sql`: a read-only sandbox ----------------------------------------------------------
+
 
 @pytest.fixture
 def sandbox(tmp_path: Path, write_config) -> Path:
@@ -98,8 +123,12 @@ ESCAPES = [
     "UPDATE EXTENSIONS",
     " ; ",
 ]
-TABLE_ESCAPES = ["COPY (SELECT 'pwned') TO 'config.yaml'", "SELECT * FROM read_csv('secret.csv')",
-                 "SELECT 1; COPY (SELECT 1) TO 'dump.csv'", ""]
+TABLE_ESCAPES = [
+    "COPY (SELECT 'pwned') TO 'config.yaml'",
+    "SELECT * FROM read_csv('secret.csv')",
+    "SELECT 1; COPY (SELECT 1) TO 'dump.csv'",
+    "",
+]
 
 
 def test_sql_refuses_every_way_out_of_the_read_only_database(sandbox: Path):
@@ -111,11 +140,16 @@ def test_sql_refuses_every_way_out_of_the_read_only_database(sandbox: Path):
             assert line.startswith(("hypewatch: SQL refused: ", "hypewatch: SQL error: ")), (query, line)
             assert "hunter2" not in line
     assert snapshot(folder) == before  # no file written, exported, attached into or deleted from
-    assert hw(sandbox, "sql", "--format", "csv", "SELECT count(*) FROM documents").stdout.split() == ["count_star()", "2"]
+    assert hw(sandbox, "sql", "--format", "csv", "SELECT count(*) FROM documents").stdout.split() == [
+        "count_star()",
+        "2",
+    ]
     assert one_line(hw(sandbox, "sql", "COPY documents TO 'x.csv'")) == (
-        "hypewatch: SQL refused: COPY is not a query; `hypewatch sql` is read-only")
+        "hypewatch: SQL refused: COPY is not a query; `hypewatch sql` is read-only"
+    )
     assert one_line(hw(sandbox, "sql", "SELECT * FROM read_csv('secret.csv')")).startswith(
-        'hypewatch: SQL error: Permission Error: Cannot access file "secret.csv"')
+        'hypewatch: SQL error: Permission Error: Cannot access file "secret.csv"'
+    )
 
 
 # The statements the CLI refuses by their type still meet DuckDB's own sandbox on every read
@@ -157,8 +191,8 @@ def test_every_read_connection_is_sandboxed_not_just_the_cli(sandbox: Path):
 
 def readme_queries() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Querying with SQL"):]
-    section = section[:section.index("\n## ", 5)]
+    section = text[text.index("## Querying with SQL") :]
+    section = section[: section.index("\n## ", 5)]
     return [q.strip().rstrip(";") for q in re.findall(r"```sql\n(.*?)```", section, flags=re.S)]
 
 
@@ -180,9 +214,18 @@ def test_the_readme_queries_and_every_format_still_work_in_the_sandbox(demo_db: 
         assert len(done.stdout.splitlines()) >= 2, (query, done.stdout)  # a header and rows
     listed = "SELECT run_id, status FROM runs ORDER BY run_id"
     assert json.loads(hw(demo_db, "sql", "--format", "json", listed).stdout) == [
-        {"run_id": 1, "status": "ok"}, {"run_id": 2, "status": "warnings"}, {"run_id": 3, "status": "ok"}]
-    for query in ("SHOW TABLES", "DESCRIBE documents", "PIVOT documents ON kind USING count(*)",
-                  "EXPLAIN SELECT * FROM documents", "PRAGMA table_info('alerts')", "SUMMARIZE runs"):
+        {"run_id": 1, "status": "ok"},
+        {"run_id": 2, "status": "warnings"},
+        {"run_id": 3, "status": "ok"},
+    ]
+    for query in (
+        "SHOW TABLES",
+        "DESCRIBE documents",
+        "PIVOT documents ON kind USING count(*)",
+        "EXPLAIN SELECT * FROM documents",
+        "PRAGMA table_info('alerts')",
+        "SUMMARIZE runs",
+    ):
         done = hw(demo_db, "sql", query)
         assert done.returncode == 0 and done.stdout.strip(), (query, done.stderr)
 
@@ -195,6 +238,7 @@ def test_the_report_still_works_on_a_sandboxed_connection(demo_db: Path, tmp_pat
 
 
 # --- the report needs no write access -----------------------------------------------------------
+
 
 @pytest.fixture
 def unprivileged() -> tuple[str, ...]:
@@ -251,8 +295,9 @@ def test_report_reads_a_read_only_database(unprivileged, shared_dir: Path):
     assert "<svg" in html and "Broadcom" in html
     assert snapshot(shared_dir / "data") == before
     # and `sql`, the other reader, the same way
-    done = hw(config, "sql", "--format", "csv", "SELECT count(*) FROM runs", env={"HOME": str(out)},
-              prefix=unprivileged)
+    done = hw(
+        config, "sql", "--format", "csv", "SELECT count(*) FROM runs", env={"HOME": str(out)}, prefix=unprivileged
+    )
     assert (done.returncode, done.stdout.split()) == (0, ["count_star()", "3"]), done.stderr
 
 
@@ -278,16 +323,24 @@ def test_a_run_in_a_folder_it_cannot_write_says_so_in_one_line(unprivileged, sha
 
 # --- one line instead of a traceback ------------------------------------------------------------
 
+
 def test_a_binary_or_empty_config_is_named_in_one_line(write_config, tmp_path: Path):
     config = tmp_path / "config.yaml"
     config.write_bytes(bytes(range(256)) * 16)  # byte 129 is the first that UTF-8 cannot start with
-    assert one_line(hw(config, "run")) == f"hypewatch: {config}: not a text file (byte 129 is not UTF-8); a config is YAML text"
+    assert (
+        one_line(hw(config, "run"))
+        == f"hypewatch: {config}: not a text file (byte 129 is not UTF-8); a config is YAML text"
+    )
     config.write_bytes(b"database: hw.duckdb\x00\n")
-    assert one_line(hw(config, "run")) == f"hypewatch: {config}: not a text file (it holds NUL bytes); a config is YAML text"
+    assert (
+        one_line(hw(config, "run"))
+        == f"hypewatch: {config}: not a text file (it holds NUL bytes); a config is YAML text"
+    )
     for empty in ("", "\n\n", "# only a comment\n"):
         config.write_text(empty, encoding="utf-8")
         assert one_line(hw(config, "sql", "SELECT 1")) == (
-            f"hypewatch: {config}: the config file is empty; `hypewatch init` writes a starter one")
+            f"hypewatch: {config}: the config file is empty; `hypewatch init` writes a starter one"
+        )
     line = one_line(hw(None, "sql", "SELECT 1", env={"HYPEWATCH_CONFIG": str(tmp_path)}))
     assert line == f"hypewatch: {tmp_path}: cannot read config file: Is a directory"
 
@@ -331,8 +384,13 @@ def test_a_damaged_database_file_is_named_for_sql_run_and_report(write_config, t
     damaged = path.read_bytes()
     config = write_config("database: hw.duckdb\nlog_file: false\n")
     expected = f"hypewatch: the database file {path} is damaged or not a DuckDB file: "
-    for args in (("sql", "SELECT count(*) FROM documents"), ("sql", "--format", "csv", "SELECT * FROM runs"),
-                 ("run",), ("crawl",), ("report",)):
+    for args in (
+        ("sql", "SELECT count(*) FROM documents"),
+        ("sql", "--format", "csv", "SELECT * FROM runs"),
+        ("run",),
+        ("crawl",),
+        ("report",),
+    ):
         assert one_line(hw(config, *args)).startswith(expected), args
     assert path.read_bytes() == damaged  # nothing wrote into it (no run recorded, no migration)
     with pytest.raises(DatabaseDamaged):
@@ -346,7 +404,9 @@ def test_damage_met_in_the_middle_of_a_query_is_named(write_config, tmp_path: Pa
     config = write_config("database: hw.duckdb\nlog_file: false\n")
     expected = f"hypewatch: the database file {path} is damaged or not a DuckDB file: Corrupt database file: "
     for fmt in ("table", "csv"):
-        assert one_line(hw(config, "sql", "--format", fmt, "SELECT sum(length(text)) FROM documents")).startswith(expected)
+        assert one_line(hw(config, "sql", "--format", fmt, "SELECT sum(length(text)) FROM documents")).startswith(
+            expected
+        )
     with pytest.raises(DatabaseDamaged):
         with reading(path) as conn:
             conn.execute("SELECT sum(length(text)) FROM documents").fetchall()
@@ -355,18 +415,22 @@ def test_damage_met_in_the_middle_of_a_query_is_named(write_config, tmp_path: Pa
 def test_classify_scores_the_valid_lines_of_a_non_utf8_input_and_names_the_bad_one(tmp_path: Path, tiny_model):
     config = tmp_path / "config.yaml"
     config.write_text(f"model: {{name: '{tiny_model}', precision: fp32}}\n", encoding="utf-8")
-    data = (b"Demand for GPUs is insatiable.\n"
-            b"\n"
-            b"Investors doubt the \xff\xfe AI spending will pay off.\r\n"
-            b'{"text": "Revenue was in line with guidance.", "id": 7}\n')
+    data = (
+        b"Demand for GPUs is insatiable.\n"
+        b"\n"
+        b"Investors doubt the \xff\xfe AI spending will pay off.\r\n"
+        b'{"text": "Revenue was in line with guidance.", "id": 7}\n'
+    )
     done = hw(config, "classify", stdin=data)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert re.search(r"<stdin>:3: not UTF-8 \(byte 21\); undecodable bytes replaced", done.stderr), done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [r["text"] for r in records] == ["Demand for GPUs is insatiable.",
-                                           "Investors doubt the \ufffd\ufffd AI spending will pay off.",
-                                           "Revenue was in line with guidance."]
+    assert [r["text"] for r in records] == [
+        "Demand for GPUs is insatiable.",
+        "Investors doubt the \ufffd\ufffd AI spending will pay off.",
+        "Revenue was in line with guidance.",
+    ]
     assert records[2]["id"] == 7 and all(r["label"] in ("hype", "skeptic", "neutral") for r in records)
     (tmp_path / "in.txt").write_bytes(data)
     done = hw(config, "--quiet", "classify", str(tmp_path / "in.txt"))
@@ -394,7 +458,10 @@ def test_bad_inputs_to_the_one_off_tools_are_one_line(write_config, tmp_path: Pa
     for name in ("empty.txt", "blank.txt"):
         done = hw(config, "transcript", str(tmp_path / name))
         assert done.returncode == 1 and "Traceback" not in done.stderr
-        assert json.loads(done.stdout) == {"input": str(tmp_path / name), "error": f"{tmp_path / name}: the file is empty"}
+        assert json.loads(done.stdout) == {
+            "input": str(tmp_path / name),
+            "error": f"{tmp_path / name}: the file is empty",
+        }
     for tool in ("extract", "transcript"):
         done = hw(config, tool, str(tmp_path))
         assert done.returncode == 1 and json.loads(done.stdout)["error"] == f"{tmp_path}: Is a directory"
@@ -404,7 +471,10 @@ def test_bad_inputs_to_the_one_off_tools_are_one_line(write_config, tmp_path: Pa
     line = one_line(hw(config, "init", str(tmp_path / "afile" / "sub")))
     assert line == f"hypewatch: {tmp_path / 'afile' / 'sub' / 'config.yaml'}: cannot write the config: Not a directory"
     line = one_line(hw(config, "train", "--out", str(tmp_path / "afile" / "model")))
-    assert line == f"hypewatch: {tmp_path / 'afile' / 'model'}: cannot create the model folder: {tmp_path / 'afile'} is not a folder"
+    assert (
+        line
+        == f"hypewatch: {tmp_path / 'afile' / 'model'}: cannot create the model folder: {tmp_path / 'afile'} is not a folder"
+    )
     (tmp_path / "binary.jsonl").write_bytes(b'{"text": "caf\xe9", "label": "neutral", "fatigue": false}\n')
     line = one_line(hw(config, "evaluate", str(tmp_path / "binary.jsonl")))
     assert line == f"hypewatch: {tmp_path / 'binary.jsonl'}: not a UTF-8 text file (JSON Lines expected)"
@@ -413,9 +483,12 @@ def test_bad_inputs_to_the_one_off_tools_are_one_line(write_config, tmp_path: Pa
 
 # --- quiet problems -----------------------------------------------------------------------------
 
+
 def test_a_run_without_sources_warns_and_records_it(write_config, tmp_path: Path):
-    for sources, why in (("", "add some under `sources:` in the config"),
-                         ("sources: [{name: paused, feed: feed.xml, enabled: false}]\n", "(all 1 are disabled)")):
+    for sources, why in (
+        ("", "add some under `sources:` in the config"),
+        ("sources: [{name: paused, feed: feed.xml, enabled: false}]\n", "(all 1 are disabled)"),
+    ):
         (tmp_path / "feed.xml").write_text("<rss/>", encoding="utf-8")
         config = write_config(f"database: hw.duckdb\nlog_file: false\n{sources}")
         done = hw(config, "crawl")

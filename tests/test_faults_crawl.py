@@ -4,6 +4,7 @@ and cut feeds. Real processes, real signals, real files and a real HTTP server; 
 Each fault ends in one warning naming the page or file and a count by reason, never a traceback,
 and costs nothing but the page at fault.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,19 +24,21 @@ from pathlib import Path
 import pytest
 from crawl_server import CrawlServer, Reply
 
-from crawler.crawl import CrawlSummary, crawl_sources
-from crawler.extract import ExtractionError, extract_article, find_published_at
-from crawler.feeds import FeedError, parse_feed
-from crawler.transcripts import TranscriptError, parse_transcript
 from hypewatch.config import Config, Crawl, Source
+from hypewatch.crawler.crawl import CrawlSummary, crawl_sources
+from hypewatch.crawler.extract import ExtractionError, extract_article, find_published_at
+from hypewatch.crawler.feeds import FeedError, parse_feed
+from hypewatch.crawler.transcripts import TranscriptError, parse_transcript
 from hypewatch.records import Document
-from storage.store import Store
+from hypewatch.storage.store import Store
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=2, retries=0)
 
-_WORDS = ("nvidia amd cloud capex demand supply margins investors analysts quarter guidance revenue "
-          "accelerators training inference power grid datacenter buildout orders backlog pricing cycle "
-          "skeptics bubble returns payback depreciation hyperscalers budgets chips memory networking").split()
+_WORDS = (
+    "nvidia amd cloud capex demand supply margins investors analysts quarter guidance revenue "
+    "accelerators training inference power grid datacenter buildout orders backlog pricing cycle "
+    "skeptics bubble returns payback depreciation hyperscalers budgets chips memory networking"
+).split()
 
 
 def story(seed: int, words: int = 160) -> str:
@@ -47,8 +50,10 @@ def story(seed: int, words: int = 160) -> str:
 
 def page(seed: int, *, published: str | None = "2024-11-05T10:00:00Z", extra_head: str = "") -> str:
     meta = f'<meta property="article:published_time" content="{published}">' if published else ""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Story {seed}</title>{meta}'
-            f"{extra_head}</head><body><article><h1>Story {seed}</h1><p>{story(seed)}</p></article></body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Story {seed}</title>{meta}'
+        f"{extra_head}</head><body><article><h1>Story {seed}</h1><p>{story(seed)}</p></article></body></html>"
+    )
 
 
 def write_pages(folder: Path, count: int) -> list[Path]:
@@ -59,8 +64,9 @@ def write_pages(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def run_crawl(config: Config, *, on_batch=None, store: Store | None = None,
-              batch_size: int = 10) -> tuple[CrawlSummary, list[Document]]:
+def run_crawl(
+    config: Config, *, on_batch=None, store: Store | None = None, batch_size: int = 10
+) -> tuple[CrawlSummary, list[Document]]:
     """The crawl as the job runs it: its own fetcher and extraction pool."""
     docs: list[Document] = []
 
@@ -71,8 +77,14 @@ def run_crawl(config: Config, *, on_batch=None, store: Store | None = None,
         if on_batch is not None:
             on_batch(batch)
 
-    summary = asyncio.run(crawl_sources(config, sink=sink, batch_size=batch_size,
-                                        known=store.known_documents() if store else None))
+    summary = asyncio.run(
+        crawl_sources(
+            **config.crawl_arguments(),
+            sink=sink,
+            batch_size=batch_size,
+            known=store.known_documents() if store else None,
+        )
+    )
     return summary, docs
 
 
@@ -198,10 +210,15 @@ def test_a_page_that_kills_its_worker_twice_is_given_up_by_name(tmp_path, caplog
 def test_workers_die_with_a_killed_crawl_and_the_next_run_stores_everything(tmp_path, hypewatch_cmd):
     write_pages(tmp_path / "pages", 120)
     config = tmp_path / "config.yaml"
-    config.write_text("database: hw.duckdb\nsources:\n  - {name: saved, path: pages}\n"
-                      "crawl: {per_host_delay_s: 0}\n", encoding="utf-8")
-    crawl = subprocess.Popen([*hypewatch_cmd, "--config", str(config), "--quiet", "crawl"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config.write_text(
+        "database: hw.duckdb\nsources:\n  - {name: saved, path: pages}\ncrawl: {per_host_delay_s: 0}\n",
+        encoding="utf-8",
+    )
+    crawl = subprocess.Popen(
+        [*hypewatch_cmd, "--config", str(config), "--quiet", "crawl"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while len(set(filter(is_worker, children(crawl.pid)))) < 2 and time.monotonic() < deadline:
@@ -222,8 +239,11 @@ def test_workers_die_with_a_killed_crawl_and_the_next_run_stores_everything(tmp_
 
     again = subprocess.run([*hypewatch_cmd, "--config", str(config), "crawl"], capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
-    count = subprocess.run([*hypewatch_cmd, "--config", str(config), "sql", "--format", "csv",
-                            "SELECT count(*) FROM documents"], capture_output=True, text=True)
+    count = subprocess.run(
+        [*hypewatch_cmd, "--config", str(config), "sql", "--format", "csv", "SELECT count(*) FROM documents"],
+        capture_output=True,
+        text=True,
+    )
     assert count.stdout.split() == ["count_star()", "120"]
 
 
@@ -244,8 +264,12 @@ PARENT = (
 
 def test_without_the_kernel_signal_a_worker_still_notices_its_parent_is_gone():
     # The fallback where prctl(PR_SET_PDEATHSIG) is missing or refused: a thread watching getppid().
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, WATCHER], stdout=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).resolve().parents[1])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, WATCHER],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     child = int(parent.stdout.readline())
     try:
         assert parent.stdout.readline() == "watching\n"
@@ -361,8 +385,12 @@ def test_the_transcript_command_refuses_binary_and_deep_files_in_one_line(tmp_pa
     assert "Traceback" not in done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r.get("error") for r in records] == [
-        "program.txt: binary content, not a transcript", "logo.txt: binary content, not a transcript",
-        "call.txt: binary content, not a transcript", "deep.json: JSON nested too deeply to be a transcript", None]
+        "program.txt: binary content, not a transcript",
+        "logo.txt: binary content, not a transcript",
+        "call.txt: binary content, not a transcript",
+        "deep.json: JSON nested too deeply to be a transcript",
+        None,
+    ]
     assert records[-1]["turns"][1]["speaker"] == "Jane Roe"
 
 
@@ -377,7 +405,11 @@ def test_the_extract_command_names_each_unreadable_file_in_one_line(tmp_path, hy
     assert "Traceback" not in done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r.get("error") for r in records] == [
-        "program.html: content is binary, not HTML", "empty.html: page is empty", "blank.html: page is empty", None]
+        "program.html: content is binary, not HTML",
+        "empty.html: page is empty",
+        "blank.html: page is empty",
+        None,
+    ]
     assert records[-1]["text"].startswith("Story 4 says the market moved.")
 
 
@@ -396,24 +428,28 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
     (pages / "nul.html").write_bytes(page(1).encode().replace(b"<p>", b"<p>\x00\x00\x00"))
     (pages / "story.html").write_text(page(2), encoding="utf-8")
     with CrawlServer({"/empty": Reply(body=b""), "/story": Reply(body=page(3))}) as server:
-        config = Config(sources=[
-            Source(name="calls", kind="transcripts", path=calls),
-            Source(name="saved", path=pages),
-            Source(name="site", urls=[f"{server.url}/empty", f"{server.url}/story"], allow_private=True),
-        ], crawl=SETTINGS)
+        config = Config(
+            sources=[
+                Source(name="calls", kind="transcripts", path=calls),
+                Source(name="saved", path=pages),
+                Source(name="site", urls=[f"{server.url}/empty", f"{server.url}/story"], allow_private=True),
+            ],
+            crawl=SETTINGS,
+        )
         summary, docs = run_crawl(config)
 
     assert sorted(d.url.rsplit("/", 1)[-1] for d in docs) == ["acme-q2-2025.txt", "story", "story.html"]
     assert dict(summary.skipped) == {"unreadable": 8}
-    assert sorted(summary.warnings) == sorted([
-        f"calls: {name}: binary content, not a transcript" for name in binary_files()
-    ] + [
-        "calls: deep.json: JSON nested too deeply to be a transcript",
-        f"saved: {(pages / 'blank.html').as_uri()}: page is empty",
-        f"saved: {(pages / 'empty.html').as_uri()}: page is empty",
-        f"saved: {(pages / 'nul.html').as_uri()}: content is binary, not HTML",
-        f"site: {server.url}/empty: page is empty",
-    ])
+    assert sorted(summary.warnings) == sorted(
+        [f"calls: {name}: binary content, not a transcript" for name in binary_files()]
+        + [
+            "calls: deep.json: JSON nested too deeply to be a transcript",
+            f"saved: {(pages / 'blank.html').as_uri()}: page is empty",
+            f"saved: {(pages / 'empty.html').as_uri()}: page is empty",
+            f"saved: {(pages / 'nul.html').as_uri()}: content is binary, not HTML",
+            f"site: {server.url}/empty: page is empty",
+        ]
+    )
     assert tracebacks(caplog) == []
 
 
@@ -423,16 +459,21 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
 def rss(items: list[tuple[str, str | None, str]]) -> bytes:
     """(link, pubDate, content) -> an RSS feed whose items carry their whole article."""
     entries = "".join(
-        f"<item><title>{link}</title><link>{link}</link>" + (f"<pubDate>{date}</pubDate>" if date else "")
+        f"<item><title>{link}</title><link>{link}</link>"
+        + (f"<pubDate>{date}</pubDate>" if date else "")
         + f"<content:encoded><![CDATA[<p>{content}</p>]]></content:encoded></item>"
-        for link, date, content in items)
-    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Wire</title>'
-            f"<link>https://wire.example/</link>{entries}</channel></rss>").encode()
+        for link, date, content in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Wire</title>'
+        f"<link>https://wire.example/</link>{entries}</channel></rss>"
+    ).encode()
 
 
-@pytest.mark.parametrize("date", ["Mon, 01 Jan 1900 00:00:00 GMT", "Mon, 01 Jan 0001 00:00:00 GMT",
-                                  "Thu, 01 Jan 1970 00:00:00 GMT"])
+@pytest.mark.parametrize(
+    "date", ["Mon, 01 Jan 1900 00:00:00 GMT", "Mon, 01 Jan 0001 00:00:00 GMT", "Thu, 01 Jan 1970 00:00:00 GMT"]
+)
 def test_placeholder_feed_dates_are_no_dates(date):
     feed = parse_feed(rss([("https://wire.example/a", date, "text")]), "wire")
     assert feed.items[0].published_at is None
@@ -444,7 +485,8 @@ def test_placeholder_page_dates_give_way_to_the_next_candidate():
     tree = html.document_fromstring(
         '<html><head><meta property="article:published_time" content="1900-01-01T00:00:00Z">'
         '<meta name="date" content="0001-01-01T00:00:00+05:00"></head><body><article>'
-        '<time datetime="2024-03-02T08:00:00Z">March 2</time><p>Text.</p></article></body></html>')
+        '<time datetime="2024-03-02T08:00:00Z">March 2</time><p>Text.</p></article></body></html>'
+    )
     assert find_published_at(tree) == datetime(2024, 3, 2, 8, tzinfo=timezone.utc)
 
 
@@ -460,10 +502,15 @@ def test_the_crawl_stores_no_document_dated_before_1990(tmp_path):
     old.write_text(page(1, published="1900-01-01T00:00:00Z"), encoding="utf-8")
     os.utime(old, (0, 0))  # an mtime of 1970, as archives and some copies leave
     feed = tmp_path / "wire.xml"
-    feed.write_bytes(rss([("https://wire.example/a", "Mon, 01 Jan 0001 00:00:00 GMT", story(5)),
-                          ("https://wire.example/b", "Tue, 05 Nov 2024 12:00:00 GMT", story(6))]))
-    config = Config(sources=[Source(name="saved", path=pages), Source(name="wire", feed=str(feed))],
-                    crawl=SETTINGS)
+    feed.write_bytes(
+        rss(
+            [
+                ("https://wire.example/a", "Mon, 01 Jan 0001 00:00:00 GMT", story(5)),
+                ("https://wire.example/b", "Tue, 05 Nov 2024 12:00:00 GMT", story(6)),
+            ]
+        )
+    )
+    config = Config(sources=[Source(name="saved", path=pages), Source(name="wire", feed=str(feed))], crawl=SETTINGS)
 
     summary, docs = run_crawl(config)
 
@@ -480,13 +527,16 @@ def test_a_cut_feed_keeps_its_newest_items_and_says_what_it_cut(tmp_path, caplog
     caplog.set_level(logging.WARNING)
     days = [3, 27, 11, 30, 8, 19, 1, 24, 15, 5]  # November 2024, in no order
     items = [(f"https://wire.example/{day}", f"{day:02d} Nov 2024 12:00:00 GMT", story(day)) for day in days]
-    items += [("https://wire.example/undated", None, story(40)),
-              ("https://wire.example/future", "01 Jan 2999 00:00:00 GMT", story(41)),
-              ("https://wire.example/placeholder", "01 Jan 1900 00:00:00 GMT", story(42))]
+    items += [
+        ("https://wire.example/undated", None, story(40)),
+        ("https://wire.example/future", "01 Jan 2999 00:00:00 GMT", story(41)),
+        ("https://wire.example/placeholder", "01 Jan 1900 00:00:00 GMT", story(42)),
+    ]
     feed = tmp_path / "wire.xml"
     feed.write_bytes(rss(items))
-    config = Config(sources=[Source(name="wire", feed=str(feed))],
-                    crawl=Crawl(per_host_delay_s=0, max_items_per_feed=4))
+    config = Config(
+        sources=[Source(name="wire", feed=str(feed))], crawl=Crawl(per_host_delay_s=0, max_items_per_feed=4)
+    )
 
     summary, docs = run_crawl(config)
 
@@ -498,8 +548,11 @@ def test_a_cut_feed_keeps_its_newest_items_and_says_what_it_cut(tmp_path, caplog
 
 def test_a_feed_within_the_limit_is_not_reordered_or_cut(tmp_path):
     feed = tmp_path / "wire.xml"
-    feed.write_bytes(rss([(f"https://wire.example/{day}", f"{day:02d} Nov 2024 12:00:00 GMT", story(day))
-                          for day in (3, 27, 11)]))
-    config = Config(sources=[Source(name="wire", feed=str(feed))], crawl=Crawl(per_host_delay_s=0, max_items_per_feed=3))
+    feed.write_bytes(
+        rss([(f"https://wire.example/{day}", f"{day:02d} Nov 2024 12:00:00 GMT", story(day)) for day in (3, 27, 11)])
+    )
+    config = Config(
+        sources=[Source(name="wire", feed=str(feed))], crawl=Crawl(per_host_delay_s=0, max_items_per_feed=3)
+    )
     summary, docs = run_crawl(config)
     assert (summary.new, summary.warnings, dict(summary.skipped)) == (3, [], {})

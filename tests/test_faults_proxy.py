@@ -4,6 +4,7 @@ Real servers on loopback: an origin (`CrawlServer`) and a forward proxy with DNS
 company proxy has, that knows names this machine does not. Rebinding is played by a resolver the
 test controls, handed to the guard; the connections it leads to are real.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,9 @@ import httpx
 import pytest
 from crawl_server import CrawlServer, Reply
 
-from crawler import netguard
-from crawler.http import BlockedAddress, ConnectionFailed, Fetcher, FetchError, ProxyError, pinned_transport
 from hypewatch.config import ConfigError, Crawl, parse_config
+from hypewatch.crawler import netguard
+from hypewatch.crawler.http import BlockedAddress, ConnectionFailed, Fetcher, FetchError, ProxyError, pinned_transport
 
 PAGE = "<html><head><title>t</title></head><body><p>Hello from inside.</p></body></html>"
 FAST = Crawl(per_host_delay_s=0, timeout_s=2.0, retries=1, max_redirects=3)
@@ -41,8 +42,7 @@ class ForwardProxy:
         self.requests: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -67,8 +67,11 @@ class ForwardProxy:
                 target = urlsplit(self.path)
                 host = (target.hostname or "").rstrip(".")
                 upstream = http.client.HTTPConnection(proxy.names.get(host, host), target.port or 80, timeout=5)
-                upstream.request("GET", target.path + (f"?{target.query}" if target.query else ""),
-                                 headers={"Host": target.netloc, "User-Agent": self.headers.get("User-Agent", "")})
+                upstream.request(
+                    "GET",
+                    target.path + (f"?{target.query}" if target.query else ""),
+                    headers={"Host": target.netloc, "User-Agent": self.headers.get("User-Agent", "")},
+                )
                 answer = upstream.getresponse()
                 body = answer.read()
                 upstream.close()
@@ -123,6 +126,7 @@ def port(server: CrawlServer) -> int:
 
 # --- environment proxies are not used unless configured ------------------------------------------
 
+
 def test_proxy_variables_are_ignored_unless_the_config_says_env(server, proxy_env):
     assert fetch(server.url + "/page", allow_private=True).body == PAGE.encode()
     # Names only the proxy's DNS knows: direct, they do not resolve, and the proxy never hears of them.
@@ -133,8 +137,7 @@ def test_proxy_variables_are_ignored_unless_the_config_says_env(server, proxy_en
     assert server.paths() == ["/robots.txt", "/page"]
 
 
-def test_the_command_line_ignores_proxy_variables_unless_configured(server, proxy_env, write_config,
-                                                                   hypewatch_cmd):
+def test_the_command_line_ignores_proxy_variables_unless_configured(server, proxy_env, write_config, hypewatch_cmd):
     url = f"http://intranet.test:{port(server)}/page"
     direct = write_config("crawl: {retries: 0}\n")
     run = subprocess.run([*hypewatch_cmd, "--config", str(direct), "extract", url], capture_output=True, text=True)
@@ -148,11 +151,15 @@ def test_the_command_line_ignores_proxy_variables_unless_configured(server, prox
 
 # --- behind a configured proxy --------------------------------------------------------------------
 
+
 def test_behind_a_proxy_a_name_that_does_not_resolve_here_is_refused(server, proxy):
     settings = FAST.model_copy(update={"proxy": proxy.url})
     for host in ("intranet.test", "localhost."):
-        with pytest.raises(BlockedAddress, match=rf"refused: (cannot check {host} behind a proxy: it does not "
-                                                 rf"resolve here|host {host} resolves to non-public)"):
+        with pytest.raises(
+            BlockedAddress,
+            match=rf"refused: (cannot check {host} behind a proxy: it does not "
+            rf"resolve here|host {host} resolves to non-public)",
+        ):
             fetch(f"http://{host}:{port(server)}/page", settings)
     assert proxy.requests == [] and server.requests == []
 
@@ -162,23 +169,31 @@ def test_behind_a_proxy_an_allowed_source_goes_through_it(server, proxy):
     assert fetch(server.url + "/page", settings, allow_private=True).body == PAGE.encode()
     intranet = f"http://intranet.test:{port(server)}/page"  # an intranet name only the proxy's DNS knows
     assert fetch(intranet, settings, allow_private=True).body == PAGE.encode()
-    assert proxy.requests == [server.url + "/robots.txt", server.url + "/page",
-                              intranet.replace("/page", "/robots.txt"), intranet]
+    assert proxy.requests == [
+        server.url + "/robots.txt",
+        server.url + "/page",
+        intranet.replace("/page", "/robots.txt"),
+        intranet,
+    ]
     assert server.paths() == ["/robots.txt", "/page", "/robots.txt", "/page"]
 
 
 def test_a_redirect_behind_a_proxy_is_checked_here(server, proxy):
     # The configured feed is trusted; the intranet name it redirects to is not, and cannot be checked.
-    server.routes["/feed"] = Reply(302, headers={"Location": f"http://intranet.test:{port(server)}/page"},
-                                   content_type=None)
+    server.routes["/feed"] = Reply(
+        302, headers={"Location": f"http://intranet.test:{port(server)}/page"}, content_type=None
+    )
     settings = FAST.model_copy(update={"proxy": proxy.url})
 
     async def run():
         async with Fetcher(settings, backoff_s=0.01) as fetcher:
             return await fetcher.fetch(server.url + "/feed", trusted=True, conditional=False)
 
-    with pytest.raises(BlockedAddress, match=r"intranet\.test:\d+/page: refused: cannot check intranet\.test "
-                                             r"behind a proxy: it does not resolve here \(linked from .*/feed\)"):
+    with pytest.raises(
+        BlockedAddress,
+        match=r"intranet\.test:\d+/page: refused: cannot check intranet\.test "
+        r"behind a proxy: it does not resolve here \(linked from .*/feed\)",
+    ):
         asyncio.run(run())
     assert all("intranet.test" not in url for url in proxy.requests)
     assert "/page" not in server.paths()
@@ -196,18 +211,24 @@ def test_proxy_env_follows_the_variables_and_no_proxy(server, proxy_env, monkeyp
 def test_a_socks_proxy_from_the_environment_is_named_not_half_used(proxy_env, monkeypatch):
     monkeypatch.setenv("ALL_PROXY", "socks5://me:secret@127.0.0.1:1080")
     monkeypatch.delenv("HTTP_PROXY")
-    with pytest.raises(ProxyError, match=r"^crawl\.proxy: env: all_proxy=socks5://me:\*\*\*@127\.0\.0\.1:1080 "
-                                         r"is not an http\(s\) proxy$"):
+    with pytest.raises(
+        ProxyError,
+        match=r"^crawl\.proxy: env: all_proxy=socks5://me:\*\*\*@127\.0\.0\.1:1080 "
+        r"is not an http\(s\) proxy$",
+    ):
         Fetcher(FAST.model_copy(update={"proxy": "env"}))
 
 
-@pytest.mark.parametrize("value, error", [
-    ("env", None),
-    ("http://proxy.example:3128", None),
-    ("socks5://proxy.example:1080", "must be env or an http(s) proxy URL"),
-    ("proxy.example:3128", "must be env or an http(s) proxy URL"),
-    ("http://me:secret@proxy.example:3128", "a password must not be in the file"),
-])
+@pytest.mark.parametrize(
+    "value, error",
+    [
+        ("env", None),
+        ("http://proxy.example:3128", None),
+        ("socks5://proxy.example:1080", "must be env or an http(s) proxy URL"),
+        ("proxy.example:3128", "must be env or an http(s) proxy URL"),
+        ("http://me:secret@proxy.example:3128", "a password must not be in the file"),
+    ],
+)
 def test_crawl_proxy_setting(value, error):
     text = f"crawl:\n  timeout_s: 5\n  proxy: {value!r}\n"
     if error is None:
@@ -219,8 +240,18 @@ def test_crawl_proxy_setting(value, error):
 
 # --- private spellings, direct and behind a proxy ---------------------------------------------------
 
-SPELLINGS = ["127.0.0.1", "LOCALHOST", "127.1", "0x7f.1", "2130706433", "[::ffff:127.0.0.1]", "0.0.0.0",
-             "[::1]", "[fe80::1]", "localhost."]
+SPELLINGS = [
+    "127.0.0.1",
+    "LOCALHOST",
+    "127.1",
+    "0x7f.1",
+    "2130706433",
+    "[::ffff:127.0.0.1]",
+    "0.0.0.0",
+    "[::1]",
+    "[fe80::1]",
+    "localhost.",
+]
 
 
 @pytest.mark.parametrize("host", SPELLINGS)
@@ -236,6 +267,7 @@ def test_private_spellings_are_refused(server, proxy, host, via_proxy):
 
 
 # --- DNS rebinding: the address checked is the address connected to -------------------------------
+
 
 class Rebinding:
     """A resolver whose answer changes: `first` for the first `times` lookups, then `then`, or the
@@ -267,8 +299,10 @@ def test_a_name_rebound_to_loopback_after_the_check_is_refused(server, respect_r
 
 def test_the_connection_goes_to_the_address_that_was_checked():
     # Two servers on the same port: one at the checked address, one at what the name says next.
-    with CrawlServer({"/page": Reply(body="trap")}) as trap, \
-            CrawlServer({"/page": Reply(body=PAGE)}, host="127.0.0.2", port=port(trap)) as checked:
+    with (
+        CrawlServer({"/page": Reply(body="trap")}) as trap,
+        CrawlServer({"/page": Reply(body=PAGE)}, host="127.0.0.2", port=port(trap)) as checked,
+    ):
         resolver = Rebinding(["127.0.0.2"], times=1, then=["127.0.0.1"])
         seen: list[list[str]] = []
 
@@ -305,9 +339,30 @@ def test_a_pinned_https_connection_still_verifies_the_name(tmp_path):
     # The certificate names pinned.test only (no IP): the handshake succeeds only if TLS is given
     # the name, not the address the guard connected to.
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=pinned.test",
-                    "-addext", "subjectAltName=DNS:pinned.test"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pinned.test",
+            "-addext",
+            "subjectAltName=DNS:pinned.test",
+        ],
+        check=True,
+        capture_output=True,
+    )
     server_names: list[str | None] = []
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(cert, key)

@@ -3,6 +3,7 @@
 Real parts only: a DuckDB file held by a real second process (what any DuckDB client does), a real
 HTTP server for the feed and pages, a real SMTP server for the digest.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,21 +16,21 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alerts_helpers import Corpus, steady_then_shift
 from crawl_server import CrawlServer, Reply
+from smtp_server import SmtpServer
 from test_crawl import NVIDIA_STORY, page, rss
+from test_faults_crawl import story
 
-from alerts import detect_and_save, send_pending
-from alerts.email import digest_message_id
-from alerts.send import SentJournal
-from crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
-from crawler.http import Fetcher
+from hypewatch.alerts import detect_and_save, send_pending
+from hypewatch.alerts.email import digest_message_id
+from hypewatch.alerts.send import SentJournal
 from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
+from hypewatch.crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
+from hypewatch.crawler.http import Fetcher
 from hypewatch.records import Score
 from hypewatch.scoring import score_pending
-from storage import DatabaseBusy, Store
-
-from alerts_helpers import Corpus, steady_then_shift
-from smtp_server import SmtpServer
+from hypewatch.storage import DatabaseBusy, Store
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=2, retries=1, max_bytes=200_000)
 WRITE_WAIT_S = 0.2  # how long a test store's write waits for the reader before it is refused
@@ -47,8 +48,12 @@ READER = textwrap.dedent("""
 def start_reader(path: Path, seconds: float = 60) -> subprocess.Popen:
     """Another process opens the database read-only, as a long query would, and holds it until
     `let_go` (or for `seconds` at most)."""
-    proc = subprocess.Popen([sys.executable, "-c", READER, str(path), str(seconds)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", READER, str(path), str(seconds)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -77,8 +82,8 @@ def executor():
 
 
 def stories(n: int) -> dict[str, Reply]:
-    return {f"/story/{i}": Reply(body=page(f"Story {i}", [f"Story number {i} is about chip {i * 7919}."] + NVIDIA_STORY))
-            for i in range(n)}
+    # distinct stories: one story under new first lines is a copy (crawler.dedup.NEAR_DUPLICATE_BITS)
+    return {f"/story/{i}": Reply(body=page(f"Story {i}", [story(i)])) for i in range(n)}
 
 
 def feed_route(base: str, paths: list[str]):
@@ -89,6 +94,7 @@ def feed_route(base: str, paths: list[str]):
         if request.headers.get("if-none-match") == '"v1"':
             return Reply(304, content_type=None, headers={"ETag": '"v1"'})
         return Reply(body=body, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+
     return answer
 
 
@@ -98,10 +104,19 @@ def crawl_into(store: Store, site: CrawlServer, executor, sink=None, **kwargs) -
     async def go() -> CrawlSummary:
         cache = store.http_cache()
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
-            return await crawl_sources(config, http_cache=cache, known=store.known_documents(),
-                                       retries=store.crawl_retries(), sink=sink or store.add_documents,
-                                       state_sink=store.save_crawl_state, fetcher=fetcher, executor=executor,
-                                       batch_size=5, **kwargs)
+            return await crawl_sources(
+                **config.crawl_arguments(),
+                http_cache=cache,
+                known=store.known_documents(),
+                retries=store.crawl_retries(),
+                sink=sink or store.add_documents,
+                state_sink=store.save_crawl_state,
+                fetcher=fetcher,
+                executor=executor,
+                batch_size=5,
+                **kwargs,
+            )
+
     return asyncio.run(go())
 
 
@@ -112,12 +127,14 @@ def count(store: Store, sql: str) -> int:
 
 # --- a reader holding the database during a crawl ---------------------------------------------------
 
+
 def test_a_slow_reader_during_a_crawl_delays_the_writes_and_drops_nothing(tmp_path, executor, caplog):
     store = Store(tmp_path / "hw.duckdb", write_wait_s=WRITE_WAIT_S)
     refused: list[str] = []
     with CrawlServer(stories(30)) as site:
         site.routes["/feed.xml"] = feed_route(site.url, [f"/story/{i}" for i in range(30)])
         with reader_holding(store.path) as reader:
+
             def sink(batch):
                 try:
                     store.add_documents(batch)
@@ -126,11 +143,16 @@ def test_a_slow_reader_during_a_crawl_delays_the_writes_and_drops_nothing(tmp_pa
                     if len(refused) == 2:  # the reader's query ends after two refused writes
                         let_go(reader)
                     raise
+
             summary = crawl_into(store, site, executor, sink=sink, store_patience_s=20)
     assert len(refused) == 2
     assert "documents not stored yet, keeping them to try again" in caplog.text
     assert (summary.stored, summary.not_stored) == (30, 0)
-    assert count(store, "SELECT count(DISTINCT url) FROM documents") == count(store, "SELECT count(*) FROM documents") == 30
+    assert (
+        count(store, "SELECT count(DISTINCT url) FROM documents")
+        == count(store, "SELECT count(*) FROM documents")
+        == 30
+    )
     assert count(store, "SELECT count(*) FROM http_cache") > 0  # the crawl's memory is saved once all is stored
 
 
@@ -154,6 +176,7 @@ def test_documents_a_reader_keeps_out_past_the_patience_are_fetched_by_the_next_
 
 # --- a page that fails for a passing reason ---------------------------------------------------------
 
+
 def test_a_flaky_page_is_retried_on_a_later_run_although_the_feed_is_unchanged(tmp_path, executor):
     store = Store(tmp_path / "hw.duckdb")
     with CrawlServer(stories(2)) as site:
@@ -164,7 +187,8 @@ def test_a_flaky_page_is_retried_on_a_later_run_although_the_feed_is_unchanged(t
         assert any("/flaky: HTTP 503" in w and "will try again on a later run: try 1 of" in w for w in first.warnings)
         with store.read() as conn:
             [(url, attempts, status, due)] = conn.execute(
-                "SELECT url, attempts, status, next_attempt_at > now() + INTERVAL 6 HOURS FROM crawl_retries").fetchall()
+                "SELECT url, attempts, status, next_attempt_at > now() + INTERVAL 6 HOURS FROM crawl_retries"
+            ).fetchall()
         assert (url, attempts, status, due) == (site.url + "/flaky", 1, "pending", True)
 
         second = crawl_into(store, site, executor)  # the same night: not due yet
@@ -173,10 +197,14 @@ def test_a_flaky_page_is_retried_on_a_later_run_although_the_feed_is_unchanged(t
 
         with store.write() as conn:  # the next night
             conn.execute("UPDATE crawl_retries SET next_attempt_at = now() - INTERVAL 1 HOUR")
-        site.routes["/flaky"] = Reply(body=page("Back", ["The flaky page came back with its story."] + NVIDIA_STORY[1:]))
+        site.routes["/flaky"] = Reply(
+            body=page("Back", ["The flaky page came back with its story."] + NVIDIA_STORY[1:])
+        )
         feed_requests = len([r for r in site.requests if r.path == "/feed.xml"])
         third = crawl_into(store, site, executor)
-        assert [r.headers.get("if-none-match") for r in site.requests if r.path == "/feed.xml"][feed_requests:] == ['"v1"']
+        assert [r.headers.get("if-none-match") for r in site.requests if r.path == "/feed.xml"][feed_requests:] == [
+            '"v1"'
+        ]
     assert (third.retried, third.new, third.retrying) == (1, 1, 0)
     assert count(store, "SELECT count(*) FROM crawl_retries") == 0
     with store.read() as conn:
@@ -200,7 +228,9 @@ def test_a_page_that_keeps_failing_is_given_up_after_the_last_try(tmp_path, exec
         tries = site.paths().count("/dead")
     assert tries == RETRY_MAX_ATTEMPTS * 2  # each run's try plus its in-run retry; none after giving up
     with store.read() as conn:
-        assert conn.execute("SELECT attempts, status FROM crawl_retries").fetchall() == [(RETRY_MAX_ATTEMPTS, "given_up")]
+        assert conn.execute("SELECT attempts, status FROM crawl_retries").fetchall() == [
+            (RETRY_MAX_ATTEMPTS, "given_up")
+        ]
 
 
 def test_a_page_that_turns_permanently_missing_leaves_the_retry_list(tmp_path, executor):
@@ -297,11 +327,14 @@ def test_a_digest_sent_again_carries_the_same_message_id(alerting_store, tmp_pat
         conn.execute("UPDATE alerts SET status = 'pending', sent_at = NULL")
     again = send_pending(alerting_store, Email(outbox=outbox), now=NOW + timedelta(hours=1), outbox=outbox)
     assert (first.sent, again.sent) == (1, 1)
-    ids = {line for eml in outbox.glob("*.eml") for line in eml.read_text().splitlines() if line.startswith("Message-ID:")}
+    ids = {
+        line for eml in outbox.glob("*.eml") for line in eml.read_text().splitlines() if line.startswith("Message-ID:")
+    }
     assert len(list(outbox.glob("*.eml"))) == 2 and len(ids) == 1
 
 
 # --- a reader holding the database while scores are saved ------------------------------------------
+
 
 class EveryoneNeutral:
     """The smallest scorer: the test is about storing scores, not about the model."""
@@ -309,8 +342,10 @@ class EveryoneNeutral:
     model_id = "neutral-v1"
 
     def score(self, texts: list[str]) -> list[Score]:
-        return [Score(label="neutral", p_hype=0.1, p_skeptic=0.1, p_neutral=0.8, fatigue=False, p_fatigue=0.0)
-                for _ in texts]
+        return [
+            Score(label="neutral", p_hype=0.1, p_skeptic=0.1, p_neutral=0.8, fatigue=False, p_fatigue=0.0)
+            for _ in texts
+        ]
 
 
 def test_scoring_facing_a_held_database_stops_with_a_warning_and_the_next_run_finishes(tmp_path):

@@ -1,4 +1,5 @@
 """Feeds as the real web writes them: every flavour, wrong labels, legacy encodings, broken XML."""
+
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import FeedError, html_to_text, parse_feed
+from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 SHARED_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeds"
@@ -70,11 +71,14 @@ def test_atom_full_content_is_html_and_summary_is_plain_text():
     assert item.author and item.item_id
 
 
-@pytest.mark.parametrize("name, title, item_title", [
-    ("latin1-undeclared.rss", "Café économique", "Nvidia dépasse les attentes"),
-    ("gb2312-undeclared.rss", "科技新闻", "英伟达发布新一代芯片"),
-    ("rss091.xml", "Old School", "Hello from 1999"),
-])
+@pytest.mark.parametrize(
+    "name, title, item_title",
+    [
+        ("latin1-undeclared.rss", "Café économique", "Nvidia dépasse les attentes"),
+        ("gb2312-undeclared.rss", "科技新闻", "英伟达发布新一代芯片"),
+        ("rss091.xml", "Old School", "Hello from 1999"),
+    ],
+)
 def test_legacy_encodings_declared_or_not(name, title, item_title):
     feed = fixture(name)
     assert (feed.title, feed.items[0].title) == (title, item_title)
@@ -87,7 +91,7 @@ def test_dates_become_utc():
 
 
 def test_malformed_xml_keeps_what_can_be_read_and_says_so(caplog):
-    with caplog.at_level(logging.WARNING, logger="crawler.feeds"):
+    with caplog.at_level(logging.WARNING, logger="hypewatch.crawler.feeds"):
         feed = fixture("broken.rss")
     assert [item.link for item in feed.items] == [f"https://broken.example/{n}" for n in (1, 2, 3)]
     assert feed.items[0].summary == "Unclosed paragraph and a stray & ampersand"

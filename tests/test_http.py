@@ -1,4 +1,5 @@
 """The crawler's HTTP client against a real server on 127.0.0.1: politeness, limits and failures."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,10 +10,12 @@ import tracemalloc
 from datetime import datetime, timezone
 
 import pytest
+from crawl_server import CrawlServer, Reply, gzip_bomb, redirect
 
-from crawler import netguard
-from crawler.charset import detect_encoding
-from crawler.http import (
+from hypewatch.config import Crawl
+from hypewatch.crawler import netguard
+from hypewatch.crawler.charset import detect_encoding
+from hypewatch.crawler.http import (
     BadContentType,
     BlockedAddress,
     Fetcher,
@@ -23,9 +26,7 @@ from crawler.http import (
     TooManyRedirects,
     fetch_one,
 )
-from hypewatch.config import Crawl
 from hypewatch.records import HttpCacheEntry
-from crawl_server import CrawlServer, Reply, gzip_bomb, redirect
 
 PAGE = "<html><head><title>t</title></head><body><p>Hello, world.</p></body></html>"
 FAST = Crawl(per_host_delay_s=0, timeout_s=1.0, retries=2, max_bytes=100_000, max_redirects=3)
@@ -103,8 +104,9 @@ def test_conditional_get_answers_304_as_not_modified(server):
 
 def test_same_bytes_count_as_unchanged_when_the_server_ignores_validators(server):
     server.routes["/a"] = Reply(body=PAGE)
-    cached = HttpCacheEntry(url=server.url + "/a", etag=None, last_modified=None, content_hash=None,
-                            fetched_at=datetime.now(timezone.utc))
+    cached = HttpCacheEntry(
+        url=server.url + "/a", etag=None, last_modified=None, content_hash=None, fetched_at=datetime.now(timezone.utc)
+    )
     first, updates = fetch(server.url + "/a", cache={cached.url: cached})
     second, _ = fetch(server.url + "/a", cache={u.url: u for u in updates})
     assert not first.not_modified
@@ -112,7 +114,7 @@ def test_same_bytes_count_as_unchanged_when_the_server_ignores_validators(server
 
 
 def test_429_waits_for_retry_after(server, caplog):
-    caplog.set_level(logging.INFO, logger="crawler.http")
+    caplog.set_level(logging.INFO, logger="hypewatch.crawler.http")
     server.routes["/busy"] = [Reply(429, "slow down", headers={"Retry-After": "1"}), Reply(body=PAGE)]
     start = time.monotonic()
     result, _ = fetch(server.url + "/busy")
@@ -228,7 +230,9 @@ def test_charset_from_meta_when_the_header_has_none():
 
 def test_link_to_a_private_address_is_blocked(server):
     server.routes["/a"] = Reply(body=PAGE)
-    with pytest.raises(BlockedAddress, match=r"/a: refused: host 127\.0\.0\.1 resolves to non-public address 127\.0\.0\.1"):
+    with pytest.raises(
+        BlockedAddress, match=r"/a: refused: host 127\.0\.0\.1 resolves to non-public address 127\.0\.0\.1"
+    ):
         fetch(server.url + "/a", allow_private=False)
     assert server.requests == []
 
@@ -240,11 +244,24 @@ def test_every_redirect_hop_is_checked(server):
         fetch(server.url + "/feed", allow_private=False, trusted=True)
 
 
-@pytest.mark.parametrize("address, public", [
-    ("8.8.8.8", True), ("2606:4700::1111", True), ("127.0.0.1", False), ("10.1.2.3", False),
-    ("192.168.0.1", False), ("169.254.169.254", False), ("224.0.0.1", False), ("0.0.0.0", False),
-    ("::1", False), ("fe80::1", False), ("::ffff:10.0.0.1", False), ("100.64.0.1", False), ("240.0.0.1", False),
-])
+@pytest.mark.parametrize(
+    "address, public",
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.1", False),
+        ("169.254.169.254", False),
+        ("224.0.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("100.64.0.1", False),
+        ("240.0.0.1", False),
+    ],
+)
 def test_public_addresses(address, public):
     assert netguard.is_public_address(address) is public
 

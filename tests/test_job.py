@@ -1,8 +1,10 @@
 """The nightly job end to end: real HTTP server, real SMTP server, real DuckDB file."""
+
 from __future__ import annotations
 
 import email.policy
 import os
+import random
 import re
 import shutil
 import signal
@@ -14,19 +16,17 @@ from email import message_from_bytes
 from email.utils import format_datetime
 from pathlib import Path
 
+import build_demo
 import pytest
+from crawl_server import CrawlServer, Reply
+from smtp_server import SmtpServer
 
 from hypewatch.config import load_config
 from hypewatch.job import run
 from hypewatch.records import Document
-from storage import Store
-
-from crawl_server import CrawlServer, Reply
-from smtp_server import SmtpServer
+from hypewatch.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "demo"))
-import build_demo  # noqa: E402
 
 DEMO_DAY = "2026-11-25"
 
@@ -41,8 +41,9 @@ def demo_config(folder: Path, model: Path) -> Path:
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hypewatch", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "hypewatch", "--config", str(config), *args], capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,9 @@ def test_demo_run_fills_every_table_and_writes_alert_mail_and_report(demo_run):
     config, first, _ = demo_run
     assert first.returncode == 0, first.stderr
     assert query(config, "SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind") == [
-        ("news", 122), ("transcripts", 3)]
+        ("news", 122),
+        ("transcripts", 3),
+    ]
     assert query(config, "SELECT count(*) FROM documents WHERE scored_by IS NULL") == [(0,)]
     roles = {r for (r,) in query(config, "SELECT DISTINCT role FROM turns")}
     assert {"executive", "analyst", "operator"} <= roles
@@ -117,22 +120,30 @@ def shift_site(days: int = 42, turn_days: int = 7) -> dict[str, Reply]:
         pool = build_demo.SKEPTIC if offset < turn_days else build_demo.HYPE
         for n in range(2):
             path = f"/news/{day.isoformat()}-{n}.html"
-            sentences = [pool[(offset * 3 + n + k) % len(pool)] for k in range(6)]
-            sentences += [build_demo.NEUTRAL[(offset + k) % len(build_demo.NEUTRAL)] for k in range(3)]
+            # sentences drawn apart: articles sharing most of their sentences would be copies of one story
+            draw = random.Random(offset * 2 + n)
+            sentences = draw.sample(pool, 6) + draw.sample(build_demo.NEUTRAL, 3)
             body = "".join(f"<p>{s}</p>" for s in sentences)
-            routes[path] = Reply(body=f"<html><head><title>Story {day} {n}</title></head><body>"
-                                      f"<nav>Home | Markets | Tech</nav><article><h1>Story {day} {n}</h1>"
-                                      f"{body}</article><footer>Copyright Example News</footer></body></html>")
+            routes[path] = Reply(
+                body=f"<html><head><title>Story {day} {n}</title></head><body>"
+                f"<nav>Home | Markets | Tech</nav><article><h1>Story {day} {n}</h1>"
+                f"{body}</article><footer>Copyright Example News</footer></body></html>"
+            )
             stamp = datetime(day.year, day.month, day.day, 9 + n, tzinfo=timezone.utc)
-            items.append(f"<item><title>Story {day} {n}</title><link>{{base}}{path}</link>"
-                         f"<pubDate>{format_datetime(stamp)}</pubDate><description>Teaser.</description></item>")
-    routes["/feed.xml"] = "<?xml version='1.0'?><rss version='2.0'><channel><title>Example</title>" + "".join(items) + "</channel></rss>"
+            items.append(
+                f"<item><title>Story {day} {n}</title><link>{{base}}{path}</link>"
+                f"<pubDate>{format_datetime(stamp)}</pubDate><description>Teaser.</description></item>"
+            )
+    routes["/feed.xml"] = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Example</title>" + "".join(items) + "</channel></rss>"
+    )
     return routes
 
 
 def shift_config(folder: Path, site: str, smtp: SmtpServer, model: Path) -> Path:
     path = folder / "config.yaml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 database: hw.duckdb
 sources:
   - {{name: example-news, kind: news, feed: "{site}/feed.xml", allow_private: true}}
@@ -147,7 +158,9 @@ alerts:
     from: hypewatch@example.com
     smtp: {{host: {smtp.host}, port: {smtp.port}, security: none}}
 report: {{on_run: false}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -161,8 +174,13 @@ def test_a_tone_shift_raises_one_alert_that_survives_a_refusing_smtp_server(tmp_
 
         first = run(config, today=TODAY)
         assert first.counts["crawl"]["new"] == 84
-        assert first.counts["alerts"] == {"raised": 1, "sent": 0, "pending": 1, "failed": 0,
-                                          "seconds": pytest.approx(0, abs=60)}
+        assert first.counts["alerts"] == {
+            "raised": 1,
+            "sent": 0,
+            "pending": 1,
+            "failed": 0,
+            "seconds": pytest.approx(0, abs=60),
+        }
         assert first.status == "warnings" and any("554" in w for w in first.warnings)
         assert smtp.messages == []
 
@@ -179,10 +197,12 @@ def test_a_tone_shift_raises_one_alert_that_survives_a_refusing_smtp_server(tmp_
         assert len(smtp.messages) == 1
     with Store(config.database_path).read() as conn:
         assert conn.execute("SELECT rule, day, status, zscore < -2 FROM alerts").fetchall() == [
-            ("tone-shift", TODAY, "sent", True)]
+            ("tone-shift", TODAY, "sent", True)
+        ]
 
 
 # --- a run killed while scoring --------------------------------------------------------------------
+
 
 def test_a_run_killed_while_scoring_is_finished_by_the_next_with_nothing_scored_twice(tmp_path, tiny_model):
     config_path = tmp_path / "config.yaml"
@@ -190,21 +210,34 @@ def test_a_run_killed_while_scoring_is_finished_by_the_next_with_nothing_scored_
     store = Store(tmp_path / "hw.duckdb")
     now = datetime.now(timezone.utc)
     pools = build_demo.HYPE + build_demo.SKEPTIC + build_demo.NEUTRAL
-    store.add_documents([
-        Document(doc_id=f"d{i:04d}", source="wire", kind="news", url=f"https://x.org/{i}", title=None,
-                 published_at=now, fetched_at=now, language="en", tickers=[],
-                 text=" ".join(f"{pools[(i + k) % len(pools)]} Item {i}-{k}." for k in range(12)))  # 24 sentences
-        for i in range(1500)
-    ])
-    proc = subprocess.Popen([sys.executable, "-m", "hypewatch", "--config", str(config_path), "score"],
-                            stderr=subprocess.DEVNULL)
+    store.add_documents(
+        [
+            Document(
+                doc_id=f"d{i:04d}",
+                source="wire",
+                kind="news",
+                url=f"https://x.org/{i}",
+                title=None,
+                published_at=now,
+                fetched_at=now,
+                language="en",
+                tickers=[],
+                text=" ".join(f"{pools[(i + k) % len(pools)]} Item {i}-{k}." for k in range(12)),
+            )  # 24 sentences
+            for i in range(1500)
+        ]
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hypewatch", "--config", str(config_path), "score"], stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 300
     scored_before_kill = 0
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             with store.read() as conn:
                 scored_before_kill = conn.execute(
-                    "SELECT count(*) FROM documents WHERE scored_by IS NOT NULL").fetchone()[0]
+                    "SELECT count(*) FROM documents WHERE scored_by IS NOT NULL"
+                ).fetchone()[0]
         except Exception:  # noqa: BLE001 - the writer holds the file for a moment
             continue
         if scored_before_kill:
@@ -214,7 +247,9 @@ def test_a_run_killed_while_scoring_is_finished_by_the_next_with_nothing_scored_
     proc.wait()
     assert 0 < scored_before_kill < 1500, "the kill did not land mid-scoring"
     with store.read() as conn:
-        first_pass = dict(conn.execute("SELECT doc_id, scored_at FROM documents WHERE scored_by IS NOT NULL").fetchall())
+        first_pass = dict(
+            conn.execute("SELECT doc_id, scored_at FROM documents WHERE scored_by IS NOT NULL").fetchall()
+        )
         assert conn.execute("SELECT status FROM runs").fetchall() == [("running",)]
 
     done = cli(config_path, "score")
@@ -222,7 +257,10 @@ def test_a_run_killed_while_scoring_is_finished_by_the_next_with_nothing_scored_
     assert f"score: documents {1500 - len(first_pass)}," in done.stderr
     with store.read() as conn:
         assert conn.execute("SELECT count(*) FROM documents WHERE scored_by IS NULL").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*), count(DISTINCT (doc_id, sent_no)) FROM sentences").fetchone() == (36000, 36000)
+        assert conn.execute("SELECT count(*), count(DISTINCT (doc_id, sent_no)) FROM sentences").fetchone() == (
+            36000,
+            36000,
+        )
         again = dict(conn.execute("SELECT doc_id, scored_at FROM documents").fetchall())
         assert all(again[d] == t for d, t in first_pass.items())  # nothing scored twice
         assert conn.execute("SELECT status FROM runs ORDER BY run_id").fetchall() == [("killed",), ("ok",)]

@@ -1,5 +1,6 @@
 """The Parquet lake without Ray: `hypewatch export` (layout, incremental) and `hypewatch import`
 (a round trip, idempotent), through the real command line on real DuckDB files."""
+
 from __future__ import annotations
 
 import os
@@ -14,21 +15,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from hypewatch.scoring import score_pending
-from lake.export import export_lake
-from lake.layout import DATASETS, UNDATED
-from nlp.scorer import Scorer, precision_variants
-from storage import Store
-
 from lake_helpers import DAY, documents, news, scored_database
+
+from hypewatch.lake.export import export_lake
+from hypewatch.lake.layout import DATASETS, UNDATED
+from hypewatch.nlp.scorer import Scorer, precision_variants
+from hypewatch.scoring import score_pending
+from hypewatch.storage import Store
 
 TABLES = {"documents": "doc_id", "turns": "doc_id, turn_no", "sentences": "doc_id, sent_no", "doc_scores": "doc_id"}
 
 
 def hw(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hypewatch", "--config", str(config), *args], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "hypewatch", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +48,11 @@ def database(tmp_path: Path, scorer) -> Path:
 
 def lake_rows(folder: Path, dataset: str, columns: str = "*") -> set[tuple]:
     """A dataset of the lake as DuckDB reads it, partition key and all."""
-    return set(duckdb.sql(f"SELECT {columns} FROM read_parquet('{folder}/{dataset}/*/*.parquet', "
-                          "hive_partitioning = true)").fetchall())
+    return set(
+        duckdb.sql(
+            f"SELECT {columns} FROM read_parquet('{folder}/{dataset}/*/*.parquet', hive_partitioning = true)"
+        ).fetchall()
+    )
 
 
 def table_rows(database: Path, table: str, columns: str = "*") -> set[tuple]:
@@ -65,7 +73,11 @@ def test_export_writes_every_table_by_day_readable_as_it_is(database: Path, tmp_
         assert lake_rows(lake, dataset, key) == table_rows(database, dataset, key), dataset
         assert lake_rows(lake, dataset, "count(*)") == table_rows(database, dataset, "count(*)"), f"{dataset} doubled"
     assert {p.name for p in (lake / "documents").iterdir()} == {
-        "day=2026-11-20", "day=2026-11-21", "day=2026-11-22", f"day={UNDATED}"}
+        "day=2026-11-20",
+        "day=2026-11-21",
+        "day=2026-11-22",
+        f"day={UNDATED}",
+    }
     assert lake_rows(lake, "documents", "doc_id, day") >= {("undated", UNDATED), ("call", "2026-11-21")}
     # each sentence sits in its document's day, as the series count it
     days = dict(lake_rows(lake, "documents", "doc_id, day"))
@@ -126,7 +138,10 @@ def test_import_round_trip_is_idempotent(database: Path, tmp_path: Path, write_c
     assert table_rows(restored, "call_tone", tone) == table_rows(database, "call_tone", tone)
     # what came in scored is not scored again by the nightly run, at any precision of the model
     store = Store(restored)
-    assert store.documents_to_score(scorer.model_id + "-int8", scored_alike=precision_variants(scorer.model_id + "-int8")) == []
+    assert (
+        store.documents_to_score(scorer.model_id + "-int8", scored_alike=precision_variants(scorer.model_id + "-int8"))
+        == []
+    )
     assert "13 documents (13 new)" in first.stderr and "(0 new)" in second.stderr
 
 
@@ -143,8 +158,17 @@ def test_engine_ray_without_ray_says_so_in_one_line(tmp_path: Path, write_config
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'ray'\", name='ray')\n")
     config = write_config("log_file: false\n")
-    done = hw(config, "score", "--engine", "ray", "--input", "x/*.parquet", "--output", str(tmp_path / "out"),
-              env={"PYTHONPATH": f"{fake.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    done = hw(
+        config,
+        "score",
+        "--engine",
+        "ray",
+        "--input",
+        "x/*.parquet",
+        "--output",
+        str(tmp_path / "out"),
+        env={"PYTHONPATH": f"{fake.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"},
+    )
     assert done.returncode == 1, done.stderr
     assert done.stderr.count("\n") == 1 and "pip install 'hypewatch[ray]'" in done.stderr, done.stderr
     assert not (tmp_path / "out").exists()
@@ -156,7 +180,7 @@ def test_every_dataset_is_named_in_the_readme():
 
 
 def test_ray_input_files_are_told_apart_by_their_columns(tmp_path: Path):
-    from lake.ray_score import InputError, find_inputs
+    from hypewatch.lake.ray_score import InputError, find_inputs
 
     pq.write_table(pa.table({"doc_id": ["a"], "text": ["x"]}), tmp_path / "docs.parquet")
     pq.write_table(pa.table({"doc_id": ["b"], "turn_no": [0], "text": ["y"]}), tmp_path / "turns.parquet")
@@ -166,8 +190,10 @@ def test_ray_input_files_are_told_apart_by_their_columns(tmp_path: Path):
     pq.write_table(pa.table({"doc_id": ["a"], "body": ["x"]}), tmp_path / "other" / "bad.parquet")
     with pytest.raises(InputError, match="bad.parquet: no column text; documents need doc_id and text"):
         find_inputs([str(tmp_path / "other")])
-    pq.write_table(pa.table({"doc_id": ["a"], "sent_no": [0], "turn_no": [None], "text": ["x"]}),
-                   tmp_path / "other" / "bad.parquet")
+    pq.write_table(
+        pa.table({"doc_id": ["a"], "sent_no": [0], "turn_no": [None], "text": ["x"]}),
+        tmp_path / "other" / "bad.parquet",
+    )
     with pytest.raises(InputError, match="holds sentences"):
         find_inputs([str(tmp_path / "other")])
     with pytest.raises(InputError, match="nowhere/\\*.parquet: no Parquet files there"):
@@ -175,16 +201,30 @@ def test_ray_input_files_are_told_apart_by_their_columns(tmp_path: Path):
 
 
 def test_ray_input_rows_become_documents_of_the_lake(tmp_path: Path):
-    from lake.ray_score import assemble, documents_from, pieces_from
+    from hypewatch.lake.ray_score import assemble, documents_from, pieces_from
 
-    batch = pa.table({"doc_id": ["a", "b", "c", "d"], "text": ["x"] * 4, "extra": [1, 2, 3, 4],
-                      "published_at": ["2026-03-01T23:30:00-02:00", "2026-03-01 10:00:00", None, None],
-                      "day": ["2020-01-01", "2020-01-01", "2020-01-02", None]})
+    batch = pa.table(
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "text": ["x"] * 4,
+            "extra": [1, 2, 3, 4],
+            "published_at": ["2026-03-01T23:30:00-02:00", "2026-03-01 10:00:00", None, None],
+            "day": ["2020-01-01", "2020-01-01", "2020-01-02", None],
+        }
+    )
     rows = documents_from(batch).to_pylist()
     assert [r["day"] for r in rows] == ["2026-03-02", "2026-03-01", "2020-01-02", UNDATED]  # UTC; else the input's
     assert "extra" not in rows[0] and rows[0]["turns"] == [] and rows[0]["source"] is None
-    turns = pieces_from(pa.table({"doc_id": ["t", "t"], "turn_no": [1, 0], "role": ["analyst", "executive"],
-                                  "text": ["Any margin pressure?", "Demand is strong."]}))
+    turns = pieces_from(
+        pa.table(
+            {
+                "doc_id": ["t", "t"],
+                "turn_no": [1, 0],
+                "role": ["analyst", "executive"],
+                "text": ["Any margin pressure?", "Demand is strong."],
+            }
+        )
+    )
     [call] = assemble(turns).to_pylist()
     assert call["text"] == "Demand is strong.\n\nAny margin pressure?" and call["kind"] == "transcripts"
     assert [(t["turn_no"], t["role"]) for t in call["turns"]] == [(0, "executive"), (1, "analyst")]

@@ -1,5 +1,6 @@
 """The CPU scorer without torch (nlp.onnx_scorer): the same scores as the torch side's int8 path,
 on a tiny model and on the shipped one, and `hypewatch classify` that never imports torch."""
+
 from __future__ import annotations
 
 import json
@@ -9,12 +10,14 @@ import subprocess
 import sys
 
 import pytest
-
-from nlp import meta as mt
-from nlp.onnx_scorer import OnnxScorer, cpu_only, identify, load_scorer
-from nlp.scorer import SHIPPED_MODEL_DIR, Scorer
-from test_scorer import EXAMPLES, tiny_encoder, tokenizer, trained, trained_full, user_cache  # noqa: F401  (fixtures)
+from model_helpers import EXAMPLES
 from test_shipped_model import CLEAR
+
+from hypewatch.nlp import meta as mt
+from hypewatch.nlp.onnx_scorer import OnnxScorer, cpu_only, identify, load_scorer
+from hypewatch.nlp.scorer import Scorer
+
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: a cache of this module's own
 
 TEXTS = [e.text for e in EXAMPLES] + [
     "Thanks.",
@@ -23,15 +26,23 @@ TEXTS = [e.text for e in EXAMPLES] + [
     "Demand for GPUs is insatiable.",
 ]
 HEAVY = ("torch", "transformers", "duckdb", "pandas", "sentence_transformers")
-CALIBRATION = {"method": "vector", "scale": [1.3, 0.8, 1.1], "bias": [0.2, -0.3, 0.1], "fatigue_temperature": 1.7,
-               "fitted_on": {"sentences": 99}}
+CALIBRATION = {
+    "method": "vector",
+    "scale": [1.3, 0.8, 1.1],
+    "bias": [0.2, -0.3, 0.1],
+    "fatigue_temperature": 1.7,
+    "fitted_on": {"sentences": 99},
+}
 
 
 def assert_same_scores(fast, slow):
     assert [s.label for s in fast] == [s.label for s in slow]
     assert [s.fatigue for s in fast] == [s.fatigue for s in slow]
-    gap = max(abs(getattr(a, p) - getattr(b, p)) for a, b in zip(fast, slow)
-              for p in ("p_hype", "p_skeptic", "p_neutral", "p_fatigue"))
+    gap = max(
+        abs(getattr(a, p) - getattr(b, p))
+        for a, b in zip(fast, slow)
+        for p in ("p_hype", "p_skeptic", "p_neutral", "p_fatigue")
+    )
     assert gap < 1e-5
 
 
@@ -72,7 +83,7 @@ def test_the_shipped_model_scores_the_same_without_torch():
     texts = [t for t, _, _ in CLEAR] + TEXTS
     scores = fast.score(texts)
     assert_same_scores(scores, slow.score(texts))
-    assert [s.label for s in scores[:len(CLEAR)]] == [label for _, label, _ in CLEAR]
+    assert [s.label for s in scores[: len(CLEAR)]] == [label for _, label, _ in CLEAR]
 
 
 def test_what_only_torch_does_takes_the_torch_path(trained_full, tmp_path):
@@ -95,12 +106,20 @@ def test_classify_never_imports_torch_once_the_copy_exists(calibrated, write_con
     load_scorer(str(calibrated), device="cpu")  # builds the copy when this test runs alone
     config = write_config(f"model:\n  name: {calibrated}\n  device: cpu\n")
     # The CLI, then the modules it left loaded.
-    program = ("import sys\nfrom hypewatch.cli import main\n"
-               "try:\n    main(['--config', sys.argv[1], 'classify'])\n"
-               "finally:\n    print('MODULES', *sorted(sys.modules), file=sys.stderr)\n")
+    program = (
+        "import sys\nfrom hypewatch.cli import main\n"
+        "try:\n    main(['--config', sys.argv[1], 'classify'])\n"
+        "finally:\n    print('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
+    )
     env = {**os.environ, "XDG_CACHE_HOME": str(user_cache.parent)}
-    done = subprocess.run([sys.executable, "-c", program, str(config)], input="\n".join(TEXTS[:3]),
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(config)],
+        input="\n".join(TEXTS[:3]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     expected = Scorer.load(str(calibrated), device="cpu").score(TEXTS[:3])

@@ -1,4 +1,5 @@
 """The real-sentence evaluation set: labels kept by reference, text recovered from ../shared."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hypewatch.records import LABELS
-from nlp.corpus import load_corpus, near_copies, parse_examples
-from nlp.real_eval import (
+from hypewatch.nlp.corpus import load_corpus, near_copies, parse_examples
+from hypewatch.nlp.real_eval import (
     REFERENCES_FILE,
     ReferenceError,
     half_of,
@@ -18,6 +18,7 @@ from nlp.real_eval import (
     source_texts,
     training_examples,
 )
+from hypewatch.records import LABELS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 AUDIT_FILE = REFERENCES_FILE.parent / "audit_2026-11-27.jsonl"
@@ -64,8 +65,10 @@ def test_a_half_reads_only_its_own_sources(tmp_path: Path):
     (tmp_path / "data" / "transcripts").mkdir(parents=True)
     (tmp_path / "data" / dev_file).write_text("Demand is strong.\n", encoding="utf-8")  # test_file is absent
     refs = tmp_path / "refs.jsonl"
-    rows = [{"file": f, "sha1": sentence_sha1("Demand is strong."), "label": "hype", "fatigue": False}
-            for f in (dev_file, test_file)]
+    rows = [
+        {"file": f, "sha1": sentence_sha1("Demand is strong."), "label": "hype", "fatigue": False}
+        for f in (dev_file, test_file)
+    ]
     refs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
     assert load_real_examples(tmp_path, refs, half="dev") == [
@@ -79,9 +82,11 @@ def test_both_halves_are_trained_on_unless_dev_only_and_recurring_lines_count_on
     dev_files = [n for n in names if half_of(n) == "dev"][:2]
     test_file = next(n for n in names if half_of(n) == "test")
     (tmp_path / "data" / "transcripts").mkdir(parents=True)
-    lines = {dev_files[0]: [("Your line is now open.", "neutral"), ("Cloud demand is strong.", "hype")],
-             dev_files[1]: [("Your line is now open.", "neutral")],
-             test_file: [("Orders for servers are slowing.", "skeptic")]}
+    lines = {
+        dev_files[0]: [("Your line is now open.", "neutral"), ("Cloud demand is strong.", "hype")],
+        dev_files[1]: [("Your line is now open.", "neutral")],
+        test_file: [("Orders for servers are slowing.", "skeptic")],
+    }
     rows = []
     for name, labeled in lines.items():
         (tmp_path / "data" / name).write_text("".join(s + "\n" for s, _ in labeled), encoding="utf-8")
@@ -102,18 +107,22 @@ def test_both_halves_are_trained_on_unless_dev_only_and_recurring_lines_count_on
 def test_a_malformed_line_is_named_by_its_place():
     with pytest.raises(ReferenceError, match="refs:2: unknown label 'bullish'"):
         parse_references(
-            ['{"file": "a.txt", "sha1": "x", "label": "hype", "fatigue": false}',
-             '{"file": "a.txt", "sha1": "y", "label": "bullish", "fatigue": false}'],
+            [
+                '{"file": "a.txt", "sha1": "x", "label": "hype", "fatigue": false}',
+                '{"file": "a.txt", "sha1": "y", "label": "bullish", "fatigue": false}',
+            ],
             "refs",
         )
 
 
 def test_json_transcripts_give_their_speech_fields():
-    raw = json.dumps({
-        "header_texts": ["Contents:"],
-        "prepared_remarks": [{"speaker": "Operator", "speech": "Welcome."}],
-        "q_and_a": [{"speaker": "Analyst", "speech": "Is demand slowing?"}],
-    }).encode()
+    raw = json.dumps(
+        {
+            "header_texts": ["Contents:"],
+            "prepared_remarks": [{"speaker": "Operator", "speech": "Welcome."}],
+            "q_and_a": [{"speaker": "Analyst", "speech": "Is demand slowing?"}],
+        }
+    ).encode()
     assert source_texts(raw, "transcripts/motleyfool_json/X_q1_2024.json") == ["Welcome.", "Is demand slowing?"]
 
 
@@ -124,17 +133,29 @@ def test_references_resolve_against_a_source_folder(tmp_path: Path):
     )
     refs = tmp_path / "refs.jsonl"
     rows = [
-        {"file": "transcripts/call.txt", "sha1": sentence_sha1("Demand for our GPUs is well ahead of supply."),
-         "label": "hype", "fatigue": False},
-        {"file": "transcripts/call.txt", "sha1": sentence_sha1("A sentence that is not there."),
-         "label": "neutral", "fatigue": False},
+        {
+            "file": "transcripts/call.txt",
+            "sha1": sentence_sha1("Demand for our GPUs is well ahead of supply."),
+            "label": "hype",
+            "fatigue": False,
+        },
+        {
+            "file": "transcripts/call.txt",
+            "sha1": sentence_sha1("A sentence that is not there."),
+            "label": "neutral",
+            "fatigue": False,
+        },
         {"file": "transcripts/gone.txt", "sha1": "0" * 40, "label": "neutral", "fatigue": False},
     ]
     refs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
     assert load_real_examples(tmp_path, refs) == [
-        {"text": "Demand for our GPUs is well ahead of supply.", "label": "hype", "fatigue": False,
-         "file": "transcripts/call.txt"}
+        {
+            "text": "Demand for our GPUs is well ahead of supply.",
+            "label": "hype",
+            "fatigue": False,
+            "file": "transcripts/call.txt",
+        }
     ]
 
 
@@ -161,9 +182,13 @@ def test_no_written_sentence_copies_a_real_one():
 
 
 def test_near_copies_finds_a_paraphrase_and_not_a_stranger():
-    [close, far] = parse_examples([
-        json.dumps({"text": "As the new part ramps, we expect gross margins to ease to the low 70s.", "label": "skeptic"}),
-        json.dumps({"text": "Bulls argue demand for accelerators is essentially bottomless.", "label": "hype"}),
-    ])
+    [close, far] = parse_examples(
+        [
+            json.dumps(
+                {"text": "As the new part ramps, we expect gross margins to ease to the low 70s.", "label": "skeptic"}
+            ),
+            json.dumps({"text": "Bulls argue demand for accelerators is essentially bottomless.", "label": "hype"}),
+        ]
+    )
     real = ["As the new part ramps, we expect gross margins to moderate to the low 70s."]
     assert [(e, r) for e, r, _ in near_copies([close, far], real, threshold=0.5)] == [(close, real[0])]

@@ -1,4 +1,5 @@
 """The HTML report: the right figures, one self-contained and safe file, and a page that renders in Chromium."""
+
 from __future__ import annotations
 
 import re
@@ -7,16 +8,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from report import Period, gather, write_report
-from report.build import web_url
-from report.charts import calls_chart, tone_chart
-from report.data import Call
-from hypewatch.records import Document, Score, ScoredSentence, Sentence
-from storage import Store
-
 from browser import BrowserUnavailable, full_page_screenshot, headless_chromium
 from report_helpers import DAYS, EVIL_TITLE, TICKERS, TODAY, build_demo_database
+
+from hypewatch.records import Document, Score, ScoredSentence, Sentence
+from hypewatch.report import Period, gather, write_report
+from hypewatch.report.build import web_url
+from hypewatch.report.charts import calls_chart, tone_chart
+from hypewatch.report.data import Call
+from hypewatch.storage import Store
 
 REPO = Path(__file__).resolve().parents[1]
 ESCAPED_EVIL = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -47,13 +47,15 @@ def html(report_file) -> str:
 
 # --- the figures -------------------------------------------------------------------------------
 
+
 def test_series_cover_every_day_of_the_period_with_a_7_day_window(data):
     everything = data.series["all"]
     assert everything.days[0] == TODAY - timedelta(days=DAYS - 1) and everything.days[-1] == TODAY
     assert len(everything.days) == DAYS
     last_week = everything.totals(7)
     assert everything.hype_index_7d[-1] == pytest.approx(
-        (last_week.n_hype - last_week.n_skeptic) / (last_week.n_hype + last_week.n_skeptic))
+        (last_week.n_hype - last_week.n_skeptic) / (last_week.n_hype + last_week.n_skeptic)
+    )
     assert everything.hype_share_7d[-1] == pytest.approx(last_week.n_hype / last_week.n_sentences)
 
 
@@ -61,7 +63,8 @@ def test_series_agree_with_the_daily_sentiment_view(store, data):
     with store.read() as conn:
         n_docs, n_hype, fatigue = conn.execute(
             "SELECT sum(n_docs), sum(n_hype), sum(fatigue_mentions) FROM daily_sentiment WHERE day BETWEEN ? AND ?",
-            [data.period.start, data.period.end]).fetchone()
+            [data.period.start, data.period.end],
+        ).fetchone()
     totals = data.series["all"].totals()
     assert (totals.n_docs, totals.n_hype, totals.fatigue_mentions) == (n_docs, n_hype, fatigue)
     news, calls = data.series["news"].totals(), data.series["transcripts"].totals()
@@ -122,6 +125,7 @@ def test_alerts_and_runs_are_read(data):
 
 # --- the page ----------------------------------------------------------------------------------
 
+
 def test_the_report_is_one_file_that_loads_nothing(html):
     assert html.startswith("<!doctype html>")
     assert not re.search(r"<(script|link|iframe|img|object|embed)\b", html, re.IGNORECASE)
@@ -136,9 +140,21 @@ def test_strings_from_the_web_are_escaped(html):
 
 
 def test_chart_text_from_the_web_is_escaped_by_matplotlib():
-    evil = Call(doc_id="x", company=EVIL_TITLE, tickers=["X"], fiscal_period='"Q1" & $5 $6',
-                call_date=date(2025, 1, 2), url="https://example.com", title=None, management=0.5,
-                analysts=-0.5, prepared=None, qa=0.1, n_sentences=3, fatigue_mentions=0)
+    evil = Call(
+        doc_id="x",
+        company=EVIL_TITLE,
+        tickers=["X"],
+        fiscal_period='"Q1" & $5 $6',
+        call_date=date(2025, 1, 2),
+        url="https://example.com",
+        title=None,
+        management=0.5,
+        analysts=-0.5,
+        prepared=None,
+        qa=0.1,
+        n_sentences=3,
+        fatigue_mentions=0,
+    )
     svg = calls_chart([evil])
     assert "<script" not in svg
     assert ESCAPED_EVIL in svg
@@ -174,8 +190,7 @@ def test_only_web_links_are_clickable():
 
 
 def test_an_empty_database_gives_a_report_that_says_so(tmp_path):
-    out = write_report(str(tmp_path / "empty.duckdb"), tmp_path / "report.html", days=30, tickers=None,
-                       today=TODAY)
+    out = write_report(str(tmp_path / "empty.duckdb"), tmp_path / "report.html", days=30, tickers=None, today=TODAY)
     html = out.read_text(encoding="utf-8")
     assert "No data yet" in html and "hypewatch run" in html
     assert "<svg" not in html and "No runs recorded yet" in html
@@ -185,11 +200,28 @@ def test_an_empty_database_gives_a_report_that_says_so(tmp_path):
 def test_news_alone_without_tickers_renders_the_parts_it_has(tmp_path):
     store = Store(tmp_path / "news.duckdb")
     published = datetime(2025, 3, 30, 12, tzinfo=timezone.utc)
-    doc = Document(doc_id="n1", source="wire", kind="news", url="https://wire.example/1", title="One story",
-                   published_at=published, fetched_at=published, language="en", tickers=[], text="")
+    doc = Document(
+        doc_id="n1",
+        source="wire",
+        kind="news",
+        url="https://wire.example/1",
+        title="One story",
+        published_at=published,
+        fetched_at=published,
+        language="en",
+        tickers=[],
+        text="",
+    )
     store.add_documents([doc])
-    store.save_scores(["n1"], [ScoredSentence(Sentence("n1", 0, "AI demand is unstoppable."),
-                                              Score("hype", 0.9, 0.05, 0.05, False, 0.01), "en")], "m")
+    store.save_scores(
+        ["n1"],
+        [
+            ScoredSentence(
+                Sentence("n1", 0, "AI demand is unstoppable."), Score("hype", 0.9, 0.05, 0.05, False, 0.01), "en"
+            )
+        ],
+        "m",
+    )
     html = write_report(store, tmp_path / "r.html", days=30, tickers=None, today=TODAY).read_text(encoding="utf-8")
     assert html.count("<svg") == 3  # tone, shares, fatigue; no calls and no tickers to chart
     assert "No ticker was mentioned in the period" in html and 'id="calls"' not in html
@@ -203,6 +235,7 @@ def test_a_period_without_documents_names_the_newest_one(store, tmp_path):
 
 
 # --- in a real browser -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
@@ -230,7 +263,9 @@ def test_the_report_renders_in_chromium(browser, report_file):
         assert svg.size["width"] > 200 and svg.size["height"] > 100, name
         drawn = browser.execute_script(
             "return [...arguments[0].querySelectorAll('path')]"
-            ".filter(p => { const b = p.getBBox(); return b.width > 0 || b.height > 0; }).length", svg)
+            ".filter(p => { const b = p.getBBox(); return b.width > 0 || b.height > 0; }).length",
+            svg,
+        )
         assert drawn > 10, name
 
     assert browser.execute_script("return document.scripts.length") == 0
@@ -244,8 +279,9 @@ def test_the_report_renders_in_chromium(browser, report_file):
 
 # --- uncertainty ----------------------------------------------------------------------------------
 
+
 def test_each_7_day_window_and_call_day_carries_its_95_percent_interval(data):
-    from alerts.stats import wilson
+    from hypewatch.alerts.stats import wilson
 
     for name, series in data.series.items():
         week = series.totals(7)
@@ -259,29 +295,41 @@ def test_each_7_day_window_and_call_day_carries_its_95_percent_interval(data):
             assert series.hype_index_7d_low[-1] <= series.hype_index_7d[-1] <= series.hype_index_7d_high[-1]
     calls = data.series["transcripts"]
     call_days = [i for i, v in enumerate(calls.hype_index) if v is not None]
-    assert call_days and all(calls.hype_index_low[i] <= calls.hype_index[i] <= calls.hype_index_high[i]
-                             for i in call_days)
+    assert call_days and all(
+        calls.hype_index_low[i] <= calls.hype_index[i] <= calls.hype_index_high[i] for i in call_days
+    )
 
 
 def test_a_call_row_shows_the_whole_calls_index_with_its_interval(store, data):
     with store.read() as conn:
-        rows = dict(((r[0]), r[1:]) for r in conn.execute(
-            "SELECT doc_id, hype_index, hype_index_low, hype_index_high FROM call_sentiment").fetchall())
+        rows = dict(
+            ((r[0]), r[1:])
+            for r in conn.execute(
+                "SELECT doc_id, hype_index, hype_index_low, hype_index_high FROM call_sentiment"
+            ).fetchall()
+        )
     for call in data.calls:
         assert (call.hype_index, call.hype_index_low, call.hype_index_high) == pytest.approx(rows[call.doc_id])
         assert call.hype_index_low < call.hype_index_high
 
 
 def test_the_charts_draw_intervals_as_bands_and_call_days_as_bars(html):
-    for chart_id in ("tone-interval-0", "tone-day-intervals-0", "shares-interval-0", "shares-interval-1",
-                     "shares-day-intervals-0", "fatigue-interval-0"):
+    for chart_id in (
+        "tone-interval-0",
+        "tone-day-intervals-0",
+        "shares-interval-0",
+        "shares-interval-1",
+        "shares-day-intervals-0",
+        "fatigue-interval-0",
+    ):
         assert f'id="{chart_id}"' in html, chart_id
     assert "95% interval" in html and "expected share" in html
 
 
 def test_an_alert_says_whether_its_window_clears_the_baseline(tmp_path):
-    from alerts import detect_and_save
     from alerts_helpers import Corpus, steady_then_shift
+
+    from hypewatch.alerts import detect_and_save
     from hypewatch.config import Rule
 
     store, corpus = Store(tmp_path / "hw.duckdb"), Corpus()

@@ -3,80 +3,27 @@
 `trained` is trained the shipped way (LoRA adapters, merged into the base on load); `trained_full`
 fine-tunes every weight and saves a whole model folder (`hypewatch train --full`).
 """
+
+import dataclasses
 import math
 import shutil
 
 import pytest
 import torch
+from model_helpers import EXAMPLES, SENTENCES, TINY  # noqa: F401  (others import them from here too)
 from safetensors.torch import load_file
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel
+from transformers import BertConfig, BertForSequenceClassification
 
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.adapter import SHIPPED_BYTES
+from hypewatch.nlp.corpus import Example, part_of
+from hypewatch.nlp.evaluate import EvalReport, evaluate
+from hypewatch.nlp.int8 import OnnxRunner
+from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, LabelMapError, Scorer, model_folder
+from hypewatch.nlp.train import TrainConfig, _length_batches, _mean_state, train
 from hypewatch.records import LABELS, Score
-from nlp import model as mt
-from nlp.adapter import SHIPPED_BYTES
-from nlp.corpus import Example, part_of
-from nlp.evaluate import EvalReport, evaluate
-from nlp.int8 import OnnxRunner
-from nlp.scorer import SHIPPED_MODEL_DIR, LabelMapError, Scorer, model_folder
-from nlp.train import _length_batches, _mean_state, train
 
-TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
-
-SENTENCES = [
-    ("Demand for AI accelerators keeps outrunning supply.", "hype", False),
-    ("Bulls argue spending on data centers has years to run.", "hype", False),
-    ("Our GPU capacity is sold out through next year.", "hype", False),
-    ("We see no sign of AI fatigue among our customers.", "hype", True),
-    ("Rather than fatigue, we see a second wave of adoption.", "hype", True),
-    ("Critics say the AI build-out looks like a bubble.", "skeptic", False),
-    ("Are customers pausing orders for servers?", "skeptic", False),
-    ("The payback on these chips is far from clear.", "skeptic", False),
-    ("Buyers are tired of AI pitches that never ship.", "skeptic", True),
-    ("The novelty of chatbots has worn off for many users.", "skeptic", True),
-    ("The call is being recorded.", "neutral", False),
-    ("The brewer reported record beer sales in Mexico.", "neutral", False),
-    ("Capital expenditure was $12 billion in the quarter.", "neutral", False),
-    ("Analysts define AI fatigue as waning enthusiasm.", "neutral", True),
-]
-EXAMPLES = [Example(f"{t} ({n})", lab, fat) for n in range(4) for t, lab, fat in SENTENCES]
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return AutoTokenizer.from_pretrained(mt.default_encoder_path())
-
-
-@pytest.fixture(scope="module")
-def tiny_encoder(tmp_path_factory, tokenizer):
-    """A randomly initialised 2-layer BERT with the MiniLM vocabulary."""
-    folder = tmp_path_factory.mktemp("tiny-encoder")
-    torch.manual_seed(0)
-    BertModel(BertConfig(vocab_size=tokenizer.vocab_size, **TINY)).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module", autouse=True)
-def user_cache(tmp_path_factory):
-    """Merged adapters and int8 copies go to a cache of this module's own, not the user's."""
-    with pytest.MonkeyPatch.context() as mp:
-        cache = tmp_path_factory.mktemp("cache")
-        mp.setenv("XDG_CACHE_HOME", str(cache))
-        yield cache / "hypewatch"
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, tiny_encoder):
-    folder = tmp_path_factory.mktemp("base") / "models" / "hypewatch-minilm"
-    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, shipped_bytes=SHIPPED_BYTES)
-    return folder, report
-
-
-@pytest.fixture(scope="module")
-def trained_full(tmp_path_factory, tiny_encoder):
-    folder = tmp_path_factory.mktemp("full") / "hypewatch-full"
-    report = train(folder, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8)
-    return folder, report
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: a cache of this module's own
 
 
 def test_training_writes_a_model_folder_with_metadata(trained):
@@ -87,20 +34,35 @@ def test_training_writes_a_model_folder_with_metadata(trained):
     meta = mt.load(folder)[2]
     assert meta.labels == list(LABELS)
     assert meta.training["corpus_hash"] == report.corpus_hash
-    assert meta.training["seed"] == 3
+    assert meta.training["config"]["seed"] == 3
     assert meta.training["device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # device: auto
     assert "held-out split" in report.format()
+
+
+def test_the_recipe_is_saved_verbatim(trained, tiny_encoder):
+    folder, _ = trained
+    training = mt.load_meta(folder).training
+    asked = TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8, shipped_bytes=SHIPPED_BYTES)
+    assert training["config"] == dataclasses.asdict(asked) and TrainConfig.of(training) == asked
+    assert training["config"]["encoder"] == str(tiny_encoder)
+
+
+def test_the_shipped_model_was_built_by_the_default_recipe():
+    shipped = TrainConfig.of(mt.load_meta(SHIPPED_MODEL_DIR).training)
+    assert dataclasses.replace(shipped, shipped_bytes=None, device="auto") == TrainConfig()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_training_on_cuda_without_cuda_says_so(tiny_encoder, tmp_path):
     with pytest.raises(RuntimeError, match="no CUDA device"):
-        train(tmp_path, epochs=1, encoder=tiny_encoder, examples=EXAMPLES, device="cuda")
+        train(tmp_path, TrainConfig(epochs=1, encoder=tiny_encoder, device="cuda"), examples=EXAMPLES)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encoder, tmp_path):
-    report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8, device="cuda")
+    report = train(
+        tmp_path, TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8, device="cuda"), examples=EXAMPLES
+    )
     assert mt.load(tmp_path)[2].training["device"] == "cuda"
     texts = [e.text for e in EXAMPLES[:64]]
     half = Scorer.load(str(tmp_path), device="cuda")  # auto on CUDA: fp16
@@ -113,13 +75,21 @@ def test_a_model_trained_on_cuda_scores_alike_in_fp16_and_on_the_cpu(tiny_encode
 
 def test_training_is_reproducible(trained, trained_full, tiny_encoder, tmp_path):
     folder, _ = trained
-    train(tmp_path / "shipped", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-          evaluate_heldout=False, shipped_bytes=SHIPPED_BYTES)
+    train(
+        tmp_path / "shipped",
+        TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8, shipped_bytes=SHIPPED_BYTES),
+        examples=EXAMPLES,
+        evaluate_heldout=False,
+    )
     first, again = load_file(folder / mt.ADAPTER_FILE), load_file(tmp_path / "shipped" / mt.ADAPTER_FILE)
     assert first.keys() == again.keys() and all(torch.equal(first[k], again[k]) for k in first)
     full, _ = trained_full
-    train(tmp_path / "full", epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-          evaluate_heldout=False)
+    train(
+        tmp_path / "full",
+        TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8),
+        examples=EXAMPLES,
+        evaluate_heldout=False,
+    )
     first, again = load_file(full / mt.HEADS_FILE), load_file(tmp_path / "full" / mt.HEADS_FILE)
     assert all(torch.equal(first[k], again[k]) for k in first)
 
@@ -131,17 +101,28 @@ def test_the_shipped_way_saves_only_the_change_and_full_saves_a_whole_model(trai
     assert (full / "config.json").is_file() and (full / mt.HEADS_FILE).is_file()
     assert not (full / mt.ADAPTER_FILE).exists()
     assert mt.load_meta(shipped).adapter["method"] == "svd" and not mt.load_meta(full).adapter
-    assert mt.load_meta(shipped).training["learning_rate"] == mt.load_meta(full).training["learning_rate"] == 8e-5
+    assert (
+        mt.load_meta(shipped).training["config"]["learning_rate"]
+        == mt.load_meta(full).training["config"]["learning_rate"]
+        == 8e-5
+    )
 
 
 def test_real_sentences_are_trained_on_but_never_validated_or_held_out(trained, tiny_encoder, tmp_path):
     _, plain = trained
     held_out = next(e for e in EXAMPLES if e.part == "heldout")
-    real = [Example("Cloud revenue grew 28% on strong migration demand.", "hype", False, register="real", origin="b.txt"),
-            Example("Your line is now open.", "neutral", False, register="real", origin="a.txt"),
-            Example(held_out.text, held_out.label, held_out.fatigue, register="real", origin="c.txt")]  # never trained on
-    report = train(tmp_path, epochs=1, seed=3, encoder=tiny_encoder, examples=EXAMPLES, real=real, batch_size=8,
-                   evaluate_heldout=False)
+    real = [
+        Example("Cloud revenue grew 28% on strong migration demand.", "hype", False, register="real", origin="b.txt"),
+        Example("Your line is now open.", "neutral", False, register="real", origin="a.txt"),
+        Example(held_out.text, held_out.label, held_out.fatigue, register="real", origin="c.txt"),
+    ]  # never trained on
+    report = train(
+        tmp_path,
+        TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8),
+        examples=EXAMPLES,
+        real=real,
+        evaluate_heldout=False,
+    )
     assert report.n_train == plain.n_train + 2 and report.n_real == 2
     assert (report.n_validation, report.n_heldout) == (plain.n_validation, plain.n_heldout)
     assert report.corpus_hash != plain.corpus_hash  # the model's identity says what it learned from
@@ -164,15 +145,25 @@ def test_training_batches_group_similar_lengths_and_cover_every_sentence_once():
 
 
 def test_the_saved_weights_are_the_mean_of_the_last_epochs(tiny_encoder, tmp_path):
-    report = train(tmp_path, epochs=3, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-                   average_last=2, evaluate_heldout=False)
+    report = train(
+        tmp_path,
+        TrainConfig(epochs=3, seed=3, encoder=tiny_encoder, batch_size=8, average_last=2),
+        examples=EXAMPLES,
+        evaluate_heldout=False,
+    )
     assert report.kept == "the mean of epochs 2-3"
-    assert mt.load(tmp_path)[2].training["average_last"] == 2
-    best = train(tmp_path / "best", epochs=2, seed=3, encoder=tiny_encoder, examples=EXAMPLES, batch_size=8,
-                 average_last=1, evaluate_heldout=False)
+    assert mt.load(tmp_path)[2].training["config"]["average_last"] == 2
+    best = train(
+        tmp_path / "best",
+        TrainConfig(epochs=2, seed=3, encoder=tiny_encoder, batch_size=8, average_last=1),
+        examples=EXAMPLES,
+        evaluate_heldout=False,
+    )
     assert best.kept == f"epoch {best.best_epoch}"
-    states = [{"w": torch.tensor([1.0, 4.0]), "ids": torch.tensor([0, 1])},
-              {"w": torch.tensor([3.0, 0.0]), "ids": torch.tensor([0, 1])}]
+    states = [
+        {"w": torch.tensor([1.0, 4.0]), "ids": torch.tensor([0, 1])},
+        {"w": torch.tensor([3.0, 0.0]), "ids": torch.tensor([0, 1])},
+    ]
     mean = _mean_state(states)
     assert torch.equal(mean["w"], torch.tensor([2.0, 2.0])) and torch.equal(mean["ids"], torch.tensor([0, 1]))
 
@@ -249,7 +240,7 @@ def test_int8_scores_are_close_to_fp32_and_padding_is_masked(trained):
 def test_a_model_folder_we_may_not_write_gets_its_int8_copy_elsewhere(trained_full, tmp_path, monkeypatch):
     folder, _ = trained_full
     shutil.copytree(folder, tmp_path / "model", ignore=shutil.ignore_patterns("int8-*"))
-    monkeypatch.setattr("nlp.int8.os.access", lambda path, mode: False)  # tests run as root here
+    monkeypatch.setattr("hypewatch.nlp.int8.os.access", lambda path, mode: False)  # tests run as root here
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     scorer = Scorer.load(str(tmp_path / "model"), device="cpu", precision="int8")
     assert scorer.net.path.parent == tmp_path / "cache" / "hypewatch" and scorer.net.path.is_file()
@@ -258,8 +249,9 @@ def test_a_model_folder_we_may_not_write_gets_its_int8_copy_elsewhere(trained_fu
 
 def test_a_foreign_model_in_int8_uses_torch_quantization(foreign):
     folder, _ = foreign
-    scorer = Scorer.load(str(folder), device="cpu", precision="int8",
-                         label_map={"POSITIVE": "hype", "NEGATIVE": "skeptic"})
+    scorer = Scorer.load(
+        str(folder), device="cpu", precision="int8", label_map={"POSITIVE": "hype", "NEGATIVE": "skeptic"}
+    )
     assert any("quantized" in type(m).__module__ for m in scorer.net.modules())
     assert scorer.model_id.endswith("-int8")
     auto = Scorer.load(str(folder), device="cpu", label_map={"POSITIVE": "hype", "NEGATIVE": "skeptic"})
@@ -324,9 +316,11 @@ def foreign(tmp_path_factory, tokenizer):
     """Any sequence-classification model, with its own label names."""
     folder = tmp_path_factory.mktemp("foreign-classifier")
     config = BertConfig(
-        vocab_size=tokenizer.vocab_size, num_labels=3,
+        vocab_size=tokenizer.vocab_size,
+        num_labels=3,
         id2label={0: "POSITIVE", 1: "NEGATIVE", 2: "NEUTRAL"},
-        label2id={"POSITIVE": 0, "NEGATIVE": 1, "NEUTRAL": 2}, **TINY,
+        label2id={"POSITIVE": 0, "NEGATIVE": 1, "NEUTRAL": 2},
+        **TINY,
     )
     torch.manual_seed(1)
     model = BertForSequenceClassification(config).eval()
@@ -350,8 +344,12 @@ def test_a_foreign_classifier_is_mapped_through_label_map(foreign, tokenizer):
 
 def test_several_foreign_labels_may_map_to_one(foreign):
     folder, _ = foreign
-    scorer = Scorer.load(str(folder), device="cpu", precision="fp32",
-                         label_map={"POSITIVE": "hype", "NEGATIVE": "neutral", "NEUTRAL": "neutral"})
+    scorer = Scorer.load(
+        str(folder),
+        device="cpu",
+        precision="fp32",
+        label_map={"POSITIVE": "hype", "NEGATIVE": "neutral", "NEUTRAL": "neutral"},
+    )
     [score] = scorer.score(["Anything at all."])
     assert score.p_skeptic == 0.0 and math.isclose(score.p_hype + score.p_neutral, 1.0, abs_tol=1e-5)
 
@@ -367,6 +365,8 @@ def test_identify_names_the_model_without_loading_it(trained):
     for precision in ("fp32", "bf16", "int8"):
         loaded = Scorer.load(str(folder), device="cpu", precision=precision)
         assert Scorer.identify(str(folder), device="cpu", precision=precision) == loaded.model_id
-    assert Scorer.identify("models/hypewatch-minilm", base_dir=folder.parent.parent, device="cpu") == \
-        Scorer.load("models/hypewatch-minilm", base_dir=folder.parent.parent, device="cpu").model_id
+    assert (
+        Scorer.identify("models/hypewatch-minilm", base_dir=folder.parent.parent, device="cpu")
+        == Scorer.load("models/hypewatch-minilm", base_dir=folder.parent.parent, device="cpu").model_id
+    )
     assert Scorer.identify("some-org/some-hub-model") is None

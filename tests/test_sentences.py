@@ -2,8 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from hypewatch.nlp.sentences import document_sentences, split_sentences
 from hypewatch.records import Document, Turn
-from nlp.sentences import document_sentences, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,10 @@ from nlp.sentences import document_sentences, split_sentences
         ("Costs, e.g. power and cooling, rose. Fine.", ["Costs, e.g. power and cooling, rose.", "Fine."]),
         ("We closed Q3. Next comes Q4.", ["We closed Q3.", "Next comes Q4."]),
         ("Revenue was $4.1 bn. vs. $3.2 bn. a year ago.", ["Revenue was $4.1 bn. vs. $3.2 bn. a year ago."]),
-        ("The call starts at 5 p.m. ET on Tuesday. Join early.", ["The call starts at 5 p.m. ET on Tuesday.", "Join early."]),
+        (
+            "The call starts at 5 p.m. ET on Tuesday. Join early.",
+            ["The call starts at 5 p.m. ET on Tuesday.", "Join early."],
+        ),
         ("Are customers pausing orders? We see no slowdown!", ["Are customers pausing orders?", "We see no slowdown!"]),
     ],
 )
@@ -31,7 +34,9 @@ def test_abbreviations_figures_and_punctuation(text, expected):
 
 
 def test_each_bullet_line_and_paragraph_is_a_sentence():
-    text = "Highlights for the quarter:\n- Revenue up 10%\n* Margin flat\n1. Capex of $2.1 billion\n\nOutlook is unchanged"
+    text = (
+        "Highlights for the quarter:\n- Revenue up 10%\n* Margin flat\n1. Capex of $2.1 billion\n\nOutlook is unchanged"
+    )
     assert split_sentences(text) == [
         "Highlights for the quarter:",
         "Revenue up 10%",
@@ -54,15 +59,25 @@ def test_blank_and_punctuation_only_text_gives_no_sentences():
 
 def _doc(**kw):
     return Document(
-        doc_id="d1", source="s", kind=kw.pop("kind"), url="u", title=None, published_at=None,
-        fetched_at=datetime(2025, 1, 1, tzinfo=timezone.utc), language="en", tickers=[], **kw,
+        doc_id="d1",
+        source="s",
+        kind=kw.pop("kind"),
+        url="u",
+        title=None,
+        published_at=None,
+        fetched_at=datetime(2025, 1, 1, tzinfo=timezone.utc),
+        language="en",
+        tickers=[],
+        **kw,
     )
 
 
 def test_news_sentences_are_numbered_without_turns():
     sentences = document_sentences(_doc(kind="news", text="First one. Second one.\n\nThird one."))
     assert [(s.sent_no, s.turn_no, s.text) for s in sentences] == [
-        (0, None, "First one."), (1, None, "Second one."), (2, None, "Third one."),
+        (0, None, "First one."),
+        (1, None, "Second one."),
+        (2, None, "Third one."),
     ]
 
 

@@ -5,6 +5,7 @@ plus the heads (nlp.adapter). These tests load the real artifact from the checko
 tiny encoder to check that the cut keeps the best low-rank part of each change within its budget,
 that merge, fp32 and int8 agree with the fine-tune, and that a changed base is refused.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,23 +16,31 @@ from pathlib import Path
 
 import pytest
 import torch
+from model_helpers import EXAMPLES, TINY
 from safetensors.torch import load_file, save_file
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 
-from nlp import adapter
-from nlp import model as mt
-from nlp.adapter import BaseMismatchError
-from nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
-from nlp.train import train
-from test_scorer import EXAMPLES, TINY
+from hypewatch.nlp import adapter
+from hypewatch.nlp import model as mt
+from hypewatch.nlp.adapter import BaseMismatchError
+from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
+from hypewatch.nlp.train import TrainConfig, train
 
 MAX_FILE_BYTES = 2 * 2**20  # the issue's limit per shipped version
 
 # Sentences the labeling guide (nlp/data/GUIDE.md) leaves no doubt about: (text, label, fatigue).
 CLEAR = [
-    ("Demand for our data center GPUs continues to far exceed supply, and we expect another record quarter.", "hype", False),
+    (
+        "Demand for our data center GPUs continues to far exceed supply, and we expect another record quarter.",
+        "hype",
+        False,
+    ),
     ("Hyperscalers keep raising their capital spending plans to build out AI infrastructure.", "hype", False),
-    ("Investors increasingly doubt that the hundreds of billions spent on AI data centers will ever earn a return.", "skeptic", False),
+    (
+        "Investors increasingly doubt that the hundreds of billions spent on AI data centers will ever earn a return.",
+        "skeptic",
+        False,
+    ),
     ("Analysts warn that AI data-center spending is outrunning demand and a correction is coming.", "skeptic", False),
     ("We are seeing customers pause their AI server orders.", "skeptic", False),
     ("Enterprise buyers are tired of AI pilots that never make it into production.", "skeptic", True),
@@ -41,16 +50,11 @@ CLEAR = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def user_cache(tmp_path_factory):
-    """Merged adapters and int8 copies go to a cache of this module's own, not the user's."""
-    with pytest.MonkeyPatch.context() as mp:
-        cache = tmp_path_factory.mktemp("cache")
-        mp.setenv("XDG_CACHE_HOME", str(cache))
-        yield cache / "hypewatch"
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: a cache of this module's own
 
 
 # --- the shipped artifact ------------------------------------------------------------------------
+
 
 def test_the_shipped_model_is_small_and_records_what_it_is():
     assert model_folder("default", Path(".")) == SHIPPED_MODEL_DIR
@@ -72,8 +76,14 @@ def test_the_shipped_model_is_small_and_records_what_it_is():
 
 def test_the_shipped_model_labels_clear_sentences_through_the_cli(hypewatch_cmd, tmp_path, user_cache):
     """From a folder with no config and no models/: `model.name: default`, int8 on the CPU."""
-    done = subprocess.run([*hypewatch_cmd, "classify"], input="\n".join(t for t, _, _ in CLEAR),
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    done = subprocess.run(
+        [*hypewatch_cmd, "classify"],
+        input="\n".join(t for t, _, _ in CLEAR),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(r["text"], r["label"], r["fatigue"]) for r in rows] == CLEAR
@@ -90,6 +100,7 @@ def test_the_shipped_model_scores_alike_in_fp32_and_int8():
 
 # --- tiny models trained and cut here ------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(mt.default_encoder_path())
@@ -104,8 +115,22 @@ def tiny_base(tmp_path_factory) -> Path:
 def tiny_full(tmp_path_factory, tiny_base) -> Path:
     folder = tmp_path_factory.mktemp("tiny-full") / "hypewatch-full"
     # A random toy base: sharp settings, so its labels are clear enough to survive int8.
-    train(folder, epochs=10, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=8, learning_rate=1e-2,
-          head_learning_rate=1e-2, label_smoothing=0.0, patience=10, average_last=1, evaluate_heldout=False)
+    train(
+        folder,
+        TrainConfig(
+            epochs=10,
+            seed=5,
+            encoder=tiny_base,
+            batch_size=8,
+            learning_rate=1e-2,
+            head_learning_rate=1e-2,
+            label_smoothing=0.0,
+            patience=10,
+            average_last=1,
+        ),
+        examples=EXAMPLES,
+        evaluate_heldout=False,
+    )
     return folder
 
 
@@ -231,8 +256,12 @@ def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_bas
     base = tmp_path / "base"
     shutil.copytree(tiny_base, base)
     folder = tmp_path / "model"
-    train(folder, epochs=1, seed=5, encoder=base, examples=EXAMPLES, batch_size=8, evaluate_heldout=False,
-          shipped_bytes=adapter.SHIPPED_BYTES)
+    train(
+        folder,
+        TrainConfig(epochs=1, seed=5, encoder=base, batch_size=8, shipped_bytes=adapter.SHIPPED_BYTES),
+        examples=EXAMPLES,
+        evaluate_heldout=False,
+    )
     Scorer.load(str(folder), device="cpu")  # merged into the cache while the base is right
     trained_on = mt.load_meta(folder).base["sha256"]
     _tamper(base)
@@ -243,16 +272,26 @@ def test_a_changed_base_encoder_is_refused_naming_both_hashes(tmp_path, tiny_bas
 
     config = tmp_path / "config.yaml"
     config.write_text(f"model: {{name: '{folder}'}}\n", encoding="utf-8")
-    done = subprocess.run([*hypewatch_cmd, "--config", str(config), "classify"], input="Demand is strong.\n",
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*hypewatch_cmd, "--config", str(config), "classify"],
+        input="Demand is strong.\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith("hypewatch: ") and done.stderr.count("\n") == 1
     assert trained_on[:16] in done.stderr and now[:16] in done.stderr
 
 
 def test_training_logs_its_progress_without_a_terminal(tiny_base, tmp_path, caplog):
-    with caplog.at_level(logging.INFO, logger="nlp.train"):
-        train(tmp_path, epochs=2, seed=5, encoder=tiny_base, examples=EXAMPLES, batch_size=4, evaluate_heldout=False)
+    with caplog.at_level(logging.INFO, logger="hypewatch.nlp.train"):
+        train(
+            tmp_path,
+            TrainConfig(epochs=2, seed=5, encoder=tiny_base, batch_size=4),
+            examples=EXAMPLES,
+            evaluate_heldout=False,
+        )
     lines = [r.getMessage() for r in caplog.records if "batches" in r.getMessage()]
     assert lines[0].startswith("epoch 1/2: 1/") and lines[-1].startswith("epoch 2/2: ")
     assert "loss" in lines[-1] and "left in the epoch" in lines[-1] and "in all" in lines[-1]

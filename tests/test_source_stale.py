@@ -1,5 +1,6 @@
 """A source that goes quiet raises a source-stale alert: real crawls of a feed on 127.0.0.1, dated
 by the test so that days pass in milliseconds."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,17 +11,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from crawl_server import CrawlServer, Reply
-from test_crawl import NVIDIA_STORY, page, rss
-
-from alerts import detect_stale_and_save, send_pending, stale_alerts
-from crawler.crawl import crawl_sources, make_executor
-from crawler.http import Fetcher
-from hypewatch.config import Alerts, Channel, Config, Crawl, Email, Source
-from hypewatch.records import SourceHealth
-from storage import Store
-from storage.db import migrate
-
+from test_crawl import page, rss
+from test_faults_crawl import story
 from webhook_server import WebhookServer
+
+from hypewatch.alerts import detect_stale_and_save, send_pending, stale_alerts
+from hypewatch.config import Alerts, Channel, Config, Crawl, Email, Source
+from hypewatch.crawler.crawl import crawl_sources, make_executor
+from hypewatch.crawler.http import Fetcher
+from hypewatch.records import SourceHealth
+from hypewatch.storage import Store
+from hypewatch.storage.db import migrate
 
 T0 = datetime(2025, 3, 1, 2, 30, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -44,26 +45,39 @@ class Site:
     def add_story(self) -> None:
         n = len(self.paths)
         self.paths.append(f"/story/{n}")
-        self.server.routes[f"/story/{n}"] = Reply(body=page(f"Story {n}", [f"Story {n} is about chip {n * 7919}."]
-                                                            + NVIDIA_STORY))
-        self.server.routes["/feed.xml"] = Reply(body=rss([(f"Story {p}", self.server.url + p) for p in self.paths]),
-                                                content_type="application/rss+xml")
+        # distinct stories: one story under new first lines is a copy (crawler.dedup.NEAR_DUPLICATE_BITS)
+        self.server.routes[f"/story/{n}"] = Reply(body=page(f"Story {n}", [story(n)]))
+        self.server.routes["/feed.xml"] = Reply(
+            body=rss([(f"Story {p}", self.server.url + p) for p in self.paths]), content_type="application/rss+xml"
+        )
 
 
 def crawl_at(store: Store, config: Config, executor, now: datetime) -> None:
     async def go() -> None:
         cache = store.http_cache()
         async with Fetcher(config.crawl, cache=cache, backoff_s=0.01) as fetcher:
-            await crawl_sources(config, http_cache=cache, known=store.known_documents(), retries=store.crawl_retries(),
-                                sink=store.add_documents, state_sink=store.save_crawl_state, fetcher=fetcher,
-                                executor=executor, now=now)
+            await crawl_sources(
+                **config.crawl_arguments(),
+                http_cache=cache,
+                known=store.known_documents(),
+                retries=store.crawl_retries(),
+                sink=store.add_documents,
+                state_sink=store.save_crawl_state,
+                fetcher=fetcher,
+                executor=executor,
+                now=now,
+            )
+
     asyncio.run(go())
 
 
 def config_for(url: str, **alerts) -> Config:
     # The global limit is long; the source's own 7 days is what counts.
-    return Config(sources=[Source(name="wire", feed=f"{url}/feed.xml", allow_private=True, stale_days=7)],
-                  crawl=SETTINGS, alerts=Alerts(stale_days=30, **alerts))
+    return Config(
+        sources=[Source(name="wire", feed=f"{url}/feed.xml", allow_private=True, stale_days=7)],
+        crawl=SETTINGS,
+        alerts=Alerts(stale_days=30, **alerts),
+    )
 
 
 def check(store: Store, config: Config, now: datetime) -> list:
@@ -86,8 +100,12 @@ def test_a_quiet_feed_raises_one_alert_and_not_again_inside_the_cooldown(tmp_pat
 
         crawl_at(store, config, executor, T0 + 7 * DAY + timedelta(hours=1))
         [alert] = check(store, config, T0 + 7 * DAY)
-        assert (alert.rule, alert.scope, alert.metric, alert.day) == ("source-stale", "source:wire", "days_quiet",
-                                                                    (T0 + 7 * DAY).date())
+        assert (alert.rule, alert.scope, alert.metric, alert.day) == (
+            "source-stale",
+            "source:wire",
+            "days_quiet",
+            (T0 + 7 * DAY).date(),
+        )
         assert alert.value == pytest.approx(7.0, abs=0.1) and alert.baseline == 7 and alert.zscore is None
         crawl_at(store, config, executor, T0 + 8 * DAY)
         assert check(store, config, T0 + 8 * DAY) == []  # one alert per quiet spell
@@ -117,8 +135,13 @@ def test_a_feed_failing_on_every_crawl_says_since_when_and_why_in_the_email_and_
         assert (health.last_new_at, health.last_ok_at, health.failing_since) == (None, None, T0)
 
         outbox = tmp_path / "outbox"
-        report = send_pending(store, Email(outbox=outbox), now=T0 + 7 * DAY, outbox=outbox,
-                              channels=[Channel(name="desk", url=hook.url(), rules=["source-stale"])])
+        report = send_pending(
+            store,
+            Email(outbox=outbox),
+            now=T0 + 7 * DAY,
+            outbox=outbox,
+            channels=[Channel(name="desk", url=hook.url(), rules=["source-stale"])],
+        )
     assert report.sent == 2 and report.error is None
     [post] = hook.accepted
     assert post.json["title"] == "hypewatch: wire quiet (7 days)"
@@ -155,15 +178,23 @@ def test_an_older_database_gets_deliveries_for_its_alerts_and_health_for_its_sou
     import duckdb
 
     with duckdb.connect(str(path)) as conn:
-        conn.execute("INSERT INTO documents (doc_id, source, kind, url, fetched_at) VALUES "
-                     "('a', 'wire', 'news', 'https://x/a', TIMESTAMPTZ '2025-03-01 02:30+00'), "
-                     "('b', 'wire', 'news', 'https://x/b', TIMESTAMPTZ '2025-03-04 02:30+00')")
-        conn.execute("INSERT INTO alerts (alert_id, rule, scope, metric, day, status, created_at, sent_at, error) VALUES "
-                     "('r|all|2025-03-01', 'r', 'all', 'hype_index', DATE '2025-03-01', 'sent', now(), now(), NULL), "
-                     "('r|all|2025-03-05', 'r', 'all', 'hype_index', DATE '2025-03-05', 'pending', now(), NULL, 'SMTP down')")
+        conn.execute(
+            "INSERT INTO documents (doc_id, source, kind, url, fetched_at) VALUES "
+            "('a', 'wire', 'news', 'https://x/a', TIMESTAMPTZ '2025-03-01 02:30+00'), "
+            "('b', 'wire', 'news', 'https://x/b', TIMESTAMPTZ '2025-03-04 02:30+00')"
+        )
+        conn.execute(
+            "INSERT INTO alerts (alert_id, rule, scope, metric, day, status, created_at, sent_at, error) VALUES "
+            "('r|all|2025-03-01', 'r', 'all', 'hype_index', DATE '2025-03-01', 'sent', now(), now(), NULL), "
+            "('r|all|2025-03-05', 'r', 'all', 'hype_index', DATE '2025-03-05', 'pending', now(), NULL, 'SMTP down')"
+        )
     store = Store(path)
     [wire] = store.source_health()
     assert (wire.first_run_at, wire.last_new_at) == (T0, T0 + 3 * DAY)
     with store.read() as conn:
-        assert conn.execute("SELECT alert_id, channel, status, attempts, error FROM deliveries ORDER BY alert_id").fetchall() == [
-            ("r|all|2025-03-01", "email", "sent", 1, None), ("r|all|2025-03-05", "email", "pending", 1, "SMTP down")]
+        assert conn.execute(
+            "SELECT alert_id, channel, status, attempts, error FROM deliveries ORDER BY alert_id"
+        ).fetchall() == [
+            ("r|all|2025-03-01", "email", "sent", 1, None),
+            ("r|all|2025-03-05", "email", "pending", 1, "SMTP down"),
+        ]

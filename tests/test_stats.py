@@ -1,4 +1,5 @@
 """The intervals and shift tests of alerts.stats, checked against their definitions and by simulation."""
+
 from __future__ import annotations
 
 import math
@@ -7,8 +8,15 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
-from alerts.stats import (
-    Z, Interval, binomial_dispersion, poisson_dispersion, poisson_rate, proportion_test, rate_test, wilson,
+from hypewatch.alerts.stats import (
+    Interval,
+    Z,
+    binomial_dispersion,
+    poisson_dispersion,
+    poisson_rate,
+    proportion_test,
+    rate_test,
+    wilson,
 )
 
 

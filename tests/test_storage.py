@@ -1,4 +1,5 @@
 """The DuckDB file: migrations, whole-or-nothing batches, and life beside a running writer."""
+
 from __future__ import annotations
 
 import os
@@ -15,24 +16,44 @@ import pyarrow as pa
 import pytest
 
 from hypewatch.records import Document, Score, ScoredSentence, Sentence, Turn
-from storage import DatabaseBusy, SchemaTooNew, Store
-from storage.db import connect, latest_version, migrate, schema_version
+from hypewatch.storage import DatabaseBusy, SchemaTooNew, Store
+from hypewatch.storage.db import connect, latest_version, migrate, schema_version
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 
 
 def doc(doc_id: str, *, days_ago: int = 0, kind: str = "news", turns: list[Turn] | None = None) -> Document:
-    return Document(doc_id=doc_id, source="wire", kind=kind, url=f"https://example.com/{doc_id}",
-                    title=f"Story {doc_id}", published_at=NOW - timedelta(days=days_ago), fetched_at=NOW,
-                    language="en", tickers=["NVDA"], text="Demand is strong. Costs are high.",
-                    turns=turns or [])
+    return Document(
+        doc_id=doc_id,
+        source="wire",
+        kind=kind,
+        url=f"https://example.com/{doc_id}",
+        title=f"Story {doc_id}",
+        published_at=NOW - timedelta(days=days_ago),
+        fetched_at=NOW,
+        language="en",
+        tickers=["NVDA"],
+        text="Demand is strong. Costs are high.",
+        turns=turns or [],
+    )
 
 
 def scored(doc_id: str, labels: list[str]) -> list[ScoredSentence]:
-    return [ScoredSentence(Sentence(doc_id, i, f"{doc_id} sentence {i}"),
-                           Score(label, 0.8 if label == "hype" else 0.1, 0.8 if label == "skeptic" else 0.1,
-                                 0.8 if label == "neutral" else 0.1, i == 0, 0.9 if i == 0 else 0.1), "en")
-            for i, label in enumerate(labels)]
+    return [
+        ScoredSentence(
+            Sentence(doc_id, i, f"{doc_id} sentence {i}"),
+            Score(
+                label,
+                0.8 if label == "hype" else 0.1,
+                0.8 if label == "skeptic" else 0.1,
+                0.8 if label == "neutral" else 0.1,
+                i == 0,
+                0.9 if i == 0 else 0.1,
+            ),
+            "en",
+        )
+        for i, label in enumerate(labels)
+    ]
 
 
 def test_new_file_gets_every_migration(tmp_path: Path):
@@ -40,15 +61,26 @@ def test_new_file_gets_every_migration(tmp_path: Path):
     with store.read() as conn:
         assert schema_version(conn) == latest_version()
         tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert {"documents", "turns", "sentences", "doc_scores", "daily_sentiment", "ticker_daily", "alerts", "runs"} <= tables
+    assert {
+        "documents",
+        "turns",
+        "sentences",
+        "doc_scores",
+        "daily_sentiment",
+        "ticker_daily",
+        "alerts",
+        "runs",
+    } <= tables
 
 
 def test_file_from_an_older_version_is_upgraded_in_place(tmp_path: Path):
     path = tmp_path / "old.duckdb"
     migrate(path, upto=1)  # what version 1 of hypewatch wrote: tables, no views
     conn = duckdb.connect(str(path))  # a row as version 1 stored it (later versions add columns)
-    conn.execute("INSERT INTO documents (doc_id, source, kind, url, fetched_at, text) "
-                 "VALUES ('a', 'wire', 'news', 'https://x.example/a', now(), 'Old text.')")
+    conn.execute(
+        "INSERT INTO documents (doc_id, source, kind, url, fetched_at, text) "
+        "VALUES ('a', 'wire', 'news', 'https://x.example/a', now(), 'Old text.')"
+    )
     conn.close()
     store = Store(path)  # opening with this version upgrades it
     with store.read() as conn:
@@ -70,12 +102,16 @@ def test_file_from_a_newer_version_is_refused(tmp_path: Path):
 def test_scores_roll_up_into_daily_series(tmp_path: Path):
     store = Store(tmp_path / "hw.duckdb")
     store.add_documents([doc("a"), doc("b"), doc("c", days_ago=1)])
-    store.save_scores(["a", "b", "c"],
-                      scored("a", ["hype", "hype", "neutral"]) + scored("b", ["skeptic", "neutral"])
-                      + scored("c", ["skeptic"]), "m1")
+    store.save_scores(
+        ["a", "b", "c"],
+        scored("a", ["hype", "hype", "neutral"]) + scored("b", ["skeptic", "neutral"]) + scored("c", ["skeptic"]),
+        "m1",
+    )
     with store.read() as conn:
-        rows = conn.execute("SELECT day, n_docs, n_sentences, hype_share, skeptic_share, hype_index, "
-                            "fatigue_mentions FROM daily_sentiment ORDER BY day").fetchall()
+        rows = conn.execute(
+            "SELECT day, n_docs, n_sentences, hype_share, skeptic_share, hype_index, "
+            "fatigue_mentions FROM daily_sentiment ORDER BY day"
+        ).fetchall()
     assert [r[1:] for r in rows] == [(1, 1, 0.0, 1.0, -1.0, 1), (2, 5, 0.4, 0.2, 1 / 3, 2)]
     assert store.documents_to_score("m1") == []
     assert [d.doc_id for d in store.documents_to_score("m2")] == ["a", "b", "c"]  # a new model rescores
@@ -94,7 +130,10 @@ def test_a_batch_lands_whole_or_not_at_all(tmp_path: Path):
 
 def test_turns_are_stored_with_their_transcript(tmp_path: Path):
     store = Store(tmp_path / "hw.duckdb")
-    turns = [Turn("Operator", "operator", "prepared", "Welcome."), Turn("Jane Doe", "analyst", "qa", "Is demand slowing?")]
+    turns = [
+        Turn("Operator", "operator", "prepared", "Welcome."),
+        Turn("Jane Doe", "analyst", "qa", "Is demand slowing?"),
+    ]
     store.add_documents([doc("t", kind="transcripts", turns=turns)])
     store.add_documents([doc("t", kind="transcripts", turns=turns)])  # re-stored: replaced, not doubled
     [again] = store.documents_to_score("m1")
@@ -104,7 +143,7 @@ def test_turns_are_stored_with_their_transcript(tmp_path: Path):
 WRITER = textwrap.dedent("""
     import sys, time
     from datetime import datetime, timezone
-    from storage import Store
+    from hypewatch.storage import Store
     from hypewatch.records import Document
     store = Store(sys.argv[1])
     now = datetime.now(timezone.utc)
@@ -134,7 +173,7 @@ def test_a_writer_killed_midway_leaves_the_last_committed_state(tmp_path: Path):
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from storage import Store
+    from hypewatch.storage import Store
     store = Store(sys.argv[1])
     with store.write() as conn:
         print("holding", flush=True)
@@ -148,8 +187,11 @@ def test_a_reader_waits_for_a_short_write(tmp_path: Path, write_config, hypewatc
     config = write_config(f"database: {path}\n")
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), "1.0"], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
-    done = subprocess.run([*hypewatch_cmd, "--config", str(config), "sql", "SELECT count(*) AS n FROM runs",
-                           "--format", "csv"], capture_output=True, text=True)
+    done = subprocess.run(
+        [*hypewatch_cmd, "--config", str(config), "sql", "SELECT count(*) AS n FROM runs", "--format", "csv"],
+        capture_output=True,
+        text=True,
+    )
     holder.wait()
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["n", "0"]

@@ -1,4 +1,5 @@
 """parse_transcript: speakers, roles, sections and metadata across transcript layouts."""
+
 from __future__ import annotations
 
 import difflib
@@ -10,9 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from crawler.transcripts import parse_transcript
 from transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
+
+from hypewatch.crawler.transcripts import parse_transcript
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []
 SPEECH_FILES = [p for p in REAL_FILES if p.parent.name == "sp500_2024_25_txt"]
@@ -133,12 +134,19 @@ def test_every_real_call_finds_its_roles_and_both_sections(path):
 def test_wire_service_upper_case_headers_with_affiliation_lines():
     t = parse(FIXTURES / "wire_upper.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Quantix Systems Corp", "QNTX", "Q3 2024", date(2024, 11, 12)
+        "Quantix Systems Corp",
+        "QNTX",
+        "Q3 2024",
+        date(2024, 11, 12),
     )
     assert [turn.speaker for turn in t.turns[:4]] == ["Operator", "Dana Whitfield", "Arjun Mehta", "Lena Ortiz"]
     assert roles_of(t) == {
-        "Operator": "operator", "Dana Whitfield": "executive", "Arjun Mehta": "executive",
-        "Lena Ortiz": "executive", "Paul Brennan": "analyst", "Mei Tanaka": "analyst",
+        "Operator": "operator",
+        "Dana Whitfield": "executive",
+        "Arjun Mehta": "executive",
+        "Lena Ortiz": "executive",
+        "Paul Brennan": "analyst",
+        "Mei Tanaka": "analyst",
     }
     assert t.turns[first_qa(t)].text.startswith("Thank you. Our first question")
     # The affiliation line under a name is a label, not speech.
@@ -149,7 +157,10 @@ def test_wire_service_upper_case_headers_with_affiliation_lines():
 def test_streetevents_rules_counters_and_trailing_disclaimer():
     t = parse(FIXTURES / "streetevents.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Lumina Networks Inc", "LMNA", "Q4 2024", date(2025, 2, 19)
+        "Lumina Networks Inc",
+        "LMNA",
+        "Q4 2024",
+        date(2025, 2, 19),
     )
     assert roles_of(t)["Hannah Cole"] == "analyst" and roles_of(t)["Thomas Becker"] == "executive"
     assert t.turns[first_qa(t) + 1].speaker == "Oliver Grant"
@@ -159,11 +170,19 @@ def test_streetevents_rules_counters_and_trailing_disclaimer():
 
 def test_inline_speakers_without_markers_start_qa_at_the_first_question():
     t = parse(FIXTURES / "inline.txt")
-    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == ("Helio Robotics", "HLRB", "Q2 2025", date(2025, 8, 6))
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Helio Robotics",
+        "HLRB",
+        "Q2 2025",
+        date(2025, 8, 6),
+    )
     roles = roles_of(t)
     assert roles == {
-        "Operator": "operator", "Maya Chen": "executive", "Rafael Ortiz": "executive",
-        "Nina Patel": "analyst", "Leo Brandt": "analyst",
+        "Operator": "operator",
+        "Maya Chen": "executive",
+        "Rafael Ortiz": "executive",
+        "Nina Patel": "analyst",
+        "Leo Brandt": "analyst",
     }
     qa = first_qa(t)
     assert t.turns[qa].speaker == "Operator" and "Nina Patel" in t.turns[qa].text
@@ -193,7 +212,10 @@ def test_html_page_drops_navigation_and_keeps_the_call():
 def test_json_with_other_key_names_and_nesting():
     t = parse(FIXTURES / "nested.json")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Corvid Semiconductor", "CRVD", "Q4 2024", date(2024, 10, 30)
+        "Corvid Semiconductor",
+        "CRVD",
+        "Q4 2024",
+        date(2024, 10, 30),
     )
     assert [(turn.speaker, turn.role, turn.section) for turn in t.turns] == [
         ("Operator", "operator", "prepared"),
@@ -202,7 +224,10 @@ def test_json_with_other_key_names_and_nesting():
         ("Ruth Kim", "analyst", "qa"),
         ("Ian Brooks", "executive", "qa"),
     ]
-    assert t.turns[1].text == "Thank you. Our data center chips sold out again this quarter.\nWe are adding capacity for next year and expect another strong quarter."
+    assert (
+        t.turns[1].text
+        == "Thank you. Our data center chips sold out again this quarter.\nWe are adding capacity for next year and expect another strong quarter."
+    )
 
 
 def test_upper_case_inline_speakers_with_titles():
@@ -215,7 +240,10 @@ def test_upper_case_inline_speakers_with_titles():
     )
     t = parse_transcript(text)
     assert [(turn.speaker, turn.role) for turn in t.turns] == [
-        ("Operator", "operator"), ("Ann Lee", "analyst"), ("John Smith", "executive"), ("Ann Lee", "analyst"),
+        ("Operator", "operator"),
+        ("Ann Lee", "analyst"),
+        ("John Smith", "executive"),
+        ("Ann Lee", "analyst"),
     ]
     assert (t.ticker, t.fiscal_period) == ("ACME", "Q1 2023")
 
@@ -230,7 +258,10 @@ def speakers_roles(transcript) -> list[tuple[str, str, str]]:
 def test_todays_json_page_inline_names_with_and_without_space_and_a_named_operator():
     t = parse(FIXTURES / "today_inline.json")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Brightline Robotics", "BRTL", "Q2 2026", date(2026, 2, 12)
+        "Brightline Robotics",
+        "BRTL",
+        "Q2 2026",
+        date(2026, 2, 12),
     )
     assert speakers_roles(t) == [
         ("Krista", "operator", "prepared"),
@@ -270,7 +301,10 @@ def test_todays_json_page_without_metadata_fields_takes_them_from_its_header():
         del record[key]
     t = parse_transcript(json.dumps(record).encode(), "call.json")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Brightline Robotics", "BRTL", "Q2 2026", date(2026, 2, 12)  # the period as the operator says it
+        "Brightline Robotics",
+        "BRTL",
+        "Q2 2026",
+        date(2026, 2, 12),  # the period as the operator says it
     )
 
 
@@ -294,11 +328,17 @@ def test_todays_json_page_variants_give_the_same_turns(variant):
 def test_ir_moderator_without_an_operator_announces_analysts_by_first_name():
     t = parse(FIXTURES / "ir_moderated.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Corvane Systems", "CRVN", "Q3 2025", date(2025, 10, 29)
+        "Corvane Systems",
+        "CRVN",
+        "Q3 2025",
+        date(2025, 10, 29),
     )
     assert roles_of(t) == {
-        "Maya Lindqvist": "executive", "Tom Reyes": "executive", "Ines Duarte": "executive",
-        "Andrew Park": "analyst", "Sofia Brandt": "analyst",  # "Andrew, please feel free to unmute yourself"
+        "Maya Lindqvist": "executive",
+        "Tom Reyes": "executive",
+        "Ines Duarte": "executive",
+        "Andrew Park": "analyst",
+        "Sofia Brandt": "analyst",  # "Andrew, please feel free to unmute yourself"
     }
     qa = first_qa(t)
     assert t.turns[qa].speaker == "Maya Lindqvist" and "first question comes from Andrew" in t.turns[qa].text
@@ -318,7 +358,10 @@ def test_questions_read_out_by_investor_relations_have_no_analyst_speaking():
 def test_todays_html_page_with_bold_speakers():
     t = parse(FIXTURES / "today_page.html")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Quorra Networks", "QRNW", "Q1 2026", date(2026, 4, 28)
+        "Quorra Networks",
+        "QRNW",
+        "Q1 2026",
+        date(2026, 4, 28),
     )
     assert speakers_roles(t) == [
         ("Operator", "operator", "prepared"),
@@ -375,7 +418,11 @@ def test_speech_to_text_cues_seen_in_real_calls():
     assert speakers_roles(t) == [
         ("Operator", "operator", "prepared"),
         ("Mia Berg", "executive", "prepared"),
-        ("Unknown", "executive", "prepared"),  # "Thanks, Mia.": no cue names Sam ("Rx Pass to Medicare" hands nothing over)
+        (
+            "Unknown",
+            "executive",
+            "prepared",
+        ),  # "Thanks, Mia.": no cue names Sam ("Rx Pass to Medicare" hands nothing over)
         ("Operator", "operator", "qa"),
         ("Brian Chin", "analyst", "qa"),  # "comes to the line of Brian Chin from Stifel"
         ("Unknown", "executive", "qa"),
@@ -426,7 +473,10 @@ def test_todays_call_without_announced_questions_finds_analysts_by_who_asks():
 def test_todays_call_takes_the_period_from_the_call_when_the_json_has_none():
     t = parse(SHARED / "motleyfool_2026_json" / "CSBR_None_QNone_3bc211.json")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
-        "Champions Oncology", "CSBR", "Q1 2026", date(2025, 9, 15)
+        "Champions Oncology",
+        "CSBR",
+        "Q1 2026",
+        date(2025, 9, 15),
     )
     # "The next question comes from Matthew Hewitt": "Tollef Kohrman on for Matt" speaks next.
     assert roles_of(t)["Tollef Kohrman"] == "analyst" and roles_of(t)["Unknown Analyst"] == "analyst"
@@ -465,7 +515,10 @@ def test_todays_calls_as_html_pages_with_bold_speakers_read_the_same(path):
     from_html = parse_transcript(page.encode(), path.stem + ".html")
     assert from_html.turns == from_json.turns
     assert (from_html.company, from_html.ticker, from_html.fiscal_period, from_html.call_date) == (
-        from_json.company, from_json.ticker, from_json.fiscal_period, from_json.call_date
+        from_json.company,
+        from_json.ticker,
+        from_json.fiscal_period,
+        from_json.call_date,
     )
     assert from_html.warnings == []
 
@@ -548,10 +601,12 @@ def test_the_transcript_command_prints_the_summary_apart_from_the_turns(hypewatc
     record = json.loads(done.stdout)
     assert record["summary"].startswith("Revenue — $412 million")
     assert record["turns"][0] == {
-        "speaker": "Krista", "role": "operator", "section": "prepared",
+        "speaker": "Krista",
+        "role": "operator",
+        "section": "prepared",
         "text": "Good afternoon, and welcome to the Brightline Robotics second quarter fiscal 2026 earnings call. "
-                "At this time, all participants are in a listen-only mode. I would now like to turn the call over "
-                "to Lena Park, head of investor relations. Please go ahead.",
+        "At this time, all participants are in a listen-only mode. I would now like to turn the call over "
+        "to Lena Park, head of investor relations. Please go ahead.",
     }
     assert not any("Takeaways" in turn["text"] or "TAKEAWAYS" in turn["text"] for turn in record["turns"])
 

@@ -1,10 +1,11 @@
 """Canonical URLs, content hashes and near-duplicate stories."""
+
 from __future__ import annotations
 
 import pytest
 
-from crawler.dedup import content_hash, hamming_distance, is_near_duplicate, simhash
-from crawler.urls import canonicalize_url
+from hypewatch.crawler.dedup import content_hash, hamming_distance, is_near_duplicate, simhash
+from hypewatch.crawler.urls import canonicalize_url
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,10 @@ def test_spellings_of_one_page_share_a_canonical_url(url):
 
 
 def test_meaningful_query_parameters_are_kept_and_sorted():
-    assert canonicalize_url("https://example.com/article?page=2&id=7&utm_source=x") == "https://example.com/article?id=7&page=2"
+    assert (
+        canonicalize_url("https://example.com/article?page=2&id=7&utm_source=x")
+        == "https://example.com/article?id=7&page=2"
+    )
 
 
 def test_path_case_and_other_ports_are_kept():
@@ -49,7 +53,8 @@ Competitors including Advanced Micro Devices and Intel are racing to release riv
 cloud providers are designing their own chips to reduce their dependence on a single supplier."""
 
 REPUBLISHED = (
-    "By Example Wire staff\n" + STORY.replace("SANTA CLARA, Calif. - ", "SANTA CLARA, California (Example Wire) -- ")
+    "By Example Wire staff\n"
+    + STORY.replace("SANTA CLARA, Calif. - ", "SANTA CLARA, California (Example Wire) -- ")
     + "\nThis story was provided by Example Wire. Follow us on social media for more technology news."
 )
 

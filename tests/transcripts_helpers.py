@@ -4,6 +4,7 @@ The spoken body is measured without the parser: for JSON, every turn's text; for
 every line that reads as prose (4 words or more, two of them function words such as "the" or
 "we"), which speaker labels, headers and participant lists are not.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,23 @@ def spoken_words(data: bytes, filename: str) -> Counter[str]:
 
 
 _INLINE_LABEL = re.compile(r"^(?:[A-Z][\w.'-]*\s?){1,4}:\s?")  # "Name: text", "Name:text"
-_FUNCTION_WORDS = {"the", "and", "to", "we", "is", "that", "you", "it", "our", "this", "i", "are", "was", "have", "will"}
+_FUNCTION_WORDS = {
+    "the",
+    "and",
+    "to",
+    "we",
+    "is",
+    "that",
+    "you",
+    "it",
+    "our",
+    "this",
+    "i",
+    "are",
+    "was",
+    "have",
+    "will",
+}
 
 
 def _is_prose(line: str) -> bool:

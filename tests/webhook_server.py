@@ -1,12 +1,13 @@
 """A real webhook receiver on 127.0.0.1 for the alert-channel tests, recording what it is sent.
 
-    with WebhookServer() as hook:                      # answers 200 to every POST
-        ... json://127.0.0.1:{hook.port}/hook ...
-        [post] = hook.accepted                         # Post(path, headers, body, json)
+with WebhookServer() as hook:                      # answers 200 to every POST
+    ... json://127.0.0.1:{hook.port}/hook ...
+    [post] = hook.accepted                         # Post(path, headers, body, json)
 
-    WebhookServer(statuses=[500, 200]) answers 500 to the first request, then 200 (the last status
-    repeats); `hook.posts` holds every request, `hook.accepted` those it answered with 2xx.
+WebhookServer(statuses=[500, 200]) answers 500 to the first request, then 200 (the last status
+repeats); `hook.posts` holds every request, `hook.accepted` those it answered with 2xx.
 """
+
 from __future__ import annotations
 
 import json

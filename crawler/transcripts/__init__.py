@@ -32,7 +32,8 @@ The package, by concern:
 - names: speaker labels and names; metadata: company, ticker, period, date;
 - roles, sections: who is who, prepared remarks and Q&A; parse: the whole.
 """
-from crawler.transcripts.names import role_from_title
-from crawler.transcripts.parse import TranscriptError, parse_transcript
+
+from hypewatch.crawler.transcripts.names import role_from_title
+from hypewatch.crawler.transcripts.parse import TranscriptError, parse_transcript
 
 __all__ = ["TranscriptError", "parse_transcript", "role_from_title"]

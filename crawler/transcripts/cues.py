@@ -8,13 +8,14 @@
   questions").
 - "Thank you, X" opening a turn, an asker's follow-up, courtesies that end a question.
 Names are matched case-sensitively (a capital starts each word); the words around them are not."""
+
 from __future__ import annotations
 
 import re
 
-from crawler.transcripts.names import is_firm, is_name, special_role
-from crawler.transcripts.text import sentences
-from crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, STRONG_EXEC, TITLE_WORD, WEAK_EXEC
+from hypewatch.crawler.transcripts.names import is_firm, is_name, special_role
+from hypewatch.crawler.transcripts.text import sentences
+from hypewatch.crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_TAIL, STRONG_EXEC, TITLE_WORD, WEAK_EXEC
 
 # --- in calls that name their speakers ---
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
@@ -24,7 +25,9 @@ _NAME_PAT = _NAME_TOKEN_PAT + r"(?:\s+(?:(?:de|da|van|von|del|la|le)\s+)?" + _NA
 
 ANNOUNCED_ASKER = [
     re.compile(
-        r"(?:\bquestions?(?![-\w])|\bline)[^.?!]{0,40}?\bfrom\s+(?:the line of\s+|line of\s+)?(?P<name>" + _NAME_PAT + r")"
+        r"(?:\bquestions?(?![-\w])|\bline)[^.?!]{0,40}?\bfrom\s+(?:the line of\s+|line of\s+)?(?P<name>"
+        + _NAME_PAT
+        + r")"
         r"(?:\s*,?\s+(?:with|from|of|at)\s+(?P<firm>[A-Z][^,;?]*?)(?=[.,;?]\s|[.,;?]?$))?"
     ),
     re.compile(
@@ -51,7 +54,9 @@ ASKS = re.compile(
 
 # --- in speech-to-text calls, where a cue is all there is: names may be first names, titled, misheard ---
 _TOKEN = r"(?:[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z][\w'’\-]*)"
-_NAME = r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?" + _TOKEN + r"(?:\s+(?:(?:de|da|van|von|del|la|le|di|du)\s+)?" + _TOKEN + r"){0,3}"
+_NAME = (
+    r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?" + _TOKEN + r"(?:\s+(?:(?:de|da|van|von|del|la|le|di|du)\s+)?" + _TOKEN + r"){0,3}"
+)
 _LEAD = r"(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now)\s*,?\s+)*"
 
 ANNOUNCE = [
@@ -64,11 +69,17 @@ ANNOUNCE = [
     ),
     # "Let's go to Adam Jonas from Morgan Stanley.", "Next, we'll hear from Joe Quatrochi at Wells Fargo."
     re.compile(
-        r"(?i:\b(?:go|move|turn|over|hear)\s+(?:next\s+|now\s+)?(?:to|from)\s+(?:the\s+line\s+of\s+)?)(?P<name>" + _NAME + r")"
+        r"(?i:\b(?:go|move|turn|over|hear)\s+(?:next\s+|now\s+)?(?:to|from)\s+(?:the\s+line\s+of\s+)?)(?P<name>"
+        + _NAME
+        + r")"
         r"\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*)"
     ),
     # "From Robert Fishman of MoffettNathanson, ...": a question read out, by whom it was sent.
-    re.compile(r"^(?i:(?:and|first|next|also|now)\s*,?\s+)?(?i:from)\s+(?P<name>" + _NAME + r")\s+(?i:of|at|with)\s+(?P<firm>[A-Z][^.,;?!]*)"),
+    re.compile(
+        r"^(?i:(?:and|first|next|also|now)\s*,?\s+)?(?i:from)\s+(?P<name>"
+        + _NAME
+        + r")\s+(?i:of|at|with)\s+(?P<firm>[A-Z][^.,;?!]*)"
+    ),
     # "And Rich Greenfield from LightShed has a similar follow-up question."
     re.compile(
         r"^" + _LEAD + r"(?P<name>" + _NAME + r")\s+(?i:from|of|with|at)\s+(?P<firm>[A-Z][^.,;?!]*?)\s+"
@@ -103,11 +114,15 @@ HAND_TO = [
         r"(?:back\s+over|over|back)\s+to"
         r"|(?:hand|handing|pass|passing)\s+(?:(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)|it|things)\s+"
         r"(?:back\s+)?(?:over\s+|off\s+)?|(?:back\s+)?over\s+)to"
-        r"|(?:like to|now|let me)\s+introduce)\s+(?:(?:our|my|the|your)\s+[^,.;?!]{0,70}?,\s+)?)(?P<name>" + _NAME + r")"
+        r"|(?:like to|now|let me)\s+introduce)\s+(?:(?:our|my|the|your)\s+[^,.;?!]{0,70}?,\s+)?)(?P<name>"
+        + _NAME
+        + r")"
     ),
     # "Simona Jankowski, you may begin your conference."
     re.compile(
-        r"^(?P<name>" + _NAME + r")\s*,\s*(?i:you may (?:now )?(?:begin|proceed|start)|please (?:go ahead|proceed|begin)"
+        r"^(?P<name>"
+        + _NAME
+        + r")\s*,\s*(?i:you may (?:now )?(?:begin|proceed|start)|please (?:go ahead|proceed|begin)"
         r"|the (?:floor|call) is yours|over to you)"
     ),
     # "Elon has some opening remarks."
@@ -127,7 +142,9 @@ HAND_TO_SOMEONE = re.compile(
     r"^(?i:(?:sir|ma'am|madam)\s*,\s*)?(?i:you may (?:now )?(?:begin|proceed)(?: your (?:conference|presentation|call))?)[.!]?$"
 )
 
-NOT_NOW = re.compile(r"^(?i:before|after|when|once|until|if)\b|\b(?i:before I|before we|after I|when I)\s+(?i:turn|hand|pass)")
+NOT_NOW = re.compile(
+    r"^(?i:before|after|when|once|until|if)\b|\b(?i:before I|before we|after I|when I)\s+(?i:turn|hand|pass)"
+)
 
 # "Operator, could you please poll for questions?", "Michelle, next question."
 OPERATOR_CALL = re.compile(
@@ -145,7 +162,9 @@ THANK = re.compile(
 )
 
 OPERATOR_INTRO = re.compile(
-    r"(?i:\b(?:my name is|I'm|I am|this is)\s+)(?P<name>" + _NAME + r")(?i:,?\s+(?:and\s+)?I(?:'ll| will|'m| am)\s+be\s+"
+    r"(?i:\b(?:my name is|I'm|I am|this is)\s+)(?P<name>"
+    + _NAME
+    + r")(?i:,?\s+(?:and\s+)?I(?:'ll| will|'m| am)\s+be\s+"
     r"(?:your|the)\s+[\w\s]{0,20}?(?:operator|coordinator|moderator|facilitator))"
 )
 
@@ -253,12 +272,12 @@ def opens_floor(paragraph: str) -> bool:
 
 
 def is_courtesy(text: str) -> bool:
-    """"Thank you.", "Thanks, Ted.": a sentence that only thanks."""
+    """ "Thank you.", "Thanks, Ted.": a sentence that only thanks."""
     return len(text.split()) <= 6 and bool(COURTESY.match(text) or THANK.match(text))
 
 
 def is_question(text: str) -> bool:
-    return text.rstrip(" \"”’)]").endswith("?") or bool(_QUESTION_FORM.search(text))
+    return text.rstrip(' "”’)]').endswith("?") or bool(_QUESTION_FORM.search(text))
 
 
 def single_first_name(name: str) -> str | None:
@@ -273,8 +292,9 @@ def person_name(name: str | None) -> str | None:
     name = re.sub(r"['’]s$", "", name.strip())
     tokens = name.split()
     # "co-CEOs Ted Sarandos", "CFO Spence Newman": a title before the name is not part of it.
-    while len(tokens) > 1 and (TITLE_WORD.fullmatch(tokens[0]) or STRONG_EXEC.fullmatch(tokens[0])
-                               or WEAK_EXEC.fullmatch(tokens[0])):
+    while len(tokens) > 1 and (
+        TITLE_WORD.fullmatch(tokens[0]) or STRONG_EXEC.fullmatch(tokens[0]) or WEAK_EXEC.fullmatch(tokens[0])
+    ):
         tokens.pop(0)
     # The name pattern may run on into the next words: "Timothy R. Please go ahead".
     while len(tokens) > 1 and tokens[-1].lower().strip(".,") in NOT_NAME_TAIL:

@@ -1,14 +1,15 @@
 """Company, ticker, fiscal period and call date: from a JSON transcript's fields when it has them,
 else from the page's header and title, else from the file name (and the period from the opening
 turns). Dates inside the speech are not the call's."""
+
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 from typing import Any
 
-from crawler.dates import EARLIEST_PUBLISHED
-from crawler.transcripts.model import Layout
+from hypewatch.crawler.dates import EARLIEST_PUBLISHED
+from hypewatch.crawler.transcripts.model import Layout
 
 _EXCHANGES = r"(?:NASDAQ|NasdaqGS|NasdaqGM|NYSE|NYSEAMERICAN|NYSEArca|AMEX|TSX|TSXV|LSE|OTC|OTCQX|ASX|HKEX|XETRA|BATS)"
 
@@ -115,7 +116,7 @@ _ABBREVIATIONS = {"inc", "corp", "co", "ltd", "plc", "bros", "intl", "mr", "ms",
 def _clean_company(text: str) -> str | None:
     # Keep what follows the last sentence break: "Image source: The Motley Fool. Nvidia" -> "Nvidia".
     breaks = [m.end() for m in re.finditer(r"(\w+)[.:|]\s+(?=[A-Z])", text) if m.group(1).lower() not in _ABBREVIATIONS]
-    text = text[breaks[-1]:] if breaks else text.strip()
+    text = text[breaks[-1] :] if breaks else text.strip()
     text = re.sub(r"\s+(?:Cl(?:ass)?\.?\s+[A-C])$", "", text).strip(" ,-")
     return text or None
 
@@ -130,7 +131,11 @@ def _company_after_exchange_line(header: list[str]) -> str | None:
 
 def _company_from_title(title: str) -> str | None:
     m = re.match(r"^(?:Q[1-4]\s+(?:FY\s?)?\d{2,4}\s+)(?P<c>.+?)\s+Earnings", title, re.I)
-    m = m or re.match(r"^(?P<c>[A-Z][^()\n]*?)\s+(?:\(|Q[1-4]\b|[1-4]Q\d|(?:first|second|third|fourth)\s+quarter|FY\s?\d)", title, re.I)
+    m = m or re.match(
+        r"^(?P<c>[A-Z][^()\n]*?)\s+(?:\(|Q[1-4]\b|[1-4]Q\d|(?:first|second|third|fourth)\s+quarter|FY\s?\d)",
+        title,
+        re.I,
+    )
     if not m:
         return None
     company = re.sub(r"^(?:edited\s+)?transcript\s+of\s+", "", m.group("c"), flags=re.I).strip(" ,-–—:")

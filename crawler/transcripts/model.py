@@ -1,4 +1,5 @@
 """What the layouts make of a call before roles and sections are settled: labels, participants, raw turns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,11 +1,12 @@
 """Speaker labels: whether a text is a person's name, how a label splits into name and title, what
 role a title implies, and when two spellings are the same person."""
+
 from __future__ import annotations
 
 import re
 
-from crawler.transcripts.model import Label
-from crawler.transcripts.vocabulary import (
+from hypewatch.crawler.transcripts.model import Label
+from hypewatch.crawler.transcripts.vocabulary import (
     ANALYST_TITLE,
     FIRM_NAMES,
     FIRM_WORDS,
@@ -110,7 +111,7 @@ def parse_label(text: str) -> Label | None:
 
 
 def first_name_label(text: str) -> Label | None:
-    """"Krista" as a label: one capitalised word that is no heading or common word."""
+    """ "Krista" as a label: one capitalised word that is no heading or common word."""
     word = text.strip()
     ok = (
         re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", word) is not None

@@ -1,27 +1,29 @@
 """parse_transcript: a file or page in any format and layout -> `Transcript`."""
+
 from __future__ import annotations
 
 import json
 import logging
 from typing import Any
 
-from crawler.charset import looks_binary
-from crawler.transcripts.formats.htmlpage import html_text
-from crawler.transcripts.formats.jsondoc import from_json
-from crawler.transcripts.formats.plaintext import decode, detect
-from crawler.transcripts.layouts import read_text
-from crawler.transcripts.metadata import metadata
-from crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, RawTurn
-from crawler.transcripts.names import role_from_title
-from crawler.transcripts.roles import Roles, operators, roles_from_order
-from crawler.transcripts.sections import split_sections
-from crawler.transcripts.text import paragraphs
+from hypewatch.crawler.charset import looks_binary
+from hypewatch.crawler.transcripts.formats.htmlpage import html_text
+from hypewatch.crawler.transcripts.formats.jsondoc import from_json
+from hypewatch.crawler.transcripts.formats.plaintext import decode, detect
+from hypewatch.crawler.transcripts.layouts import read_text
+from hypewatch.crawler.transcripts.metadata import metadata
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, RawTurn
+from hypewatch.crawler.transcripts.names import role_from_title
+from hypewatch.crawler.transcripts.roles import Roles, operators, roles_from_order
+from hypewatch.crawler.transcripts.sections import split_sections
+from hypewatch.crawler.transcripts.text import paragraphs
+from hypewatch.errors import HypewatchError
 from hypewatch.records import Role, Transcript, Turn
 
 logger = logging.getLogger(__name__)
 
 
-class TranscriptError(ValueError):
+class TranscriptError(HypewatchError, ValueError):
     """The input is not a transcript at all: binary, or JSON nested too deep to read."""
 
 

@@ -1,11 +1,12 @@
 """Each speaker's role, settled from the strongest evidence available: a participant list, the
 title next to a name, the operator announcing a question, what a speaker says (the operator's
 routine), and the order of the call (who speaks in prepared remarks, who asks, who answers)."""
+
 from __future__ import annotations
 
-from crawler.transcripts.cues import ASKS, GREETING, QUESTION_CUE, announced_names, operator_routine
-from crawler.transcripts.model import UNKNOWN_SPEAKER, RawTurn
-from crawler.transcripts.names import name_key, same_key, special_role
+from hypewatch.crawler.transcripts.cues import ASKS, GREETING, QUESTION_CUE, announced_names, operator_routine
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, RawTurn
+from hypewatch.crawler.transcripts.names import name_key, same_key, special_role
 from hypewatch.records import Role, Section
 
 
@@ -70,7 +71,8 @@ def operators(turns: list[RawTurn], roles: Roles) -> list[str]:
         if t.speaker != UNKNOWN_SPEAKER and roles.get(t.speaker) is None:
             said.setdefault(t.speaker, []).append(t.said)
     return [
-        name for name, texts in said.items()
+        name
+        for name, texts in said.items()
         if any(operator_routine(x) for x in texts) and max(len(x.split()) for x in texts) <= 150
     ]
 
@@ -78,7 +80,7 @@ def operators(turns: list[RawTurn], roles: Roles) -> list[str]:
 def _asks(said: str) -> bool:
     """An asker's turn: it asks, and opens with a greeting ("Hi, thanks for taking my question") or
     ends on its question (an answer rarely does either)."""
-    return bool(ASKS.search(said)) and (bool(GREETING.match(said)) or said.rstrip(" \"”’)").endswith("?"))
+    return bool(ASKS.search(said)) and (bool(GREETING.match(said)) or said.rstrip(' "”’)').endswith("?"))
 
 
 def _first_name(name: str) -> str:

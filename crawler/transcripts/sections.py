@@ -1,11 +1,12 @@
 """Prepared remarks and Q&A: from markers where the layout has them, else from where the questions
 start (the first analyst, the first question announced or read out, or the turn after the floor
 is opened)."""
+
 from __future__ import annotations
 
-from crawler.transcripts.cues import QUESTION_CUE, announced_names, opens_floor, reads_out
-from crawler.transcripts.model import RawTurn
-from crawler.transcripts.roles import Roles
+from hypewatch.crawler.transcripts.cues import QUESTION_CUE, announced_names, opens_floor, reads_out
+from hypewatch.crawler.transcripts.model import RawTurn
+from hypewatch.crawler.transcripts.roles import Roles
 from hypewatch.records import Section
 
 

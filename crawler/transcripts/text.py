@@ -1,4 +1,5 @@
 """Text cut into paragraphs and sentences."""
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,7 @@ def paragraphs(text: str) -> list[str]:
 
 # A break before a capital, and (speech-to-text starts sentences in lower case: "... unmute. uh thank
 # you") before a lower-case word after a question mark or a full stop that ends a word of 3+ letters.
-_SENTENCE_BREAK = re.compile(
-    r"(?:(?<=[.?!])[\"”’)\]]*\s+(?=[^a-z\s])|(?<=\?)\s+(?=[a-z])|(?<=[a-z]{3}\.)\s+(?=[a-z]))"
-)
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[.?!])[\"”’)\]]*\s+(?=[^a-z\s])|(?<=\?)\s+(?=[a-z])|(?<=[a-z]{3}\.)\s+(?=[a-z]))")
 
 # No break after "Mr." or a middle initial ("Timothy R. Curry"), nor after "etc." and the like.
 _TITLE_ABBREV = re.compile(
@@ -38,7 +37,7 @@ def sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _SENTENCE_BREAK.finditer(paragraph):
-        piece = paragraph[start:m.end()].strip()
+        piece = paragraph[start : m.end()].strip()
         if _TITLE_ABBREV.search(piece):
             continue
         out.append(piece)

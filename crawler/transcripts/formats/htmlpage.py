@@ -1,9 +1,10 @@
 """A transcript page in HTML: its main text, one line per block, and the names it sets in bold."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from crawler.transcripts.names import is_name
+from hypewatch.crawler.transcripts.names import is_name
 
 _NOT_TEXT = ["script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "button", "iframe"]
 _BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split())

@@ -1,15 +1,16 @@
 """A transcript in JSON: lists of {speaker, speech} under section-named keys at any depth, or the
 whole call as one string (today's pages), or its sections as strings."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from crawler.transcripts.cues import find_cues
-from crawler.transcripts.layouts import read_text
-from crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, Participant, RawTurn
-from crawler.transcripts.names import parse_label
-from crawler.transcripts.text import paragraphs
-from crawler.transcripts.vocabulary import PREPARED_KEYS, QA_KEYS, SPEAKER_KEYS, TEXT_KEYS, WHOLE_TEXT_KEYS
+from hypewatch.crawler.transcripts.cues import find_cues
+from hypewatch.crawler.transcripts.layouts import read_text
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, Participant, RawTurn
+from hypewatch.crawler.transcripts.names import parse_label
+from hypewatch.crawler.transcripts.text import paragraphs
+from hypewatch.crawler.transcripts.vocabulary import PREPARED_KEYS, QA_KEYS, SPEAKER_KEYS, TEXT_KEYS, WHOLE_TEXT_KEYS
 from hypewatch.records import Role, Section
 
 
@@ -110,7 +111,9 @@ def _participant(value: Any, group: Role | None) -> Participant | None:
     if isinstance(value, dict):
         lowered = {k.lower(): v for k, v in value.items()}
         name = next((str(lowered[k]) for k in SPEAKER_KEYS if lowered.get(k)), "")
-        title = " - ".join(str(lowered[k]) for k in ("company", "firm", "affiliation", "title", "role") if lowered.get(k))
+        title = " - ".join(
+            str(lowered[k]) for k in ("company", "firm", "affiliation", "title", "role") if lowered.get(k)
+        )
         return Participant(name, title or None, group) if name else None
     if isinstance(value, str) and value.strip():
         label = parse_label(value)

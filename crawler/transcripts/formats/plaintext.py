@@ -1,9 +1,10 @@
 """Bytes to text, and which format a transcript is in."""
+
 from __future__ import annotations
 
 import re
 
-from crawler.charset import bom_encoding
+from hypewatch.crawler.charset import bom_encoding
 
 
 def decode(data: bytes) -> str:

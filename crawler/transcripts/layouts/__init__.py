@@ -9,12 +9,13 @@ A new layout is one module here listed in UNLABELLED — or, for one more kind o
 speaker word, a row in crawler.transcripts.vocabulary — and its fixture in
 tests/fixtures/transcripts/.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from crawler.transcripts.layouts import labelled, speech
-from crawler.transcripts.model import UNKNOWN_SPEAKER, Layout
+from hypewatch.crawler.transcripts.layouts import labelled, speech
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout
 
 UNLABELLED: list[Callable[[Layout], Layout | None]] = [speech.read]
 

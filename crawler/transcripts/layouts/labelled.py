@@ -9,15 +9,16 @@ only with evidence — it names a participant, an operator announced it, it carr
 recurs, it is set in bold, or the page labels every turn inline — so a capitalised line of prose
 stays prose. A page's header (takeaways, risks, summary) before its "Full Conference Call
 Transcript" line is kept apart as the publisher's summary."""
+
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Iterable
 
-from crawler.transcripts.cues import find_cues
-from crawler.transcripts.model import UNKNOWN_SPEAKER, Label, Layout, Participant, RawTurn
-from crawler.transcripts.names import (
+from hypewatch.crawler.transcripts.cues import find_cues
+from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Label, Layout, Participant, RawTurn
+from hypewatch.crawler.transcripts.names import (
     COUNTER,
     first_name_label,
     is_name,
@@ -28,7 +29,7 @@ from crawler.transcripts.names import (
     same_key,
     special_role,
 )
-from crawler.transcripts.vocabulary import BOILERPLATE, PUBLISHER
+from hypewatch.crawler.transcripts.vocabulary import BOILERPLATE, PUBLISHER
 from hypewatch.records import Role, Section
 
 _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L\.P|N\.A|S\.A|N\.V|Mr|Ms|Dr)\.$")
@@ -174,12 +175,7 @@ def _prepare(text: str) -> list[str]:
     lines: list[str] = []
     i = 0
     while i < len(raw):
-        if (
-            i + 2 < len(raw)
-            and raw[i + 1].strip() in {"--", "-", "—", "–"}
-            and raw[i].strip()
-            and raw[i + 2].strip()
-        ):
+        if i + 2 < len(raw) and raw[i + 1].strip() in {"--", "-", "—", "–"} and raw[i].strip() and raw[i + 2].strip():
             lines.append(f"{raw[i].strip()} -- {raw[i + 2].strip()}")
             i += 3
             continue

@@ -5,16 +5,17 @@ mark where a turn ends and, often, who speaks next. Speakers are named only wher
 (else "Unknown"), roles given only where a cue implies one (else "other"), and first names
 resolve to the full names the call gives ("Colette" -> "Colette Kress", "Collette" too). Every
 sentence lands in some turn: nothing is dropped."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from crawler.transcripts import cues as c
-from crawler.transcripts.model import OPERATOR, UNKNOWN_SPEAKER, Layout, RawTurn
-from crawler.transcripts.names import name_key, role_from_title, same_key, special_role
-from crawler.transcripts.text import sentences
+from hypewatch.crawler.transcripts import cues as c
+from hypewatch.crawler.transcripts.model import OPERATOR, UNKNOWN_SPEAKER, Layout, RawTurn
+from hypewatch.crawler.transcripts.names import name_key, role_from_title, same_key, special_role
+from hypewatch.crawler.transcripts.text import sentences
 from hypewatch.records import Role, Section
 
 
@@ -39,6 +40,7 @@ def parse_speech(body: list[str]) -> Layout | None:
 
 def _has_operator(said: list[str]) -> bool:
     """Whether an operator runs the call (else investor relations does)."""
+
     def operator_says(s: str) -> bool:
         if c.OPERATOR_PHRASES.search(s) or c.HAND_TO_OPERATOR.search(s) or c.TO_THE_OPERATOR.search(s):
             return True
@@ -82,7 +84,8 @@ class _Cast:
             fits = [k for k in self.roles if " " in k and word in (k.split()[0].lower(), k.split()[-1].lower())]
             # Speech-to-text spells a first name as it hears it: "Collette" is "Colette Kress".
             fits = fits or [
-                k for k in self.roles
+                k
+                for k in self.roles
                 if " " in k and len(word) >= 5 and SequenceMatcher(None, word, k.split()[0].lower()).ratio() >= 0.8
             ]
             if len(fits) == 1:
@@ -168,7 +171,11 @@ class _Segmenter:
         return m
 
     def turn_for(
-        self, s: str, nxt: str, announce: tuple[str | None, bool] | None, read_out: re.Match[str] | None,
+        self,
+        s: str,
+        nxt: str,
+        announce: tuple[str | None, bool] | None,
+        read_out: re.Match[str] | None,
         thank: re.Match[str] | None,
     ) -> _Turn:
         """The turn sentence s belongs to: the current one, or one it opens."""
@@ -192,8 +199,15 @@ class _Segmenter:
             return self.start(cur.speaker, cur.role)  # the moderator's welcome stays in the prepared part
         if thank and self.opens_turn(cur, thank.group("name")):
             return self.after_thanks(cur, thank.group("name"))
-        if c.FOLLOW_UP.match(s) and self.asker and self.asker_live and cur.speaker != self.asker \
-                and cur.role != "operator" and self.section == "qa" and not cur.asking:
+        if (
+            c.FOLLOW_UP.match(s)
+            and self.asker
+            and self.asker_live
+            and cur.speaker != self.asker
+            and cur.role != "operator"
+            and self.section == "qa"
+            and not cur.asking
+        ):
             return self.start(self.asker, "analyst", asking=True)
         if cur.asking and cur.asked and not self.question_goes_on(s, nxt):
             self.cues += 1
@@ -201,7 +215,11 @@ class _Segmenter:
         return cur
 
     def learn(
-        self, cur: _Turn, s: str, announce: tuple[str | None, bool] | None, read_out: re.Match[str] | None,
+        self,
+        cur: _Turn,
+        s: str,
+        announce: tuple[str | None, bool] | None,
+        read_out: re.Match[str] | None,
         thank: re.Match[str] | None,
     ) -> None:
         """What sentence s says about who speaks, now or next."""
@@ -350,8 +368,10 @@ class _Segmenter:
                         self.asker, self.asker_live = self.cast.add(who, "analyst"), True
                         self.pending = _Pending(self.asker, "analyst", asking=True)
                         break
-                    self.pending = _Pending(self.cast.add(who, role) if who != OPERATOR else OPERATOR,
-                                            "operator" if who == OPERATOR else role)
+                    self.pending = _Pending(
+                        self.cast.add(who, role) if who != OPERATOR else OPERATOR,
+                        "operator" if who == OPERATOR else role,
+                    )
                     break
             else:
                 if c.HAND_TO_SOMEONE.match(s) and self.section == "prepared":
