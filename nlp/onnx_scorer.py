@@ -200,7 +200,26 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
 
-class OnnxScorer:
+class CachedScorer:
+    """`score` for both scorers: repeated texts are scored once, and the last CACHE_SIZE distinct
+    sentences are remembered (a day's boilerplate recurs across calls)."""
+
+    _cache: OrderedDict[str, Score]
+
+    def _score_distinct(self, texts: list[str]) -> list[Score]:
+        raise NotImplementedError
+
+    def score(self, texts: Sequence[str]) -> list[Score]:
+        """One Score per text, in order; repeated texts are scored once."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        for text, score in zip(todo, self._score_distinct(todo)):
+            self._cache[text] = score
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return [self._cache[t] for t in texts]
+
+
+class OnnxScorer(CachedScorer):
     """Scores sentences with our model's int8 copy in ONNX Runtime; `OnnxScorer.open` builds one."""
 
     has_fatigue = True  # our model always has the fatigue head
@@ -269,15 +288,6 @@ class OnnxScorer:
             batch_size=batch_size,
             calibration=calibration,
         )
-
-    def score(self, texts: Sequence[str]) -> list[Score]:
-        """One Score per text, in order; repeated texts are scored once."""
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        for text, score in zip(todo, self._score_distinct(todo)):
-            self._cache[text] = score
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return [self._cache[t] for t in texts]
 
     def _score_distinct(self, texts: list[str]) -> list[Score]:
         if not texts:

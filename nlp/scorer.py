@@ -19,7 +19,7 @@ import logging
 import warnings
 from collections import OrderedDict
 from pathlib import Path
-from typing import Literal, Mapping, Sequence
+from typing import Literal, Mapping
 
 import torch
 from torch import nn
@@ -31,8 +31,7 @@ from hypewatch.nlp import model as mt
 from hypewatch.nlp.calibration import Calibration
 
 # The parts that need no torch live beside the torch-free CPU scorer; the old names stay here.
-from hypewatch.nlp.onnx_scorer import _SUFFIX, SHIPPED_MODEL_DIR, model_folder, precision_variants  # noqa: F401
-from hypewatch.nlp.onnx_scorer import CACHE_SIZE as _CACHE_SIZE
+from hypewatch.nlp.onnx_scorer import _SUFFIX, SHIPPED_MODEL_DIR, CachedScorer, model_folder, precision_variants  # noqa: F401
 from hypewatch.nlp.onnx_scorer import fingerprint as _fingerprint
 from hypewatch.nlp.onnx_scorer import local_id as _local_id
 from hypewatch.nlp.onnx_scorer import usable_cores as _usable_cores
@@ -109,7 +108,7 @@ def _native_bf16() -> bool:
     return any(getattr(cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
 
 
-class Scorer:
+class Scorer(CachedScorer):
     """Scores sentences; build one with `Scorer.load` (or the constructor, for an in-memory model)."""
 
     def __init__(
@@ -250,15 +249,6 @@ class Scorer:
     @property
     def has_fatigue(self) -> bool:
         return self.mapping is None
-
-    def score(self, texts: Sequence[str]) -> list[Score]:
-        """One Score per text, in order; repeated texts are scored once."""
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        for text, score in zip(todo, self._score_distinct(todo)):
-            self._cache[text] = score
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return [self._cache[t] for t in texts]
 
     def _score_distinct(self, texts: list[str]) -> list[Score]:
         if not texts:
