@@ -73,6 +73,15 @@ TURN_SCHEMA = pa.schema(
         ("text", pa.string()),
     ]
 )
+#: A sentence's score, as stored with the sentence and in the score cache.
+SCORE_FIELDS = [
+    ("label", pa.string()),
+    ("p_hype", pa.float32()),
+    ("p_skeptic", pa.float32()),
+    ("p_neutral", pa.float32()),
+    ("fatigue", pa.bool_()),
+    ("p_fatigue", pa.float32()),
+]
 SENTENCE_SCHEMA = pa.schema(
     [
         ("doc_id", pa.string()),
@@ -80,12 +89,7 @@ SENTENCE_SCHEMA = pa.schema(
         ("turn_no", pa.int32()),
         ("text", pa.string()),
         ("language", pa.string()),
-        ("label", pa.string()),
-        ("p_hype", pa.float32()),
-        ("p_skeptic", pa.float32()),
-        ("p_neutral", pa.float32()),
-        ("fatigue", pa.bool_()),
-        ("p_fatigue", pa.float32()),
+        *SCORE_FIELDS,
         ("model", pa.string()),
         ("topics", pa.list_(pa.string())),
         ("ai_mentions", pa.int32()),
@@ -117,12 +121,7 @@ SCORE_CACHE_SCHEMA = pa.schema(
     [
         ("text_hash", pa.string()),
         ("model", pa.string()),
-        ("label", pa.string()),
-        ("p_hype", pa.float32()),
-        ("p_skeptic", pa.float32()),
-        ("p_neutral", pa.float32()),
-        ("fatigue", pa.bool_()),
-        ("p_fatigue", pa.float32()),
+        *SCORE_FIELDS,
     ]
 )
 HTTP_CACHE_SCHEMA = pa.schema(
