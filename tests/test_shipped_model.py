@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -296,3 +297,22 @@ def test_training_logs_its_progress_without_a_terminal(tiny_base, tmp_path, capl
     assert lines[0].startswith("epoch 1/2: 1/") and lines[-1].startswith("epoch 2/2: ")
     assert "loss" in lines[-1] and "left in the epoch" in lines[-1] and "in all" in lines[-1]
     assert len(lines) <= 2 * 11  # a tenth of an epoch at a time, not a line per batch
+
+
+def test_the_base_hash_is_remembered_until_the_file_changes(tmp_path, user_cache):
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"weights of one release")
+    first = adapter.sha256_of(weights)
+    memo_file = user_cache / adapter.HASHES_FILE
+    memo = json.loads(memo_file.read_text())
+    entry = memo[str(weights.resolve())]
+    assert entry["sha256"] == first
+    entry["sha256"] = "remembered"  # what the next start reads instead of hashing again
+    memo_file.write_text(json.dumps(memo))
+    assert adapter.sha256_of(weights) == "remembered"
+    before = weights.stat().st_mtime_ns
+    weights.write_bytes(b"weights of another one")  # a new release rewrites the file (same size here)
+    os.utime(weights, ns=(before + 10**9, before + 10**9))  # whatever the filesystem's clock resolution
+    assert adapter.sha256_of(weights) not in ("remembered", first)
+    memo_file.write_text("not json")  # a damaged memo only costs a hash
+    assert adapter.sha256_of(weights) == adapter.sha256_of(weights) != first
