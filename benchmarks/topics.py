@@ -3,8 +3,9 @@
     python benchmarks/topics.py [--methods phrases,description,examples,head,mix] [--errors]
 
 Samples (nlp/topic_eval.py): `tune` (written, what the phrase lists and every threshold below were
-tuned on: in-sample), `heldout` (written, kept apart) and `real` (three real calls under
-../shared/data labeled sentence by sentence, kept apart; skipped without ../shared).
+tuned on: in-sample), `tune_real` (three other real calls the phrase lists were extended on:
+in-sample), `heldout` (written, kept apart) and `real` (three real calls under ../shared/data
+labeled sentence by sentence, kept apart). The real samples are skipped without ../shared.
 
 Methods:
 - phrases: the shipped tagger (nlp/topics.py, default topics of nlp/topics.yaml);
@@ -134,8 +135,10 @@ def main() -> None:
     wanted = [m for m in args.methods.split(",") if m]
     names = [t.name for t in default_topics()]
     samples = {"tune": load_sample(TUNE_FILE), "heldout": load_sample(HELDOUT_FILE)}
-    from hypewatch.nlp.topic_eval import REAL_FILE
+    from hypewatch.nlp.topic_eval import REAL_FILE, TUNE_REAL_FILE
 
+    if SHARED.is_dir() and TUNE_REAL_FILE.is_file():
+        samples["tune_real"] = load_real_sample(SHARED, TUNE_REAL_FILE)[0]
     if SHARED.is_dir() and REAL_FILE.is_file():
         real, missing = load_real_sample(SHARED)
         samples["real"] = real
@@ -146,13 +149,13 @@ def main() -> None:
     for sample_name, sample in samples.items():
         for method, predict in methods.items():
             report = measure(predict, sample, names)
-            note = " (in-sample: tuned on it)" if sample_name == "tune" else ""
+            note = " (in-sample: tuned on it)" if sample_name.startswith("tune") else ""
             print(f"\n== {method} on {sample_name}, {len(sample)} sentences{note}\n{report.format()}")
             summary.append((sample_name, method, report))
     print(f"\n{'sample':<9}{'method':<13}{'micro P':>8}{'micro R':>8}{'micro F1':>9}{'macro F1':>9}")
     for sample_name, method, report in summary:
         m = report.micro
-        print(f"{sample_name:<9}{method:<13}{m.precision:>8.2f}{m.recall:>8.2f}{m.f1:>9.2f}{report.macro_f1:>9.2f}")
+        print(f"{sample_name:<11}{method:<13}{m.precision:>8.2f}{m.recall:>8.2f}{m.f1:>9.2f}{report.macro_f1:>9.2f}")
 
     tagger = TopicTagger(default_topics(), default_ai_terms())
     if args.errors:

@@ -4,6 +4,9 @@ Three samples, labeled by data/topics/GUIDE.md:
 
 - ``data/topics/tune.jsonl``: written sentences the phrase lists were tuned on (in-sample figures);
 - ``data/topics/heldout.jsonl``: written sentences kept apart, looked at only to measure;
+- ``data/topics/tune_real.jsonl``: sentences of three other real calls under ``shared/data`` (none
+  of the held-out calls' companies), by reference like the next; the phrase lists were extended on
+  them (in-sample figures);
 - ``data/topics/real_heldout.jsonl``: every sentence of three real calls under ``shared/data``
   (none of them read while tuning), kept by reference (file + SHA-1 of the sentence, as
   nlp/real_eval.py does), since the transcripts' text may not be copied into the repo.
@@ -23,6 +26,7 @@ DATA = Path(__file__).parent / "data" / "topics"
 TUNE_FILE = DATA / "tune.jsonl"
 HELDOUT_FILE = DATA / "heldout.jsonl"
 REAL_FILE = DATA / "real_heldout.jsonl"
+TUNE_REAL_FILE = DATA / "tune_real.jsonl"
 
 
 class SampleError(HypewatchError, ValueError):
