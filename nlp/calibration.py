@@ -16,6 +16,8 @@ fatigue temperature is kept only where it lowers the held-apart log-loss too.
 
 The calibration is saved in the model folder's hypewatch.json (`calibration`) and applied by the
 scorer in every precision (torch and the int8 ONNX copy); a model without one scores as before.
+Applying and measuring are numpy, so the torch-free scorer (nlp.onnx_scorer) uses this very map;
+only fitting imports torch.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import torch
-from torch.nn import functional as F
+import numpy as np
 
 from hypewatch.errors import HypewatchError
 from hypewatch.records import LABELS, Score
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +54,13 @@ class Calibration:
     fatigue_temperature: float = 1.0
     fitted_on: dict[str, Any] = field(default_factory=dict)  # sentences, ECE and log-loss before and after
 
-    def stance_logits(self, logits: torch.Tensor) -> torch.Tensor:
-        """Calibrated stance logits from the model's raw ones (any dtype; float32 out)."""
-        z = torch.log_softmax(logits.float(), dim=-1)
-        return z * torch.tensor(self.scale, device=z.device) + torch.tensor(self.bias, device=z.device)
+    def stance_logits(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated stance logits from the model's raw ones (any float dtype; float32 out)."""
+        z = log_softmax(np.asarray(logits, dtype=np.float32))
+        return z * np.asarray(self.scale, dtype=np.float32) + np.asarray(self.bias, dtype=np.float32)
 
-    def fatigue_logits(self, logits: torch.Tensor) -> torch.Tensor:
-        return logits.float() / self.fatigue_temperature
+    def fatigue_logits(self, logits: np.ndarray) -> np.ndarray:
+        return np.asarray(logits, dtype=np.float32) / np.float32(self.fatigue_temperature)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,13 +71,16 @@ class Calibration:
             return None
         try:
             found = cls(**data)
-        except TypeError as exc:
+            scale, bias = np.asarray(found.scale, dtype=np.float64), np.asarray(found.bias, dtype=np.float64)
+            temperature = float(found.fatigue_temperature)
+        except (TypeError, ValueError) as exc:
             raise CalibrationError(f"malformed calibration in the model's metadata: {exc}") from None
         if (
             found.method not in ("temperature", "vector")
-            or len(found.scale) != len(LABELS)
-            or len(found.bias) != len(LABELS)
-            or found.fatigue_temperature <= 0
+            or scale.shape != (len(LABELS),)
+            or bias.shape != (len(LABELS),)
+            or not np.isfinite([*scale, *bias]).all()
+            or not 0 < temperature < float("inf")
         ):
             raise CalibrationError(f"malformed calibration in the model's metadata: {data!r}")
         return found
@@ -96,12 +103,11 @@ def expected_calibration_error(
 ) -> float:
     """Top-label ECE: sentences binned by the confidence of their predicted label; the mean over
     sentences of |accuracy - confidence| of their bin. 0 is perfectly calibrated."""
-    p = torch.as_tensor(probabilities, dtype=torch.float64)
-    if p.numel() == 0:
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.size == 0:
         return 0.0
-    confidence, predicted = p.max(dim=1)
-    correct = (predicted == torch.as_tensor(labels)).double()
-    return _binned_gap(confidence, correct, bins)
+    correct = (p.argmax(axis=1) == np.asarray(labels)).astype(np.float64)
+    return _binned_gap(p.max(axis=1), correct, bins)
 
 
 def classwise_calibration_error(
@@ -109,32 +115,32 @@ def classwise_calibration_error(
 ) -> float:
     """The mean over labels of each label's binned |frequency - probability|: it sees a probability
     of skeptic that is too high on average even where skeptic never wins."""
-    p = torch.as_tensor(probabilities, dtype=torch.float64)
-    if p.numel() == 0:
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.size == 0:
         return 0.0
-    y = torch.as_tensor(labels)
-    return sum(_binned_gap(p[:, c], (y == c).double(), bins) for c in range(p.shape[1])) / p.shape[1]
+    y = np.asarray(labels)
+    return sum(_binned_gap(p[:, c], (y == c).astype(np.float64), bins) for c in range(p.shape[1])) / p.shape[1]
 
 
 def binary_calibration_error(probabilities: Sequence[float], labels: Sequence[bool], bins: int = ECE_BINS) -> float:
     """ECE of a yes/no probability (the fatigue flag): binned |frequency - probability|."""
-    p = torch.as_tensor(probabilities, dtype=torch.float64)
-    return _binned_gap(p, torch.as_tensor(labels, dtype=torch.float64), bins) if p.numel() else 0.0
+    p = np.asarray(probabilities, dtype=np.float64)
+    return _binned_gap(p, np.asarray(labels, dtype=np.float64), bins) if p.size else 0.0
 
 
-def _binned_gap(values: torch.Tensor, outcomes: torch.Tensor, bins: int) -> float:
-    index = torch.clamp((values * bins).long(), max=bins - 1)
+def _binned_gap(values: np.ndarray, outcomes: np.ndarray, bins: int) -> float:
+    index = np.minimum((values * bins).astype(np.int64), bins - 1)
     gap = 0.0
     for b in range(bins):
         members = index == b
         if members.any():
-            gap += members.sum().item() * abs(outcomes[members].mean().item() - values[members].mean().item())
-    return gap / len(values)
+            gap += members.sum() * abs(outcomes[members].mean() - values[members].mean())
+    return float(gap / len(values))
 
 
 def log_loss(probabilities: Sequence[Sequence[float]], labels: Sequence[int]) -> float:
-    p = torch.as_tensor(probabilities, dtype=torch.float64).clamp(_EPS, 1)
-    return -p[torch.arange(len(p)), torch.as_tensor(labels)].log().mean().item()
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), _EPS, 1)
+    return float(-np.log(p[np.arange(len(p)), np.asarray(labels)]).mean())
 
 
 def stance_probabilities(scores: Sequence[Score]) -> list[list[float]]:
@@ -146,8 +152,8 @@ def apply(calibration: Calibration | None, scores: Sequence[Score], threshold: f
     if calibration is None or not scores:
         return list(scores)
     z = _log_probabilities(stance_probabilities(scores))
-    p = torch.softmax(calibration.stance_logits(z), dim=-1).tolist()
-    f = torch.sigmoid(calibration.fatigue_logits(_fatigue_logits([s.p_fatigue for s in scores]))).tolist()
+    p = softmax(calibration.stance_logits(z)).tolist()
+    f = sigmoid(calibration.fatigue_logits(_fatigue_logits([s.p_fatigue for s in scores]))).tolist()
     return [
         Score(
             label=LABELS[max(range(len(LABELS)), key=row.__getitem__)],
@@ -159,6 +165,20 @@ def apply(calibration: Calibration | None, scores: Sequence[Score], threshold: f
         )
         for row, pf in zip(p, f)
     ]
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
 
 
 # --- fitting ---------------------------------------------------------------------------------------
@@ -179,7 +199,9 @@ def fit(
     """
     if len(scores) < min_sentences:
         raise CalibrationError(f"calibration needs at least {min_sentences} labeled sentences, got {len(scores)}")
-    z = _log_probabilities(stance_probabilities(scores))
+    import torch  # only fitting needs it: applying and measuring are numpy
+
+    z = torch.from_numpy(_log_probabilities(stance_probabilities(scores)))
     y = torch.tensor([LABELS.index(label) for label in labels])
     if method == "auto":
         halves = (torch.arange(len(y)) % 2 == 0, torch.arange(len(y)) % 2 == 1)
@@ -189,7 +211,7 @@ def fit(
         }
         method = min(held_apart, key=held_apart.get)
     scale, bias = _fit_stance(z, y, method)
-    f = _fatigue_logits([s.p_fatigue for s in scores])
+    f = torch.from_numpy(_fatigue_logits([s.p_fatigue for s in scores]))
     flags = torch.tensor([float(x) for x in fatigue])
     fatigue_temperature = _fit_fatigue(f, flags) if _fatigue_temperature_helps(f, flags) else 1.0
     calibration = Calibration(method, scale.tolist(), bias.tolist(), fatigue_temperature)
@@ -204,21 +226,26 @@ def fit(
     return Calibration(method, scale.tolist(), bias.tolist(), fatigue_temperature, fitted_on)
 
 
-def _log_probabilities(probabilities: Sequence[Sequence[float]]) -> torch.Tensor:
-    return torch.as_tensor(probabilities, dtype=torch.float32).clamp(_EPS, 1).log()
+def _log_probabilities(probabilities: Sequence[Sequence[float]]) -> np.ndarray:
+    return np.log(np.clip(np.asarray(probabilities, dtype=np.float32), _EPS, 1))
 
 
-def _fatigue_logits(probabilities: Sequence[float]) -> torch.Tensor:
-    p = torch.as_tensor(probabilities, dtype=torch.float32).clamp(_EPS, 1 - _EPS)
-    return (p / (1 - p)).log()
+def _fatigue_logits(probabilities: Sequence[float]) -> np.ndarray:
+    p = np.clip(np.asarray(probabilities, dtype=np.float32), _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
 
 
 def _nll(scale: torch.Tensor, bias: torch.Tensor, z: torch.Tensor, y: torch.Tensor) -> float:
+    from torch.nn import functional as F
+
     return F.cross_entropy(z * scale + bias, y, reduction="sum").item()
 
 
 def _fit_stance(z: torch.Tensor, y: torch.Tensor, method: Method) -> tuple[torch.Tensor, torch.Tensor]:
     """Minimise the log-loss of softmax(scale * z + bias) over the map's free parameters."""
+    import torch
+    from torch.nn import functional as F
+
     n = z.shape[1]
     if method == "temperature":
         log_t = torch.zeros(1, requires_grad=True)
@@ -234,6 +261,9 @@ def _fit_stance(z: torch.Tensor, y: torch.Tensor, method: Method) -> tuple[torch
 def _fatigue_temperature_helps(logits: torch.Tensor, targets: torch.Tensor) -> bool:
     """Whether a temperature fitted on one half of the sentences lowers the log-loss of the other
     half, both ways round (fatigue probabilities are often calibrated already: then it only adds noise)."""
+    import torch
+    from torch.nn import functional as F
+
     halves = (torch.arange(len(targets)) % 2 == 0, torch.arange(len(targets)) % 2 == 1)
     fitted = unfitted = 0.0
     for a, b in (halves, halves[::-1]):
@@ -244,6 +274,9 @@ def _fatigue_temperature_helps(logits: torch.Tensor, targets: torch.Tensor) -> b
 
 
 def _fit_fatigue(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    import torch
+    from torch.nn import functional as F
+
     if targets.sum() == 0 or targets.sum() == len(targets):
         return 1.0  # one class only: nothing to calibrate against
     log_t = torch.zeros(1, requires_grad=True)
@@ -252,6 +285,8 @@ def _fit_fatigue(logits: torch.Tensor, targets: torch.Tensor) -> float:
 
 
 def _minimise(parameters: list[torch.Tensor], loss_fn) -> None:
+    import torch
+
     optimizer = torch.optim.LBFGS(parameters, lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
 
     def closure():

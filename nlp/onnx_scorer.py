@@ -6,7 +6,7 @@ exists. `load_scorer` opens an `OnnxScorer` when it can, and `nlp.scorer.Scorer`
 anything is missing or asked for that only torch does: the first use of a model (merging its
 adapter, building the int8 copy), another precision, a foreign model, CUDA. Both give the same
 Score records: same tokens, same length-sorted batches and padding, the same ONNX session and
-the same calibration (`CalibrationArrays`, the numpy twin of `nlp.calibration.Calibration`).
+the same calibration (`nlp.calibration.Calibration`, which applies in numpy).
 
 This module also holds the parts of the scorer that need no torch: where `model.name` points,
 a model folder's fingerprint and the ids it gets at each precision.
@@ -20,7 +20,6 @@ import json
 import os
 import sys
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from hypewatch.nlp import adapter, int8
 from hypewatch.nlp import meta as mt
+from hypewatch.nlp.calibration import Calibration, sigmoid, softmax
 from hypewatch.records import LABELS, Score
 
 if TYPE_CHECKING:
@@ -150,56 +150,6 @@ def load_scorer(
     )
 
 
-@dataclass(frozen=True)
-class CalibrationArrays:
-    """`nlp.calibration.Calibration` applied in numpy (float32, as the torch side computes it)."""
-
-    scale: np.ndarray
-    bias: np.ndarray
-    fatigue_temperature: np.float32
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CalibrationArrays | None:
-        """None where the entry is not one this twin knows: the torch side then reads it (and
-        names what is wrong with it)."""
-        known = {"method", "scale", "bias", "fatigue_temperature", "fitted_on"}
-        try:
-            scale = np.asarray(data["scale"], dtype=np.float32)
-            bias = np.asarray(data["bias"], dtype=np.float32)
-            temperature = np.float32(data.get("fatigue_temperature", 1.0))
-        except (KeyError, TypeError, ValueError):
-            return None
-        if (
-            set(data) - known
-            or data.get("method") not in ("temperature", "vector")
-            or scale.shape != (len(LABELS),)
-            or bias.shape != (len(LABELS),)
-            or not temperature > 0
-        ):
-            return None
-        return cls(scale, bias, temperature)
-
-    def stance_logits(self, logits: np.ndarray) -> np.ndarray:
-        return _log_softmax(logits.astype(np.float32)) * self.scale + self.bias
-
-    def fatigue_logits(self, logits: np.ndarray) -> np.ndarray:
-        return logits.astype(np.float32) / self.fatigue_temperature
-
-
-def _log_softmax(x: np.ndarray) -> np.ndarray:
-    shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
-
-
 class CachedScorer:
     """`score` for both scorers: repeated texts are scored once, and the last CACHE_SIZE distinct
     sentences are remembered (a day's boilerplate recurs across calls)."""
@@ -233,7 +183,7 @@ class OnnxScorer(CachedScorer):
         max_length: int = 128,
         fatigue_threshold: float = 0.5,
         batch_size: int = 64,
-        calibration: CalibrationArrays | None = None,
+        calibration: Calibration | None = None,
     ):
         from tokenizers import Tokenizer
 
@@ -276,8 +226,7 @@ class OnnxScorer(CachedScorer):
         elif meta.format != mt.FORMAT:
             return None
         onnx_file, tokenizer_file = int8.copy_path(weights, folder_fingerprint), weights / TOKENIZER_FILE
-        calibration = CalibrationArrays.from_dict(meta.calibration) if meta.calibration else None
-        if not (onnx_file.is_file() and tokenizer_file.is_file()) or (meta.calibration and calibration is None):
+        if not (onnx_file.is_file() and tokenizer_file.is_file()):
             return None
         return cls(
             int8.OnnxRunner(onnx_file, threads=threads or usable_cores()),
@@ -286,7 +235,7 @@ class OnnxScorer(CachedScorer):
             max_length=meta.max_length,
             fatigue_threshold=meta.fatigue_threshold,
             batch_size=batch_size,
-            calibration=calibration,
+            calibration=Calibration.from_dict(meta.calibration),
         )
 
     def _score_distinct(self, texts: list[str]) -> list[Score]:
@@ -310,8 +259,8 @@ class OnnxScorer(CachedScorer):
             if self.calibration is not None:
                 stance = self.calibration.stance_logits(stance)
                 fatigue = self.calibration.fatigue_logits(fatigue)
-            probs = _softmax(stance.astype(np.float32)).tolist()
-            p_fatigue = _sigmoid(fatigue.astype(np.float32)).tolist()
+            probs = softmax(stance.astype(np.float32)).tolist()
+            p_fatigue = sigmoid(fatigue.astype(np.float32)).tolist()
             for i, p, pf in zip(idx, probs, p_fatigue):
                 results[i] = Score(
                     label=LABELS[max(range(len(LABELS)), key=p.__getitem__)],

@@ -266,9 +266,9 @@ class Scorer(CachedScorer):
                     return_tensors="pt",
                 ).to(self.device)
                 stance, fatigue = self.net(batch["input_ids"], batch["attention_mask"])
-                if self.calibration is not None:
-                    stance = self.calibration.stance_logits(stance)
-                    fatigue = self.calibration.fatigue_logits(fatigue)
+                if self.calibration is not None:  # numpy: the very map the torch-free scorer applies
+                    stance = torch.from_numpy(self.calibration.stance_logits(stance.float().cpu().numpy()))
+                    fatigue = torch.from_numpy(self.calibration.fatigue_logits(fatigue.float().cpu().numpy()))
                 probs = torch.softmax(stance.float(), dim=-1).cpu()
                 if self.mapping is not None:
                     probs = probs @ self.mapping

@@ -88,8 +88,16 @@ def test_too_few_sentences_or_a_malformed_entry_are_named():
     with pytest.raises(cal.CalibrationError, match="at least 50"):
         cal.fit(scores, labels, fatigue)
     assert cal.Calibration.from_dict(None) is None
-    with pytest.raises(cal.CalibrationError, match="malformed"):
-        cal.Calibration.from_dict({"method": "temperature", "scale": [1.0], "bias": [0.0]})
+    for entry in (
+        {"method": "temperature", "scale": [1.0], "bias": [0.0]},
+        {"method": "vector", "scale": ["x", 1.0, 1.0], "bias": [0.0, 0.0, 0.0]},
+        {"method": "vector", "scale": [1.0, 1.0, float("nan")], "bias": [0.0, 0.0, 0.0]},
+        {"method": "vector", "scale": 1.0, "bias": [0.0, 0.0, 0.0]},
+        {"method": "temperature", "scale": [1.0] * 3, "bias": [0.0] * 3, "fatigue_temperature": 0},
+        {"method": "platt", "scale": [1.0] * 3, "bias": [0.0] * 3},
+    ):
+        with pytest.raises(cal.CalibrationError, match="malformed"):
+            cal.Calibration.from_dict(entry)
 
 
 # --- the model that carries it --------------------------------------------------------------------
