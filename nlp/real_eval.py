@@ -142,26 +142,33 @@ def load_real_examples(shared_dir: Path, references: Path = REFERENCES_FILE, hal
     """Resolve the labeled references against ``shared_dir`` into dicts of text, label, fatigue, file.
 
     ``half`` keeps only the dev or the test half (default: both); the other half's sources are
-    not read at all. References whose file is missing or whose sentence no longer appears are
-    skipped, with a warning giving the count.
+    not read at all. Each row also has ``previous``, the sentence before it in its file ("" for
+    the first): the labelers saw it. References whose file is missing or whose sentence no longer
+    appears are skipped, with a warning giving the count.
     """
     data_dir = Path(shared_dir) / "data"
     refs = parse_references(references.read_text(encoding="utf-8").splitlines(), str(references))
     if half is not None:
         refs = [r for r in refs if r.half == half]
-    by_file: dict[str, dict[str, str]] = {}
+    by_file: dict[str, dict[str, tuple[str, str]]] = {}  # sha1 -> (sentence, the one before it)
     examples, missing = [], 0
     for ref in refs:
         if ref.file not in by_file:
             try:
-                by_file[ref.file] = {sentence_sha1(s): s for s in source_sentences(data_dir, ref.file)}
+                sentences = source_sentences(data_dir, ref.file)
             except OSError:
-                by_file[ref.file] = {}
-        text = by_file[ref.file].get(ref.sha1)
-        if text is None:
+                sentences = []
+            by_file[ref.file] = {}
+            for previous, sentence in zip(["", *sentences], sentences):
+                by_file[ref.file].setdefault(sentence_sha1(sentence), (sentence, previous))
+        found = by_file[ref.file].get(ref.sha1)
+        if found is None:
             missing += 1
             continue
-        examples.append({"text": text, "label": ref.label, "fatigue": ref.fatigue, "file": ref.file})
+        text, previous = found
+        examples.append(
+            {"text": text, "label": ref.label, "fatigue": ref.fatigue, "file": ref.file, "previous": previous}
+        )
     if missing:
         logger.warning("%d of %d real-sentence references did not resolve under %s", missing, len(refs), data_dir)
     return examples

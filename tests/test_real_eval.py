@@ -72,7 +72,7 @@ def test_a_half_reads_only_its_own_sources(tmp_path: Path):
     refs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
     assert load_real_examples(tmp_path, refs, half="dev") == [
-        {"text": "Demand is strong.", "label": "hype", "fatigue": False, "file": dev_file}
+        {"text": "Demand is strong.", "label": "hype", "fatigue": False, "file": dev_file, "previous": ""}
     ]
     assert load_real_examples(tmp_path, refs, half="test") == []
 
@@ -155,6 +155,7 @@ def test_references_resolve_against_a_source_folder(tmp_path: Path):
             "label": "hype",
             "fatigue": False,
             "file": "transcripts/call.txt",
+            "previous": "Welcome to the call.",  # what the labelers saw before it
         }
     ]
 
