@@ -6,36 +6,15 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
-from hypewatch.records import Document
-from hypewatch.storage import Store
+from store_helpers import some_documents
 
 
 @pytest.fixture
 def db_config(tmp_path: Path, write_config) -> Path:
-    store = Store(tmp_path / "hw.duckdb")
-    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    store.add_documents(
-        [
-            Document(
-                doc_id=f"d{i}",
-                source="wire",
-                kind="news",
-                url=f"https://x.org/{i}",
-                title=f"T{i}",
-                published_at=now,
-                fetched_at=now,
-                language="en",
-                tickers=["NVDA", "AMD"][: i + 1],
-                text="t",
-            )
-            for i in range(2)
-        ]
-    )
+    store = some_documents(tmp_path / "hw.duckdb")
     return write_config(f"database: {store.path.name}\n")
 
 

@@ -22,8 +22,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 from report_helpers import TODAY, build_demo_database
+from store_helpers import some_documents
 
-from hypewatch.records import Document
 from hypewatch.storage import DatabaseDamaged, Store
 from hypewatch.storage.db import latest_version, migrate, migrations, reading
 
@@ -59,29 +59,6 @@ def one_line(done: subprocess.CompletedProcess, starts: str = "hypewatch: ") -> 
     assert "Traceback" not in done.stderr, done.stderr
     assert done.stderr.count("\n") == 1 and done.stderr.startswith(starts), done.stderr
     return done.stderr.strip()
-
-
-def some_documents(path: Path, n: int = 2, text: str = "t") -> Store:
-    store = Store(path)
-    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    store.add_documents(
-        [
-            Document(
-                doc_id=f"d{i}",
-                source="wire",
-                kind="news",
-                url=f"https://x.org/{i}",
-                title=f"T{i}",
-                published_at=now,
-                fetched_at=now,
-                language="en",
-                tickers=["NVDA"],
-                text=text,
-            )
-            for i in range(n)
-        ]
-    )
-    return store
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
