@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("--precision", choices=("int8", "fp32"), default="int8")
     args = parser.parse_args()
 
-    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.evaluate import EvalReport, score_examples
     from hypewatch.nlp.real_eval import AI_ERA_FILE, company_of, distinct_examples, load_real_examples
     from hypewatch.nlp.scorer import Scorer
 
@@ -47,12 +47,12 @@ def main() -> int:
     )
     for name in args.models:
         scorer = Scorer.load(name, precision=args.precision, device="cpu")
-        scores = scorer.score([e.text for e in examples])
+        scores = score_examples(scorer, examples)
         uncalibrated = None
         if scorer.calibration is not None:  # a scorer of its own: a scorer keeps the scores it gave
             raw = Scorer.load(name, precision=args.precision, device="cpu")
             raw.calibration = None
-            uncalibrated = EvalReport.compare(examples, raw.score([e.text for e in examples]), "")
+            uncalibrated = EvalReport.compare(examples, score_examples(raw, examples), "")
         report = EvalReport.compare(examples, scores, scorer.model_id)
         per_call: dict[str, list[tuple[bool, bool, float]]] = defaultdict(list)
         for e, s, call in zip(examples, scores, calls):

@@ -99,6 +99,7 @@ def main() -> int:
     from hypewatch.nlp import calibration as cal
     from hypewatch.nlp import model as mt
     from hypewatch.nlp.corpus import Example, load_corpus, split
+    from hypewatch.nlp.evaluate import score_examples
     from hypewatch.nlp.scorer import ModelNotFoundError, Scorer, model_folder
 
     try:
@@ -108,7 +109,7 @@ def main() -> int:
         return 0
     own, scorer.calibration = scorer.calibration, None  # score once, uncalibrated
     parts = split(load_corpus())
-    validation = scorer.score([e.text for e in parts["validation"]])
+    validation = score_examples(scorer, parts["validation"])
     gold = ([e.label for e in parts["validation"]], [e.fatigue for e in parts["validation"]])
     candidates = {"model's own": own} if own else {}
     candidates |= {method: cal.fit(validation, *gold, method=method) for method in ("temperature", "vector")}
@@ -130,9 +131,7 @@ def main() -> int:
         f"written validation slice (fitted on): {len(validation)} sentences", columns(parts["validation"], validation)
     )
     heldout = parts["heldout"]
-    print_table(
-        f"written held-out split: {len(heldout)} sentences", columns(heldout, scorer.score([e.text for e in heldout]))
-    )
+    print_table(f"written held-out split: {len(heldout)} sentences", columns(heldout, score_examples(scorer, heldout)))
 
     if args.real == "none":
         return 0
@@ -142,13 +141,13 @@ def main() -> int:
     from hypewatch.nlp.real_eval import load_real_examples
 
     rows = load_real_examples(SHARED, half=None if args.real == "all" else args.real)
-    examples = [Example(r["text"], r["label"], r["fatigue"]) for r in rows]
+    examples = [Example(r["text"], r["label"], r["fatigue"], previous=r["previous"]) for r in rows]
     folder = model_folder(args.model, ROOT)
     learned = set(mt.load_meta(folder).training.get("real_files", [])) if mt.is_hypewatch_folder(folder) else set()
     seen = {r["file"] for r in rows} & learned
     if seen:
         print(f"\nwarning: the model learned from {len(seen)} of these source files: not unseen text")
-    scores = scorer.score([e.text for e in examples])
+    scores = score_examples(scorer, examples)
     print_table(f"real sentences ({args.real}): {len(examples)}", columns(examples, scores))
     print_table("real sources: |share - labelers' share| per file", columns(examples, scores, per_call, rows))
     return 0

@@ -27,7 +27,7 @@ SHARED = ROOT.parent / "shared"
 
 from hypewatch.nlp import model as mt  # noqa: E402
 from hypewatch.nlp.corpus import Example, load_corpus, split  # noqa: E402
-from hypewatch.nlp.evaluate import EvalReport, evaluate  # noqa: E402
+from hypewatch.nlp.evaluate import EvalReport, evaluate, score_examples  # noqa: E402
 from hypewatch.nlp.scorer import Scorer, model_folder  # noqa: E402
 from hypewatch.records import LABELS, Score  # noqa: E402
 
@@ -88,8 +88,8 @@ def compare(name: str, heldout: list[Example], real_rows: list[dict], sample: li
     row["int8 sent/s"] = f"{len(sample) / (time.perf_counter() - start):.0f}"
     if real_rows:
         learned = set(meta.training.get("real_files", []))
-        examples = [Example(r["text"], r["label"], r["fatigue"]) for r in real_rows]
-        report = EvalReport.compare(examples, scorers["int8"].score([e.text for e in examples]), name)
+        examples = [Example(r["text"], r["label"], r["fatigue"], previous=r["previous"]) for r in real_rows]
+        report = EvalReport.compare(examples, score_examples(scorers["int8"], examples), name)
         per_class = " / ".join(f"{report.per_class[lab].f1:.2f}" for lab in LABELS)
         seen = sum(r["file"] in learned for r in real_rows)
         row["real macro-F1 (hype/skeptic/neutral)"] = f"{report.macro_f1:.3f} ({per_class})" + (

@@ -49,7 +49,7 @@ def main() -> int:
     from real_sentences import print_by_source
 
     from hypewatch.nlp.corpus import Example
-    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.evaluate import EvalReport, score_examples
     from hypewatch.nlp.real_eval import distinct_examples, load_real_examples
     from hypewatch.nlp.scorer import Scorer
     from hypewatch.nlp.train import TrainConfig, train
@@ -68,9 +68,9 @@ def main() -> int:
         folder = out / f"fold-{trained_on}"
         train(folder, TrainConfig(epochs=args.epochs, device=args.device), real=real, evaluate_heldout=False)
         target = [r for r in rows if fold_of(r["file"]) == scored]
-        examples = [Example(r["text"], r["label"], r["fatigue"]) for r in target]
+        examples = [Example(r["text"], r["label"], r["fatigue"], previous=r["previous"]) for r in target]
         scorer = Scorer.load(str(folder), device=args.device, precision="fp32")
-        predicted = scorer.score([e.text for e in examples])
+        predicted = score_examples(scorer, examples)
         print(
             f"\ntrained on {'the dev half and ' if always else ''}{args.within} fold {trained_on}"
             f" ({len(real)} real sentences), scored on fold {scored}:"

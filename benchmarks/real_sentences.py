@@ -53,7 +53,7 @@ def main() -> int:
 
     from hypewatch.nlp import model as mt
     from hypewatch.nlp.corpus import Example
-    from hypewatch.nlp.evaluate import EvalReport
+    from hypewatch.nlp.evaluate import EvalReport, score_examples
     from hypewatch.nlp.real_eval import REFERENCES_FILE, load_real_examples, parse_references
     from hypewatch.nlp.scorer import ModelNotFoundError, Scorer, model_folder
 
@@ -62,7 +62,7 @@ def main() -> int:
         return 0
     half = None if args.half == "all" else args.half
     rows = load_real_examples(SHARED, half=half)
-    examples = [Example(e["text"], e["label"], e["fatigue"]) for e in rows]
+    examples = [Example(e["text"], e["label"], e["fatigue"], previous=e["previous"]) for e in rows]
     refs = parse_references(REFERENCES_FILE.read_text(encoding="utf-8").splitlines())
     n_refs = sum(half in (None, r.half) for r in refs)
     print(f"real sentences  {len(examples)} of {n_refs} references resolved ({args.half})")
@@ -80,7 +80,7 @@ def main() -> int:
             f"warning: the model learned from {len({r['file'] for r in seen})} of these source files"
             f" ({len(seen)} sentences): these figures are not on unseen text"
         )
-    predicted = scorer.score([e.text for e in examples])
+    predicted = score_examples(scorer, examples)
     print(EvalReport.compare(examples, predicted, scorer.model_id).format())
     false_alarms = sum(p.fatigue and not e.fatigue for e, p in zip(examples, predicted))
     print(f"fatigue false alarms  {false_alarms}")

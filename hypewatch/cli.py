@@ -624,6 +624,18 @@ def _load_scorer(state: State) -> Any:
     is_flag=True,
     help="Save the whole fine-tuned model (90 MB) instead of its change from the packaged encoder (under 2 MB).",
 )
+@click.option(
+    "--context",
+    type=click.IntRange(0, 1),
+    default=None,
+    help="1: the model also reads the sentence before each one, as its labelers did (default: the recipe's).",
+)
+@click.option(
+    "--start-from",
+    default=None,
+    metavar="MODEL",
+    help="Continue training this model (a folder, or default: the shipped one) instead of the bare encoder.",
+)
 @pass_state
 @handled
 def train(
@@ -635,6 +647,8 @@ def train(
     real_dir: Path | None,
     dev_only: bool,
     full: bool,
+    context: int | None,
+    start_from: str | None,
 ) -> None:
     """Train a scorer on the bundled labeled corpus, the way the shipped one was (on CUDA when model.device allows).
 
@@ -664,10 +678,11 @@ def train(
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
-    asked = ({"seed": seed} if seed is not None else {}) | ({"epochs": epochs} if epochs else {})
-    config = TrainConfig(
-        device=state.config_or_defaults.model.device, shipped_bytes=None if full else SHIPPED_BYTES, **asked
-    )
+    asked = {
+        name: value for name, value in (("seed", seed), ("epochs", epochs), ("context", context)) if value is not None
+    }
+    asked |= {"device": state.config_or_defaults.model.device, "shipped_bytes": None if full else SHIPPED_BYTES}
+    config = TrainConfig.continuing(start_from, **asked) if start_from else TrainConfig(**asked)
     report = train_model(out, config, real=real, progress=sys.stderr.isatty())
     click.echo(report.format(), err=True)
     click.echo(

@@ -132,6 +132,7 @@ class ScoredSentence:
     language: str | None = None
     topics: list[str] | None = None  # None: not tagged (not English), like score
     ai_mentions: int | None = None
+    previous: str = ""  # the sentence before it that the model read with it ("" for a model without context)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from hypewatch.nlp.sentences import document_sentences
 from hypewatch.nlp.topics import TopicTagger
 from hypewatch.storage import DatabaseBusy, Store
-from hypewatch.storage.store import text_hash
+from hypewatch.storage.store import score_key
 
 from .progress import progress_bar
 from .records import Document, Score, ScoredSentence, Sentence, SentenceTags
@@ -27,8 +27,9 @@ BATCH_DOCS = 64
 
 class SentenceScorer(Protocol):
     model_id: str
+    context: int  # sentences before each one the model reads (0 or 1)
 
-    def score(self, texts: list[str]) -> list[Score]: ...
+    def score(self, texts: list[str], previous: list[str] | None = None) -> list[Score]: ...
 
 
 def no_counts() -> dict[str, int]:
@@ -77,13 +78,25 @@ def score_documents(
     """Sentences of these documents, scored (and tagged); those this model scored before come
     from the database."""
     sentences = sentence_pairs(docs)
-    known = store.cached_scores([s.text for doc, s in sentences if _is_english(doc.language)], scorer.model_id)
+    reads = model_inputs(sentences, scorer.context)
+    known = store.cached_scores(
+        [pair for (doc, _), pair in zip(sentences, reads) if _is_english(doc.language)], scorer.model_id
+    )
     return _scored(sentences, scorer, known, counts, tagger)
 
 
 def sentence_pairs(docs: list[Document]) -> list[tuple[Document, Sentence]]:
     """Each document's sentences, with the document they belong to."""
     return [(doc, s) for doc in docs for s in document_sentences(doc)]
+
+
+def model_inputs(sentences: list[tuple[Document, Sentence]], context: int) -> list[tuple[str, str]]:
+    """What the model reads for each sentence: (its text, the sentence before it in its document),
+    the one before "" for the first sentence of a document and for a model without context."""
+    if not context:
+        return [(s.text, "") for _, s in sentences]
+    texts = {(s.doc_id, s.sent_no): s.text for _, s in sentences}
+    return [(s.text, texts.get((s.doc_id, s.sent_no - 1), "")) for _, s in sentences]
 
 
 def score_sentences(
@@ -102,25 +115,28 @@ def _scored(
     counts: dict[str, int],
     tagger: TopicTagger | None = None,
 ) -> list[ScoredSentence]:
-    english = [s.text for doc, s in sentences if _is_english(doc.language)]
-    fresh = sorted({t for t in english if text_hash(t) not in known})
-    for text, score in zip(fresh, scorer.score(fresh)):
-        known[text_hash(text)] = score
+    reads = model_inputs(sentences, scorer.context)
+    english = [pair for (doc, _), pair in zip(sentences, reads) if _is_english(doc.language)]
+    fresh = sorted({pair for pair in english if score_key(*pair) not in known})
+    fresh_scores = scorer.score([text for text, _ in fresh], previous=[previous for _, previous in fresh])
+    for pair, score in zip(fresh, fresh_scores):
+        known[score_key(*pair)] = score
     counts["sentences"] += len(sentences)
     counts["scored"] += len(fresh)
     counts["from_cache"] += len(english) - len(fresh)
     counts["not_english"] += len(sentences) - len(english)
     scored = []
-    for doc, s in sentences:
+    for (doc, s), (_, previous) in zip(sentences, reads):
         in_english = _is_english(doc.language)
         tags = tagger.tag(s.text) if tagger is not None and in_english else None
         scored.append(
             ScoredSentence(
                 s,
-                known[text_hash(s.text)] if in_english else None,
+                known[score_key(s.text, previous)] if in_english else None,
                 doc.language,
                 tags.topics if tags else None,
                 tags.ai_mentions if tags else None,
+                previous=previous,
             )
         )
     return scored

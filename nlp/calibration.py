@@ -304,9 +304,11 @@ def _minimise(parameters: list[torch.Tensor], loss_fn) -> None:
 def fit_examples(scorer, examples: Sequence, *, method: Method | Literal["auto"] = "auto") -> Calibration | None:
     """Fit on labeled examples (`nlp.corpus.Example`) scored by an uncalibrated scorer; None, with a
     log line, when there are too few of them."""
+    from hypewatch.nlp.evaluate import score_examples  # evaluate measures calibration: imported here, not above
+
     try:
         return fit(
-            scorer.score([e.text for e in examples]),
+            score_examples(scorer, examples),
             [e.label for e in examples],
             [e.fatigue for e in examples],
             method=method,

@@ -48,6 +48,7 @@ class Example:
     register: str = ""
     case: str = ""
     origin: str = ""  # "file:line"
+    previous: str = ""  # the sentence before it in its source, which the labelers saw ("" for written ones)
 
     @property
     def key(self) -> str:

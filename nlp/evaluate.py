@@ -81,6 +81,11 @@ class EvalReport:
         return "\n".join(lines)
 
 
+def score_examples(scorer, examples: Sequence[Example]) -> list[Score]:
+    """The scorer's Score of each example, given the sentence before it (which a model with context reads)."""
+    return scorer.score([e.text for e in examples], previous=[e.previous for e in examples])
+
+
 def evaluate(scorer, examples: Sequence[Example]) -> EvalReport:
-    """Score the examples' texts and compare with their labels."""
-    return EvalReport.compare(examples, scorer.score([e.text for e in examples]), scorer.model_id)
+    """Score the examples and compare with their labels."""
+    return EvalReport.compare(examples, score_examples(scorer, examples), scorer.model_id)

@@ -31,8 +31,10 @@ if TYPE_CHECKING:  # torch only builds the copy: the CPU scorer runs it without 
 
 logger = logging.getLogger(__name__)
 
-# Two sentences of different lengths, so the traced graph applies the padding mask.
+# Two sentences of different lengths, so the traced graph applies the padding mask (and, for a
+# model with context, each with a sentence before it).
 _TRACE_TEXTS = ["Demand for accelerators keeps outrunning supply this year.", "Thanks."]
+_TRACE_PREVIOUS = ["Next question.", "We shipped more GPUs than ever."]
 _OPSET = 17
 
 
@@ -51,10 +53,11 @@ def build(folder: Path, target: Path) -> Path:
 
     from hypewatch.nlp import model as mt
 
-    model, tokenizer, _ = mt.load(Path(folder))
+    model, tokenizer, meta = mt.load(Path(folder))
     # Eager attention traces to plain ONNX operators that every ONNX Runtime build fuses.
     model.encoder.set_attn_implementation("eager")
-    example = tokenizer(_TRACE_TEXTS, padding=True, return_tensors="pt")
+    inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if meta.context else [])
+    example = tokenizer(_TRACE_TEXTS, _TRACE_PREVIOUS if meta.context else None, padding=True, return_tensors="pt")
     target.parent.mkdir(parents=True, exist_ok=True)
     # Work beside the target, so the finished file moves into place in one step.
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -65,18 +68,14 @@ def build(folder: Path, target: Path) -> Path:
                 warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notices
                 torch.onnx.export(
                     model,
-                    (example["input_ids"], example["attention_mask"]),
+                    tuple(example[name] for name in inputs),
                     str(fp32),
                     dynamo=False,
                     opset_version=_OPSET,
-                    input_names=["input_ids", "attention_mask"],
+                    input_names=inputs,
                     output_names=["stance", "fatigue"],
-                    dynamic_axes={
-                        "input_ids": {0: "batch", 1: "length"},
-                        "attention_mask": {0: "batch", 1: "length"},
-                        "stance": {0: "batch"},
-                        "fatigue": {0: "batch"},
-                    },
+                    dynamic_axes={name: {0: "batch", 1: "length"} for name in inputs}
+                    | {"stance": {0: "batch"}, "fatigue": {0: "batch"}},
                 )
             with _root_logger_quiet():
                 quantize_dynamic(fp32, partial, weight_type=QuantType.QInt8, per_channel=True)
@@ -122,7 +121,7 @@ def cache_dir() -> Path:
 
 
 class OnnxRunner:
-    """Runs an int8 copy with ONNX Runtime, called like the torch model: (ids, mask) -> logits."""
+    """Runs an int8 copy with ONNX Runtime, called like the torch model: (ids, mask[, segments]) -> logits."""
 
     def __init__(self, path: Path, threads: int):
         import onnxruntime as ort
@@ -134,19 +133,21 @@ class OnnxRunner:
         self.path = path
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         import torch
 
-        stance, fatigue = self.run(input_ids.numpy(), attention_mask.numpy())
+        segments = None if token_type_ids is None else token_type_ids.numpy()
+        stance, fatigue = self.run(input_ids.numpy(), attention_mask.numpy(), segments)
         return torch.from_numpy(stance), torch.from_numpy(fatigue)
 
-    def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(stance logits, fatigue logits) of a padded batch, in numpy."""
-        stance, fatigue = self.session.run(
-            None,
-            {
-                "input_ids": input_ids.astype(np.int64),
-                "attention_mask": attention_mask.astype(np.int64),
-            },
-        )
+    def run(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(stance logits, fatigue logits) of a padded batch, in numpy; `token_type_ids` only for a model with context."""
+        feed = {"input_ids": input_ids.astype(np.int64), "attention_mask": attention_mask.astype(np.int64)}
+        if token_type_ids is not None:
+            feed["token_type_ids"] = token_type_ids.astype(np.int64)
+        stance, fatigue = self.session.run(None, feed)
         return stance, fatigue

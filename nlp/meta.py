@@ -15,6 +15,9 @@ HEADS_FILE = "heads.safetensors"
 ADAPTER_FILE = "adapter.safetensors"  # a LoRA model's weights (nlp.adapter)
 FORMAT = "hypewatch-multitask/1"
 FULL_MODEL_FILES = ("config.json", "model.safetensors", HEADS_FILE)  # what an adapter saved over one drops
+# A model that reads the sentence before as a second segment takes the pair up to this many tokens
+# (the sentence, up to max_length, and as much of the one before as fits; longest first is cut).
+PAIR_MAX_LENGTH = 160
 
 
 def default_encoder_path() -> Path:
@@ -39,6 +42,14 @@ class ModelMeta:
     base: dict[str, str] = field(default_factory=dict)  # the encoder adapters fit: name, weights file, sha256
     merged_from: dict[str, str] = field(default_factory=dict)  # a merged copy: the adapter folder it came from
     calibration: dict[str, Any] | None = None  # nlp.calibration.Calibration; None: probabilities as the heads give them
+    # Sentences before each one that the model reads as a second segment: 0, or 1 (the labelers saw
+    # the sentence before; pooling stays over the sentence's own tokens, nlp.model.MultiTaskModel).
+    context: int = 0
+
+    @property
+    def pair_max_length(self) -> int:
+        """Tokens a scorer gives the model: the sentence alone, or the sentence and the one before."""
+        return max(PAIR_MAX_LENGTH, self.max_length) if self.context else self.max_length
 
 
 def save_meta(meta: ModelMeta, folder: Path) -> None:

@@ -22,6 +22,7 @@ from hypewatch.nlp.meta import (  # noqa: F401  (re-exported: nlp.model is where
     FULL_MODEL_FILES,
     HEADS_FILE,
     META_FILE,
+    PAIR_MAX_LENGTH,
     ModelMeta,
     default_encoder_path,
     is_hypewatch_folder,
@@ -38,7 +39,12 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class MultiTaskModel(nn.Module):
-    """Encoder -> mean pooling -> (stance logits over `labels`, fatigue logit)."""
+    """Encoder -> mean pooling -> (stance logits over `labels`, fatigue logit).
+
+    Given `token_type_ids` (a model with context: the sentence, then the sentence before it as
+    segment 1), the pooling is over the sentence's own tokens: the one before informs them through
+    attention but is not what is scored.
+    """
 
     def __init__(self, encoder: nn.Module, n_labels: int = len(LABELS), dropout: float = 0.1):
         super().__init__()
@@ -48,9 +54,16 @@ class MultiTaskModel(nn.Module):
         self.stance = nn.Linear(hidden, n_labels)
         self.fatigue = nn.Linear(hidden, 1)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra: torch.Tensor):
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra)
-        pooled = self.dropout(mean_pool(out.last_hidden_state, attention_mask))
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ):
+        if token_type_ids is None:
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+            own = attention_mask
+        else:
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            own = attention_mask * (1 - token_type_ids)
+        pooled = self.dropout(mean_pool(out.last_hidden_state, own))
         return self.stance(pooled), self.fatigue(pooled).squeeze(-1)
 
 

@@ -150,23 +150,34 @@ def load_scorer(
     )
 
 
+Pair = tuple[str, str]  # a sentence and the one before it; "" where there is none or the model reads none
+
+
 class CachedScorer:
-    """`score` for both scorers: repeated texts are scored once, and the last CACHE_SIZE distinct
-    sentences are remembered (a day's boilerplate recurs across calls)."""
+    """`score` for both scorers: repeated inputs are scored once, and the last CACHE_SIZE distinct
+    ones are remembered (a day's boilerplate recurs across calls)."""
 
-    _cache: OrderedDict[str, Score]
+    _cache: OrderedDict[Pair, Score]
+    context: int = 0  # sentences before each one the model reads (nlp.meta.ModelMeta.context)
 
-    def _score_distinct(self, texts: list[str]) -> list[Score]:
+    def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
         raise NotImplementedError
 
-    def score(self, texts: Sequence[str]) -> list[Score]:
-        """One Score per text, in order; repeated texts are scored once."""
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        for text, score in zip(todo, self._score_distinct(todo)):
-            self._cache[text] = score
+    def score(self, texts: Sequence[str], previous: Sequence[str] | None = None) -> list[Score]:
+        """One Score per text, in order. `previous` is the sentence before each one ("" for the
+        first of a document): a model with context reads it, any other ignores it."""
+        if previous is not None and len(previous) != len(texts):
+            raise ValueError(f"{len(texts)} sentences but {len(previous)} previous sentences")
+        if self.context and previous is not None:
+            pairs = list(zip(texts, previous))
+        else:
+            pairs = [(t, "") for t in texts]
+        todo = [p for p in dict.fromkeys(pairs) if p not in self._cache]
+        for pair, score in zip(todo, self._score_distinct(todo)):
+            self._cache[pair] = score
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-        return [self._cache[t] for t in texts]
+        return [self._cache[p] for p in pairs]
 
 
 class OnnxScorer(CachedScorer):
@@ -184,20 +195,23 @@ class OnnxScorer(CachedScorer):
         fatigue_threshold: float = 0.5,
         batch_size: int = 64,
         calibration: Calibration | None = None,
+        context: int = 0,
     ):
         from tokenizers import Tokenizer
 
         self.net = runner
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.no_padding()  # batches are padded here, after sorting by length
-        self.tokenizer.enable_truncation(max_length)
+        # Longest first, as transformers' tokenizers cut a pair (nlp.scorer, nlp.train).
+        self.tokenizer.enable_truncation(max_length, strategy="longest_first")
         self.pad_id = _pad_id(self.tokenizer, tokenizer_file.parent)
         self.model_id = model_id
         self.max_length = max_length
         self.fatigue_threshold = fatigue_threshold
         self.batch_size = batch_size
         self.calibration = calibration
-        self._cache: OrderedDict[str, Score] = OrderedDict()
+        self.context = context
+        self._cache: OrderedDict[Pair, Score] = OrderedDict()
 
     @classmethod
     def open(
@@ -232,30 +246,33 @@ class OnnxScorer(CachedScorer):
             int8.OnnxRunner(onnx_file, threads=threads or usable_cores()),
             tokenizer_file,
             model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
-            max_length=meta.max_length,
+            max_length=meta.pair_max_length,
             fatigue_threshold=meta.fatigue_threshold,
             batch_size=batch_size,
             calibration=Calibration.from_dict(meta.calibration),
+            context=meta.context,
         )
 
-    def _score_distinct(self, texts: list[str]) -> list[Score]:
-        if not texts:
+    def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
+        if not pairs:
             return []
-        encoded = self.tokenizer.encode_batch(texts)
+        encoded = self.tokenizer.encode_batch(pairs if self.context else [text for text, _ in pairs])
         ids = [e.ids for e in encoded]
         # The same batches as nlp.scorer.Scorer: int8 activations are scaled per batch, so a
         # sentence's scores depend on its batch companions and their padding.
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        results: list[Score | None] = [None] * len(texts)
+        order = sorted(range(len(pairs)), key=lambda i: len(ids[i]))
+        results: list[Score | None] = [None] * len(pairs)
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             width = max(len(ids[i]) for i in idx)
             input_ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
+            segments = np.zeros((len(idx), width), dtype=np.int64)
             for row, i in enumerate(idx):
                 input_ids[row, : len(ids[i])] = ids[i]
                 mask[row, : len(ids[i])] = 1
-            stance, fatigue = self.net.run(input_ids, mask)
+                segments[row, : len(ids[i])] = encoded[i].type_ids
+            stance, fatigue = self.net.run(input_ids, mask, segments if self.context else None)
             if self.calibration is not None:
                 stance = self.calibration.stance_logits(stance)
                 fatigue = self.calibration.fatigue_logits(fatigue)

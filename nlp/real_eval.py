@@ -198,6 +198,13 @@ def distinct_examples(rows: Iterable[dict]) -> list[Example]:
     """`load_real_examples` rows as training examples, the first of each distinct sentence."""
     examples: dict[str, Example] = {}
     for row in rows:
-        example = Example(normalize(row["text"]), row["label"], row["fatigue"], register="real", origin=row["file"])
+        example = Example(
+            normalize(row["text"]),
+            row["label"],
+            row["fatigue"],
+            register="real",
+            origin=row["file"],
+            previous=normalize(row.get("previous", "")),
+        )
         examples.setdefault(example.key, example)
     return list(examples.values())

@@ -19,7 +19,7 @@ import logging
 import warnings
 from collections import OrderedDict
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -31,7 +31,14 @@ from hypewatch.nlp import model as mt
 from hypewatch.nlp.calibration import Calibration
 
 # The parts that need no torch live beside the torch-free CPU scorer; the old names stay here.
-from hypewatch.nlp.onnx_scorer import _SUFFIX, SHIPPED_MODEL_DIR, CachedScorer, model_folder, precision_variants  # noqa: F401
+from hypewatch.nlp.onnx_scorer import (  # noqa: F401
+    _SUFFIX,
+    SHIPPED_MODEL_DIR,
+    CachedScorer,
+    Pair,
+    model_folder,
+    precision_variants,
+)
 from hypewatch.nlp.onnx_scorer import fingerprint as _fingerprint
 from hypewatch.nlp.onnx_scorer import local_id as _local_id
 from hypewatch.nlp.onnx_scorer import usable_cores as _usable_cores
@@ -123,6 +130,7 @@ class Scorer(CachedScorer):
         device: torch.device = torch.device("cpu"),
         batch_size: int = 64,
         calibration: Calibration | None = None,
+        context: int = 0,
     ):
         self.net = net.eval() if isinstance(net, nn.Module) else net
         self.calibration = calibration  # applied to the logits of every precision
@@ -133,7 +141,8 @@ class Scorer(CachedScorer):
         self.max_length = max_length
         self.device = device
         self.batch_size = batch_size
-        self._cache: OrderedDict[str, Score] = OrderedDict()
+        self.context = context  # sentences before each one the model reads (nlp.meta.ModelMeta.context)
+        self._cache: OrderedDict[Pair, Score] = OrderedDict()
 
     @classmethod
     def load(
@@ -174,10 +183,11 @@ class Scorer(CachedScorer):
                 tokenizer,
                 model_id=_local_id(folder, fingerprint),
                 fatigue_threshold=meta.fatigue_threshold,
-                max_length=meta.max_length,
+                max_length=meta.pair_max_length,
                 device=torch_device,
                 batch_size=batch_size,
                 calibration=Calibration.from_dict(meta.calibration),
+                context=meta.context,
             )
             scorer._prepare(precision, threads=threads)
             return scorer
@@ -250,22 +260,21 @@ class Scorer(CachedScorer):
     def has_fatigue(self) -> bool:
         return self.mapping is None
 
-    def _score_distinct(self, texts: list[str]) -> list[Score]:
-        if not texts:
+    def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
+        if not pairs:
             return []
         # Tokenize once, then batch sentences of similar length together so there is little padding.
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length)
-        ids, masks = encoded["input_ids"], encoded["attention_mask"]
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        results: list[Score | None] = [None] * len(texts)
+        encoded = encode(self.tokenizer, pairs, context=self.context, max_length=self.max_length)
+        fields = list(encoded.keys())
+        order = sorted(range(len(pairs)), key=lambda i: len(encoded["input_ids"][i]))
+        results: list[Score | None] = [None] * len(pairs)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
-                batch = self.tokenizer.pad(
-                    {"input_ids": [ids[i] for i in idx], "attention_mask": [masks[i] for i in idx]},
-                    return_tensors="pt",
-                ).to(self.device)
-                stance, fatigue = self.net(batch["input_ids"], batch["attention_mask"])
+                batch = self.tokenizer.pad({k: [encoded[k][i] for i in idx] for k in fields}, return_tensors="pt").to(
+                    self.device
+                )
+                stance, fatigue = self.net(**batch)
                 if self.calibration is not None:  # numpy: the very map the torch-free scorer applies
                     stance = torch.from_numpy(self.calibration.stance_logits(stance.float().cpu().numpy()))
                     fatigue = torch.from_numpy(self.calibration.fatigue_logits(fatigue.float().cpu().numpy()))
@@ -283,3 +292,13 @@ class Scorer(CachedScorer):
                         p_fatigue=pf,
                     )
         return results  # type: ignore[return-value]
+
+
+def encode(tokenizer, pairs: Sequence[Pair], *, context: int, max_length: int):
+    """Token ids and masks of (sentence, previous) pairs as the model reads them: the sentence
+    alone, or with context, the sentence then the one before it as segment 1 (token_type_ids),
+    the longer of the two cut first. Training and both scorers tokenize the same way."""
+    texts = [text for text, _ in pairs]
+    if not context:
+        return tokenizer(texts, truncation=True, max_length=max_length, return_token_type_ids=False)
+    return tokenizer(texts, [previous for _, previous in pairs], truncation="longest_first", max_length=max_length)

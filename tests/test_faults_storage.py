@@ -340,8 +340,9 @@ class EveryoneNeutral:
     """The smallest scorer: the test is about storing scores, not about the model."""
 
     model_id = "neutral-v1"
+    context = 0
 
-    def score(self, texts: list[str]) -> list[Score]:
+    def score(self, texts: list[str], previous: list[str] | None = None) -> list[Score]:
         return [
             Score(label="neutral", p_hype=0.1, p_skeptic=0.1, p_neutral=0.8, fatigue=False, p_fatigue=0.0)
             for _ in texts

@@ -283,7 +283,9 @@ def test_repeated_sentences_are_scored_once(trained):
     folder, _ = trained
     scorer = Scorer.load(str(folder), device="cpu", precision="fp32")
     seen = []
-    scorer.net.register_forward_hook(lambda _m, args, _out: seen.append(args[0].shape[0]))
+    scorer.net.register_forward_hook(
+        lambda _m, _args, kwargs, _out: seen.append(kwargs["input_ids"].shape[0]), with_kwargs=True
+    )
     scores = scorer.score(["Thank you.", "Next question, please.", "Thank you."])
     assert scores[0] == scores[2] and sum(seen) == 2
     scorer.score(["Thank you."])

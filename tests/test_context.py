@@ -1,0 +1,144 @@
+"""A model that reads the sentence before each one (nlp.meta.ModelMeta.context): trained with it,
+scored with it by both scorers alike, given it by the score stage within a document only, and
+cached per pair of sentences; and a trained model continued (`TrainConfig.continuing`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+import pytest
+from model_helpers import EXAMPLES
+from test_onnx_scorer import assert_same_scores
+
+from hypewatch.nlp import meta as mt
+from hypewatch.nlp.adapter import SHIPPED_BYTES
+from hypewatch.nlp.corpus import Example
+from hypewatch.nlp.onnx_scorer import OnnxScorer, fingerprint
+from hypewatch.nlp.scorer import Scorer
+from hypewatch.nlp.train import TrainConfig, train
+from hypewatch.records import Document
+from hypewatch.scoring import model_inputs, score_pending, sentence_pairs
+from hypewatch.storage import Store
+
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: a cache of this module's own
+
+BEFORE = ["Turning to the data center.", "Next question, please.", ""]
+REAL = [
+    Example("Our AI revenue tripled this year.", "hype", False, register="real", previous="Turning to data centers."),
+    Example("That is all we have time for.", "neutral", False, register="real", previous="Thank you all."),
+    Example("Returns on these clusters are unproven.", "skeptic", False, register="real", previous="Fair question."),
+]
+TEXTS = ["Demand for GPUs is insatiable.", "We see AI fatigue among customers.", "Thank you."]
+
+
+@pytest.fixture(scope="module")
+def pair_encoder(tmp_path_factory, tokenizer):
+    """The tiny encoder with room for a sentence and the one before it (mt.PAIR_MAX_LENGTH tokens)."""
+    import torch
+    from model_helpers import TINY
+    from transformers import BertConfig, BertModel
+
+    folder = tmp_path_factory.mktemp("pair-encoder")
+    torch.manual_seed(0)
+    settings = TINY | {"max_position_embeddings": 2 * mt.PAIR_MAX_LENGTH}
+    BertModel(BertConfig(vocab_size=tokenizer.vocab_size, **settings)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def with_context(tmp_path_factory, pair_encoder):
+    """A tiny model trained the shipped way, reading the sentence before each one."""
+    folder = tmp_path_factory.mktemp("context") / "hypewatch-minilm"
+    config = TrainConfig(
+        epochs=1, seed=3, encoder=str(pair_encoder), batch_size=8, shipped_bytes=SHIPPED_BYTES, context=1
+    )
+    train(folder, config, examples=EXAMPLES, real=REAL, evaluate_heldout=False)
+    return folder
+
+
+def test_the_model_says_it_reads_the_sentence_before(with_context):
+    meta = mt.load_meta(with_context)
+    assert meta.context == 1 and meta.pair_max_length == mt.PAIR_MAX_LENGTH
+    assert Scorer.load(str(with_context), device="cpu", precision="fp32").context == 1
+
+
+def test_the_sentence_before_changes_the_score_and_none_is_an_empty_one(with_context):
+    scorer = Scorer.load(str(with_context), device="cpu", precision="fp32")
+    alone = scorer.score(TEXTS)
+    assert scorer.score(TEXTS, previous=["", "", ""]) == alone
+    after = scorer.score(TEXTS, previous=BEFORE)
+    assert after[2] == alone[2]  # its sentence before is empty
+    assert all(abs(a.p_hype - b.p_hype) > 1e-6 for a, b in zip(after[:2], alone[:2]))
+
+
+def test_a_model_without_context_ignores_the_sentence_before(trained):
+    scorer = Scorer.load(str(trained[0]), device="cpu", precision="fp32")
+    assert scorer.context == 0
+    assert scorer.score(TEXTS, previous=BEFORE) == scorer.score(TEXTS)
+
+
+def test_the_torch_free_scorer_reads_the_pair_as_the_torch_side_does(with_context):
+    slow = Scorer.load(str(with_context), device="cpu", precision="int8", batch_size=2)
+    fast = OnnxScorer.open(str(with_context), device="cpu", batch_size=2)
+    assert fast is not None and fast.context == 1
+    long_before = "The quarter was strong across every segment of the business. " * 12  # cut, longest first
+    texts, before = TEXTS + [TEXTS[0]], BEFORE + [long_before]
+    assert_same_scores(fast.score(texts, previous=before), slow.score(texts, previous=before))
+    assert_same_scores(fast.score(texts), slow.score(texts))
+
+
+def test_previous_sentences_must_match_the_sentences(with_context):
+    with pytest.raises(ValueError, match="3 sentences but 2 previous"):
+        Scorer.load(str(with_context), device="cpu", precision="fp32").score(TEXTS, previous=BEFORE[:2])
+
+
+def _document(doc_id: str, text: str) -> Document:
+    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    return Document(doc_id, "wire", "news", f"https://x.org/{doc_id}", doc_id, now, now, "en", [], text)
+
+
+def test_each_sentence_is_given_the_one_before_it_in_its_own_document_only():
+    docs = [_document("a", "Capex rose. Demand is strong."), _document("b", "Demand is strong. Thanks.")]
+    pairs = sentence_pairs(docs)
+    assert model_inputs(pairs, context=1) == [
+        ("Capex rose.", ""),
+        ("Demand is strong.", "Capex rose."),
+        ("Demand is strong.", ""),
+        ("Thanks.", "Demand is strong."),
+    ]
+    assert [before for _, before in model_inputs(pairs, context=0)] == ["", "", "", ""]
+
+
+def test_the_score_cache_keys_a_context_model_by_both_sentences(with_context, tmp_path):
+    scorer = Scorer.load(str(with_context), device="cpu", precision="fp32")
+    store = Store(tmp_path / "hw.duckdb")
+    store.add_documents([_document("a", "Capex rose. Demand is strong."), _document("b", "Demand is strong.")])
+    first = score_pending(store, scorer)
+    assert (first["scored"], first["from_cache"]) == (3, 0)  # the same sentence after another one is scored anew
+    with store.read() as conn:
+        rows = conn.execute("SELECT doc_id, p_hype FROM sentences WHERE text = 'Demand is strong.' ORDER BY doc_id")
+        (_, after_capex), (_, opening) = rows.fetchall()
+    assert abs(after_capex - opening) > 1e-6
+    store.add_documents([_document("c", "Capex rose. Demand is strong. Margins held at 70%.")])
+    fresh = Scorer.load(str(with_context), device="cpu", precision="fp32")  # nothing remembered in memory
+    again = score_pending(store, fresh)
+    assert (again["scored"], again["from_cache"]) == (1, 2)  # two pairs were scored before, in document a
+    with store.read() as conn:
+        found = conn.execute("SELECT doc_id, p_hype FROM sentences WHERE sent_no = 1 AND doc_id IN ('a', 'c')")
+        assert [p for _, p in found.fetchall()] == pytest.approx([after_capex, after_capex], abs=1e-6)
+
+
+def test_continuing_a_model_starts_from_its_weights_and_says_so(trained_full, tiny_encoder, tmp_path):
+    folder, _ = trained_full
+    still = TrainConfig.continuing(str(folder), encoder=str(tiny_encoder), context=0, learning_rate=0.0)
+    still = dataclasses.replace(still, head_learning_rate=0.0, calibrate=False, batch_size=8)
+    out = tmp_path / "continued"
+    train(out, still, examples=EXAMPLES, evaluate_heldout=False)
+    original, continued = (Scorer.load(str(f), device="cpu", precision="fp32") for f in (folder, out))
+    original.calibration = None  # the original's calibration is not carried over: the same raw scores are
+    assert_same_scores(continued.score(TEXTS), original.score(TEXTS))  # a learning rate of 0: the same weights
+    training = mt.load_meta(out).training
+    assert training["started_from"] == {"model": str(folder), "fingerprint": fingerprint(folder)}
+    assert TrainConfig.of(training) == still
