@@ -70,8 +70,11 @@ def run_scorer(folder: str, sentences: list[str], precision: str, device: str = 
     scorer = Scorer.load(folder, device=device, precision=precision)
     scorer.score(_warm_up(sentences, device))
     scorer._cache.clear()  # the warm-up must not spare work in the timed run
+    # Each with the one before it in the list (its predecessor in its call, but where a repeat was
+    # dropped), as the score stage gives a model that reads context (the shipped one does).
+    previous = ["", *sentences[:-1]]
     start = time.perf_counter()
-    scorer.score(sentences)  # returns plain floats, so CUDA work is finished when it does
+    scorer.score(sentences, previous=previous)  # returns plain floats, so CUDA work is finished when it does
     figures = _figures(len(sentences), time.perf_counter() - start, device)
     tagger = TopicTagger(default_topics(), default_ai_terms())
     start = time.perf_counter()

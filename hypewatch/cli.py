@@ -529,7 +529,8 @@ def _read_input(state: State, name: str) -> bytes:
 @pass_state
 @handled
 def classify(state: State, source: BinaryIO) -> None:
-    """Score sentences and tag their topics: plain text (one per line) or JSON Lines with a `text` field.
+    """Score sentences and tag their topics: plain text (one per line) or JSON Lines with a `text`
+    field, and optionally `previous`, the sentence before it (which a model with context reads).
 
     Example: echo "Demand for GPUs is insatiable." | hypewatch classify
     """
@@ -540,7 +541,8 @@ def classify(state: State, source: BinaryIO) -> None:
         extras.append(record)
     scorer = _load_scorer(state)
     tagger = state.config_or_defaults.topic_tagger()
-    for text, extra, result in zip(texts, extras, scorer.score(texts)):
+    previous = [str(extra.get("previous") or "") for extra in extras]
+    for text, extra, result in zip(texts, extras, scorer.score(texts, previous=previous)):
         tags = tagger.tag(text)
         score = result.__dict__
         record = {

@@ -5,6 +5,9 @@ cached per pair of sentences; and a trained model continued (`TrainConfig.contin
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import subprocess
 from datetime import datetime, timezone
 
 import pytest
@@ -92,6 +95,25 @@ def test_the_torch_free_scorer_reads_the_pair_as_the_torch_side_does(with_contex
 def test_previous_sentences_must_match_the_sentences(with_context):
     with pytest.raises(ValueError, match="3 sentences but 2 previous"):
         Scorer.load(str(with_context), device="cpu", precision="fp32").score(TEXTS, previous=BEFORE[:2])
+
+
+def test_classify_reads_the_previous_field_of_a_json_line(with_context, write_config, hypewatch_cmd, user_cache):
+    config = write_config(f"model:\n  name: {with_context}\n  device: cpu\n")
+    lines = [{"text": TEXTS[0]}, {"text": TEXTS[0], "previous": BEFORE[0]}, {"text": TEXTS[0], "previous": ""}]
+    done = subprocess.run(
+        [*hypewatch_cmd, "--config", str(config), "classify"],
+        input="\n".join(json.dumps(line) for line in lines),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(user_cache.parent)},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    alone, after, empty = (json.loads(row) for row in done.stdout.splitlines())
+    assert after["previous"] == BEFORE[0]  # the record's fields come back
+    expected = OnnxScorer.open(str(with_context), device="cpu").score([TEXTS[0]] * 2, previous=["", BEFORE[0]])
+    assert (alone["p_hype"], after["p_hype"]) == pytest.approx((expected[0].p_hype, expected[1].p_hype), abs=1e-6)
+    assert empty["p_hype"] == alone["p_hype"] != after["p_hype"]
 
 
 def _document(doc_id: str, text: str) -> Document:

@@ -47,9 +47,11 @@ def test_the_recipe_is_saved_verbatim(trained, tiny_encoder):
     assert training["config"]["encoder"] == str(tiny_encoder)
 
 
-def test_the_shipped_model_was_built_by_the_default_recipe():
-    shipped = TrainConfig.of(mt.load_meta(SHIPPED_MODEL_DIR).training)
-    assert dataclasses.replace(shipped, shipped_bytes=None, device="auto") == TrainConfig()
+def test_the_shipped_model_is_the_default_recipes_model_continued_with_context():
+    training = mt.load_meta(SHIPPED_MODEL_DIR).training
+    shipped = TrainConfig.of(training)
+    assert dataclasses.replace(shipped, shipped_bytes=None, device="auto") == TrainConfig.continuing("default")
+    assert training["started_from"]["model"] == "default" and mt.load_meta(SHIPPED_MODEL_DIR).context == 1
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
