@@ -1,9 +1,11 @@
 """Issue 24's context lever: does the sentence before, given as a second segment, help on unseen AI-era calls?
 
-    python benchmarks/context_lever.py [--seeds 13 7] [--epochs 2] [--others 3000]
+    python benchmarks/context_lever.py [MODEL] [--seeds 13 7] [--epochs 2] [--others 3000]
 
-The labelers saw the sentence before each one; the scorer does not. This starts from the shipped
-model (merged into a full model) and fine-tunes it further, twice per seed, on the same data and
+The labelers saw the sentence before each one; a model without context does not. This starts from
+MODEL (default: the shipped one; the model card's figures started from the model shipped before it,
+which read the sentence alone: `git show 3b1a918:nlp/shipped/hypewatch-minilm/...`), merged into a
+full model, and fine-tunes it further, twice per seed, on the same data and
 steps: the AI-era dev half twice over plus `--others` other training sentences, (a) as now, one
 sentence in, and (b) with the sentence before it as a second segment, the stance pooled over the
 sentence's own tokens (other sentences get an empty second segment). Both arms then score the
@@ -23,11 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-MAX_PAIR_TOKENS = 160  # the sentence (128 at most, as the scorer takes it) and some of the one before
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", default="default")
     parser.add_argument("--seeds", type=int, nargs="+", default=[13])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--others", type=int, default=3000)
@@ -41,6 +43,7 @@ def main() -> int:
     from hypewatch.nlp.evaluate import EvalReport
     from hypewatch.nlp.onnx_scorer import model_folder
     from hypewatch.nlp.real_eval import AI_ERA_FILE, load_real_examples, training_examples
+    from hypewatch.nlp.scorer import encode as encode_pairs
     from hypewatch.nlp.train import _class_weights, _length_batches
     from hypewatch.records import LABELS, Score
 
@@ -65,19 +68,16 @@ def main() -> int:
             random.seed(seed)
             torch.manual_seed(seed)
             mix = dev * 2 + [(e, "") for e in random.sample(others, args.others)]
-            net, tokenizer, _ = mt.load(model_folder("default", ROOT))
+            net, tokenizer, _ = mt.load(model_folder(args.model, ROOT))
 
             def encode(items, context=context, tokenizer=tokenizer):
-                texts = [e.text for e, _ in items]
-                if not context:
-                    return tokenizer(texts, truncation=True, max_length=128)
-                previous = [p for _, p in items]
-                return tokenizer(texts, previous, truncation="longest_first", max_length=MAX_PAIR_TOKENS)
+                pairs = [(e.text, previous) for e, previous in items]
+                return encode_pairs(
+                    tokenizer, pairs, context=context, max_length=mt.ModelMeta(context=context).pair_max_length
+                )
 
-            def stance(batch, context=context, net=net):
-                hidden = net.encoder(**batch).last_hidden_state
-                own = batch["attention_mask"] * (1 - batch["token_type_ids"]) if context else batch["attention_mask"]
-                return net.stance(net.dropout(mt.mean_pool(hidden, own)))
+            def stance(batch, net=net):
+                return net(**batch)[0]  # pooled over the sentence's own tokens when given token_type_ids
 
             encoded = encode(mix)
             fields = list(encoded.keys())
