@@ -91,6 +91,14 @@ def test_the_shipped_model_labels_clear_sentences_through_the_cli(hypewatch_cmd,
     assert list(user_cache.glob("hypewatch-minilm-*/int8-*.onnx"))  # merged and quantized once, in the cache
 
 
+def test_the_shipped_model_reads_the_sentence_before():
+    """The README's example: a bare figure is hype after a sentence that says what grew."""
+    scorer = Scorer.load("default", device="cpu")
+    figure = "It grew 40% this quarter."
+    alone, after = scorer.score([figure, figure], previous=["", "Our AI cloud business had a record quarter."])
+    assert (alone.label, after.label) == ("neutral", "hype")
+
+
 def test_the_shipped_model_scores_alike_in_fp32_and_int8():
     texts = [t for t, _, _ in CLEAR]
     fp32 = Scorer.load("default", device="cpu", precision="fp32").score(texts)
