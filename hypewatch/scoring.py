@@ -82,7 +82,7 @@ def score_documents(
     known = store.cached_scores(
         [pair for (doc, _), pair in zip(sentences, reads) if _is_english(doc.language)], scorer.model_id
     )
-    return _scored(sentences, scorer, known, counts, tagger)
+    return _scored(sentences, reads, scorer, known, counts, tagger)
 
 
 def sentence_pairs(docs: list[Document]) -> list[tuple[Document, Sentence]]:
@@ -105,17 +105,18 @@ def score_sentences(
     """score_documents on sentences already split, without a database: a Ray actor's work
     (splitting runs in tasks of its own, on every CPU of the cluster). No topics: documents
     imported from its output get them from the next run's score stage (tag_pending)."""
-    return _scored(sentences, scorer, {}, counts if counts is not None else no_counts())
+    reads = model_inputs(sentences, scorer.context)
+    return _scored(sentences, reads, scorer, {}, counts if counts is not None else no_counts())
 
 
 def _scored(
     sentences: list[tuple[Document, Sentence]],
+    reads: list[tuple[str, str]],
     scorer: SentenceScorer,
     known: dict[str, Score],
     counts: dict[str, int],
     tagger: TopicTagger | None = None,
 ) -> list[ScoredSentence]:
-    reads = model_inputs(sentences, scorer.context)
     english = [pair for (doc, _), pair in zip(sentences, reads) if _is_english(doc.language)]
     fresh = sorted({pair for pair in english if score_key(*pair) not in known})
     fresh_scores = scorer.score([text for text, _ in fresh], previous=[previous for _, previous in fresh])

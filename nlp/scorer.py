@@ -126,7 +126,7 @@ class Scorer(CachedScorer):
         model_id: str,
         mapping: torch.Tensor | None = None,
         fatigue_threshold: float = 0.5,
-        max_length: int = 128,
+        max_length: int | None = None,
         device: torch.device = torch.device("cpu"),
         batch_size: int = 64,
         calibration: Calibration | None = None,
@@ -138,7 +138,8 @@ class Scorer(CachedScorer):
         self.model_id = model_id
         self.mapping = mapping  # None: the net's stance logits are already in LABELS order
         self.fatigue_threshold = fatigue_threshold
-        self.max_length = max_length
+        # Our model's own length when not given: the sentence alone, or the sentence and the one before.
+        self.max_length = max_length or mt.ModelMeta(context=context).pair_max_length
         self.device = device
         self.batch_size = batch_size
         self.context = context  # sentences before each one the model reads (nlp.meta.ModelMeta.context)

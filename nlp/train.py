@@ -309,15 +309,15 @@ def train(
         raise ValueError("no training sentences")
     encoder_path = Path(c.encoder) if c.encoder else mt.default_encoder_path()
     hf_logging.disable_progress_bar()  # its "Loading weights" bar is no training progress
-    tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     torch_device = pick_device(c.device)
     started_from: dict[str, str] = {}
     if c.start_from:
         folder = model_folder(c.start_from, Path("."))
-        net, _, _ = mt.load(folder)  # an adapter merges into its base: the same encoder to cut against
+        net, tokenizer, _ = mt.load(folder)  # an adapter merges into its base: the same encoder to cut against
         net.dropout = nn.Dropout(c.dropout)
         started_from = {"model": c.start_from, "fingerprint": fingerprint(folder)}
     else:
+        tokenizer = AutoTokenizer.from_pretrained(encoder_path)
         net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=c.dropout)
     meta = mt.ModelMeta(context=c.context)
     positions = getattr(net.encoder.config, "max_position_embeddings", meta.pair_max_length)
@@ -383,15 +383,7 @@ def train(
         figures = {"epoch": epoch, "loss": total / len(train_set)}
         if valid_set:
             report = evaluate(
-                Scorer(
-                    net,
-                    tokenizer,
-                    model_id="training",
-                    device=torch_device,
-                    context=c.context,
-                    max_length=meta.pair_max_length,
-                ),
-                valid_set,
+                Scorer(net, tokenizer, model_id="training", device=torch_device, context=c.context), valid_set
             )
             figures |= {"macro_f1": report.macro_f1, "fatigue_f1": report.fatigue_f1}
             score = report.macro_f1 + report.fatigue_f1
@@ -477,8 +469,7 @@ def calibrate_saved(
     else:
         net, tokenizer, _ = mt.load(folder)
     calibration = cal.fit_examples(
-        Scorer(net.eval(), tokenizer, model_id="calibrating", context=meta.context, max_length=meta.pair_max_length),
-        examples,
+        Scorer(net.eval(), tokenizer, model_id="calibrating", context=meta.context), examples
     )
     meta.calibration = calibration.to_dict() if calibration else None
     mt.save_meta(meta, folder)
