@@ -7,8 +7,9 @@ in nlp/data/real/ai_era_2024_25.jsonl by reference (the calls are in ../shared);
 every call of four companies and 30% of the other companies' calls (nlp.real_eval.half_of), and no
 shipped model learns from it. For each model: accuracy, per-class F1, the labelers' and the
 model's hype share per call (labeled sentences of that call) with the share of calls within
-±0.03, and the expected calibration error of the stance probabilities (nlp.calibration), with and
-without the model's calibration; then the same per company.
+±0.03, and the expected calibration error of the stance probabilities (nlp.calibration) as the
+score stage gives them for transcripts, without the transcripts' own temperature, and without any
+calibration; then the same per company.
 Targets of issue 24: accuracy >= 0.90, hype F1 >= 0.80, per-call hype share within ±0.03.
 """
 
@@ -48,6 +49,9 @@ def main() -> int:
     for name in args.models:
         scorer = Scorer.load(name, precision=args.precision, device="cpu")
         scores = score_examples(scorer, examples)
+        without_kind = EvalReport.compare(examples, scores, "").ece
+        if scorer.calibration is not None:  # sentences of calls: the score stage tempers them as transcripts
+            scores = scorer.calibration.for_kinds(scores, ["transcripts"] * len(scores))
         uncalibrated = None
         if scorer.calibration is not None:  # a scorer of its own: a scorer keeps the scores it gave
             raw = Scorer.load(name, precision=args.precision, device="cpu")
@@ -76,7 +80,7 @@ def main() -> int:
         print(
             f"  expected calibration error (top label): {report.ece:.3f}"
             + (
-                f" (uncalibrated: {uncalibrated.ece:.3f}, accuracy {uncalibrated.accuracy:.3f}, hype F1 "
+                f" (without the transcripts temperature: {without_kind:.3f}; uncalibrated: {uncalibrated.ece:.3f}, accuracy {uncalibrated.accuracy:.3f}, hype F1 "
                 f"{uncalibrated.per_class['hype'].f1:.3f})"
                 if uncalibrated
                 else " (the model has no calibration)"

@@ -530,19 +530,28 @@ def _read_input(state: State, name: str) -> bytes:
 @handled
 def classify(state: State, source: BinaryIO) -> None:
     """Score sentences and tag their topics: plain text (one per line) or JSON Lines with a `text`
-    field, and optionally `previous`, the sentence before it (which a model with context reads).
+    field, and optionally `previous`, the sentence before it (which a model with context reads),
+    and `kind`, news or transcripts, the kind of source it comes from (its probabilities are then
+    those the score stage gives; plain lines are scored as news).
 
     Example: echo "Demand for GPUs is insatiable." | hypewatch classify
     """
+    from hypewatch.records import KINDS
+
     texts, extras = [], []
     for line in _nonblank(_decoded(source)):
         record = _parse_line(line)
+        if record.get("kind", "news") not in KINDS:
+            raise Failure(f"kind {record['kind']!r} of {record['text'][:60]!r}: not one of {', '.join(KINDS)}")
         texts.append(record.pop("text"))
         extras.append(record)
     scorer = _load_scorer(state)
     tagger = state.config_or_defaults.topic_tagger()
     previous = [str(extra.get("previous") or "") for extra in extras]
-    for text, extra, result in zip(texts, extras, scorer.score(texts, previous=previous)):
+    scores = scorer.score(texts, previous=previous)
+    if scorer.calibration is not None:
+        scores = scorer.calibration.for_kinds(scores, [extra.get("kind", "news") for extra in extras])
+    for text, extra, result in zip(texts, extras, scores):
         tags = tagger.tag(text)
         score = result.__dict__
         record = {
@@ -671,21 +680,22 @@ def train(
     _check_writable(out, "model folder")  # now, not after minutes of training
 
     from hypewatch.nlp.adapter import SHIPPED_BYTES
-    from hypewatch.nlp.real_eval import training_examples
+    from hypewatch.nlp.real_eval import calibration_examples, training_examples
     from hypewatch.nlp.train import TrainConfig
     from hypewatch.nlp.train import train as train_model
 
-    real = None
+    real, calibrate_kinds = None, None
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
         real = training_examples(real_dir, half="dev" if dev_only else None)
+        calibrate_kinds = {"transcripts": calibration_examples(real_dir)}
     asked = {
         name: value for name, value in (("seed", seed), ("epochs", epochs), ("context", context)) if value is not None
     }
     asked |= {"device": state.config_or_defaults.model.device, "shipped_bytes": None if full else SHIPPED_BYTES}
     config = TrainConfig.continuing(start_from, **asked) if start_from else TrainConfig(**asked)
-    report = train_model(out, config, real=real, progress=sys.stderr.isatty())
+    report = train_model(out, config, real=real, calibrate_kinds=calibrate_kinds, progress=sys.stderr.isatty())
     click.echo(report.format(), err=True)
     click.echo(
         f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)", err=True

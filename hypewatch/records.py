@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 Kind = Literal["news", "transcripts"]
 Role = Literal["executive", "analyst", "operator", "other"]
@@ -17,6 +17,7 @@ Label = Literal["hype", "skeptic", "neutral"]
 DocStatus = Literal["ok", "stub", "duplicate", "foreign"]
 
 LABELS: tuple[Label, ...] = ("hype", "skeptic", "neutral")
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 def make_doc_id(key: str) -> str:
@@ -133,6 +134,7 @@ class ScoredSentence:
     topics: list[str] | None = None  # None: not tagged (not English), like score
     ai_mentions: int | None = None
     previous: str = ""  # the sentence before it that the model read with it ("" for a model without context)
+    calibrated_for: str = ""  # the kind of source whose own temperature its score had ("" for none)
 
 
 @dataclass

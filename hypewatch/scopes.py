@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import HypewatchError
+from .records import KINDS
 
 BASE_KINDS = ("kind", "source", "ticker")
-DOCUMENT_KINDS = ("news", "transcripts")
 FORMS = "all, kind:news, kind:transcripts, source:NAME, ticker:TICKER, or topic:NAME alone or with one of those (topic:returns,ticker:NVDA)"
 
 
@@ -42,7 +42,7 @@ def parse_scope(text: str) -> Scope:
                 "only a topic goes with another scope"
             )
         else:
-            if kind == "kind" and value not in DOCUMENT_KINDS:
+            if kind == "kind" and value not in KINDS:
                 raise ScopeError(f"bad scope {text!r}: kind: must be news or transcripts")
             base = (kind, value)
     if base is None:

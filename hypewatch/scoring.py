@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from hypewatch.nlp.calibration import Calibration
 from hypewatch.nlp.sentences import document_sentences
 from hypewatch.nlp.topics import TopicTagger
 from hypewatch.storage import DatabaseBusy, Store
@@ -28,6 +29,7 @@ BATCH_DOCS = 64
 class SentenceScorer(Protocol):
     model_id: str
     context: int  # sentences before each one the model reads (0 or 1)
+    calibration: Calibration | None  # its kind temperatures are applied here, where the source is known
 
     def score(self, texts: list[str], previous: list[str] | None = None) -> list[Score]: ...
 
@@ -79,10 +81,16 @@ def score_documents(
     from the database."""
     sentences = sentence_pairs(docs)
     reads = model_inputs(sentences, scorer.context)
+    kinds = calibrated_kinds(sentences, scorer.calibration)
     known = store.cached_scores(
-        [pair for (doc, _), pair in zip(sentences, reads) if _is_english(doc.language)], scorer.model_id
+        [
+            score_key(text, previous, kind)
+            for (doc, _), (text, previous), kind in zip(sentences, reads, kinds)
+            if _is_english(doc.language)
+        ],
+        scorer.model_id,
     )
-    return _scored(sentences, reads, scorer, known, counts, tagger)
+    return _scored(sentences, reads, kinds, scorer, known, counts, tagger)
 
 
 def sentence_pairs(docs: list[Document]) -> list[tuple[Document, Sentence]]:
@@ -99,6 +107,13 @@ def model_inputs(sentences: list[tuple[Document, Sentence]], context: int) -> li
     return [(s.text, texts.get((s.doc_id, s.sent_no - 1), "")) for _, s in sentences]
 
 
+def calibrated_kinds(sentences: list[tuple[Document, Sentence]], calibration: Calibration | None) -> list[str]:
+    """The kind of each sentence's source where the model has a temperature of its own for that
+    kind, else "": part of what its score depends on, and so of its key in the score cache."""
+    own = calibration.kind_temperature if calibration is not None else {}
+    return [doc.kind if doc.kind in own else "" for doc, _ in sentences]
+
+
 def score_sentences(
     sentences: list[tuple[Document, Sentence]], scorer: SentenceScorer, counts: dict[str, int] | None = None
 ) -> list[ScoredSentence]:
@@ -106,38 +121,44 @@ def score_sentences(
     (splitting runs in tasks of its own, on every CPU of the cluster). No topics: documents
     imported from its output get them from the next run's score stage (tag_pending)."""
     reads = model_inputs(sentences, scorer.context)
-    return _scored(sentences, reads, scorer, {}, counts if counts is not None else no_counts())
+    kinds = calibrated_kinds(sentences, scorer.calibration)
+    return _scored(sentences, reads, kinds, scorer, {}, counts if counts is not None else no_counts())
 
 
 def _scored(
     sentences: list[tuple[Document, Sentence]],
     reads: list[tuple[str, str]],
+    kinds: list[str],
     scorer: SentenceScorer,
     known: dict[str, Score],
     counts: dict[str, int],
     tagger: TopicTagger | None = None,
 ) -> list[ScoredSentence]:
-    english = [pair for (doc, _), pair in zip(sentences, reads) if _is_english(doc.language)]
-    fresh = sorted({pair for pair in english if score_key(*pair) not in known})
-    fresh_scores = scorer.score([text for text, _ in fresh], previous=[previous for _, previous in fresh])
-    for pair, score in zip(fresh, fresh_scores):
-        known[score_key(*pair)] = score
+    inputs = list(zip(reads, kinds))
+    english = [given for (doc, _), given in zip(sentences, inputs) if _is_english(doc.language)]
+    fresh = sorted({given for given in english if score_key(*given[0], given[1]) not in known})
+    fresh_scores = scorer.score([text for (text, _), _ in fresh], previous=[previous for (_, previous), _ in fresh])
+    if scorer.calibration is not None:
+        fresh_scores = scorer.calibration.for_kinds(fresh_scores, [kind for _, kind in fresh])
+    for ((text, previous), kind), score in zip(fresh, fresh_scores):
+        known[score_key(text, previous, kind)] = score
     counts["sentences"] += len(sentences)
     counts["scored"] += len(fresh)
     counts["from_cache"] += len(english) - len(fresh)
     counts["not_english"] += len(sentences) - len(english)
     scored = []
-    for (doc, s), (_, previous) in zip(sentences, reads):
+    for (doc, s), ((_, previous), kind) in zip(sentences, inputs):
         in_english = _is_english(doc.language)
         tags = tagger.tag(s.text) if tagger is not None and in_english else None
         scored.append(
             ScoredSentence(
                 s,
-                known[score_key(s.text, previous)] if in_english else None,
+                known[score_key(s.text, previous, kind)] if in_english else None,
                 doc.language,
                 tags.topics if tags else None,
                 tags.ai_mentions if tags else None,
                 previous=previous,
+                calibrated_for=kind,
             )
         )
     return scored

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .records import Kind
 from .scopes import parse_scope
 
 #: The rule name of the alert a quiet source raises (see alerts/stale.py).
@@ -44,7 +45,7 @@ def _check_url(value: str) -> str:
 
 class Source(Settings):
     name: str = Field(min_length=1)
-    kind: Literal["news", "transcripts"] = "news"
+    kind: Kind = "news"
     feed: str | None = None  # an http(s) URL, or a local feed file
     urls: list[str] = Field(default_factory=list)  # single pages to fetch
     path: Path | None = None  # a folder (or file) of transcripts / pages

@@ -10,12 +10,18 @@ log-probabilities z = log softmax(logits) to calibrated logits:
   (the class weights' excess), and so can change labels near a boundary.
 
 The fatigue head gets a temperature of its own (logit / T), which never moves a sentence across
-the 0.5 threshold. `fit` tries both stance maps by two-fold cross-fitting on the slice and keeps
+the 0.5 threshold. A kind of source the validation slice does not speak for can get a stance
+temperature of its own on top of the map (`kind_temperature`, e.g. transcripts: calls are mostly
+plain talk, and a map fitted on written sentences leaves the model too sure of itself there); it
+never changes a label either, and it is fitted on labeled sentences of that kind that the model
+did not learn from (`fit_kind_temperature`). `fit` tries both stance maps by two-fold cross-fitting on the slice and keeps
 the one with the lower held-apart log-loss (negative log-likelihood), unless told which; the
 fatigue temperature is kept only where it lowers the held-apart log-loss too.
 
 The calibration is saved in the model folder's hypewatch.json (`calibration`) and applied by the
 scorer in every precision (torch and the int8 ONNX copy); a model without one scores as before.
+The kind temperatures are applied by whoever knows the source (the score stage, `classify` given
+a kind), to the scorer's probabilities: `Calibration.for_kinds`.
 Applying and measuring are numpy, so the torch-free scorer (nlp.onnx_scorer) uses this very map;
 only fitting imports torch.
 """
@@ -24,13 +30,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from hypewatch.errors import HypewatchError
-from hypewatch.records import LABELS, Score
+from hypewatch.records import KINDS, LABELS, Score
 
 if TYPE_CHECKING:
     import torch
@@ -53,6 +59,7 @@ class Calibration:
     bias: list[float]  # per label (temperature: zeros)
     fatigue_temperature: float = 1.0
     fitted_on: dict[str, Any] = field(default_factory=dict)  # sentences, ECE and log-loss before and after
+    kind_temperature: dict[str, float] = field(default_factory=dict)  # a source kind's stance temperature
 
     def stance_logits(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated stance logits from the model's raw ones (any float dtype; float32 out)."""
@@ -61,6 +68,21 @@ class Calibration:
 
     def fatigue_logits(self, logits: np.ndarray) -> np.ndarray:
         return np.asarray(logits, dtype=np.float32) / np.float32(self.fatigue_temperature)
+
+    def for_kinds(self, scores: Sequence[Score], kinds: Sequence[str]) -> list[Score]:
+        """Scores of sentences from sources of these kinds, each tempered by its kind's temperature
+        (unchanged for a kind without one). Labels never change: a temperature keeps the order."""
+        if len(scores) != len(kinds):
+            raise ValueError(f"{len(scores)} scores but {len(kinds)} kinds")
+        tempered = [i for i, kind in enumerate(kinds) if kind in self.kind_temperature]
+        if not tempered:
+            return list(scores)
+        out = list(scores)
+        z = _log_probabilities(stance_probabilities([scores[i] for i in tempered]))
+        t = np.asarray([[self.kind_temperature[kinds[i]]] for i in tempered], dtype=np.float32)
+        for i, row in zip(tempered, softmax(z / t).tolist()):
+            out[i] = replace(scores[i], p_hype=row[0], p_skeptic=row[1], p_neutral=row[2])
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,6 +95,7 @@ class Calibration:
             found = cls(**data)
             scale, bias = np.asarray(found.scale, dtype=np.float64), np.asarray(found.bias, dtype=np.float64)
             temperature = float(found.fatigue_temperature)
+            kinds = {str(k): float(t) for k, t in dict(found.kind_temperature).items()}
         except (TypeError, ValueError) as exc:
             raise CalibrationError(f"malformed calibration in the model's metadata: {exc}") from None
         if (
@@ -81,6 +104,7 @@ class Calibration:
             or bias.shape != (len(LABELS),)
             or not np.isfinite([*scale, *bias]).all()
             or not 0 < temperature < float("inf")
+            or not all(k in KINDS and 0 < t < float("inf") for k, t in kinds.items())
         ):
             raise CalibrationError(f"malformed calibration in the model's metadata: {data!r}")
         return found
@@ -92,7 +116,8 @@ class Calibration:
             stance = "vector scaling " + ", ".join(
                 f"{lab} x{w:.2f}{b:+.2f}" for lab, w, b in zip(LABELS, self.scale, self.bias)
             )
-        return f"{stance}; fatigue temperature {self.fatigue_temperature:.2f}"
+        kinds = "".join(f"; {kind} temperature {t:.2f}" for kind, t in sorted(self.kind_temperature.items()))
+        return f"{stance}; fatigue temperature {self.fatigue_temperature:.2f}{kinds}"
 
 
 # --- measuring ---------------------------------------------------------------------------------------
@@ -226,6 +251,50 @@ def fit(
     return Calibration(method, scale.tolist(), bias.tolist(), fatigue_temperature, fitted_on)
 
 
+def fit_kind_temperature(
+    scores: Sequence[Score], labels: Sequence[str], *, min_sentences: int = 50
+) -> tuple[float, dict[str, Any]] | None:
+    """The stance temperature for sentences of one kind of source, from calibrated scores of
+    labeled sentences of that kind the model did not learn from, with what it did to them; None
+    where it does not lower the log-loss of one half of them when fitted on the other, both ways
+    (then the kind is as well calibrated as the rest)."""
+    if len(scores) < min_sentences:
+        raise CalibrationError(
+            f"a kind's temperature needs at least {min_sentences} labeled sentences, got {len(scores)}"
+        )
+    import torch
+    from torch.nn import functional as F
+
+    z = torch.from_numpy(_log_probabilities(stance_probabilities(scores)))
+    y = torch.tensor([LABELS.index(label) for label in labels])
+    halves = (torch.arange(len(y)) % 2 == 0, torch.arange(len(y)) % 2 == 1)
+    fitted = unfitted = 0.0
+    for a, b in (halves, halves[::-1]):
+        fitted += F.cross_entropy(z[b] / _fit_temperature(z[a], y[a]), y[b], reduction="sum").item()
+        unfitted += F.cross_entropy(z[b], y[b], reduction="sum").item()
+    if fitted >= unfitted:
+        return None
+    temperature = _fit_temperature(z, y)
+    before = stance_probabilities(scores)
+    after = softmax(z.numpy() / np.float32(temperature)).tolist()
+    return temperature, {
+        "sentences": len(scores),
+        "ece_before": expected_calibration_error(before, y.tolist()),
+        "ece_after": expected_calibration_error(after, y.tolist()),
+        "log_loss_before": log_loss(before, y.tolist()),
+        "log_loss_after": log_loss(after, y.tolist()),
+    }
+
+
+def _fit_temperature(z: torch.Tensor, y: torch.Tensor) -> float:
+    import torch
+    from torch.nn import functional as F
+
+    log_t = torch.zeros(1, requires_grad=True)
+    _minimise([log_t], lambda: F.cross_entropy(z / log_t.exp(), y))
+    return float(log_t.detach().exp())
+
+
 def _log_probabilities(probabilities: Sequence[Sequence[float]]) -> np.ndarray:
     return np.log(np.clip(np.asarray(probabilities, dtype=np.float32), _EPS, 1))
 
@@ -301,13 +370,20 @@ def _minimise(parameters: list[torch.Tensor], loss_fn) -> None:
             raise CalibrationError("calibration did not converge")
 
 
-def fit_examples(scorer, examples: Sequence, *, method: Method | Literal["auto"] = "auto") -> Calibration | None:
+def fit_examples(
+    scorer,
+    examples: Sequence,
+    *,
+    kinds: dict[str, Sequence] | None = None,
+    method: Method | Literal["auto"] = "auto",
+) -> Calibration | None:
     """Fit on labeled examples (`nlp.corpus.Example`) scored by an uncalibrated scorer; None, with a
-    log line, when there are too few of them."""
+    log line, when there are too few of them. `kinds` adds a temperature for each kind of source
+    given labeled examples of it (fit_kind_temperature) where one helps."""
     from hypewatch.nlp.evaluate import score_examples  # evaluate measures calibration: imported here, not above
 
     try:
-        return fit(
+        calibration = fit(
             score_examples(scorer, examples),
             [e.label for e in examples],
             [e.fatigue for e in examples],
@@ -316,3 +392,19 @@ def fit_examples(scorer, examples: Sequence, *, method: Method | Literal["auto"]
     except CalibrationError as exc:
         logger.warning("no calibration: %s", exc)
         return None
+    temperatures, figures = {}, {}
+    for kind, labeled in (kinds or {}).items():
+        try:
+            found = fit_kind_temperature(
+                apply(calibration, score_examples(scorer, labeled)), [e.label for e in labeled]
+            )
+        except CalibrationError as exc:
+            logger.warning("no %s temperature: %s", kind, exc)
+            continue
+        if found is None:
+            logger.info("no %s temperature: it does not lower the held-apart log-loss", kind)
+            continue
+        temperatures[kind], figures[kind] = found
+    if not temperatures:
+        return calibration
+    return replace(calibration, kind_temperature=temperatures, fitted_on={**calibration.fitted_on, "kinds": figures})

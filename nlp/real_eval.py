@@ -32,7 +32,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Literal
+from typing import Callable, Iterable, Iterator, Literal
 
 from hypewatch.errors import HypewatchError
 from hypewatch.nlp.corpus import Example, normalize
@@ -52,6 +52,9 @@ AI_ERA_FILE = REFERENCES_FILE.with_name("ai_era_2024_25.jsonl")
 AI_ERA_FOLDER = "transcripts/sp500_2024_25_txt/"
 UNSEEN_COMPANY_SHARE = 0.15  # ADBE, AMD, NFLX, ORCL of the 24 companies
 UNSEEN_CALL_SHARE = 0.3
+# Of the AI-era dev calls, by hash: never learned from, they fit the transcripts' own temperature
+# (nlp.calibration.fit_kind_temperature): 540 sentences of 27 calls of 15 companies.
+CALIBRATION_CALL_SHARE = 0.25
 
 Half = Literal["dev", "test"]
 
@@ -87,6 +90,15 @@ def half_of(file: str) -> Half:
         unseen = _share(f"company:{company_of(file)}") < UNSEEN_COMPANY_SHARE or _share(file) < UNSEEN_CALL_SHARE
         return "test" if unseen else "dev"
     return "dev" if _share(file) < DEV_SHARE else "test"
+
+
+def is_calibration_call(file: str) -> bool:
+    """Whether an AI-era dev call is kept out of training to fit the transcripts' temperature."""
+    return (
+        file.startswith(AI_ERA_FOLDER)
+        and half_of(file) == "dev"
+        and _share(f"calibration:{file}") < CALIBRATION_CALL_SHARE
+    )
 
 
 def sentence_sha1(text: str) -> str:
@@ -138,18 +150,22 @@ def _ground_truth(data_dir: Path) -> dict[str, dict]:
     return json.loads((data_dir / GROUND_TRUTH).read_text(encoding="utf-8"))
 
 
-def load_real_examples(shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None) -> list[dict]:
+def load_real_examples(
+    shared_dir: Path,
+    references: Path = REFERENCES_FILE,
+    half: Half | None = None,
+    files: Callable[[str], bool] | None = None,
+) -> list[dict]:
     """Resolve the labeled references against ``shared_dir`` into dicts of text, label, fatigue, file.
 
-    ``half`` keeps only the dev or the test half (default: both); the other half's sources are
-    not read at all. Each row also has ``previous``, the sentence before it in its file ("" for
+    ``half`` keeps only the dev or the test half (default: both), and ``files`` only the sources
+    it says yes to; the other sources are not read at all. Each row also has ``previous``, the sentence before it in its file ("" for
     the first): the labelers saw it. References whose file is missing or whose sentence no longer
     appears are skipped, with a warning giving the count.
     """
     data_dir = Path(shared_dir) / "data"
     refs = parse_references(references.read_text(encoding="utf-8").splitlines(), str(references))
-    if half is not None:
-        refs = [r for r in refs if r.half == half]
+    refs = [r for r in refs if (half is None or r.half == half) and (files is None or files(r.file))]
     by_file: dict[str, dict[str, tuple[str, str]]] = {}  # sha1 -> (sentence, the one before it)
     examples, missing = [], 0
     for ref in refs:
@@ -187,11 +203,20 @@ def training_examples(shared_dir: Path, references: Path = REFERENCES_FILE, half
     learning from the audited labels instead left macro-F1 on unseen calls as it was, 0.660 against 0.665).
     The AI-era sentences (AI_ERA_FILE) join with their dev half only, whatever `half` says: their
     test half is the measure of today's language on calls and companies no model learned from.
+    Their calibration calls (is_calibration_call) are left out too: see calibration_examples.
     """
     rows = load_real_examples(shared_dir, references, half=half)
     if references == REFERENCES_FILE and AI_ERA_FILE.is_file():
-        rows += load_real_examples(shared_dir, AI_ERA_FILE, half="dev")
+        rows += load_real_examples(shared_dir, AI_ERA_FILE, half="dev", files=lambda f: not is_calibration_call(f))
     return distinct_examples(rows)
+
+
+def calibration_examples(shared_dir: Path, references: Path = AI_ERA_FILE) -> list[Example]:
+    """The labeled sentences of the AI-era calibration calls, which no model learns from: what
+    `hypewatch train --real` fits the transcripts' temperature on (none where the file is missing)."""
+    if not references.is_file():
+        return []
+    return distinct_examples(load_real_examples(shared_dir, references, half="dev", files=is_calibration_call))
 
 
 def distinct_examples(rows: Iterable[dict]) -> list[Example]:

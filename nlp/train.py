@@ -128,6 +128,11 @@ class TrainReport:
                 f"calibration {self.calibration.describe()}, fitted on {fitted['sentences']} validation"
                 f" sentences: ECE {fitted['ece_before']:.3f} -> {fitted['ece_after']:.3f}"
             )
+            for kind, figures in fitted.get("kinds", {}).items():
+                lines.append(
+                    f"  {kind}: temperature fitted on {figures['sentences']} sentences kept out of training:"
+                    f" ECE {figures['ece_before']:.3f} -> {figures['ece_after']:.3f}"
+                )
         if self.heldout:
             lines += ["", "held-out split:", self.heldout.format()]
         return "\n".join(lines)
@@ -278,6 +283,7 @@ def train(
     *,
     examples: list[Example] | None = None,
     real: list[Example] | None = None,
+    calibrate_kinds: dict[str, list[Example]] | None = None,
     data_dir: Path = DATA_DIR,
     evaluate_heldout: bool = True,
     progress: bool = False,
@@ -289,7 +295,9 @@ def train(
     real sentences (nlp.real_eval.training_examples) to the training set only: validation and
     held-out figures stay on the written corpus, so they compare across models, and a real sentence
     that is also a written validation or held-out one is left out. Held-out sentences are never
-    trained on and only scored at the end, when `evaluate_heldout` is set.
+    trained on and only scored at the end, when `evaluate_heldout` is set. `calibrate_kinds` gives
+    labeled sentences of a kind of source (nlp.real_eval.calibration_examples for transcripts) to
+    fit that kind's temperature on; they are never trained on either.
     `progress` shows a bar per epoch (a terminal); otherwise progress goes to the log.
     """
     config = config or TrainConfig()
@@ -301,7 +309,8 @@ def train(
     train_set, valid_set = parts["train"], parts["validation"]
     if c.max_sentences:
         train_set = _subsample(train_set, c.max_sentences, c.seed)
-    held_apart = {e.key for e in parts["validation"] + parts["heldout"]}
+    kept_for_calibration = [e for kind in (calibrate_kinds or {}).values() for e in kind]
+    held_apart = {e.key for e in parts["validation"] + parts["heldout"] + kept_for_calibration}
     real = [e for e in real or [] if e.key not in held_apart]  # no way back in for a held-out sentence
     train_set = train_set + real
     learned_from = corpus_hash(corpus + real)
@@ -432,7 +441,7 @@ def train(
         logger.info("saved as updates of the base encoder keeping %.1f%% of the change", 100 * extracted.kept_energy)
     else:
         mt.save(net, tokenizer, meta, out_dir)
-    calibration = calibrate_saved(out_dir, valid_set, encoder=c.encoder) if c.calibrate else None
+    calibration = calibrate_saved(out_dir, valid_set, kinds=calibrate_kinds, encoder=c.encoder) if c.calibrate else None
     report = TrainReport(
         out_dir=out_dir,
         n_train=len(train_set),
@@ -456,9 +465,14 @@ def train(
 
 
 def calibrate_saved(
-    folder: Path, examples: list[Example], *, encoder: str | Path | None = None
+    folder: Path,
+    examples: list[Example],
+    *,
+    kinds: dict[str, list[Example]] | None = None,
+    encoder: str | Path | None = None,
 ) -> cal.Calibration | None:
-    """Fit the calibration of the model saved in `folder` on `examples` and write it into its hypewatch.json.
+    """Fit the calibration of the model saved in `folder` on `examples` (and a temperature per kind
+    of source on `kinds`, nlp.calibration.fit_examples) and write it into its hypewatch.json.
 
     Fitted on the model as saved: a cut (nlp.adapter) scores a little differently from the
     fine-tune it was cut from, and its probabilities are the ones users get.
@@ -469,7 +483,7 @@ def calibrate_saved(
     else:
         net, tokenizer, _ = mt.load(folder)
     calibration = cal.fit_examples(
-        Scorer(net.eval(), tokenizer, model_id="calibrating", context=meta.context), examples
+        Scorer(net.eval(), tokenizer, model_id="calibrating", context=meta.context), examples, kinds=kinds
     )
     meta.calibration = calibration.to_dict() if calibration else None
     mt.save_meta(meta, folder)

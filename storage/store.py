@@ -169,13 +169,14 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=12).hexdigest()
 
 
-def score_key(text: str, previous: str = "") -> str:
+def score_key(text: str, previous: str = "", kind: str = "") -> str:
     """What the score cache (score_cache.text_hash) keys a score by: the sentence's text_hash, or,
-    for a model that read the sentence before it too (nlp.meta.ModelMeta.context), both."""
-    if not previous:
+    for a model that read the sentence before it too (nlp.meta.ModelMeta.context), or that has a
+    calibration of its own for the kind of source it came from (nlp.calibration.Calibration.kind_temperature), all of them."""
+    if not previous and not kind:
         return text_hash(text)
-    pair = f"{text_hash(previous)}:{text_hash(text)}"
-    return hashlib.blake2b(pair.encode("ascii"), digest_size=12).hexdigest()
+    key = f"{text_hash(previous)}:{text_hash(text)}" + (f":{kind}" if kind else "")
+    return hashlib.blake2b(key.encode("ascii"), digest_size=12).hexdigest()
 
 
 class Store:
@@ -316,10 +317,9 @@ class Store:
                     by_id[doc_id].turns.append(Turn(speaker=speaker, role=role, section=section, text=text))
         return docs
 
-    def cached_scores(self, pairs: Iterable[tuple[str, str]], model_id: str) -> dict[str, Score]:
-        """Scores this model already gave to these (sentence, sentence before) pairs, keyed by
-        score_key; the one before is "" for a model without context."""
-        hashes = sorted({score_key(text, previous) for text, previous in pairs})
+    def cached_scores(self, keys: Iterable[str], model_id: str) -> dict[str, Score]:
+        """Scores this model already gave, by their score_key."""
+        hashes = sorted(set(keys))
         if not hashes:
             return {}
         with self.read() as conn:
@@ -336,7 +336,11 @@ class Store:
         (and, with `tagged_by`, their sentences tagged with topics by that tagger)."""
         rows = [sentence_row(s, model_id) for s in sentences]
         cache_rows = [
-            {"text_hash": score_key(s.sentence.text, s.previous), "model": model_id, **s.score.__dict__}
+            {
+                "text_hash": score_key(s.sentence.text, s.previous, s.calibrated_for),
+                "model": model_id,
+                **s.score.__dict__,
+            }
             for s in sentences
             if s.score is not None
         ]

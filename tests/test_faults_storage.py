@@ -341,6 +341,7 @@ class EveryoneNeutral:
 
     model_id = "neutral-v1"
     context = 0
+    calibration = None
 
     def score(self, texts: list[str], previous: list[str] | None = None) -> list[Score]:
         return [

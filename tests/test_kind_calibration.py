@@ -1,0 +1,225 @@
+"""A kind of source with a temperature of its own (nlp.calibration.Calibration.kind_temperature):
+fitted on labeled sentences of that kind kept out of training, applied by the score stage and by
+`classify` where the kind is known, never changing a label, and part of the score cache's key."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime, timezone
+
+import pytest
+from test_calibration import synthetic
+
+from hypewatch.nlp import calibration as cal
+from hypewatch.nlp import meta as mt
+from hypewatch.nlp.corpus import Example
+from hypewatch.nlp.real_eval import (
+    AI_ERA_FILE,
+    AI_ERA_FOLDER,
+    half_of,
+    is_calibration_call,
+    parse_references,
+)
+from hypewatch.nlp.scorer import Scorer
+from hypewatch.records import LABELS, Document, Score
+from hypewatch.scoring import score_pending
+from hypewatch.storage import Store
+
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: a cache of this module's own
+
+SENTENCE = "Demand for our GPUs is well ahead of supply."
+
+
+def test_a_kind_temperature_softens_that_kind_only_and_keeps_every_label():
+    scores, _, _, _ = synthetic(300, sharpen=3.0)
+    calibration = cal.Calibration("temperature", [1.0] * 3, [0.0] * 3, kind_temperature={"transcripts": 2.0})
+    kinds = ["transcripts", "news", ""] * 100
+    tempered = calibration.for_kinds(scores, kinds)
+    for before, after, kind in zip(scores, tempered, kinds):
+        assert (after.label, after.fatigue, after.p_fatigue) == (before.label, before.fatigue, before.p_fatigue)
+        if kind == "transcripts":
+            assert max(after.p_hype, after.p_skeptic, after.p_neutral) < max(
+                before.p_hype, before.p_skeptic, before.p_neutral
+            )
+            assert after.p_hype + after.p_skeptic + after.p_neutral == pytest.approx(1.0, abs=1e-5)
+        else:
+            assert after == before
+    with pytest.raises(ValueError, match="3 scores but 2 kinds"):
+        calibration.for_kinds(scores[:3], ["news", "news"])
+
+
+def test_a_kind_temperature_is_saved_read_back_and_checked():
+    calibration = cal.Calibration("vector", [1.0, 0.9, 1.1], [0.1, -0.2, 0.1], 1.2, {}, {"transcripts": 1.5})
+    assert cal.Calibration.from_dict(json.loads(json.dumps(calibration.to_dict()))) == calibration
+    older = {"method": "temperature", "scale": [1.0] * 3, "bias": [0.0] * 3}  # saved before kinds had one
+    assert cal.Calibration.from_dict(older).kind_temperature == {}
+    assert "transcripts temperature 1.50" in calibration.describe()
+    for kinds in ({"podcasts": 1.5}, {"transcripts": 0}, {"transcripts": "warm"}, ["transcripts"]):
+        with pytest.raises(cal.CalibrationError, match="malformed"):
+            cal.Calibration.from_dict({**older, "kind_temperature": kinds})
+
+
+class TableScorer:
+    """Gives the scores of a table: the fit is tested on known probabilities, not on a model's."""
+
+    context = 0
+    calibration = None
+
+    def __init__(self, table: dict[str, Score]) -> None:
+        self.table = table
+
+    def score(self, texts, previous=None):
+        return [self.table[t] for t in texts]
+
+
+def labeled(prefix: str, scores: list[Score], labels: list[str]) -> tuple[list[Example], dict[str, Score]]:
+    examples = [Example(f"{prefix} {i}", label, False) for i, label in enumerate(labels)]
+    return examples, {e.text: s for e, s in zip(examples, scores)}
+
+
+def test_the_kind_temperature_found_is_how_much_too_sure_the_model_is_on_that_kind():
+    # written sentences come calibrated, call sentences three times too sure of themselves
+    written, labels, _, _ = synthetic(3000, seed=4)
+    calls, call_labels, _, _ = synthetic(3000, sharpen=3.0, seed=5)
+    written_examples, table = labeled("written", written, labels)
+    call_examples, call_table = labeled("call", calls, call_labels)
+    scorer = TableScorer(table | call_table)
+
+    fitted = cal.fit_examples(scorer, written_examples, kinds={"transcripts": call_examples}, method="temperature")
+    assert fitted.kind_temperature["transcripts"] == pytest.approx(3.0, rel=0.15)
+    figures = fitted.fitted_on["kinds"]["transcripts"]
+    assert figures["sentences"] == 3000 and figures["ece_before"] > 0.1 > 0.03 > figures["ece_after"]
+
+    # a kind as well calibrated as the rest gets none, or one near 1
+    same, same_labels, _, _ = synthetic(3000, seed=6)
+    same_examples, same_table = labeled("same", same, same_labels)
+    plain = cal.fit_examples(TableScorer(table | same_table), written_examples, kinds={"transcripts": same_examples})
+    assert plain.kind_temperature.get("transcripts", 1.0) == pytest.approx(1.0, abs=0.1)
+    with pytest.raises(cal.CalibrationError, match="at least 50"):
+        cal.fit_kind_temperature(calls[:20], call_labels[:20])
+
+
+# --- in the score stage, the cache and classify -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def warm_for_calls(tmp_path_factory, trained):
+    """The tiny shipped-way model, with a temperature of 2.5 for transcripts."""
+    folder = tmp_path_factory.mktemp("kinds") / "model"
+    shutil.copytree(trained[0], folder)
+    meta = mt.load_meta(folder)
+    calibration = cal.Calibration.from_dict(meta.calibration) or cal.Calibration("temperature", [1.0] * 3, [0.0] * 3)
+    meta.calibration = dataclasses.replace(calibration, kind_temperature={"transcripts": 2.5}).to_dict()
+    mt.save_meta(meta, folder)
+    return folder
+
+
+def _document(doc_id: str, kind: str, text: str) -> Document:
+    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    return Document(doc_id, "wire", kind, f"https://x.org/{doc_id}", doc_id, now, now, "en", [], text)
+
+
+def _probabilities(store: Store, doc_id: str) -> tuple:
+    with store.read() as conn:
+        return conn.execute(
+            "SELECT label, p_hype, p_skeptic, p_neutral, p_fatigue FROM sentences WHERE doc_id = ?", [doc_id]
+        ).fetchone()
+
+
+def test_the_score_stage_tempers_call_sentences_and_caches_them_apart(warm_for_calls, tmp_path):
+    scorer = Scorer.load(str(warm_for_calls), device="cpu", precision="fp32")
+    store = Store(tmp_path / "hw.duckdb")
+    store.add_documents([_document("article", "news", SENTENCE), _document("call", "transcripts", SENTENCE)])
+    first = score_pending(store, scorer)
+    assert (first["scored"], first["from_cache"]) == (2, 0)  # the same sentence, once per kind
+    article, call = _probabilities(store, "article"), _probabilities(store, "call")
+    alone = scorer.score([SENTENCE])[0]
+    expected = scorer.calibration.for_kinds([alone], ["transcripts"])[0]
+    assert article[1:] == pytest.approx((alone.p_hype, alone.p_skeptic, alone.p_neutral, alone.p_fatigue), abs=1e-6)
+    assert call[1:] == pytest.approx(
+        (expected.p_hype, expected.p_skeptic, expected.p_neutral, expected.p_fatigue), abs=1e-6
+    )
+    assert call[0] == article[0] and max(call[1:4]) < max(article[1:4])
+
+    # the next night, from the cache, with nothing remembered in memory: tempered once, not twice
+    store.add_documents([_document("call2", "transcripts", SENTENCE), _document("article2", "news", SENTENCE)])
+    again = score_pending(store, Scorer.load(str(warm_for_calls), device="cpu", precision="fp32"))
+    assert (again["scored"], again["from_cache"]) == (0, 2)
+    assert _probabilities(store, "call2") == pytest.approx(call, abs=1e-6)
+    assert _probabilities(store, "article2") == pytest.approx(article, abs=1e-6)
+
+
+def test_classify_tempers_a_line_of_kind_transcripts_and_names_an_unknown_kind(
+    warm_for_calls, write_config, hypewatch_cmd, user_cache
+):
+    config = write_config(f"model:\n  name: {warm_for_calls}\n  device: cpu\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(user_cache.parent)}
+    lines = [
+        SENTENCE,
+        json.dumps({"text": SENTENCE, "kind": "transcripts"}),
+        json.dumps({"text": SENTENCE, "kind": "news"}),
+    ]
+    done = subprocess.run(
+        [*hypewatch_cmd, "--config", str(config), "classify"],
+        input="\n".join(lines),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    plain, call, news = (json.loads(row) for row in done.stdout.splitlines())
+    assert call["kind"] == "transcripts" and plain["p_hype"] == news["p_hype"]
+    calibration = cal.Calibration.from_dict(mt.load_meta(warm_for_calls).calibration)
+    as_news = Score(plain["label"], plain["p_hype"], plain["p_skeptic"], plain["p_neutral"], False, 0.0)
+    expected = calibration.for_kinds([as_news], ["transcripts"])[0]
+    assert (call["p_hype"], call["p_neutral"]) == pytest.approx((expected.p_hype, expected.p_neutral), abs=1e-5)
+    assert call["label"] == plain["label"]
+
+    wrong = subprocess.run(
+        [*hypewatch_cmd, "--config", str(config), "classify"],
+        input=json.dumps({"text": SENTENCE, "kind": "transcript"}),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert wrong.returncode == 1 and not wrong.stdout
+    assert "kind 'transcript'" in wrong.stderr and "not one of news, transcripts" in wrong.stderr
+
+
+# --- where the fitting sentences come from --------------------------------------------------------
+
+
+def test_the_calibration_calls_are_ai_era_dev_calls_that_training_never_sees():
+    refs = parse_references(AI_ERA_FILE.read_text(encoding="utf-8").splitlines())
+    kept = {r.file for r in refs if is_calibration_call(r.file)}
+    assert kept and all(f.startswith(AI_ERA_FOLDER) and half_of(f) == "dev" for f in kept)
+    assert len({r.file for r in refs if r.half == "dev"} - kept) > 2 * len(kept)  # most dev calls still teach
+    assert not is_calibration_call("transcripts/nvidia_fy2025/q1.txt")
+    labels = {r.label for r in refs if is_calibration_call(r.file)}
+    assert sum(is_calibration_call(r.file) for r in refs) >= 300 and labels == set(LABELS)
+
+
+def test_training_keeps_the_calibration_sentences_out(tiny_encoder, tmp_path):
+    from model_helpers import EXAMPLES
+
+    from hypewatch.nlp.train import TrainConfig, train
+
+    calls = [
+        Example(f"On the call, sentence {i} about GPUs.", LABELS[i % 3], False, register="real") for i in range(12)
+    ]
+    config = TrainConfig(epochs=1, seed=3, encoder=tiny_encoder, batch_size=8)
+    report = train(
+        tmp_path / "m",
+        config,
+        examples=EXAMPLES,
+        real=calls,
+        calibrate_kinds={"transcripts": calls[:8]},
+        evaluate_heldout=False,
+    )
+    assert report.n_real == 4  # the eight kept to calibrate on are not learned from
