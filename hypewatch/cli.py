@@ -642,6 +642,14 @@ def _load_scorer(state: State) -> Any:
     help="1: the model also reads the sentence before each one, as its labelers did (default: the recipe's).",
 )
 @click.option(
+    "--kind-temperatures-from",
+    "temperatures_from",
+    metavar="MODEL",
+    default=None,
+    help="With --real: learn from the calibration calls too, and take the kind temperatures of MODEL, "
+    "a model of the same recipe that kept them out (the shipped model's two steps).",
+)
+@click.option(
     "--start-from",
     default=None,
     metavar="MODEL",
@@ -660,6 +668,7 @@ def train(
     full: bool,
     context: int | None,
     start_from: str | None,
+    temperatures_from: str | None,
 ) -> None:
     """Train a scorer on the bundled labeled corpus, the way the shipped one was (on CUDA when model.device allows).
 
@@ -675,27 +684,34 @@ def train(
     if if_missing and (out / META_FILE).exists():
         click.echo(f"model already built: {out}", err=True)
         return
-    if real_dir is None and dev_only:
-        raise click.UsageError("--dev-only goes with --real DIR")
+    if real_dir is None and (dev_only or temperatures_from):
+        raise click.UsageError("--dev-only and --kind-temperatures-from go with --real DIR")
     _check_writable(out, "model folder")  # now, not after minutes of training
 
     from hypewatch.nlp.adapter import SHIPPED_BYTES
     from hypewatch.nlp.real_eval import calibration_examples, training_examples
-    from hypewatch.nlp.train import TrainConfig
+    from hypewatch.nlp.train import TrainConfig, kind_temperatures_of, take_kind_temperatures
     from hypewatch.nlp.train import train as train_model
+
+    if temperatures_from:
+        kind_temperatures_of(temperatures_from)  # now, not after minutes of training
 
     real, calibrate_kinds = None, None
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
-        real = training_examples(real_dir, half="dev" if dev_only else None)
-        calibrate_kinds = {"transcripts": calibration_examples(real_dir)}
+        real = training_examples(
+            real_dir, half="dev" if dev_only else None, calibration_calls=temperatures_from is not None
+        )
+        calibrate_kinds = None if temperatures_from else {"transcripts": calibration_examples(real_dir)}
     asked = {
         name: value for name, value in (("seed", seed), ("epochs", epochs), ("context", context)) if value is not None
     }
     asked |= {"device": state.config_or_defaults.model.device, "shipped_bytes": None if full else SHIPPED_BYTES}
     config = TrainConfig.continuing(start_from, **asked) if start_from else TrainConfig(**asked)
     report = train_model(out, config, real=real, calibrate_kinds=calibrate_kinds, progress=sys.stderr.isatty())
+    if temperatures_from:
+        report.calibration = take_kind_temperatures(out, temperatures_from)
     click.echo(report.format(), err=True)
     click.echo(
         f"score with it: set model.name: {out} in the config (model.name: default is the shipped model)", err=True

@@ -120,6 +120,9 @@ class Calibration:
         return f"{stance}; fatigue temperature {self.fatigue_temperature:.2f}{kinds}"
 
 
+IDENTITY = Calibration("temperature", [1.0] * len(LABELS), [0.0] * len(LABELS))  # scores as they come
+
+
 # --- measuring ---------------------------------------------------------------------------------------
 
 

@@ -190,7 +190,13 @@ def load_real_examples(
     return examples
 
 
-def training_examples(shared_dir: Path, references: Path = REFERENCES_FILE, half: Half | None = None) -> list[Example]:
+def training_examples(
+    shared_dir: Path,
+    references: Path = REFERENCES_FILE,
+    half: Half | None = None,
+    *,
+    calibration_calls: bool = False,
+) -> list[Example]:
     """Every labeled real sentence as a training example, one per distinct sentence (`hypewatch train --real`).
 
     ``half="dev"`` leaves the test half unseen, to score a model on it. Boilerplate that recurs
@@ -203,11 +209,14 @@ def training_examples(shared_dir: Path, references: Path = REFERENCES_FILE, half
     learning from the audited labels instead left macro-F1 on unseen calls as it was, 0.660 against 0.665).
     The AI-era sentences (AI_ERA_FILE) join with their dev half only, whatever `half` says: their
     test half is the measure of today's language on calls and companies no model learned from.
-    Their calibration calls (is_calibration_call) are left out too: see calibration_examples.
+    Their calibration calls (is_calibration_call) are left out too, unless `calibration_calls`
+    says to learn from them (a model that takes its kind temperatures from a model that did not:
+    nlp.train.take_kind_temperatures); see calibration_examples.
     """
     rows = load_real_examples(shared_dir, references, half=half)
     if references == REFERENCES_FILE and AI_ERA_FILE.is_file():
-        rows += load_real_examples(shared_dir, AI_ERA_FILE, half="dev", files=lambda f: not is_calibration_call(f))
+        learned = None if calibration_calls else (lambda f: not is_calibration_call(f))
+        rows += load_real_examples(shared_dir, AI_ERA_FILE, half="dev", files=learned)
     return distinct_examples(rows)
 
 

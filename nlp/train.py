@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +129,9 @@ class TrainReport:
                 f" sentences: ECE {fitted['ece_before']:.3f} -> {fitted['ece_after']:.3f}"
             )
             for kind, figures in fitted.get("kinds", {}).items():
+                by = f"{figures['fitted_with']['model']}, " if "fitted_with" in figures else ""
                 lines.append(
-                    f"  {kind}: temperature fitted on {figures['sentences']} sentences kept out of training:"
+                    f"  {kind}: temperature fitted ({by}on {figures['sentences']} sentences kept out of its training):"
                     f" ECE {figures['ece_before']:.3f} -> {figures['ece_after']:.3f}"
                 )
         if self.heldout:
@@ -488,6 +489,34 @@ def calibrate_saved(
     meta.calibration = calibration.to_dict() if calibration else None
     mt.save_meta(meta, folder)
     return calibration
+
+
+def kind_temperatures_of(model: str | Path) -> cal.Calibration:
+    """The calibration of a model that has kind temperatures (CalibrationError where it has none)."""
+    found = cal.Calibration.from_dict(mt.load_meta(model_folder(str(model), Path("."))).calibration)
+    if found is None or not found.kind_temperature:
+        raise cal.CalibrationError(f"{model}: its calibration has no kind temperatures to take")
+    return found
+
+
+def take_kind_temperatures(folder: Path, sibling: str | Path) -> cal.Calibration:
+    """Give the model saved in `folder` the kind temperatures of `sibling` and write them into its
+    hypewatch.json: `sibling` is a model of the same recipe that kept the sentences they were fitted
+    on out of training, where `folder`'s model learned from them too. A temperature is then a setting
+    of the recipe, tuned on sentences no model of it had seen, as a learning rate is tuned on a
+    validation split before the final model learns from everything."""
+    source = model_folder(str(sibling), Path("."))
+    theirs = kind_temperatures_of(sibling)
+    meta = mt.load_meta(folder)
+    own = cal.Calibration.from_dict(meta.calibration) or cal.IDENTITY
+    figures = {
+        kind: {**found, "fitted_with": {"model": str(sibling), "fingerprint": fingerprint(source)}}
+        for kind, found in theirs.fitted_on.get("kinds", {}).items()
+    }
+    taken = replace(own, kind_temperature=dict(theirs.kind_temperature), fitted_on={**own.fitted_on, "kinds": figures})
+    meta.calibration = taken.to_dict()
+    mt.save_meta(meta, folder)
+    return taken
 
 
 if __name__ == "__main__":  # python -m hypewatch.nlp.train OUT_DIR  (the CLI is `hypewatch train`)

@@ -112,7 +112,7 @@ def warm_for_calls(tmp_path_factory, trained):
     folder = tmp_path_factory.mktemp("kinds") / "model"
     shutil.copytree(trained[0], folder)
     meta = mt.load_meta(folder)
-    calibration = cal.Calibration.from_dict(meta.calibration) or cal.Calibration("temperature", [1.0] * 3, [0.0] * 3)
+    calibration = cal.Calibration.from_dict(meta.calibration) or cal.IDENTITY
     meta.calibration = dataclasses.replace(calibration, kind_temperature={"transcripts": 2.5}).to_dict()
     mt.save_meta(meta, folder)
     return folder
@@ -223,3 +223,30 @@ def test_training_keeps_the_calibration_sentences_out(tiny_encoder, tmp_path):
         evaluate_heldout=False,
     )
     assert report.n_real == 4  # the eight kept to calibrate on are not learned from
+
+
+def test_a_model_takes_the_kind_temperatures_of_a_sibling_that_kept_the_calls_out(warm_for_calls, trained, tmp_path):
+    from hypewatch.nlp.onnx_scorer import fingerprint
+    from hypewatch.nlp.train import take_kind_temperatures
+
+    folder = tmp_path / "learned-everything"
+    shutil.copytree(trained[0], folder)
+    own = cal.Calibration.from_dict(mt.load_meta(folder).calibration) or cal.IDENTITY  # too few sentences for one
+    taken = take_kind_temperatures(folder, warm_for_calls)
+    saved = cal.Calibration.from_dict(mt.load_meta(folder).calibration)
+    assert saved == taken and saved.kind_temperature == {"transcripts": 2.5}
+    assert (saved.method, saved.scale, saved.bias) == (own.method, own.scale, own.bias)  # its own map stays
+    with pytest.raises(cal.CalibrationError, match="no kind temperatures to take"):
+        take_kind_temperatures(warm_for_calls, trained[0])
+    assert fingerprint(folder) != fingerprint(trained[0])  # scores cached for the model before are not reused
+
+
+def test_train_refuses_a_temperature_source_without_any_before_training(trained, hypewatch_cmd, tmp_path, user_cache):
+    (tmp_path / "data").mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(user_cache.parent)}
+    run = [*hypewatch_cmd, "train", "--out", str(tmp_path / "m"), "--kind-temperatures-from", str(trained[0])]
+    alone = subprocess.run(run, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert alone.returncode == 2 and "go with --real DIR" in alone.stderr
+    done = subprocess.run([*run, "--real", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1 and "no kind temperatures to take" in done.stderr
+    assert not (tmp_path / "m").exists()  # refused before any training

@@ -65,6 +65,10 @@ def test_the_shipped_model_is_small_and_records_what_it_is():
     meta = mt.load_meta(SHIPPED_MODEL_DIR)
     assert meta.format == adapter.FORMAT and meta.labels == ["hype", "skeptic", "neutral"]
     assert meta.calibration and meta.calibration["fitted_on"]["ece_after"] < meta.calibration["fitted_on"]["ece_before"]
+    # calls get a softer temperature of their own, fitted on calls a model of the same recipe never learned from
+    assert meta.calibration["kind_temperature"]["transcripts"] > 1
+    calls = meta.calibration["fitted_on"]["kinds"]["transcripts"]
+    assert calls["sentences"] >= 300 and calls["fitted_with"]["fingerprint"]
     training = meta.training
     assert training["method"] == "full" and training["n_real"] > 5_000 and training["real_files"]
     assert len(training["corpus_hash"]) == 16
