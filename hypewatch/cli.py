@@ -684,8 +684,9 @@ def train(
     if if_missing and (out / META_FILE).exists():
         click.echo(f"model already built: {out}", err=True)
         return
-    if real_dir is None and (dev_only or temperatures_from):
-        raise click.UsageError("--dev-only and --kind-temperatures-from go with --real DIR")
+    for given, option in ((dev_only, "--dev-only"), (temperatures_from, "--kind-temperatures-from")):
+        if given and real_dir is None:
+            raise click.UsageError(f"{option} goes with --real DIR")
     _check_writable(out, "model folder")  # now, not after minutes of training
 
     from hypewatch.nlp.adapter import SHIPPED_BYTES

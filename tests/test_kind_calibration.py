@@ -246,7 +246,7 @@ def test_train_refuses_a_temperature_source_without_any_before_training(trained,
     env = {**os.environ, "XDG_CACHE_HOME": str(user_cache.parent)}
     run = [*hypewatch_cmd, "train", "--out", str(tmp_path / "m"), "--kind-temperatures-from", str(trained[0])]
     alone = subprocess.run(run, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
-    assert alone.returncode == 2 and "go with --real DIR" in alone.stderr
+    assert alone.returncode == 2 and "--kind-temperatures-from goes with --real DIR" in alone.stderr
     done = subprocess.run([*run, "--real", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 1 and "no kind temperatures to take" in done.stderr
     assert not (tmp_path / "m").exists()  # refused before any training
