@@ -9,9 +9,8 @@ Splitting is a step of its own because it is slow (pysbd): one core does not kee
 beside GPU actors it runs as tasks on every CPU (beside CPU actors, Ray fuses it into theirs).
 Tasks and actors run the nightly path's own code (`nlp.sentences.document_sentences`, then
 `hypewatch.scoring.score_sentences`): the same sentences, the same English rule, the same scorer,
-so a sentence gets the label `hypewatch score` gives it with the same model and precision. int8 on a CPU is the exception that proves it: it
-picks one scale per batch, so a sentence near a tie can go either way with other companions
-(README: The scorer); fp32 and bf16 do not. On GPUs the actors run in fp16, one per GPU.
+so a sentence gets the label `hypewatch score` gives it with the same model and precision (int8
+runs one sentence at a time for that: nlp.int8.ROWS_PER_RUN). On GPUs the actors run in fp16, one per GPU.
 
 The input is any Parquet with `doc_id` and `text`: a row is a whole document, or, with `turn_no`,
 one speaker turn of one (also `speaker`, `role`, `section`). Columns of the lake's documents

@@ -132,9 +132,7 @@ def load_scorer(
     threads: int | None = None,
 ) -> OnnxScorer | Scorer:
     """`Scorer.load`, without torch when our model's int8 copy is ready and the device is the CPU."""
-    fast = OnnxScorer.open(
-        name, device=device, base_dir=base_dir, precision=precision, batch_size=batch_size, threads=threads
-    )
+    fast = OnnxScorer.open(name, device=device, base_dir=base_dir, precision=precision, threads=threads)
     if fast is not None:
         return fast
     from hypewatch.nlp.scorer import Scorer
@@ -193,7 +191,6 @@ class OnnxScorer(CachedScorer):
         model_id: str,
         max_length: int = 128,
         fatigue_threshold: float = 0.5,
-        batch_size: int = 64,
         calibration: Calibration | None = None,
         context: int = 0,
     ):
@@ -208,7 +205,7 @@ class OnnxScorer(CachedScorer):
         self.model_id = model_id
         self.max_length = max_length
         self.fatigue_threshold = fatigue_threshold
-        self.batch_size = batch_size
+        self.batch_size = int8.ROWS_PER_RUN
         self.calibration = calibration
         self.context = context
         self._cache: OrderedDict[Pair, Score] = OrderedDict()
@@ -221,7 +218,6 @@ class OnnxScorer(CachedScorer):
         device: str = "auto",
         base_dir: Path = Path("."),
         precision: str = "auto",
-        batch_size: int = 64,
         threads: int | None = None,
     ) -> OnnxScorer | None:
         """The scorer for `model.name`, or None where torch is needed (see the module's docstring).
@@ -248,7 +244,6 @@ class OnnxScorer(CachedScorer):
             model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
             max_length=meta.pair_max_length,
             fatigue_threshold=meta.fatigue_threshold,
-            batch_size=batch_size,
             calibration=Calibration.from_dict(meta.calibration),
             context=meta.context,
         )
@@ -258,8 +253,8 @@ class OnnxScorer(CachedScorer):
             return []
         encoded = self.tokenizer.encode_batch(pairs if self.context else [text for text, _ in pairs])
         ids = [e.ids for e in encoded]
-        # The same batches as nlp.scorer.Scorer: int8 activations are scaled per batch, so a
-        # sentence's scores depend on its batch companions and their padding.
+        # One sentence a run (int8.ROWS_PER_RUN), as nlp.scorer.Scorer runs the copy: its
+        # activations are scaled per run, and a sentence's scores must not depend on its companions.
         order = sorted(range(len(pairs)), key=lambda i: len(ids[i]))
         results: list[Score | None] = [None] * len(pairs)
         for start in range(0, len(order), self.batch_size):

@@ -242,6 +242,8 @@ class Scorer(CachedScorer):
             self.net = self.net.to(self.device, torch.float16 if precision == "fp16" else torch.float32)
             return
         torch.set_num_threads(threads or _usable_cores())
+        if precision == "int8":  # activations scaled per run: one sentence a run keeps its score its own
+            self.batch_size = int8.ROWS_PER_RUN
         if isinstance(self.net, int8.OnnxRunner):
             return
         if precision == "bf16":
@@ -251,8 +253,8 @@ class Scorer(CachedScorer):
         elif precision == "int8":  # a foreign model: torch's own int8, no export needed
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch's notice that eager quantization moves to torchao
-                # Dynamic int8 picks one activation scale per batch, so a sentence's score depends
-                # on its batch companions (measured: labels flip on ~5% of real sentences).
+                # Dynamic int8 picks one activation scale per run (batched, labels flipped on ~5%
+                # of real sentences with their companions): hence one sentence a run, above.
                 self.net = quantization.quantize_dynamic(
                     self.net, {nn.Linear: quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8
                 )

@@ -84,7 +84,7 @@ def test_a_model_without_context_ignores_the_sentence_before(trained):
 
 def test_the_torch_free_scorer_reads_the_pair_as_the_torch_side_does(with_context):
     slow = Scorer.load(str(with_context), device="cpu", precision="int8", batch_size=2)
-    fast = OnnxScorer.open(str(with_context), device="cpu", batch_size=2)
+    fast = OnnxScorer.open(str(with_context), device="cpu")
     assert fast is not None and fast.context == 1
     long_before = "The quarter was strong across every segment of the business. " * 12  # cut, longest first
     texts, before = TEXTS + [TEXTS[0]], BEFORE + [long_before]

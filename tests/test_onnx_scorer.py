@@ -70,7 +70,7 @@ def test_the_same_scores_as_the_torch_side_int8_path(model, request):
     folder = request.getfixturevalue(model)
     folder = folder[0] if isinstance(folder, tuple) else folder
     slow = Scorer.load(str(folder), device="cpu", precision="int8", batch_size=8)
-    fast = OnnxScorer.open(str(folder), device="cpu", batch_size=8)
+    fast = OnnxScorer.open(str(folder), device="cpu")
     assert fast is not None and fast.model_id == slow.model_id
     assert_same_scores(fast.score(TEXTS), slow.score(TEXTS))
     assert identify(str(folder), device="cpu") == slow.model_id == Scorer.identify(str(folder), device="cpu")
@@ -127,3 +127,16 @@ def test_classify_never_imports_torch_once_the_copy_exists(calibrated, write_con
     loaded = done.stderr.split("MODULES", 1)[1].split()
     assert "onnxruntime" in loaded and "tokenizers" in loaded
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
+
+
+def test_an_int8_score_is_the_sentences_own_whatever_it_is_scored_with(calibrated):
+    # int8 activations get one scale per run: batched, a sentence's label could follow its companions
+    long = "Capacity additions across every region will accelerate again next year, " * 6
+    load_scorer(str(calibrated), device="cpu")  # builds the int8 copy
+    for scorer in (
+        OnnxScorer.open(str(calibrated), device="cpu"),
+        Scorer.load(str(calibrated), device="cpu", precision="int8", batch_size=64),
+    ):
+        alone = [scorer.score([t])[0] for t in TEXTS]
+        scorer._cache.clear()
+        assert scorer.score([long, *TEXTS, "Thanks."])[1:-1] == alone
