@@ -32,6 +32,7 @@ def main() -> int:
     parser.add_argument("--precision", choices=("int8", "fp32"), default="int8")
     args = parser.parse_args()
 
+    from hypewatch.nlp import calibration as calibrate
     from hypewatch.nlp.evaluate import EvalReport, score_examples
     from hypewatch.nlp.real_eval import AI_ERA_FILE, company_of, distinct_examples, load_real_examples
     from hypewatch.nlp.scorer import Scorer
@@ -48,15 +49,14 @@ def main() -> int:
     )
     for name in args.models:
         scorer = Scorer.load(name, precision=args.precision, device="cpu")
-        scores = score_examples(scorer, examples)
+        calibration, scorer.calibration = scorer.calibration, None  # scored once, calibrated after
+        raw = score_examples(scorer, examples)
+        scores = calibrate.apply(calibration, raw)
         without_kind = EvalReport.compare(examples, scores, "").ece
-        if scorer.calibration is not None:  # sentences of calls: the score stage tempers them as transcripts
-            scores = scorer.calibration.for_kinds(scores, ["transcripts"] * len(scores))
         uncalibrated = None
-        if scorer.calibration is not None:  # a scorer of its own: a scorer keeps the scores it gave
-            raw = Scorer.load(name, precision=args.precision, device="cpu")
-            raw.calibration = None
-            uncalibrated = EvalReport.compare(examples, score_examples(raw, examples), "")
+        if calibration is not None:  # sentences of calls: the score stage tempers them as transcripts
+            scores = calibration.for_kinds(scores, ["transcripts"] * len(scores))
+            uncalibrated = EvalReport.compare(examples, raw, "")
         report = EvalReport.compare(examples, scores, scorer.model_id)
         per_call: dict[str, list[tuple[bool, bool, float]]] = defaultdict(list)
         for e, s, call in zip(examples, scores, calls):

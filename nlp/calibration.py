@@ -29,7 +29,7 @@ only fitting imports torch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -228,6 +228,7 @@ def fit(
     if len(scores) < min_sentences:
         raise CalibrationError(f"calibration needs at least {min_sentences} labeled sentences, got {len(scores)}")
     import torch  # only fitting needs it: applying and measuring are numpy
+    from torch.nn import functional as F
 
     z = torch.from_numpy(_log_probabilities(stance_probabilities(scores)))
     y = torch.tensor([LABELS.index(label) for label in labels])
@@ -241,7 +242,8 @@ def fit(
     scale, bias = _fit_stance(z, y, method)
     f = torch.from_numpy(_fatigue_logits([s.p_fatigue for s in scores]))
     flags = torch.tensor([float(x) for x in fatigue])
-    fatigue_temperature = _fit_fatigue(f, flags) if _fatigue_temperature_helps(f, flags) else 1.0
+    bce = F.binary_cross_entropy_with_logits
+    fatigue_temperature = _fit_temperature(f, flags, bce) if _temperature_helps(f, flags, bce) else 1.0
     calibration = Calibration(method, scale.tolist(), bias.tolist(), fatigue_temperature)
     before, after = stance_probabilities(scores), stance_probabilities(apply(calibration, scores))
     fitted_on = {
@@ -270,14 +272,9 @@ def fit_kind_temperature(
 
     z = torch.from_numpy(_log_probabilities(stance_probabilities(scores)))
     y = torch.tensor([LABELS.index(label) for label in labels])
-    halves = (torch.arange(len(y)) % 2 == 0, torch.arange(len(y)) % 2 == 1)
-    fitted = unfitted = 0.0
-    for a, b in (halves, halves[::-1]):
-        fitted += F.cross_entropy(z[b] / _fit_temperature(z[a], y[a]), y[b], reduction="sum").item()
-        unfitted += F.cross_entropy(z[b], y[b], reduction="sum").item()
-    if fitted >= unfitted:
+    if not _temperature_helps(z, y, F.cross_entropy):
         return None
-    temperature = _fit_temperature(z, y)
+    temperature = _fit_temperature(z, y, F.cross_entropy)
     before = stance_probabilities(scores)
     after = softmax(z.numpy() / np.float32(temperature)).tolist()
     return temperature, {
@@ -287,15 +284,6 @@ def fit_kind_temperature(
         "log_loss_before": log_loss(before, y.tolist()),
         "log_loss_after": log_loss(after, y.tolist()),
     }
-
-
-def _fit_temperature(z: torch.Tensor, y: torch.Tensor) -> float:
-    import torch
-    from torch.nn import functional as F
-
-    log_t = torch.zeros(1, requires_grad=True)
-    _minimise([log_t], lambda: F.cross_entropy(z / log_t.exp(), y))
-    return float(log_t.detach().exp())
 
 
 def _log_probabilities(probabilities: Sequence[Sequence[float]]) -> np.ndarray:
@@ -320,9 +308,7 @@ def _fit_stance(z: torch.Tensor, y: torch.Tensor, method: Method) -> tuple[torch
 
     n = z.shape[1]
     if method == "temperature":
-        log_t = torch.zeros(1, requires_grad=True)
-        _minimise([log_t], lambda: F.cross_entropy(z / log_t.exp(), y))
-        return (1 / log_t.exp()).detach().expand(n).clone(), torch.zeros(n)
+        return torch.full((n,), 1 / _fit_temperature(z, y, F.cross_entropy)), torch.zeros(n)
     scale = torch.ones(n, requires_grad=True)
     bias = torch.zeros(n, requires_grad=True)
     _minimise([scale, bias], lambda: F.cross_entropy(z * scale + bias, y))
@@ -330,29 +316,28 @@ def _fit_stance(z: torch.Tensor, y: torch.Tensor, method: Method) -> tuple[torch
     return scale.detach(), bias
 
 
-def _fatigue_temperature_helps(logits: torch.Tensor, targets: torch.Tensor) -> bool:
+def _temperature_helps(logits: torch.Tensor, targets: torch.Tensor, loss: Callable) -> bool:
     """Whether a temperature fitted on one half of the sentences lowers the log-loss of the other
-    half, both ways round (fatigue probabilities are often calibrated already: then it only adds noise)."""
+    half, both ways round (probabilities often are calibrated already: then it only adds noise)."""
     import torch
-    from torch.nn import functional as F
 
     halves = (torch.arange(len(targets)) % 2 == 0, torch.arange(len(targets)) % 2 == 1)
     fitted = unfitted = 0.0
     for a, b in (halves, halves[::-1]):
-        t = _fit_fatigue(logits[a], targets[a])
-        fitted += F.binary_cross_entropy_with_logits(logits[b] / t, targets[b], reduction="sum").item()
-        unfitted += F.binary_cross_entropy_with_logits(logits[b], targets[b], reduction="sum").item()
+        t = _fit_temperature(logits[a], targets[a], loss)
+        fitted += loss(logits[b] / t, targets[b], reduction="sum").item()
+        unfitted += loss(logits[b], targets[b], reduction="sum").item()
     return fitted < unfitted
 
 
-def _fit_fatigue(logits: torch.Tensor, targets: torch.Tensor) -> float:
+def _fit_temperature(logits: torch.Tensor, targets: torch.Tensor, loss: Callable) -> float:
+    """The T that minimises loss(logits / T, targets): cross-entropy for the stance, binary for fatigue."""
     import torch
-    from torch.nn import functional as F
 
-    if targets.sum() == 0 or targets.sum() == len(targets):
+    if targets.unique().numel() < 2:
         return 1.0  # one class only: nothing to calibrate against
     log_t = torch.zeros(1, requires_grad=True)
-    _minimise([log_t], lambda: F.binary_cross_entropy_with_logits(logits / log_t.exp(), targets))
+    _minimise([log_t], lambda: loss(logits / log_t.exp(), targets))
     return float(log_t.detach().exp())
 
 
