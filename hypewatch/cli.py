@@ -690,12 +690,17 @@ def train(
     _check_writable(out, "model folder")  # now, not after minutes of training
 
     from hypewatch.nlp.adapter import SHIPPED_BYTES
+    from hypewatch.nlp.meta import is_hypewatch_folder
+    from hypewatch.nlp.onnx_scorer import model_folder
     from hypewatch.nlp.real_eval import calibration_examples, training_examples
     from hypewatch.nlp.train import TrainConfig, kind_temperatures_of, take_kind_temperatures
     from hypewatch.nlp.train import train as train_model
 
+    for name, option in ((start_from, "--start-from"), (temperatures_from, "--kind-temperatures-from")):
+        if name and not is_hypewatch_folder(model_folder(name, Path("."))):  # now, not after minutes of training
+            raise click.UsageError(f"{option} {name}: not a hypewatch model folder (no hypewatch.json there)")
     if temperatures_from:
-        kind_temperatures_of(temperatures_from)  # now, not after minutes of training
+        kind_temperatures_of(temperatures_from)
 
     real, calibrate_kinds = None, None
     if real_dir is not None:

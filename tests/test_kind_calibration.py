@@ -249,4 +249,8 @@ def test_train_refuses_a_temperature_source_without_any_before_training(trained,
     assert alone.returncode == 2 and "--kind-temperatures-from goes with --real DIR" in alone.stderr
     done = subprocess.run([*run, "--real", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 1 and "no kind temperatures to take" in done.stderr
+    for option in ("--kind-temperatures-from", "--start-from"):
+        missing = [*hypewatch_cmd, "train", "--out", str(tmp_path / "m"), "--real", str(tmp_path), option, "nowhere"]
+        gone = subprocess.run(missing, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+        assert gone.returncode == 2 and f"{option} nowhere: not a hypewatch model folder" in gone.stderr
     assert not (tmp_path / "m").exists()  # refused before any training
