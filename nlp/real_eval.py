@@ -32,12 +32,12 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal
+from typing import Callable, Iterable, Iterator, Literal, cast
 
 from hypewatch.errors import HypewatchError
 from hypewatch.nlp.corpus import Example, normalize
 from hypewatch.nlp.sentences import split_sentences
-from hypewatch.records import LABELS
+from hypewatch.records import LABELS, Label
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ DEV_SHARE = 0.5  # of source files, by hash; labeled so far: 8,831 dev / 10,046 
 # the other companies' calls, so it measures both unseen calls and unseen companies.
 AI_ERA_FILE = REFERENCES_FILE.with_name("ai_era_2024_25.jsonl")
 AI_ERA_FOLDER = "transcripts/sp500_2024_25_txt/"
+# Every sentence of eight of the test half's calls as the nightly run splits them (turn by turn),
+# labeled whole so that a call's hype share can be measured as users see it: the sampled sentences
+# above are drawn for information (mostly AI talk), so their share says nothing about a call's.
+WHOLE_CALLS_FILE = REFERENCES_FILE.with_name("ai_era_whole_calls.jsonl")
 UNSEEN_COMPANY_SHARE = 0.15  # ADBE, AMD, NFLX, ORCL of the 24 companies
 UNSEEN_CALL_SHARE = 0.3
 # Of the AI-era dev calls, by hash: never learned from, they fit the transcripts' own temperature
@@ -69,6 +73,7 @@ class Reference:
     sha1: str
     label: str
     fatigue: bool
+    sent_no: int | None = None  # the sentence's place in its call (whole-call references only)
 
     @property
     def half(self) -> Half:
@@ -112,7 +117,8 @@ def parse_references(lines: Iterator[str] | list[str], origin: str = "<input>") 
             continue
         try:
             row = json.loads(line)
-            ref = Reference(str(row["file"]), str(row["sha1"]), str(row["label"]), bool(row["fatigue"]))
+            sent_no = None if row.get("sent_no") is None else int(row["sent_no"])
+            ref = Reference(str(row["file"]), str(row["sha1"]), str(row["label"]), bool(row["fatigue"]), sent_no)
         except (ValueError, KeyError, TypeError) as exc:
             raise ReferenceError(f"{origin}:{no}: not a reference line ({exc})") from exc
         if ref.label not in LABELS:
@@ -226,6 +232,29 @@ def calibration_examples(shared_dir: Path, references: Path = AI_ERA_FILE) -> li
     if not references.is_file():
         return []
     return distinct_examples(load_real_examples(shared_dir, references, half="dev", files=is_calibration_call))
+
+
+def whole_call_examples(refs: list[Reference], sentences: list[str]) -> list[Example]:
+    """Every sentence of one call, labeled, in order, each with the one before it (what the model
+    reads): ``refs`` are the call's whole-call references, ``sentences`` the call as the nightly
+    run splits it. A call is measured whole or not at all, so a reference that no longer matches
+    (the parser or the splitter now cuts the call differently) or a sentence without a label
+    raises ReferenceError naming the first one."""
+    by_no = {r.sent_no: r for r in refs}
+    where = refs[0].file if refs else "<call>"
+    if len(by_no) != len(refs) or set(by_no) != set(range(len(sentences))):
+        raise ReferenceError(
+            f"{where}: {len(refs)} whole-call references for {len(sentences)} sentences; "
+            "the call is no longer split as it was labeled"
+        )
+    examples = []
+    for no, (previous, text) in enumerate(zip(["", *sentences], sentences)):
+        ref = by_no[no]
+        if sentence_sha1(text) != ref.sha1:
+            raise ReferenceError(f"{where}: sentence {no} is no longer the one labeled ({text[:60]!r})")
+        label = cast(Label, ref.label)  # parse_references checked it
+        examples.append(Example(text, label, ref.fatigue, register="real", origin=f"{where}#{no}", previous=previous))
+    return examples
 
 
 def distinct_examples(rows: Iterable[dict]) -> list[Example]:

@@ -10,6 +10,8 @@ import pytest
 from hypewatch.nlp.corpus import load_corpus, near_copies, parse_examples
 from hypewatch.nlp.real_eval import (
     REFERENCES_FILE,
+    WHOLE_CALLS_FILE,
+    Reference,
     ReferenceError,
     half_of,
     load_real_examples,
@@ -17,6 +19,7 @@ from hypewatch.nlp.real_eval import (
     sentence_sha1,
     source_texts,
     training_examples,
+    whole_call_examples,
 )
 from hypewatch.records import LABELS
 
@@ -193,3 +196,62 @@ def test_near_copies_finds_a_paraphrase_and_not_a_stranger():
     )
     real = ["As the new part ramps, we expect gross margins to moderate to the low 70s."]
     assert [(e, r) for e, r, _ in near_copies([close, far], real, threshold=0.5)] == [(close, real[0])]
+
+
+def _whole_call_refs(sentences: list[str], file: str = "transcripts/call.txt") -> list[Reference]:
+    return [
+        Reference(file, sentence_sha1(text), "hype" if "demand" in text else "neutral", False, no)
+        for no, text in enumerate(sentences)
+    ]
+
+
+def test_a_whole_call_is_labeled_sentence_by_sentence_with_the_one_before():
+    sentences = ["Good afternoon.", "AI demand is well ahead of supply.", "Next question."]
+    examples = whole_call_examples(_whole_call_refs(sentences), sentences)
+    assert [(e.text, e.previous, e.label) for e in examples] == [
+        ("Good afternoon.", "", "neutral"),
+        ("AI demand is well ahead of supply.", "Good afternoon.", "hype"),
+        ("Next question.", "AI demand is well ahead of supply.", "neutral"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "now_split",
+    [
+        ["Good afternoon.", "AI demand is well ahead of supply. Next question."],  # cut differently
+        ["Good afternoon.", "AI demand is ahead of supply.", "Next question."],  # a sentence changed
+        ["Good afternoon.", "AI demand is well ahead of supply.", "Next question.", "Bye."],  # one more
+    ],
+)
+def test_a_whole_call_split_otherwise_than_labeled_is_refused_not_guessed(now_split: list[str]):
+    labeled = ["Good afternoon.", "AI demand is well ahead of supply.", "Next question."]
+    with pytest.raises(ReferenceError, match="transcripts/call.txt"):
+        whole_call_examples(_whole_call_refs(labeled), now_split)
+
+
+def test_whole_calls_are_labeled_whole_by_reference_and_only_in_the_test_half():
+    refs = parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines())
+    for line in WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines():
+        assert set(json.loads(line)) == {"file", "sent_no", "sha1", "label", "fatigue"}
+    by_call: dict[str, list[int]] = {}
+    for ref in refs:
+        by_call.setdefault(ref.file, []).append(ref.sent_no)
+    assert len(by_call) >= 8
+    for file, numbers in by_call.items():
+        assert half_of(file) == "test", file  # no model learns from them
+        assert sorted(numbers) == list(range(len(numbers))), file
+
+
+@pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not here")
+def test_every_whole_call_resolves_as_the_nightly_run_splits_it():
+    from hypewatch.crawler.transcripts import parse_transcript
+    from hypewatch.nlp.sentences import split_sentences
+
+    refs = parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines())
+    for file in sorted({r.file for r in refs}):
+        path = SHARED / "data" / file
+        sentences = [
+            s for turn in parse_transcript(path.read_bytes(), path.name).turns for s in split_sentences(turn.text)
+        ]
+        examples = whole_call_examples([r for r in refs if r.file == file], sentences)
+        assert len(examples) == len(sentences) > 100
