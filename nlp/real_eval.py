@@ -50,9 +50,10 @@ DEV_SHARE = 0.5  # of source files, by hash; labeled so far: 8,831 dev / 10,046 
 # the other companies' calls, so it measures both unseen calls and unseen companies.
 AI_ERA_FILE = REFERENCES_FILE.with_name("ai_era_2024_25.jsonl")
 AI_ERA_FOLDER = "transcripts/sp500_2024_25_txt/"
-# Every sentence of eight of the test half's calls as the nightly run splits them (turn by turn),
-# labeled whole so that a call's hype share can be measured as users see it: the sampled sentences
-# above are drawn for information (mostly AI talk), so their share says nothing about a call's.
+# Every sentence of whole AI-era calls as the nightly run splits them (turn by turn): the sampled
+# sentences above are drawn for information (mostly AI talk), so their share says nothing about a
+# call's. Test-half calls measure a call's hype share as users see it (benchmarks/whole_calls.py);
+# dev-half calls are learned from, as they resolve against the file's plain split (all but ~0.3%).
 WHOLE_CALLS_FILE = REFERENCES_FILE.with_name("ai_era_whole_calls.jsonl")
 UNSEEN_COMPANY_SHARE = 0.15  # ADBE, AMD, NFLX, ORCL of the 24 companies
 UNSEEN_CALL_SHARE = 0.3
@@ -213,8 +214,9 @@ def training_examples(
     10,046 test sentences, where the dev half alone gave 0.642 and 0.648 (two seeds); skeptic F1
     0.41 against 0.30-0.32, hype F1 0.67 against 0.64 (labels before the audit in data/GUIDE.md;
     learning from the audited labels instead left macro-F1 on unseen calls as it was, 0.660 against 0.665).
-    The AI-era sentences (AI_ERA_FILE) join with their dev half only, whatever `half` says: their
-    test half is the measure of today's language on calls and companies no model learned from.
+    The AI-era sentences (AI_ERA_FILE, and the whole calls of WHOLE_CALLS_FILE) join with their dev
+    half only, whatever `half` says: their test half is the measure of today's language on calls and
+    companies no model learned from. A sentence labeled in both keeps its first label, the sample's.
     Their calibration calls (is_calibration_call) are left out too, unless `calibration_calls`
     says to learn from them (a model that takes its kind temperatures from a model that did not:
     nlp.train.take_kind_temperatures); see calibration_examples.
@@ -223,6 +225,8 @@ def training_examples(
     if references == REFERENCES_FILE and AI_ERA_FILE.is_file():
         learned = None if calibration_calls else (lambda f: not is_calibration_call(f))
         rows += load_real_examples(shared_dir, AI_ERA_FILE, half="dev", files=learned)
+        if WHOLE_CALLS_FILE.is_file():
+            rows += load_real_examples(shared_dir, WHOLE_CALLS_FILE, half="dev", files=learned)
     return distinct_examples(rows)
 
 

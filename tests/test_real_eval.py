@@ -229,16 +229,16 @@ def test_a_whole_call_split_otherwise_than_labeled_is_refused_not_guessed(now_sp
         whole_call_examples(_whole_call_refs(labeled), now_split)
 
 
-def test_whole_calls_are_labeled_whole_by_reference_and_only_in_the_test_half():
+def test_whole_calls_are_labeled_whole_by_reference():
     refs = parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines())
     for line in WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines():
         assert set(json.loads(line)) == {"file", "sent_no", "sha1", "label", "fatigue"}
     by_call: dict[str, list[int]] = {}
     for ref in refs:
+        assert ref.sent_no is not None, ref
         by_call.setdefault(ref.file, []).append(ref.sent_no)
-    assert len(by_call) >= 8
+    assert sum(half_of(file) == "test" for file in by_call) >= 8  # what benchmarks/whole_calls.py measures
     for file, numbers in by_call.items():
-        assert half_of(file) == "test", file  # no model learns from them
         assert sorted(numbers) == list(range(len(numbers))), file
 
 
@@ -255,3 +255,53 @@ def test_every_whole_call_resolves_as_the_nightly_run_splits_it():
         ]
         examples = whole_call_examples([r for r in refs if r.file == file], sentences)
         assert len(examples) == len(sentences) > 100
+
+
+def test_whole_calls_of_the_dev_half_are_learned_from_and_the_test_half_never(tmp_path: Path, monkeypatch):
+    from hypewatch.nlp import real_eval
+    from hypewatch.nlp.real_eval import AI_ERA_FOLDER, is_calibration_call
+
+    names = [f"{AI_ERA_FOLDER}CO{i}_2025_Q1.txt" for i in range(60)]
+    dev_call = next(n for n in names if half_of(n) == "dev" and not is_calibration_call(n))
+    test_call = next(n for n in names if half_of(n) == "test")
+    (tmp_path / "data" / AI_ERA_FOLDER).mkdir(parents=True)
+    calls = {
+        dev_call: [("Good morning.", "neutral"), ("AI bookings doubled.", "hype")],
+        test_call: [("Is AI demand pausing?", "skeptic")],
+    }
+    for name, labeled in calls.items():
+        (tmp_path / "data" / name).write_text("".join(s + "\n" for s, _ in labeled), encoding="utf-8")
+
+    def write(path: Path, rows: list[dict]) -> Path:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    sampled = write(
+        tmp_path / "sample.jsonl",
+        [{"file": dev_call, "sha1": sentence_sha1("AI bookings doubled."), "label": "hype", "fatigue": False}],
+    )
+    whole = write(
+        tmp_path / "whole.jsonl",
+        [
+            {
+                "file": name,
+                "sent_no": no,
+                "sha1": sentence_sha1(s),
+                "label": "neutral" if name == dev_call else label,
+                "fatigue": False,
+            }
+            for name, labeled in calls.items()
+            for no, (s, label) in enumerate(labeled)
+        ],
+    )
+    written = write(tmp_path / "real.jsonl", [])
+    monkeypatch.setattr(real_eval, "REFERENCES_FILE", written)
+    monkeypatch.setattr(real_eval, "AI_ERA_FILE", sampled)
+    monkeypatch.setattr(real_eval, "WHOLE_CALLS_FILE", whole)
+
+    examples = training_examples(tmp_path, written)
+    # the sample's label stands where both labeled a sentence; the test-half call is never learned from
+    assert [(e.text, e.label, e.previous) for e in examples] == [
+        ("AI bookings doubled.", "hype", "Good morning."),
+        ("Good morning.", "neutral", ""),
+    ]
