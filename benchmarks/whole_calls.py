@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,13 +32,17 @@ CALL_SHARE_TOLERANCE = 0.03
 LABELERS_HYPE_SHARE_GAP = (0.006, 0.016)
 
 
-def call_sentences(file: Path) -> list[str]:
-    """The sentences of a call as the nightly run stores them: turn by turn."""
+def call_document(file: str, shared: Path = SHARED):
+    """A call (a path under shared/data) as the nightly run stores it: its turns, as the transcript
+    parser gives them, in a document of kind transcripts."""
     from hypewatch.crawler.transcripts import parse_transcript
-    from hypewatch.nlp.sentences import split_sentences
+    from hypewatch.records import Document
 
-    transcript = parse_transcript(file.read_bytes(), filename=file.name)
-    return [s for turn in transcript.turns for s in split_sentences(turn.text)]
+    transcript = parse_transcript((shared / "data" / file).read_bytes(), filename=Path(file).name)
+    now = datetime.now(timezone.utc)
+    return Document(
+        file, "whole-calls", "transcripts", file, None, None, now, "en", [], "", turns=list(transcript.turns)
+    )
 
 
 def hype_index(hype: float, skeptic: float) -> float | None:
@@ -53,17 +58,21 @@ def main() -> int:
     from hypewatch.nlp.evaluate import EvalReport
     from hypewatch.nlp.real_eval import WHOLE_CALLS_FILE, ReferenceError, parse_references, whole_call_examples
     from hypewatch.nlp.scorer import Scorer
+    from hypewatch.scoring import score_sentences, sentence_pairs
 
     refs_by_call = defaultdict(list)
     for ref in parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines(), str(WHOLE_CALLS_FILE)):
         if ref.half == "test":  # the dev half's calls are learned from
             refs_by_call[ref.file].append(ref)
-    calls = {}
+    calls, pairs = {}, []  # labeled examples by call; (document, sentence) as the score stage gets them
     for file, refs in sorted(refs_by_call.items()):
         try:
-            calls[file] = whole_call_examples(refs, call_sentences(SHARED / "data" / file))
+            doc_pairs = sentence_pairs([call_document(file)])
+            calls[file] = whole_call_examples(refs, [s.text for _, s in doc_pairs])
         except (OSError, ReferenceError) as exc:
             print(f"skipped {file}: {exc}")
+            continue
+        pairs += doc_pairs
     examples = [e for call in calls.values() for e in call]
     counts = {lab: sum(e.label == lab for e in examples) for lab in ("hype", "skeptic", "neutral")}
     print(
@@ -78,9 +87,7 @@ def main() -> int:
     )
     for name in args.models:
         scorer = Scorer.load(name, precision=args.precision, device="cpu")
-        scores = scorer.score([e.text for e in examples], previous=[e.previous for e in examples])
-        if scorer.calibration is not None:
-            scores = scorer.calibration.for_kinds(scores, ["transcripts"] * len(scores))
+        scores = [scored.score for scored in score_sentences(pairs, scorer)]  # the score stage's own path
         report = EvalReport.compare(examples, scores, scorer.model_id)
         print(f"\n{name} ({scorer.model_id}, {args.precision})")
         print(

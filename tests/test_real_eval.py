@@ -25,6 +25,7 @@ from hypewatch.records import LABELS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 AUDIT_FILE = REFERENCES_FILE.parent / "audit_2026-11-27.jsonl"
+WHOLE_CALLS_BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "whole_calls.py"
 
 
 def test_the_references_file_keeps_no_text():
@@ -244,15 +245,16 @@ def test_whole_calls_are_labeled_whole_by_reference():
 
 @pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not here")
 def test_every_whole_call_resolves_as_the_nightly_run_splits_it():
-    from hypewatch.crawler.transcripts import parse_transcript
-    from hypewatch.nlp.sentences import split_sentences
+    import importlib.util
 
+    from hypewatch.nlp.sentences import document_sentences
+
+    spec = importlib.util.spec_from_file_location("whole_calls_benchmark", WHOLE_CALLS_BENCHMARK)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
     refs = parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines())
     for file in sorted({r.file for r in refs}):
-        path = SHARED / "data" / file
-        sentences = [
-            s for turn in parse_transcript(path.read_bytes(), path.name).turns for s in split_sentences(turn.text)
-        ]
+        sentences = [s.text for s in document_sentences(benchmark.call_document(file, SHARED))]
         examples = whole_call_examples([r for r in refs if r.file == file], sentences)
         assert len(examples) == len(sentences) > 100
 
