@@ -45,6 +45,8 @@ class ModelMeta:
     # Sentences before each one that the model reads as a second segment: 0, or 1 (the labelers saw
     # the sentence before; pooling stays over the sentence's own tokens, nlp.model.MultiTaskModel).
     context: int = 0
+    # AI names the model reads marked (nlp.glossary.Glossary.to_dict); None: sentences as they are.
+    glossary: dict[str, Any] | None = None
 
     @property
     def pair_max_length(self) -> int:

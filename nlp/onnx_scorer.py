@@ -28,6 +28,7 @@ import numpy as np
 from hypewatch.nlp import adapter, int8
 from hypewatch.nlp import meta as mt
 from hypewatch.nlp.calibration import Calibration, sigmoid, softmax
+from hypewatch.nlp.glossary import Glossary
 from hypewatch.records import LABELS, Score
 
 if TYPE_CHECKING:
@@ -157,6 +158,7 @@ class CachedScorer:
 
     _cache: OrderedDict[Pair, Score]
     context: int = 0  # sentences before each one the model reads (nlp.meta.ModelMeta.context)
+    glossary: Glossary | None = None  # AI names the model reads marked (nlp.glossary)
 
     def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
         raise NotImplementedError
@@ -171,7 +173,8 @@ class CachedScorer:
         else:
             pairs = [(t, "") for t in texts]
         todo = [p for p in dict.fromkeys(pairs) if p not in self._cache]
-        for pair, score in zip(todo, self._score_distinct(todo)):
+        read = self.glossary.read_pairs(todo) if self.glossary else todo
+        for pair, score in zip(todo, self._score_distinct(read)):
             self._cache[pair] = score
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -193,6 +196,7 @@ class OnnxScorer(CachedScorer):
         fatigue_threshold: float = 0.5,
         calibration: Calibration | None = None,
         context: int = 0,
+        glossary: Glossary | None = None,
     ):
         from tokenizers import Tokenizer
 
@@ -208,6 +212,7 @@ class OnnxScorer(CachedScorer):
         self.batch_size = int8.ROWS_PER_RUN
         self.calibration = calibration
         self.context = context
+        self.glossary = glossary
         self._cache: OrderedDict[Pair, Score] = OrderedDict()
 
     @classmethod
@@ -246,6 +251,7 @@ class OnnxScorer(CachedScorer):
             fatigue_threshold=meta.fatigue_threshold,
             calibration=Calibration.from_dict(meta.calibration),
             context=meta.context,
+            glossary=Glossary.from_dict(meta.glossary),
         )
 
     def _score_distinct(self, pairs: list[Pair]) -> list[Score]:

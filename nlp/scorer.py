@@ -29,6 +29,7 @@ from hypewatch.errors import HypewatchError
 from hypewatch.nlp import adapter, int8
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.calibration import Calibration
+from hypewatch.nlp.glossary import Glossary
 
 # The parts that need no torch live beside the torch-free CPU scorer; the old names stay here.
 from hypewatch.nlp.onnx_scorer import (  # noqa: F401
@@ -131,6 +132,7 @@ class Scorer(CachedScorer):
         batch_size: int = 64,
         calibration: Calibration | None = None,
         context: int = 0,
+        glossary: Glossary | None = None,
     ):
         self.net = net.eval() if isinstance(net, nn.Module) else net
         self.calibration = calibration  # applied to the logits of every precision
@@ -143,6 +145,7 @@ class Scorer(CachedScorer):
         self.device = device
         self.batch_size = batch_size
         self.context = context  # sentences before each one the model reads (nlp.meta.ModelMeta.context)
+        self.glossary = glossary  # AI names the model reads marked (nlp.glossary)
         self._cache: OrderedDict[Pair, Score] = OrderedDict()
 
     @classmethod
@@ -189,6 +192,7 @@ class Scorer(CachedScorer):
                 batch_size=batch_size,
                 calibration=Calibration.from_dict(meta.calibration),
                 context=meta.context,
+                glossary=Glossary.from_dict(meta.glossary),
             )
             scorer._prepare(precision, threads=threads)
             return scorer

@@ -61,8 +61,16 @@ def _word_pattern(word: str) -> str:
     return body + (r"\w*" if wildcard else "")
 
 
+WORD_START, WORD_END = r"(?<![\w.])", r"(?!\w)"  # whole words: no letter or digit beside, no dot before
+
+
 def phrase_pattern(phrase: str) -> str:
     """A phrase as a regular expression (to be compiled with re.IGNORECASE)."""
+    return rf"{WORD_START}{phrase_body(phrase)}{WORD_END}"
+
+
+def phrase_body(phrase: str) -> str:
+    """A phrase's own pattern, without the whole-word boundaries (for many phrases in one pattern)."""
     if not phrase.strip():
         raise TopicError("an empty phrase")
     parts = []
@@ -75,7 +83,7 @@ def phrase_pattern(phrase: str) -> str:
     body = gap.join(parts)
     if phrase[-1].isalpha():
         body += "(?:e?s)?"
-    return rf"(?<![\w.]){body}(?!\w)"
+    return body
 
 
 _WORD = re.compile(r"\w+")

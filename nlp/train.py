@@ -30,6 +30,7 @@ from hypewatch.nlp import calibration as cal
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.corpus import DATA_DIR, Example, corpus_hash, load_corpus, split
 from hypewatch.nlp.evaluate import EvalReport, evaluate
+from hypewatch.nlp.glossary import Glossary, default_glossary
 from hypewatch.nlp.onnx_scorer import fingerprint, model_folder
 from hypewatch.nlp.scorer import Scorer, encode, pick_device
 from hypewatch.records import LABELS
@@ -223,6 +224,8 @@ class TrainConfig:
     ModelMeta.context); the written corpus has none, real sentences have the one their labelers saw.
     `start_from` continues training a model (a folder, or "default": the shipped one), heads
     included, instead of starting from the encoder; it must have been trained from the same encoder.
+    `glossary` has the model read AI names marked (nlp.glossary, the default list) in training and
+    in scoring; the continuing recipe (the shipped model's second step) does.
     """
 
     epochs: int = 6
@@ -243,6 +246,7 @@ class TrainConfig:
     calibrate: bool = True
     context: int = 0
     start_from: str | None = None
+    glossary: bool = False
 
     @classmethod
     def continuing(cls, start_from: str, **changes: Any) -> TrainConfig:
@@ -256,6 +260,7 @@ class TrainConfig:
             "learning_rate": 2e-5,
             "head_learning_rate": 1e-4,
             "average_last": 1,
+            "glossary": True,
         }
         return cls(**(recipe | changes))
 
@@ -329,7 +334,8 @@ def train(
     else:
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
         net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=c.dropout)
-    meta = mt.ModelMeta(context=c.context)
+    glossary = default_glossary() if c.glossary else None
+    meta = mt.ModelMeta(context=c.context, glossary=glossary.to_dict() if glossary else None)
     positions = getattr(net.encoder.config, "max_position_embeddings", meta.pair_max_length)
     if positions < meta.pair_max_length:
         raise ValueError(f"the encoder takes {positions} tokens; a model with context needs {meta.pair_max_length}")
@@ -359,8 +365,9 @@ def train(
     order = torch.Generator().manual_seed(c.seed)
     labels = {lab: i for i, lab in enumerate(LABELS)}
     # Tokenize once, as the scorers do; each batch only pads its own sentences.
+    pairs = [(e.text, e.previous) for e in train_set]
     encoded = encode(
-        tokenizer, [(e.text, e.previous) for e in train_set], context=c.context, max_length=meta.pair_max_length
+        tokenizer, glossary.read_pairs(pairs) if glossary else pairs, context=c.context, max_length=meta.pair_max_length
     )
     inputs = list(encoded.keys())
     lengths = [len(x) for x in encoded["input_ids"]]
@@ -393,7 +400,8 @@ def train(
         figures = {"epoch": epoch, "loss": total / len(train_set)}
         if valid_set:
             report = evaluate(
-                Scorer(net, tokenizer, model_id="training", device=torch_device, context=c.context), valid_set
+                Scorer(net, tokenizer, model_id="training", device=torch_device, context=c.context, glossary=glossary),
+                valid_set,
             )
             figures |= {"macro_f1": report.macro_f1, "fatigue_f1": report.fatigue_f1}
             score = report.macro_f1 + report.fatigue_f1
@@ -484,7 +492,15 @@ def calibrate_saved(
     else:
         net, tokenizer, _ = mt.load(folder)
     calibration = cal.fit_examples(
-        Scorer(net.eval(), tokenizer, model_id="calibrating", context=meta.context), examples, kinds=kinds
+        Scorer(
+            net.eval(),
+            tokenizer,
+            model_id="calibrating",
+            context=meta.context,
+            glossary=Glossary.from_dict(meta.glossary),
+        ),
+        examples,
+        kinds=kinds,
     )
     meta.calibration = calibration.to_dict() if calibration else None
     mt.save_meta(meta, folder)

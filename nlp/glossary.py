@@ -1,0 +1,79 @@
+"""Telling the model which names are AI: a glossary of AI product names and terms, each followed
+by a mark ("(AI)") in what the model reads.
+
+The labeling guide gives a sentence a stance only when the stance is about AI, and 2024-26 calls
+name AI by product ("Firefly generations hit a record", "the MI355 ramp"): a model that never saw
+the name cannot know. A model trained with a glossary (nlp.train, the shipped model's second step)
+keeps it in its hypewatch.json and both scorers read every sentence, and the one before it, through
+it; the stored text is never changed. A model without one reads sentences as they are.
+Pure functions of text; the default word list is nlp/glossary.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from hypewatch.errors import HypewatchError
+from hypewatch.nlp.topics import WORD_END, WORD_START, TopicError, phrase_body
+
+DEFAULTS_FILE = "glossary.yaml"
+
+
+class GlossaryError(HypewatchError, ValueError):
+    """A glossary (nlp/glossary.yaml, or a model's hypewatch.json entry) cannot be used."""
+
+
+@dataclass(frozen=True)
+class Glossary:
+    mark: str
+    names: list[str]  # matched in the case written (a capitals word also in lower case)
+    terms: list[str]  # matched in any case
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.mark.strip() or not (self.names or self.terms):
+            raise GlossaryError("a glossary needs a mark and at least one name or term")
+        try:
+            # Longest first, so "Grace Hopper" is marked once rather than "Hopper" inside it.
+            names = [phrase_body(p) for p in sorted(self.names, key=len, reverse=True)]
+            terms = [f"(?i:{phrase_body(p)})" for p in sorted(self.terms, key=len, reverse=True)]
+            pattern = re.compile(WORD_START + "(?:" + "|".join([*names, *terms]) + ")" + WORD_END)
+        except (TopicError, re.error) as exc:
+            raise GlossaryError(f"glossary: {exc}") from None
+        object.__setattr__(self, "_pattern", pattern)
+
+    def read(self, text: str) -> str:
+        """The text as the model reads it: each glossary match followed by the mark."""
+        return self._pattern.sub(lambda m: f"{m.group(0)} {self.mark}", text)
+
+    def read_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(sentence, sentence before) pairs as the model reads them."""
+        return [(self.read(text), self.read(previous)) for text, previous in pairs]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Glossary | None:
+        """A model's glossary from its hypewatch.json entry; None where it has none."""
+        if not data:
+            return None
+        try:
+            return cls(str(data["mark"]), [str(p) for p in data["names"]], [str(p) for p in data["terms"]])
+        except (KeyError, TypeError) as exc:
+            raise GlossaryError(f"malformed glossary in the model's metadata: {exc!r}") from None
+
+
+@cache
+def default_glossary() -> Glossary:
+    """The glossary that `hypewatch train` gives a model (nlp/glossary.yaml)."""
+    text = resources.files("hypewatch.nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return Glossary(str(data["mark"]), list(data.get("names") or []), list(data.get("terms") or []))

@@ -1,0 +1,123 @@
+"""The glossary of AI names (nlp.glossary): what it marks and what it leaves, how a model keeps it,
+and that training and both scorers read sentences through it alike while nothing stored changes."""
+
+from __future__ import annotations
+
+import pytest
+from model_helpers import EXAMPLES
+from test_onnx_scorer import assert_same_scores
+
+from hypewatch.nlp import meta as mt
+from hypewatch.nlp.adapter import SHIPPED_BYTES
+from hypewatch.nlp.glossary import Glossary, GlossaryError, default_glossary
+from hypewatch.nlp.onnx_scorer import OnnxScorer
+from hypewatch.nlp.scorer import Scorer
+from hypewatch.nlp.train import TrainConfig, train
+
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: a cache of this module's own
+
+NAMED = [
+    "Firefly generations hit a record in May.",
+    "So certainly the second half is all about the MI-355 ramp.",
+    "Nothing's changed about our X-scale pipeline.",
+]
+
+
+@pytest.mark.parametrize(
+    "text, read",
+    [
+        ("The introduction of Firefly, combined with", "The introduction of Firefly (AI), combined with"),
+        ("the MI-355 ramp, then MI355X and MI400", "the MI-355 (AI) ramp, then MI355X (AI) and MI400 (AI)"),
+        ("our xScale and X-scale pipeline", "our xScale (AI) and X-scale (AI) pipeline"),
+        ("AgentForce, Agentforce and agent force", "AgentForce (AI), Agentforce (AI) and agent force (AI)"),
+        ("HBM3E now, hbm4 next", "HBM3E (AI) now, hbm4 (AI) next"),  # capitals also in lower case
+        ("Liquid-cooled racks and liquid cooling", "Liquid-cooled (AI) racks and liquid cooling (AI)"),
+        ("two Copilots and three chatbots", "two Copilots (AI) and three chatbots (AI)"),  # plurals
+    ],
+)
+def test_ai_names_are_marked_where_they_stand(text, read):
+    assert default_glossary().read(text) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My instinct says the quarter was fine.",  # a name in the case written only
+        "Character.ai and NIMBLE grew.",  # whole words only, no dot before
+        "A firefly lit the granite steps.",
+        "Peter Rubin of Vertex Pharmaceuticals spoke.",  # people and companies named like products
+        "var gptScript = 1;",
+        "Revenue rose 4% in the quarter.",
+        "",
+    ],
+)
+def test_other_words_are_left_as_they_are(text):
+    assert default_glossary().read(text) == text
+
+
+def test_a_glossary_travels_in_the_model_metadata_and_a_bad_one_is_refused():
+    glossary = default_glossary()
+    assert Glossary.from_dict(glossary.to_dict()) == glossary
+    assert Glossary.from_dict(None) is None
+    with pytest.raises(GlossaryError, match="malformed glossary"):
+        Glossary.from_dict({"mark": "(AI)"})
+    with pytest.raises(GlossaryError, match="needs a mark"):
+        Glossary("(AI)", [], [])
+    with pytest.raises(GlossaryError, match="needs a word on each side"):
+        Glossary("(AI)", ["Firefly ..."], [])
+
+
+def _tiny(tmp_path_factory, tiny_encoder, name: str, glossary: bool, examples=EXAMPLES):
+    folder = tmp_path_factory.mktemp(name) / "hypewatch-minilm"
+    config = TrainConfig(
+        epochs=1, seed=3, encoder=str(tiny_encoder), batch_size=8, shipped_bytes=SHIPPED_BYTES, glossary=glossary
+    )
+    train(folder, config, examples=examples, evaluate_heldout=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def glossed(tmp_path_factory, tiny_encoder):
+    return _tiny(tmp_path_factory, tiny_encoder, "glossed", glossary=True)
+
+
+def test_a_model_trained_with_the_glossary_keeps_it_and_its_scorers_read_through_it(glossed):
+    assert mt.load_meta(glossed).glossary == default_glossary().to_dict()
+    marked = [default_glossary().read(t) for t in NAMED]
+    for precision in ("fp32", "int8"):
+        scorer = Scorer.load(str(glossed), device="cpu", precision=precision)
+        assert scorer.glossary == default_glossary()
+        plain = Scorer.load(str(glossed), device="cpu", precision=precision)
+        plain.glossary = None
+        # the model reads a named sentence as the marked one; a sentence without a name as it is
+        assert_same_scores(scorer.score(NAMED), plain.score(marked))
+        assert scorer.score(NAMED) != plain.score(NAMED)
+        assert scorer.score(["Revenue rose 4%."]) == plain.score(["Revenue rose 4%."])
+    fast = OnnxScorer.open(str(glossed), device="cpu")
+    assert fast is not None and fast.glossary == default_glossary()
+    assert_same_scores(fast.score(NAMED), Scorer.load(str(glossed), device="cpu", precision="int8").score(NAMED))
+
+
+def test_training_reads_marked_sentences_and_only_the_named_ones_change(tmp_path_factory, tiny_encoder, trained):
+    """Trained on sentences without a name, a glossary model is the plain recipe's model to the bit;
+    one sentence with a name ("chatbots") in its training data makes it learn something else."""
+    unnamed = [e for e in EXAMPLES if default_glossary().read(e.text) == e.text]
+    assert len(unnamed) < len(EXAMPLES)
+    plain = _tiny(tmp_path_factory, tiny_encoder, "plain-unnamed", glossary=False, examples=unnamed)
+    marked = _tiny(tmp_path_factory, tiny_encoder, "glossed-unnamed", glossary=True, examples=unnamed)
+    texts = ["Revenue rose 4%.", "Demand for AI accelerators keeps outrunning supply."]
+
+    def raw(folder):
+        scorer = Scorer.load(str(folder), device="cpu", precision="fp32")
+        scorer.glossary = scorer.calibration = None
+        return scorer.score(texts)
+
+    assert_same_scores(raw(marked), raw(plain))
+    everything = trained[0]  # conftest: the plain recipe on every example, chatbots included
+    glossed_everything = _tiny(tmp_path_factory, tiny_encoder, "glossed-all", glossary=True)
+    assert raw(glossed_everything) != raw(everything)
+
+
+def test_the_continuing_recipe_reads_the_glossary_and_the_packaged_one_does_not():
+    assert TrainConfig.continuing("default").glossary is True
+    assert TrainConfig().glossary is False
