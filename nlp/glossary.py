@@ -3,9 +3,10 @@ by a mark ("(AI)") in what the model reads.
 
 The labeling guide gives a sentence a stance only when the stance is about AI, and 2024-26 calls
 name AI by product ("Firefly generations hit a record", "the MI355 ramp"): a model that never saw
-the name cannot know. A model trained with a glossary (nlp.train, the shipped model's second step)
-keeps it in its hypewatch.json and both scorers read every sentence, and the one before it, through
-it; the stored text is never changed. A model without one reads sentences as they are.
+the name cannot know. A model saved with a glossary (nlp.train, the shipped model's second step)
+keeps it in its hypewatch.json, and both scorers read every sentence, and the one before it,
+through it; the stored text is never changed. Training reads sentences as they are (nlp.train:
+TrainConfig.glossary says why). A model without a glossary reads sentences as they are.
 Pure functions of text; the default word list is nlp/glossary.yaml.
 """
 

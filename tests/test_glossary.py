@@ -1,5 +1,5 @@
 """The glossary of AI names (nlp.glossary): what it marks and what it leaves, how a model keeps it,
-and that training and both scorers read sentences through it alike while nothing stored changes."""
+that both scorers read sentences through it alike, and that training reads them as they are."""
 
 from __future__ import annotations
 
@@ -98,24 +98,18 @@ def test_a_model_trained_with_the_glossary_keeps_it_and_its_scorers_read_through
     assert_same_scores(fast.score(NAMED), Scorer.load(str(glossed), device="cpu", precision="int8").score(NAMED))
 
 
-def test_training_reads_marked_sentences_and_only_the_named_ones_change(tmp_path_factory, tiny_encoder, trained):
-    """Trained on sentences without a name, a glossary model is the plain recipe's model to the bit;
-    one sentence with a name ("chatbots") in its training data makes it learn something else."""
-    unnamed = [e for e in EXAMPLES if default_glossary().read(e.text) == e.text]
-    assert len(unnamed) < len(EXAMPLES)
-    plain = _tiny(tmp_path_factory, tiny_encoder, "plain-unnamed", glossary=False, examples=unnamed)
-    marked = _tiny(tmp_path_factory, tiny_encoder, "glossed-unnamed", glossary=True, examples=unnamed)
-    texts = ["Revenue rose 4%.", "Demand for AI accelerators keeps outrunning supply."]
+def test_training_reads_sentences_as_they_are(tmp_path_factory, tiny_encoder, trained):
+    """A glossary model learns what the plain recipe's model learns, to the bit, named sentences
+    ("chatbots") in its training data included: the glossary changes what it reads when scoring."""
+    assert any(default_glossary().read(e.text) != e.text for e in EXAMPLES)
+    glossed_everything = _tiny(tmp_path_factory, tiny_encoder, "glossed-all", glossary=True)
 
     def raw(folder):
         scorer = Scorer.load(str(folder), device="cpu", precision="fp32")
         scorer.glossary = scorer.calibration = None
-        return scorer.score(texts)
+        return scorer.score([*NAMED, "Revenue rose 4%."])
 
-    assert_same_scores(raw(marked), raw(plain))
-    everything = trained[0]  # conftest: the plain recipe on every example, chatbots included
-    glossed_everything = _tiny(tmp_path_factory, tiny_encoder, "glossed-all", glossary=True)
-    assert raw(glossed_everything) != raw(everything)
+    assert_same_scores(raw(glossed_everything), raw(trained[0]))  # conftest: the plain recipe, same seed
 
 
 def test_the_continuing_recipe_reads_the_glossary_and_the_packaged_one_does_not():

