@@ -226,7 +226,7 @@ class TrainConfig:
     included, instead of starting from the encoder; it must have been trained from the same encoder.
     `glossary` saves the model with the default glossary (nlp.glossary): it then scores sentences
     with their AI names marked. It learns from sentences as they are: learning from marked ones
-    measured worse on the whole AI-era calls (hype F1 0.660 against 0.677, the same weights scoring
+    measured worse on the whole AI-era calls (hype F1 0.660 against 0.682, the same weights scoring
     through the glossary), the marks teaching it to call plain product talk hype. The continuing
     recipe (the shipped model's second step) saves it.
     """
