@@ -42,7 +42,7 @@ class Glossary:
         if not self.mark.strip() or not (self.names or self.terms):
             raise GlossaryError("a glossary needs a mark and at least one name or term")
         try:
-            # Longest first, so "Grace Hopper" is marked once rather than "Hopper" inside it.
+            # Longest first where two start at one place: "GPT-4o (AI)", not "GPT (AI)-4o".
             names = [phrase_body(p) for p in sorted(self.names, key=len, reverse=True)]
             terms = [f"(?i:{phrase_body(p)})" for p in sorted(self.terms, key=len, reverse=True)]
             pattern = re.compile(WORD_START + "(?:" + "|".join([*names, *terms]) + ")" + WORD_END)
