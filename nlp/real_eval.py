@@ -58,7 +58,7 @@ WHOLE_CALLS_FILE = REFERENCES_FILE.with_name("ai_era_whole_calls.jsonl")
 UNSEEN_COMPANY_SHARE = 0.15  # ADBE, AMD, NFLX, ORCL of the 24 companies
 UNSEEN_CALL_SHARE = 0.3
 # Of the AI-era dev calls, by hash: never learned from, they fit the transcripts' own temperature
-# (nlp.calibration.fit_kind_temperature): 810 sentences of 27 calls of 15 companies.
+# (nlp.calibration.fit_kind_temperature): 27 calls of 15 companies, 810 sampled sentences and 8 whole calls.
 CALIBRATION_CALL_SHARE = 0.25
 
 Half = Literal["dev", "test"]
@@ -232,10 +232,16 @@ def training_examples(
 
 def calibration_examples(shared_dir: Path, references: Path = AI_ERA_FILE) -> list[Example]:
     """The labeled sentences of the AI-era calibration calls, which no model learns from: what
-    `hypewatch train --real` fits the transcripts' temperature on (none where the file is missing)."""
+    `hypewatch train --real` fits the transcripts' temperature on (none where the file is missing).
+    The sampled sentences and, where a calibration call is labeled whole (WHOLE_CALLS_FILE), every
+    sentence of it: the samples are mostly AI talk, a nightly run scores every line of a call."""
     if not references.is_file():
         return []
-    return distinct_examples(load_real_examples(shared_dir, references, half="dev", files=is_calibration_call))
+    rows = load_real_examples(shared_dir, references, half="dev", files=is_calibration_call)
+    whole = references.with_name(WHOLE_CALLS_FILE.name)
+    if whole.is_file():
+        rows += load_real_examples(shared_dir, whole, half="dev", files=is_calibration_call)
+    return distinct_examples(rows)
 
 
 def whole_call_examples(refs: list[Reference], sentences: list[str]) -> list[Example]:

@@ -9,7 +9,9 @@ import json
 import os
 import shutil
 import subprocess
+from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from test_calibration import synthetic
@@ -20,6 +22,8 @@ from hypewatch.nlp.corpus import Example
 from hypewatch.nlp.real_eval import (
     AI_ERA_FILE,
     AI_ERA_FOLDER,
+    WHOLE_CALLS_FILE,
+    calibration_examples,
     half_of,
     is_calibration_call,
     parse_references,
@@ -32,6 +36,7 @@ from hypewatch.storage import Store
 pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: a cache of this module's own
 
 SENTENCE = "Demand for our GPUs is well ahead of supply."
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def test_a_kind_temperature_softens_that_kind_only_and_keeps_every_label():
@@ -203,6 +208,19 @@ def test_the_calibration_calls_are_ai_era_dev_calls_that_training_never_sees():
     assert not is_calibration_call("transcripts/nvidia_fy2025/q1.txt")
     labels = {r.label for r in refs if is_calibration_call(r.file)}
     assert sum(is_calibration_call(r.file) for r in refs) >= 300 and labels == set(LABELS)
+
+
+@pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not here")
+def test_the_transcripts_temperature_is_fitted_on_whole_calibration_calls_as_well_as_samples():
+    whole = {r.file for r in parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines())}
+    whole_calibration = {f for f in whole if is_calibration_call(f)}
+    assert len(whole_calibration) >= 8  # labeled whole: a night scores every line of a call
+    examples = calibration_examples(SHARED)
+    files = Counter(e.origin for e in examples)
+    assert whole_calibration <= files.keys() and all(is_calibration_call(f) for f in files)
+    # every distinct sentence of a whole call, the plain ones a sample leaves out too
+    assert min(files[f] for f in whole_calibration) > 300
+    assert sum(e.label == "neutral" for e in examples) > 0.7 * len(examples)
 
 
 def test_training_keeps_the_calibration_sentences_out(tiny_encoder, tmp_path):

@@ -69,7 +69,8 @@ def test_the_shipped_model_is_small_and_records_what_it_is():
     # calls get a softer temperature of their own, fitted on calls a model of the same recipe never learned from
     assert meta.calibration["kind_temperature"]["transcripts"] > 1
     calls = meta.calibration["fitted_on"]["kinds"]["transcripts"]
-    assert calls["sentences"] >= 300 and calls["fitted_with"]["fingerprint"]
+    assert calls["sentences"] >= 3000 and calls["fitted_with"]["fingerprint"]  # samples and whole calls
+    assert calls["log_loss_after"] < calls["log_loss_before"]
     training = meta.training
     assert training["method"] == "full" and training["n_real"] > 5_000 and training["real_files"]
     assert len(training["corpus_hash"]) == 16
