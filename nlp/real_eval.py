@@ -230,18 +230,17 @@ def training_examples(
     return distinct_examples(rows)
 
 
-def calibration_examples(shared_dir: Path, references: Path = AI_ERA_FILE) -> list[Example]:
+def calibration_examples(shared_dir: Path) -> list[Example]:
     """The labeled sentences of the AI-era calibration calls, which no model learns from: what
-    `hypewatch train --real` fits the transcripts' temperature on (none where the file is missing).
+    `hypewatch train --real` fits the transcripts' temperature on (none where the files are missing).
     The sampled sentences and, where a calibration call is labeled whole (WHOLE_CALLS_FILE), every
     sentence of it: the samples are mostly AI talk, a nightly run scores every line of a call."""
-    if not references.is_file():
-        return []
-    rows = load_real_examples(shared_dir, references, half="dev", files=is_calibration_call)
-    whole = references.with_name(WHOLE_CALLS_FILE.name)
-    if whole.is_file():
-        rows += load_real_examples(shared_dir, whole, half="dev", files=is_calibration_call)
-    return distinct_examples(rows)
+    return distinct_examples(
+        row
+        for references in (AI_ERA_FILE, WHOLE_CALLS_FILE)
+        if references.is_file()
+        for row in load_real_examples(shared_dir, references, half="dev", files=is_calibration_call)
+    )
 
 
 def whole_call_examples(refs: list[Reference], sentences: list[str]) -> list[Example]:
