@@ -14,8 +14,10 @@ import pytest
 from transcripts_helpers import FIXTURES, SHARED, transcript_files, words_kept
 
 from hypewatch.crawler.transcripts import parse_transcript
+from hypewatch.crawler.transcripts.text import without_repeat
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []
+GIVEN_TWICE = "the call is given twice in a row: the repeat is left out"
 SPEECH_FILES = [p for p in REAL_FILES if p.parent.name == "sp500_2024_25_txt"]
 needs_shared = pytest.mark.skipif(not REAL_FILES, reason="../shared/data/transcripts is absent")
 
@@ -39,8 +41,13 @@ def first_qa(transcript) -> int:
 @pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_real_transcript_keeps_its_spoken_words(path):
     transcript = parse(path)
-    assert words_kept(path.read_bytes(), path.name, transcript) >= 0.98
-    assert transcript.warnings == []
+    data = path.read_bytes()
+    if transcript.warnings == [GIVEN_TWICE]:
+        # Two calls of 2024-25 come twice in a row: the words are measured against the first copy.
+        data = data[: data.index(data.lstrip()[:80], len(data) - len(data.lstrip()) + 80)]
+    else:
+        assert transcript.warnings == []
+    assert words_kept(data, path.name, transcript) >= 0.98
 
 
 @pytest.mark.parametrize("path", transcript_files(FIXTURES), ids=lambda p: p.name)
@@ -400,6 +407,42 @@ def test_speech_to_text_block_is_split_at_hand_over_cues():
     assert t.turns[1].text.startswith("Thank you. Good afternoon, everyone.")
     assert t.turns[9].text.endswith("already committed?") and t.turns[10].text.startswith("Sure.")
     assert t.warnings == []
+
+
+def said(transcript) -> list[str]:
+    return [turn.text for turn in transcript.turns]
+
+
+def test_a_call_given_twice_in_a_row_is_read_once():
+    call = (FIXTURES / "larkspur-lrsp-q3-2025-speech.txt").read_text(encoding="utf-8")
+    once = parse_transcript(call, "call.txt")
+    # The second copy from another speech-to-text pass: a word heard differently, the end cut short.
+    second = call.replace("Good afternoon, everyone.", "Good afternoon everyone.")[: len(call) * 3 // 4]
+    twice = parse_transcript(call + "\n" + second, "call.txt")
+    assert said(twice) == said(once)
+    assert twice.warnings == [GIVEN_TWICE]
+    assert once.warnings == []
+
+
+def test_a_recurring_opening_line_over_new_text_is_not_a_repeat():
+    call = (FIXTURES / "larkspur-lrsp-q3-2025-speech.txt").read_text(encoding="utf-8")
+    opening = call.lstrip()[:120]
+    other = (FIXTURES / "streetevents.txt").read_text(encoding="utf-8")
+    text = call + "\n" + opening + " " + other  # a page header printed again over the next part
+    assert without_repeat(text) is None
+    assert without_repeat(call + "\n" + call[:200]) is None  # too little comes again to be a copy
+    assert without_repeat(call + "\n" + call) == call.rstrip()
+
+
+@needs_shared
+def test_real_call_given_twice_counts_each_sentence_once():
+    path = SHARED / "sp500_2024_25_txt" / "CSCO_2024_Q2.txt"
+    welcome = "Welcome to Cisco's second quarter fiscal year 2024 financial results conference call."
+    assert path.read_text(encoding="utf-8").count(welcome) == 2
+    t = parse(path)
+    assert " ".join(said(t)).count(welcome) == 1
+    assert t.turns[-1].text.endswith("Thank you.")
+    assert t.warnings == [GIVEN_TWICE]
 
 
 def test_speech_to_text_cues_seen_in_real_calls():

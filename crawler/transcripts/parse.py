@@ -16,7 +16,7 @@ from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, RawTurn
 from hypewatch.crawler.transcripts.names import role_from_title
 from hypewatch.crawler.transcripts.roles import Roles, operators, roles_from_order
 from hypewatch.crawler.transcripts.sections import split_sections
-from hypewatch.crawler.transcripts.text import paragraphs
+from hypewatch.crawler.transcripts.text import paragraphs, without_repeat
 from hypewatch.errors import HypewatchError
 from hypewatch.records import Role, Transcript, Turn
 
@@ -44,13 +44,23 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
             raise TranscriptError(f"{where}: JSON nested too deeply to be a transcript") from None
         except (ValueError, TypeError) as exc:
             warnings.append(f"not valid JSON ({exc}); read as text")
-            layout = read_text(text)
+            layout = read_text(_once(text, where, warnings))
     elif kind == "html":
         page_text, meta["title"], bold = html_text(text)
-        layout = read_text(page_text, bold)
+        layout = read_text(_once(page_text, where, warnings), bold)
     else:
-        layout = read_text(text)
+        layout = read_text(_once(text, where, warnings))
     return finish(layout, meta, filename, warnings)
+
+
+def _once(text: str, where: str, warnings: list[str]) -> str:
+    """The call once, where the file gives it twice in a row."""
+    first = without_repeat(text)
+    if first is None:
+        return text
+    warnings.append("the call is given twice in a row: the repeat is left out")
+    logger.warning("transcript %s: the call is given twice in a row; the repeat is left out", where)
+    return first
 
 
 def finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings: list[str]) -> Transcript:

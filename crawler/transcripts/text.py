@@ -46,3 +46,28 @@ def sentences(paragraph: str) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+# A call given twice in a row (a speech-to-text export or a page that holds the call twice: two of
+# the 166 calls of 2024-25 in the shared sample came so) would count every sentence twice.
+_OPENING_CHARS = 80  # how much of the call's opening must recur, character for character
+_REPEATED_SHARE = 0.8  # of the sentences from there on, the share the call has already said
+_MIN_REPEATED = 10  # sentences: a recurring title line over a short text is not a second copy
+
+
+def without_repeat(text: str) -> str | None:
+    """The text up to where the whole call starts over, where it is given twice in a row; None
+    where it is not. The second copy may differ a little (two speech-to-text passes do) or stop short."""
+    start = len(text) - len(text.lstrip())
+    opening = text[start : start + _OPENING_CHARS]
+    if len(opening) < _OPENING_CHARS:
+        return None
+    for m in re.finditer(re.escape(opening), text[start + len(opening) :]):
+        at = start + len(opening) + m.start()
+        again = [s for p in paragraphs(text[at:]) for s in sentences(p) if len(s.split()) >= 4]
+        if len(again) < _MIN_REPEATED:
+            continue
+        said = {s for p in paragraphs(text[:at]) for s in sentences(p)}
+        if sum(s in said for s in again) >= _REPEATED_SHARE * len(again):
+            return text[:at].rstrip()
+    return None
