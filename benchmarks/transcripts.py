@@ -4,15 +4,14 @@
 
 Per folder (one layout each): files, turns, named speakers, files where each role is found, files
 with both sections, the share of the spoken body's words kept in the turns, and files per second.
-With --files, one row per file as well. Last, for calls that ../shared holds twice (NVIDIA's
-fiscal-2025 calls as speech-to-text and with speaker labels), how far the speech-to-text parse
-agrees with the labelled one, word by word (aligned), on roles and sections.
+With --files, one row per file as well. Last, how far a speech-to-text parse (no speaker names)
+agrees with the labels, word by word (aligned), on roles and sections: for the calls ../shared holds
+twice (NVIDIA's fiscal-2025 calls as speech-to-text and with speaker labels), and for every labelled
+call run together with its names taken out.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -22,7 +21,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from hypewatch.crawler.transcripts import parse_transcript  # noqa: E402
 from hypewatch.records import Transcript  # noqa: E402
-from tests.transcripts_helpers import SHARED, transcript_files, words_kept  # noqa: E402
+
+sys.path.append(str(ROOT / "tests"))
+from transcripts_helpers import (  # noqa: E402
+    LABELLED_FOLDERS,
+    SHARED,
+    aligned_pairs,
+    as_speech_to_text,
+    transcript_files,
+    words_kept,
+)
 
 ROLES = ("executive", "analyst", "operator", "other")
 # The same call twice: speech-to-text (no names) and the publisher's labelled edition.
@@ -99,19 +107,28 @@ def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds
 def print_agreement() -> None:
     print("\nspeech-to-text against the labelled edition of the same call (aligned words):")
     for labelled, speech in PAIRS:
-        a = _tagged(parse_transcript((SHARED / labelled).read_bytes(), Path(labelled).name))
-        b = _tagged(parse_transcript((SHARED / speech).read_bytes(), Path(speech).name))
-        matcher = difflib.SequenceMatcher(None, [w for w, *_ in a], [w for w, *_ in b], autojunk=False)
-        pairs = [(a[m.a + k], b[m.b + k]) for m in matcher.get_matching_blocks() for k in range(m.size)]
-        confusion = Counter((x[1], y[1]) for x, y in pairs)
-        roles = sum(v for (x, y), v in confusion.items() if x == y) / len(pairs)
-        sections = sum(x[2] == y[2] for x, y in pairs) / len(pairs)
-        top = ", ".join(f"{x}→{y} {v / len(pairs):.1%}" for (x, y), v in confusion.most_common() if x != y)
-        print(f"  {Path(speech).name:<18} {len(pairs):>6} words: roles {roles:.1%}, sections {sections:.1%}  ({top})")
+        a = parse_transcript((SHARED / labelled).read_bytes(), Path(labelled).name)
+        b = parse_transcript((SHARED / speech).read_bytes(), Path(speech).name)
+        print(f"  {Path(speech).name:<18} {_agreement(aligned_pairs(a, b))}")
+    print("\nlabelled calls run together without their names, against their labels (aligned words):")
+    every = []
+    for folder in LABELLED_FOLDERS:
+        pairs = []
+        for path in transcript_files(SHARED / folder):
+            labelled = parse_transcript(path.read_bytes(), path.name)
+            pairs += aligned_pairs(labelled, parse_transcript(as_speech_to_text(labelled), path.stem + ".txt"))
+        print(f"  {folder:<20} {_agreement(pairs)}")
+        every += pairs
+    print(f"  {'all':<20} {_agreement(every)}")
 
 
-def _tagged(t: Transcript) -> list[tuple[str, str, str]]:
-    return [(w, turn.role, turn.section) for turn in t.turns for w in re.findall(r"\w+", turn.text.lower())]
+def _agreement(pairs: list[tuple[tuple[str, str], tuple[str, str]]]) -> str:
+    confusion = Counter((x[0], y[0]) for x, y in pairs)
+    roles = sum(v for (x, y), v in confusion.items() if x == y) / len(pairs)
+    sections = sum(x[1] == y[1] for x, y in pairs) / len(pairs)
+    errors = [f"{x}→{y} {v / len(pairs):.1%}" for (x, y), v in confusion.most_common() if x != y]
+    top = ", ".join(errors[:3])
+    return f"{len(pairs):>6} words: roles {roles:.1%}, sections {sections:.1%}  ({top})"
 
 
 if __name__ == "__main__":

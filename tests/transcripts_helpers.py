@@ -1,12 +1,15 @@
-"""The "no text lost" measure shared by the transcript tests and benchmark.
+"""Measures shared by the transcript tests and benchmark.
 
-The spoken body is measured without the parser: for JSON, every turn's text; for text and HTML,
-every line that reads as prose (4 words or more, two of them function words such as "the" or
-"we"), which speaker labels, headers and participant lists are not.
+- "No text lost": the spoken body is measured without the parser: for JSON, every turn's text; for
+  text and HTML, every line that reads as prose (4 words or more, two of them function words such
+  as "the" or "we"), which speaker labels, headers and participant lists are not.
+- Role agreement: two parses of the same call aligned word by word (a speech-to-text parse against
+  the publisher's labelled edition, or against that edition run together with its names taken out).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections import Counter
@@ -95,3 +98,23 @@ def words_kept(data: bytes, filename: str, transcript: Transcript) -> float:
 
 def transcript_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".txt", ".json", ".html", ".htm"))
+
+
+LABELLED_FOLDERS = ("motleyfool_json", "motleyfool_txt", "motleyfool_2026_json", "seekingalpha_txt")
+
+
+def as_speech_to_text(transcript: Transcript) -> str:
+    """A labelled call as speech-to-text gives it: every turn's words run together in one block,
+    with no speaker names (the layout of ../shared's sp500_2024_25_txt)."""
+    return " ".join(" ".join(turn.text.split()) for turn in transcript.turns if turn.text.strip())
+
+
+def aligned_pairs(reference: Transcript, candidate: Transcript) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """(role, section) of each word both parses share, aligned: (reference's, candidate's)."""
+
+    def tagged(t: Transcript) -> list[tuple[str, str, str]]:
+        return [(w, turn.role, turn.section) for turn in t.turns for w in re.findall(r"\w+", turn.text.lower())]
+
+    a, b = tagged(reference), tagged(candidate)
+    matcher = difflib.SequenceMatcher(None, [w for w, *_ in a], [w for w, *_ in b], autojunk=False)
+    return [(a[m.a + k][1:], b[m.b + k][1:]) for m in matcher.get_matching_blocks() for k in range(m.size)]

@@ -187,6 +187,27 @@ MODERATOR_START = re.compile(
     r"|one moment (?:please )?for (?:our|the|your) (?:first|next))"
 )
 
+# An answer's opening: taking the question, or the asker's name first ("Yeah, CJ, this is Tim.").
+TAKES_QUESTION = re.compile(
+    r"^(?:[^.?!]{0,40}?\b)?(?i:(?:great|good|fair|excellent|terrific)\s+question|thanks?(?: you)? for (?:the|your|that) question"
+    r"|(?:let me|I'll|I will|I can|I'd like to)\s+(?:take|start with|answer|address|tackle|try to answer|handle) (?:that|this|the|it|your|both|a|part)"
+    r"|I appreciate (?:that|it|the question)|\byour (?:first |second |last |other )?question\b"
+    r"|this is [A-Z][a-z]+(?: [A-Z][a-z]+)?[.,]\s*$|(?<=, )this is [A-Z][a-z]+)"
+)
+ADDRESSED = re.compile(
+    r"^(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now|absolutely|certainly"
+    r"|right|thanks|thank you)\s*,?\s+)*(?P<name>" + _TOKEN + r")\s*[,.!]"
+)
+# An asker taking the answer in before asking on: "Got it, that's helpful. And then on margins, ...?"
+ACKNOWLEDGES = re.compile(
+    r"^(?i:(?:okay|ok|great|perfect|terrific|excellent|all right|alright|thanks|thank you|yes|yeah)\s*[,.!]?\s+)*"
+    r"(?i:got it|understood|(?:that's|that is|that was|it's|very|super|really)\s+(?:very\s+|really\s+|super\s+)?helpful"
+    r"|helpful|(?:that's |that )?makes (?:a lot of )?sense|(?:that's )?(?:great|good|helpful) colou?r"
+    r"|appreciate (?:that|the colou?r|the detail|it)|thanks for (?:that|the (?:colou?r|details?|clarification))"
+    r"|(?:okay|ok|great|perfect|terrific|excellent|all right|alright)\s*[,.!]?\s+(?:and\s+)?(?:then|maybe|lastly|finally)\b)\b"
+)
+ANSWER_START = re.compile(r"^(?i:yeah|yes|yep|sure|absolutely|certainly|well)\s*[,.!]")
+
 SELF_INTRO = re.compile(r"(?i:\b(?:my name is|I'm|I am|this is)\s+)(?P<name>" + _NAME + r")(?P<rest>[^.?!]{0,100})")
 ANALYST_INTRO = re.compile(r"^(?i:\s*,?\s*(?:on for|sitting in for|filling in for|in for|from|with|at|of)\b)")
 

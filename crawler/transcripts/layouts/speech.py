@@ -127,6 +127,7 @@ class _Segmenter:
         self.asker_live = False  # ... and whether they speak (not a question read out)
         self.pending: _Pending | None = None
         self.cues = 0
+        self.ahead: list[str] = []  # the sentences after the one being placed
 
     # The moderator announces questions: the operator, else whoever hosts the call.
     def moderator(self) -> tuple[str | None, Role]:
@@ -147,8 +148,8 @@ class _Segmenter:
 
     def run(self) -> list[_Turn]:
         for i, (para, text) in enumerate(self.items):
-            nxt = self.items[i + 1][1] if i + 1 < len(self.items) else ""
-            self.step(para, text, nxt)
+            self.ahead = [t for _, t in self.items[i + 1 : i + 1 + _LOOKAHEAD]]
+            self.step(para, text, self.ahead[0] if self.ahead else "")
         return [t for t in self.turns if t.sentences]
 
     def step(self, para: int, s: str, nxt: str) -> None:
@@ -199,16 +200,11 @@ class _Segmenter:
             return self.start(cur.speaker, cur.role)  # the moderator's welcome stays in the prepared part
         if thank and self.opens_turn(cur, thank.group("name")):
             return self.after_thanks(cur, thank.group("name"))
-        if (
-            c.FOLLOW_UP.match(s)
-            and self.asker
-            and self.asker_live
-            and cur.speaker != self.asker
-            and cur.role != "operator"
-            and self.section == "qa"
-            and not cur.asking
-        ):
+        if self.asks_on(cur, s):
             return self.start(self.asker, "analyst", asking=True)
+        if cur.asking and not cur.asked and self.answer_opens(s, strong=len(cur.sentences) < 2):
+            self.cues += 1
+            return self.start(None, "executive")  # the answer to a question put with no question mark
         if cur.asking and cur.asked and not self.question_goes_on(s, nxt):
             self.cues += 1
             return self.start(None, "executive")  # the answer
@@ -275,10 +271,40 @@ class _Segmenter:
         return name, self.has_operator or bool(c.GREETING.match(nxt))
 
     def question_goes_on(self, s: str, nxt: str) -> bool:
-        if c.is_question(s) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
+        if c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
+            return True
+        if self.answer_opens(s):
+            return False
+        if c.is_question(s):
             return True
         # "Q1? You said X last quarter. How should we think about Y?": a short setup between questions.
-        return len(s.split()) <= 20 and c.is_question(nxt)
+        if len(s.split()) <= 20 and c.is_question(nxt):
+            return True
+        # Speech-to-text drops question marks, and askers explain why they ask: what comes before
+        # the answer's unmistakable opening ("Yeah, CJ, this is Tim.") is still the question.
+        return any(self.answer_opens(t, strong=True) for t in self.ahead)
+
+    def asks_on(self, cur: _Turn, s: str) -> bool:
+        """Whether s is the asker back after the answer: "As a follow-up, ...", or "Got it. And then
+        on margins, ...?" (taking the answer in, with a question a few sentences on)."""
+        answering = not cur.asking and cur.role != "operator" and cur.speaker != self.asker
+        if not (self.section == "qa" and self.asker and self.asker_live and answering):
+            return False
+        if c.FOLLOW_UP.match(s):
+            return True
+        opening = s if len(s.split()) > 3 or not self.ahead else f"{s} {self.ahead[0]}"  # "Okay. And then ..."
+        return bool(c.ACKNOWLEDGES.match(opening)) and any(c.is_question(t) for t in [s, *self.ahead])
+
+    def answer_opens(self, s: str, strong: bool = False) -> bool:
+        """Whether s opens an answer: it addresses the asker by name ("Yeah, Stacy, ...", "Joe, I
+        think ..."), names the one answering ("This is Tim."), or takes the question ("Great question.",
+        "Let me take that."); short of strong, a plain "Yeah," / "Sure." as well."""
+        if c.TAKES_QUESTION.search(s):
+            return True
+        m = c.ADDRESSED.match(s)
+        if m and self.asker and c.person_name(m.group("name")) and self.is_asker(m.group("name")):
+            return True
+        return not strong and bool(c.ANSWER_START.match(s))
 
     def opens_turn(self, cur: _Turn, name: str) -> bool:
         """Whether "Thank you, <name>" starts a new speaker's turn."""
@@ -382,6 +408,9 @@ class _Segmenter:
             short = len(opening.sentences) <= 8  # IR's opening, with its safe harbor, runs longer
             if opening is self.turns[-1] and opening.speaker is None and self.has_operator and short:
                 opening.speaker, opening.role = OPERATOR, "operator"  # who opens the call and hands it over
+
+
+_LOOKAHEAD = 5  # sentences: how far a question may run on past its question mark, or wait for one
 
 
 def _learn_intros(items: list[tuple[int, str]], cast: _Cast) -> None:
