@@ -629,7 +629,38 @@ def test_labelled_calls_run_together_without_names_keep_their_roles():
         pairs = aligned_pairs(labelled, speech)
         agree += sum(x[0] == y[0] for x, y in pairs)
         total += len(pairs)
-    assert total > 300_000 and agree / total >= 0.92
+    assert total > 300_000 and agree / total >= 0.935
+
+
+# How real operators hand the call to the company, in labelled calls of ../shared.
+HAND_OVERS = [
+    "[Operator Instructions] John Sweeney, vice president of investor relations, you may begin your conference.",
+    "I would now like to turn the call over to your host Garo Toomajanian, Investor Relations.",
+    "I would now like to turn the conference over to your host, Vice President of Investor Relations, Sujal Shah. "
+    "Please go ahead.",
+    "I would now like to hand the conference over to your first speaker for today, the Vice President, Investor "
+    "Relations, Mr. Paul Ziots. Thank you. Please go ahead, sir.",
+    "I would now like to turn the conference over to your speaker today Matt Garvie, Senior Manager of Investor "
+    "Relations. Please go ahead, sir.",
+    "Thank you. And Mr. Stewart Stecker, you may begin your conference.",
+]
+
+
+@pytest.mark.parametrize("hand_over", HAND_OVERS)
+def test_speech_to_text_operator_hands_the_call_to_the_company(hand_over):
+    text = (
+        "Good afternoon, and welcome to the Acme third quarter earnings call. At this time, all participants are in "
+        f"a listen-only mode. {hand_over} Thank you, and good afternoon, everyone. Revenue grew 12% this quarter. "
+        "We will now open the call for questions. Operator? Our first question comes from Joe Moore with Morgan "
+        "Stanley. Please go ahead. How durable is demand? Yeah, Joe, it is durable. That ends our "
+        "question-and-answer session. I'd like to turn the floor back to management for any closing remarks. "
+        "Thank you all for joining us."
+    )
+    t = parse_transcript(text, "acme-acme-q3-2025.txt")
+    roles = [turn.role for turn in t.turns]
+    assert roles == ["operator", "executive", "operator", "analyst", "executive", "operator", "executive"]
+    assert t.turns[1].text.startswith("Thank you, and good afternoon")  # the company's words, not the operator's
+    assert t.turns[-1].text == "Thank you all for joining us."  # "back to management": the company closes
 
 
 def test_speech_to_text_question_runs_on_to_the_answers_opening():

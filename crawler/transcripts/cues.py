@@ -63,7 +63,7 @@ ANNOUNCE = [
     # "Our next question comes from the line of Joe Moore with Morgan Stanley."
     re.compile(
         r"(?i:\b(?:first|next|following|last|final|our|your|the|a|another|few|some|several|couple of|two|more)\s+"
-        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\b(?:from\s+(?:the\s+line\s+of\s+|line\s+of\s+)?"
+        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\b(?:from\s+(?:the\s+line\s+(?:of\s+)?|line\s+of\s+)?"
         r"|to\s+the\s+line(?:\s+of)?,?\s+))(?P<name>" + _NAME + r")"
         r"(?:\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*))?"
     ),
@@ -114,15 +114,16 @@ HAND_TO = [
         r"(?:back\s+over|over|back)\s+to"
         r"|(?:hand|handing|pass|passing)\s+(?:(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)|it|things)\s+"
         r"(?:back\s+)?(?:over\s+|off\s+)?|(?:back\s+)?over\s+)to"
-        r"|(?:like to|now|let me)\s+introduce)\s+(?:(?:our|my|the|your)\s+[^,.;?!]{0,70}?,\s+)?)(?P<name>"
-        + _NAME
-        + r")"
+        r"|(?:like to|now|let me)\s+introduce)\s+"
+        # "your host, Vice President of Investor Relations, Sujal Shah", "today's conference host Mr Craig Lampo"
+        r"(?:(?:our|my|the|your|today's)\s+(?:(?:[\w-]+\s+){0,3}?(?:host|speaker|presenter)(?:\s+(?:for\s+)?today)?\s+"
+        r"|[^,.;?!]{0,70}?,\s+(?:[^,.;?!]{0,60}?,\s+){0,2}))?)(?P<name>" + _NAME + r")"
     ),
     # "Simona Jankowski, you may begin your conference."
     re.compile(
-        r"^(?P<name>"
+        r"^(?:\[[^\]]{0,40}\]\s*)?(?i:and\s+)?(?P<name>"
         + _NAME
-        + r")\s*,\s*(?i:you may (?:now )?(?:begin|proceed|start)|please (?:go ahead|proceed|begin)"
+        + r")\s*,\s*(?:[^,.;?!]{0,80},\s*)?(?i:you may (?:now )?(?:begin|proceed|start)|please (?:go ahead|proceed|begin)"
         r"|the (?:floor|call) is yours|over to you)"
     ),
     # "Elon has some opening remarks."
@@ -135,6 +136,12 @@ HAND_TO = [
 HAND_TO_OPERATOR = re.compile(
     r"(?i:\b(?:turn|hand|pass)\w*\s+(?:the\s+\w+\s+|it\s+)?(?:back\s+over|over|back)\s+to\s+(?:the\s+|our\s+)?"
     r"(?:operator|moderator|coordinator))"
+)
+
+# "I'd like to turn the floor back to management for any closing remarks."
+HAND_TO_COMPANY = re.compile(
+    r"(?i:\b(?:turn|hand|pass)\w*\s+(?:the\s+\w+\s+|it\s+)?(?:back\s+over|over|back)\s+to\s+(?:the\s+)?"
+    r"(?:management|management team|presenters?|speakers?|company)\b)"
 )
 
 # "Sir, you may begin." / "Please go ahead." with no name: the company's speaker takes the floor.
@@ -200,11 +207,12 @@ ADDRESSED = re.compile(
 )
 # An asker taking the answer in before asking on: "Got it, that's helpful. And then on margins, ...?"
 ACKNOWLEDGES = re.compile(
-    r"^(?i:(?:okay|ok|great|perfect|terrific|excellent|all right|alright|thanks|thank you|yes|yeah)\s*[,.!]?\s+)*"
+    r"^(?i:(?:okay|ok|great|perfect|terrific|excellent|all right|alright|thanks|thank you|yes|yeah|yup|good)\s*[,.!]?\s+)*"
     r"(?i:got it|understood|(?:that's|that is|that was|it's|very|super|really)\s+(?:very\s+|really\s+|super\s+)?helpful"
     r"|helpful|(?:that's |that )?makes (?:a lot of )?sense|(?:that's )?(?:great|good|helpful) colou?r"
     r"|appreciate (?:that|the colou?r|the detail|it)|thanks for (?:that|the (?:colou?r|details?|clarification))"
-    r"|(?:okay|ok|great|perfect|terrific|excellent|all right|alright)\s*[,.!]?\s+(?:and\s+)?(?:then|maybe|lastly|finally)\b)\b"
+    r"|(?<=[,.!] )(?:and\s+)?(?:then|maybe|lastly|finally)\b"
+    r"|[^.?!]{0,60}\b(?:my|a|one|the)\s+(?:quick\s+|last\s+|second\s+)?(?:follow[- ]?up|second question|last question))\b"
 )
 ANSWER_START = re.compile(r"^(?i:yeah|yes|yep|sure|absolutely|certainly|well)\s*[,.!]")
 

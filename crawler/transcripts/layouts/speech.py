@@ -156,7 +156,9 @@ class _Segmenter:
         announce = self.announcement(s, nxt)
         read_out = self.read_out(s, announce)
         thank = c.THANK.match(s)
-        if self.pending and (c.GO_AHEAD.match(s) or c.THANK_SIR.match(s)):
+        if self.pending and (
+            c.GO_AHEAD.match(s) or c.THANK_SIR.match(s) or (c.is_courtesy(s) and c.GO_AHEAD.match(nxt))
+        ):
             self.turns[-1].sentences.append((para, s))  # "Please go ahead.": the one handing over, still
             return
         cur = self.turn_for(s, nxt, announce, read_out, thank)
@@ -292,7 +294,7 @@ class _Segmenter:
             return False
         if c.FOLLOW_UP.match(s):
             return True
-        opening = s if len(s.split()) > 3 or not self.ahead else f"{s} {self.ahead[0]}"  # "Okay. And then ..."
+        opening = " ".join([s, *self.ahead[:2]])  # "Okay. Thank you. And then ..."
         return bool(c.ACKNOWLEDGES.match(opening)) and any(c.is_question(t) for t in [s, *self.ahead])
 
     def answer_opens(self, s: str, strong: bool = False) -> bool:
@@ -400,7 +402,7 @@ class _Segmenter:
                     )
                     break
             else:
-                if c.HAND_TO_SOMEONE.match(s) and self.section == "prepared":
+                if (c.HAND_TO_SOMEONE.match(s) and self.section == "prepared") or c.HAND_TO_COMPANY.search(s):
                     self.pending = _Pending(None, "executive")
         if self.pending:
             self.cues += 1
