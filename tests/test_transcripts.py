@@ -601,7 +601,7 @@ def test_speech_to_text_call_agrees_with_the_labelled_edition_of_the_same_call(q
     labelled = parse(SHARED / "motleyfool_txt" / f"nvidia-nvda-q{quarter}-2025-earnings-call-transcript.txt")
     speech = parse(SHARED / "sp500_2024_25_txt" / f"NVDA_2025_Q{quarter}.txt")
     roles, sections = aligned_agreement(labelled, speech)
-    assert roles >= 0.94 and sections >= 0.99
+    assert roles >= 0.955 and sections >= 0.99
 
 
 def aligned_agreement(reference, candidate) -> tuple[float, float]:
@@ -629,7 +629,7 @@ def test_labelled_calls_run_together_without_names_keep_their_roles():
         pairs = aligned_pairs(labelled, speech)
         agree += sum(x[0] == y[0] for x, y in pairs)
         total += len(pairs)
-    assert total > 300_000 and agree / total >= 0.935
+    assert total > 300_000 and agree / total >= 0.94
 
 
 # How real operators hand the call to the company, in labelled calls of ../shared.
@@ -678,6 +678,10 @@ def test_speech_to_text_question_runs_on_to_the_answers_opening():
         "The next question is from Joe Moore with Morgan Stanley. Please go ahead. "
         "Thanks. Doug, I'd love to hear about the China mix and where it settles this year. "
         "Yes, Joe, this is Doug. China was 30% of revenue and we expect it to settle in the mid-20s. "
+        "The next question is from Vivek Arya with Bank of America. Please go ahead. "
+        "Thanks for taking my question. Is China at the bottom? for the year. And then, second, I would like to "
+        "hear how the services business grows from here. Thank you. We think China is at the bottom. Services "
+        "grow with the installed base. "
         "This concludes today's call. You may now disconnect."
     )
     t = parse_transcript(text, "acme-acme-q1-2026.txt")
@@ -690,7 +694,11 @@ def test_speech_to_text_question_runs_on_to_the_answers_opening():
         ("Joe Moore", "analyst", "qa"),  # asks with no question mark at all
         ("Doug Bettinger", "executive", "qa"),  # "Yes, Joe, this is Doug."
         ("Operator", "operator", "qa"),
+        ("Vivek Arya", "analyst", "qa"),  # "? for the year.", "And then, second, ...", "Thank you."
+        ("Unknown", "executive", "qa"),
+        ("Operator", "operator", "qa"),
     ]
+    assert t.turns[-3].text.endswith("grows from here. Thank you.")
     assert t.turns[3].text.endswith("so focused on upgrades.")
     assert t.turns[5].text.startswith("Got it, that's helpful.")
 

@@ -214,6 +214,12 @@ ACKNOWLEDGES = re.compile(
     r"|(?<=[,.!] )(?:and\s+)?(?:then|maybe|lastly|finally)\b"
     r"|[^.?!]{0,60}\b(?:my|a|one|the)\s+(?:quick\s+|last\s+|second\s+)?(?:follow[- ]?up|second question|last question))\b"
 )
+# An asker's next part: "And then, second, ...", "And then, Ruth, ...", "And if I could, ...".
+ASKS_MORE = re.compile(
+    r"^(?i:and\s+(?:then|second(?:ly)?|also|just|maybe|lastly|finally|if I (?:could|can|may))"
+    r"|then\s+second|second(?:ly)?\s*,|and a (?:second|follow)"
+    r"|(?:and\s+)?(?:for\s+)?my (?:second|main|other|real|next) question|and for my question)\b"
+)
 ANSWER_START = re.compile(r"^(?i:yeah|yes|yep|sure|absolutely|certainly|well)\s*[,.!]")
 
 SELF_INTRO = re.compile(r"(?i:\b(?:my name is|I'm|I am|this is)\s+)(?P<name>" + _NAME + r")(?P<rest>[^.?!]{0,100})")

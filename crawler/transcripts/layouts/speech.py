@@ -273,18 +273,21 @@ class _Segmenter:
         return name, self.has_operator or bool(c.GREETING.match(nxt))
 
     def question_goes_on(self, s: str, nxt: str) -> bool:
-        if c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
+        # "... what you imply here? for 2025.": speech-to-text put the question mark mid-sentence.
+        if (s[:1].islower() and len(s.split()) <= _TAIL_WORDS) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
             return True
         if self.answer_opens(s):
             return False
-        if c.is_question(s):
+        if c.ASKS_MORE.match(s) or c.is_question(s):
             return True
         # "Q1? You said X last quarter. How should we think about Y?": a short setup between questions.
-        if len(s.split()) <= 20 and c.is_question(nxt):
+        if len(s.split()) <= 20 and (c.is_question(nxt) or c.ASKS_MORE.match(nxt)):
             return True
         # Speech-to-text drops question marks, and askers explain why they ask: what comes before
         # the answer's unmistakable opening ("Yeah, CJ, this is Tim.") is still the question.
-        return any(self.answer_opens(t, strong=True) for t in self.ahead)
+        return any(self.answer_opens(t, strong=True) for t in self.ahead) or any(
+            c.is_courtesy(t) for t in self.ahead[:2]
+        )
 
     def asks_on(self, cur: _Turn, s: str) -> bool:
         """Whether s is the asker back after the answer: "As a follow-up, ...", or "Got it. And then
@@ -412,6 +415,7 @@ class _Segmenter:
                 opening.speaker, opening.role = OPERATOR, "operator"  # who opens the call and hands it over
 
 
+_TAIL_WORDS = 12  # a question's tail cut off by a misplaced question mark: "for 2025."
 _LOOKAHEAD = 5  # sentences: how far a question may run on past its question mark, or wait for one
 
 
