@@ -663,6 +663,21 @@ def test_speech_to_text_operator_hands_the_call_to_the_company(hand_over):
     assert t.turns[-1].text == "Thank you all for joining us."  # "back to management": the company closes
 
 
+def test_speech_to_text_announcement_cut_short_and_your_question_please_stay_the_operators():
+    text = (
+        "Thank you for standing by. I will now turn the call over to Satya Kumar, investor relations. Thank you. "
+        "Revenue grew 12% this quarter. We will now open for questions. Operator? "
+        "And our first question for today comes from the line of CJ Muse. from Cantor Fitzgerald. Your question, "
+        "please. Yeah, good afternoon. How durable is demand? CJ, I'll take this one. It is durable. "
+        "This concludes today's program. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q1-2026.txt")
+    operator, asker, answer = t.turns[2:5]
+    assert operator.role == "operator" and operator.text.endswith("from Cantor Fitzgerald. Your question, please.")
+    assert (asker.speaker, asker.role) == ("CJ Muse", "analyst") and asker.text.startswith("Yeah, good afternoon.")
+    assert answer.role == "executive" and answer.text.startswith("CJ, I'll take this one.")
+
+
 def test_speech_to_text_question_runs_on_to_the_answers_opening():
     text = (
         "Thank you for standing by. At this time, all participants are in a listen-only mode. I would now like to "

@@ -97,7 +97,8 @@ GO_AHEAD = re.compile(
     r"^(?i:(?:and|so|okay|ok|all right|alright)\s*,?\s+)?(?:(?:" + _NAME + r"|(?i:sir|ma'am|madam))\s*,\s*)?"
     r"(?i:please\s+)?(?i:go ahead|proceed|you may (?:now )?(?:go ahead|proceed|begin|ask your question)"
     r"|your (?:line|microphone|mic) is (?:now )?(?:open|live|unmuted)|(?:please )?(?:feel free to )?unmute(?: yourself)?"
-    r"|the (?:line|floor) is (?:now )?yours|are you there)\b[^.?!]{0,40}[.?!]?$"
+    r"|the (?:line|floor) is (?:now )?yours|are you there|(?:here's )?your question,? please|(?:ask|state) your question)\b"
+    r"[^.?!]{0,40}[.?!]?$"
 )
 
 # The moderator reading out a question sent in: "Dan asks, ...", "The next question is, ...".

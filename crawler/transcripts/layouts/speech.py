@@ -156,10 +156,12 @@ class _Segmenter:
         announce = self.announcement(s, nxt)
         read_out = self.read_out(s, announce)
         thank = c.THANK.match(s)
+        # "Please go ahead.", "... from the line of CJ Muse. from Cantor Fitzgerald.": the one handing over, still.
+        fragment = s[:1].islower() and len(s.split()) <= _TAIL_WORDS
         if self.pending and (
-            c.GO_AHEAD.match(s) or c.THANK_SIR.match(s) or (c.is_courtesy(s) and c.GO_AHEAD.match(nxt))
+            c.GO_AHEAD.match(s) or c.THANK_SIR.match(s) or (c.is_courtesy(s) and c.GO_AHEAD.match(nxt)) or fragment
         ):
-            self.turns[-1].sentences.append((para, s))  # "Please go ahead.": the one handing over, still
+            self.turns[-1].sentences.append((para, s))
             return
         cur = self.turn_for(s, nxt, announce, read_out, thank)
         cur.sentences.append((para, s))
