@@ -157,9 +157,8 @@ class _Segmenter:
         read_out = self.read_out(s, announce)
         thank = c.THANK.match(s)
         # "Please go ahead.", "... from the line of CJ Muse. from Cantor Fitzgerald.": the one handing over, still.
-        fragment = s[:1].islower() and len(s.split()) <= _TAIL_WORDS
         if self.pending and (
-            c.GO_AHEAD.match(s) or c.THANK_SIR.match(s) or (c.is_courtesy(s) and c.GO_AHEAD.match(nxt)) or fragment
+            c.GO_AHEAD.match(s) or c.THANK_SIR.match(s) or (c.is_courtesy(s) and c.GO_AHEAD.match(nxt)) or _is_tail(s)
         ):
             self.turns[-1].sentences.append((para, s))
             return
@@ -275,8 +274,7 @@ class _Segmenter:
         return name, self.has_operator or bool(c.GREETING.match(nxt))
 
     def question_goes_on(self, s: str, nxt: str) -> bool:
-        # "... what you imply here? for 2025.": speech-to-text put the question mark mid-sentence.
-        if (s[:1].islower() and len(s.split()) <= _TAIL_WORDS) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
+        if _is_tail(s) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
             return True
         if self.answer_opens(s):
             return False
@@ -417,8 +415,13 @@ class _Segmenter:
                 opening.speaker, opening.role = OPERATOR, "operator"  # who opens the call and hands it over
 
 
-_TAIL_WORDS = 12  # a question's tail cut off by a misplaced question mark: "for 2025."
 _LOOKAHEAD = 5  # sentences: how far a question may run on past its question mark, or wait for one
+
+
+def _is_tail(s: str) -> bool:
+    """A sentence's end cut off by a full stop or question mark speech-to-text put mid-sentence:
+    "Is that what you imply here? for 2025." (a short fragment in lower case)."""
+    return s[:1].islower() and len(s.split()) <= 12
 
 
 def _learn_intros(items: list[tuple[int, str]], cast: _Cast) -> None:
