@@ -26,10 +26,11 @@ the test half out (``benchmarks/real_folds.py --within test``), or from a model 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, cast
@@ -254,16 +255,45 @@ def whole_call_examples(refs: list[Reference], sentences: list[str]) -> list[Exa
     if len(by_no) != len(refs) or set(by_no) != set(range(len(sentences))):
         raise ReferenceError(
             f"{where}: {len(refs)} whole-call references for {len(sentences)} sentences; "
-            "the call is no longer split as it was labeled"
+            "the call is no longer split as it was labeled (reanchored_whole_call moves the labels)"
         )
     examples = []
     for no, (previous, text) in enumerate(zip(["", *sentences], sentences)):
         ref = by_no[no]
         if sentence_sha1(text) != ref.sha1:
-            raise ReferenceError(f"{where}: sentence {no} is no longer the one labeled ({text[:60]!r})")
+            raise ReferenceError(
+                f"{where}: sentence {no} is no longer the one labeled ({text[:60]!r}; "
+                "reanchored_whole_call moves the labels)"
+            )
         label = cast(Label, ref.label)  # parse_references checked it
         examples.append(Example(text, label, ref.fatigue, register="real", origin=f"{where}#{no}", previous=previous))
     return examples
+
+
+def reanchored_whole_call(refs: list[Reference], sentences: list[str]) -> tuple[list[Reference], list[int]]:
+    """A whole call's references moved onto ``sentences``, the call as the nightly run splits it
+    after the parser or the splitter changed (where `whole_call_examples` refuses it): a sentence
+    that is still there keeps its label, and labeled sentences now run into one take the label
+    they agree on ("Is demand pausing?" + "for the year.", both skeptic). Returns the references
+    of the sentences so settled and, in order, the numbers of the others: pieces that disagree, a
+    sentence cut in two (one piece may be the operator's "Your question, please."), a sentence
+    never labeled. A reader decides those by the guide, never this function."""
+    old = sorted(refs, key=lambda r: r.sent_no or 0)
+    new_sha = [sentence_sha1(text) for text in sentences]
+    matcher = difflib.SequenceMatcher(None, [r.sha1 for r in old], new_sha, autojunk=False)
+    settled: list[Reference] = []
+    undecided: list[int] = []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        labels = {(r.label, r.fatigue) for r in old[a1:a2]}
+        for no in range(b1, b2):
+            if op == "equal":
+                settled.append(replace(old[a1 + no - b1], sent_no=no))
+            elif len(labels) == 1 and b2 - b1 == 1:
+                (label, fatigue), file = next(iter(labels)), old[0].file
+                settled.append(Reference(file, new_sha[no], label, fatigue, no))
+            else:
+                undecided.append(no)
+    return settled, undecided
 
 
 def distinct_examples(rows: Iterable[dict]) -> list[Example]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from hypewatch.nlp.real_eval import (
     half_of,
     load_real_examples,
     parse_references,
+    reanchored_whole_call,
     sentence_sha1,
     source_texts,
     training_examples,
@@ -228,6 +230,40 @@ def test_a_whole_call_split_otherwise_than_labeled_is_refused_not_guessed(now_sp
     labeled = ["Good afternoon.", "AI demand is well ahead of supply.", "Next question."]
     with pytest.raises(ReferenceError, match="transcripts/call.txt"):
         whole_call_examples(_whole_call_refs(labeled), now_split)
+
+
+def test_a_whole_call_split_otherwise_is_reanchored_where_its_labels_agree_and_left_to_a_reader_where_not():
+    labeled = ["Good afternoon.", "Is demand pausing?", "for the year.", "Thank you.", "AI demand is up.", "Next."]
+    refs = _whole_call_refs(labeled)
+    refs[1] = replace(refs[1], label="skeptic")
+    refs[2] = replace(refs[2], label="skeptic")  # a question's tail, labeled with it
+    now_split = [
+        "Good afternoon.",
+        "Is demand pausing? for the year.",  # two skeptic pieces run into one: skeptic
+        "Thank you.",
+        "AI demand is up. Next.",  # hype and neutral run into one: a reader decides
+        "Thanks.",  # never labeled, and next to it: a reader decides
+    ]
+    settled, undecided = reanchored_whole_call(refs, now_split)
+    assert [(r.sent_no, r.label) for r in settled] == [(0, "neutral"), (1, "skeptic"), (2, "neutral")]
+    assert settled[1].sha1 == sentence_sha1("Is demand pausing? for the year.")
+    assert undecided == [3, 4]
+    with pytest.raises(ReferenceError, match="reanchored_whole_call"):
+        whole_call_examples(refs, now_split)
+    # Once a reader's labels are in, the call resolves as the nightly run splits it.
+    decided = [Reference("transcripts/call.txt", sentence_sha1(now_split[n]), "hype", False, n) for n in undecided]
+    labels = [e.label for e in whole_call_examples(settled + decided, now_split)]
+    assert labels == ["neutral", "skeptic", "neutral", "hype", "hype"]
+
+
+def test_a_whole_call_cut_in_two_is_left_to_a_reader_and_an_unchanged_call_is_kept_as_it_is():
+    labeled = ["Good afternoon.", "Your question, please. Is AI demand pausing?"]
+    refs = _whole_call_refs(labeled)
+    refs[1] = replace(refs[1], label="skeptic")
+    assert reanchored_whole_call(refs, labeled) == (refs, [])
+    cut = ["Good afternoon.", "Your question, please.", "Is AI demand pausing?"]
+    settled, undecided = reanchored_whole_call(refs, cut)
+    assert [r.sent_no for r in settled] == [0] and undecided == [1, 2]  # the operator's piece is not skeptic
 
 
 def test_whole_calls_are_labeled_whole_by_reference():
