@@ -288,9 +288,8 @@ def reanchored_whole_call(refs: list[Reference], sentences: list[str]) -> tuple[
         for no in range(b1, b2):
             if op == "equal":
                 settled.append(replace(old[a1 + no - b1], sent_no=no))
-            elif len(labels) == 1 and b2 - b1 == 1:
-                (label, fatigue), file = next(iter(labels)), old[0].file
-                settled.append(Reference(file, new_sha[no], label, fatigue, no))
+            elif len(labels) == 1 and b2 - b1 == 1:  # pieces that agree, run into one sentence
+                settled.append(replace(old[a1], sha1=new_sha[no], sent_no=no))
             else:
                 undecided.append(no)
     return settled, undecided
