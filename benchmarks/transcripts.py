@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/transcripts.py [FOLDER] [--files]
 
 Per folder (one layout each): files, turns, named speakers, files where each role is found, files
-with both sections, the share of the spoken body's words kept in the turns, and files per second.
-With --files, one row per file as well. Last, how far a speech-to-text parse (no speaker names)
+with both sections, the share of the spoken body's words kept in the turns, and files per second;
+the share of words by role, and in operator turns too long to be an operator's. With --files, one row per file as well. Last, how far a speech-to-text parse (no speaker names)
 agrees with the labels, word by word (aligned), on roles and sections: for the calls ../shared holds
 twice (NVIDIA's fiscal-2025 calls as speech-to-text and with speaker labels), and for every labelled
 call run together with its names taken out.
@@ -59,6 +59,7 @@ def main(folder: Path, per_file: bool) -> None:
     if per_file:
         print_files(rows)
     print_folders(rows, seconds)
+    print_role_words(rows)
     if all((SHARED / a).exists() and (SHARED / b).exists() for a, b in PAIRS):
         print_agreement()
 
@@ -102,6 +103,30 @@ def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds
         total_files += n
         total_s += seconds[folder]
     print(f"\n{total_files} files in {total_s:.2f} s: {total_files / total_s:.1f} files/s")
+
+
+# An operator seldom says this much at once: a longer operator turn holds someone else's words, a
+# hand-over the parser missed (most calls have no labels to check roles against; this shows it).
+LONG_OPERATOR_TURN = 120  # words
+
+
+def print_role_words(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> None:
+    print(
+        f"\n{'folder':<22} words by role: "
+        + " / ".join(ROLES)
+        + f"   in operator turns over {LONG_OPERATOR_TURN} words"
+    )
+    for folder, items in rows.items():
+        words: Counter[str] = Counter()
+        long_operator = 0
+        for _, t, _ in items:
+            for turn in t.turns:
+                n = len(turn.text.split())
+                words[turn.role] += n
+                long_operator += n if turn.role == "operator" and n > LONG_OPERATOR_TURN else 0
+        total = sum(words.values()) or 1
+        shares = " / ".join(f"{words[r] / total:.1%}" for r in ROLES)
+        print(f"{folder:<22} {shares:<37} {long_operator / total:.2%}")
 
 
 def print_agreement() -> None:

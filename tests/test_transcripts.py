@@ -53,7 +53,8 @@ def test_every_real_transcript_keeps_its_spoken_words(path):
         # Two calls of 2024-25 come twice in a row: the words are measured against the first copy.
         data = data[: data.index(data.lstrip()[:80], len(data) - len(data.lstrip()) + 80)]
     else:
-        assert transcript.warnings == []
+        # A publisher's "Operator:" over the CFO's remarks is corrected, and said; nothing else is amiss.
+        assert [w for w in transcript.warnings if "read as the company's remarks" not in w] == []
     assert words_kept(data, path.name, transcript) >= 0.98
 
 
@@ -119,7 +120,9 @@ def test_json_call_takes_sections_from_keys_and_metadata_from_the_filename():
 # speech-to-text call has roles only where its cues say them: Tesla's calls are run by investor
 # relations (no operator), and at Netflix's IR reads out the questions analysts sent in (no
 # operator, and no analyst speaks).
-IR_MODERATED = ("TSLA_", "NFLX_")
+# Calls with no operator: run by investor relations, or (UNF) with no one running a queue at all,
+# where the publisher's "Operator:" labels the CFO.
+IR_MODERATED = ("TSLA_", "NFLX_", "UNF_")
 QUESTIONS_READ_OUT = ("NFLX_",)
 
 
@@ -517,6 +520,34 @@ def test_todays_call_without_announced_questions_finds_analysts_by_who_asks():
     assert roles["Steven Sintros"] == "executive"
     assert roles["Ronan Kennedy"] == roles["Tim Mulrooney"] == roles["Josh Chan"] == roles["Alex Hess"] == "analyst"
     assert t.turns[first_qa(t)].speaker == "Ronan Kennedy"  # after "we would now be happy to answer your questions"
+    # The CFO's remarks under the publisher's "Operator:" are the company's: nobody runs this call's queue.
+    cfo = [turn for turn in t.turns if turn.text.startswith("Thanks, Steve. Consolidated revenues")]
+    assert [(turn.speaker, turn.role) for turn in cfo] == [("Unknown", "executive")]
+    assert not any(turn.role == "operator" for turn in t.turns)
+    assert any("read as the company's remarks" in w for w in t.warnings)
+
+
+def test_long_remarks_labelled_operator_are_the_companys_and_the_operators_routine_stays():
+    remarks = " ".join(["Revenue rose 4% to $600 million on new accounts, and our margins held at 11%."] * 9)
+    text = (
+        "Operator: Good morning, and welcome to the Acme call. All participants are in a listen-only mode. "
+        "I would now like to turn the call over to Steve Smith, chief executive officer.\n\n"
+        "Steve Smith: Thank you, and good morning. Our quarter went as planned. I'll turn it over to Shane.\n\n"
+        f"Operator: Thanks, Steve. {remarks}\n\n"
+        "Operator: We will now begin the question-and-answer session. Our first question comes from Ann Lee "
+        "with Big Bank. Please go ahead.\n\n"
+        "Ann Lee: How are margins?\n\n"
+        "Steve Smith: Margins held.\n\n"
+    )
+    t = parse_transcript(text, "acme-acme-q1-2026.txt")
+    assert [(turn.speaker, turn.role) for turn in t.turns] == [
+        ("Operator", "operator"),
+        ("Steve Smith", "executive"),
+        ("Unknown", "executive"),  # 130 words of results, none of the operator's routine
+        ("Operator", "operator"),
+        ("Ann Lee", "analyst"),
+        ("Steve Smith", "executive"),
+    ]
 
 
 @needs_shared
@@ -570,7 +601,7 @@ def test_todays_calls_as_html_pages_with_bold_speakers_read_the_same(path):
         from_json.fiscal_period,
         from_json.call_date,
     )
-    assert from_html.warnings == []
+    assert from_html.warnings == from_json.warnings
 
 
 # --- speech-to-text calls (no speaker names) -----------------------------------------------------
@@ -643,6 +674,11 @@ HAND_OVERS = [
     "I would now like to turn the conference over to your speaker today Matt Garvie, Senior Manager of Investor "
     "Relations. Please go ahead, sir.",
     "Thank you. And Mr. Stewart Stecker, you may begin your conference.",
+    # the pattern's reach over commas lands on the title first; then a name
+    "I would now like to turn the conference over to your host, Brett Iverson, Vice President of Investor Relations.",
+    "And it is now my pleasure to introduce to you Matthew Ramsey, VP of Investor Relations. Thank you, sir. "
+    "Please go ahead.",
+    "I would now like to send the conference over to Ram Ganesh, Vice President, Investor Relations. Please go ahead.",
 ]
 
 
@@ -718,19 +754,108 @@ def test_speech_to_text_question_runs_on_to_the_answers_opening():
     assert t.turns[5].text.startswith("Got it, that's helpful.")
 
 
+def test_speech_to_text_floor_given_to_an_asker_whose_name_was_garbled():
+    # Real announcements as speech-to-text gave them: "Amit Daryanani" heard as "I'm at Dariani", a
+    # name dropped after "Michelle, next question.", the first caller before any "questions" cue.
+    text = (
+        "Welcome to the Acme results call. I would now like to introduce Sami Badri, head of investor "
+        "relations. Sir, you may begin. Thank you. Revenue grew 12% this quarter. Before we start, I would like "
+        "to remind analysts to ask one question. Operator, can we move to the first analyst in the queue? "
+        "Thank you. Our first caller is Meta Marshall with Morgan Stanley. You may go ahead. "
+        "Great, thanks. Can you talk about budgets? Meta, thank you. Budgets are growing. Thanks, Meta. "
+        "Operator, next question. Thank you. I'm at Dariani with Evercore. You may go ahead, sir. Good "
+        "afternoon. I'll ask both my questions up front. How is demand? I'll just ask my second question "
+        "together. How are margins? Yeah, Amit, thank you. Demand is strong and margins hold. All right. "
+        "Thank you, Amit. Michelle, next question. with Deutsche Bank. You may go ahead. Hey, guys, thank you "
+        "for taking the question. Is pricing stable? Yes, pricing is stable. "
+        "This concludes today's call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q4-2024.txt")
+    got = [(turn.speaker, turn.role) for turn in t.turns if turn.section == "qa"]
+    assert got == [
+        ("Operator", "operator"),  # "Our first caller is ...", before any cue that the Q&A is open
+        ("Meta Marshall", "analyst"),
+        ("Unknown", "executive"),
+        ("Operator", "operator"),
+        ("Amit", "analyst"),  # given the floor, the name garbled: named by the answer
+        ("Unknown", "executive"),  # "I'll just ask my second question together." was still the asker's
+        ("Operator", "operator"),  # called on, gives the floor at once
+        ("Unknown", "analyst"),
+        ("Unknown", "executive"),
+        ("Operator", "operator"),
+    ]
+    assert t.turns[-5].text.startswith("Yeah, Amit, thank you.") and t.turns[-5].text.endswith(
+        "Thank you, Amit. Michelle, next question. with Deutsche Bank."
+    )
+    assert t.turns[-4].text == "You may go ahead."
+
+
+def test_speech_to_text_company_turned_to_in_the_q_and_a_and_the_operator_closing():
+    text = (
+        "Good afternoon. I would now like to turn the call over to Jordan Sadler, head of investor relations. "
+        "Thank you. Revenue grew 12% this quarter. We will now open the call for questions. Operator? "
+        "Our first question comes from Joe Moore with Morgan Stanley. Please go ahead. How durable is demand? "
+        "Yeah, Joe, it is durable. That concludes the Q&A portion of today's call. I'd now like to turn the call "
+        "back over to Andy Power for his closing remarks. Andy, please go ahead. Thank you, Operator. We had a "
+        "remarkable year. Thank you. The conference is now concluded. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q4-2024.txt")
+    closing, operator = t.turns[-2:]
+    assert (closing.speaker, closing.role) == ("Andy Power", "executive")
+    assert closing.text == "Thank you, Operator. We had a remarkable year. Thank you."
+    assert operator.role == "operator" and operator.text.startswith("The conference is now concluded.")
+
+
+def test_speech_to_text_moderator_asking_an_executive_for_closing_words():
+    text = (
+        "Ladies and gentlemen, thank you for standing by. I would now like to turn the call over to Mauricio "
+        "Lopez-Hodoyan, vice president of investor relations. Please go ahead. Thank you. With me today is "
+        "Cristiano Amon, president and CEO. Revenue grew this quarter. We will now open for questions. Operator? "
+        "Our first question comes from Joe Moore with Morgan Stanley. Please go ahead. How durable is demand? "
+        "Yeah, Joe, it is durable. That concludes today's question and answer session. Mr. Amon, do you have "
+        "anything further to add before adjourning the call? Yes. Just a few comments. We are pleased. "
+        "Ladies and gentlemen, this concludes today's conference call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q4-2024.txt")
+    assert [(turn.speaker, turn.role) for turn in t.turns[-3:]] == [
+        ("Operator", "operator"),
+        ("Cristiano Amon", "executive"),
+        ("Operator", "operator"),
+    ]
+    assert t.turns[-2].text == "Yes. Just a few comments. We are pleased."
+
+
+def test_speech_to_text_product_news_is_not_a_question_announced():
+    text = (
+        "Good afternoon. I would now like to turn the call over to John Pitzer, head of investor relations. "
+        "Thank you. With me is Pat Gelsinger, our CEO. Next up is Arrow Lake, which launched this month and "
+        "brings AI to the desktop. Panther Lake follows next year. We will now open for questions. Operator? "
+        "Our first question comes from Joe Moore with Morgan Stanley. Please go ahead. How is demand? "
+        "Yeah, Joe, it is strong. This concludes today's call."
+    )
+    t = parse_transcript(text, "acme-acme-q3-2024.txt")
+    prepared = [turn for turn in t.turns if turn.section == "prepared"]
+    assert prepared[-1].role == "executive" and "Panther Lake follows next year." in prepared[-1].text
+    assert not any("Arrow Lake" in turn.text for turn in t.turns if turn.role != "executive")
+
+
 @needs_shared
 @pytest.mark.parametrize("path", SPEECH_FILES, ids=lambda p: p.name)
 def test_speech_to_text_speakers_are_only_those_the_call_names(path):
     text = path.read_text(encoding="utf-8")
     t = parse(path)
-    for turn in t.turns:
+    for prev, turn in zip([None, *t.turns], t.turns):
         assert turn.speaker in ("Operator", "Unknown") or turn.speaker in text, turn.speaker
-        assert turn.role != "analyst" or turn.speaker != "Unknown"  # an analyst is one the moderator named
-    # An analyst first speaks right after the turn that announced them.
-    seen = set()
-    for prev, turn in zip(t.turns, t.turns[1:]):
+        if turn.role == "analyst" and turn.speaker == "Unknown":
+            # an asker the moderator did not name (or speech-to-text garbled) was given the floor
+            assert prev is not None and prev.role == "operator", (prev and prev.text[-200:], turn.text[:200])
+    # An analyst first speaks right after the turn that announced them, or the answer's first words name them.
+    seen = {"Unknown"}
+    for prev, turn, after in zip(t.turns, t.turns[1:], [*t.turns[2:], None]):
         if turn.role == "analyst" and turn.speaker not in seen:
-            assert turn.speaker.split()[0] in prev.text, (prev.text[-300:], turn.speaker)
+            first = turn.speaker.split()[0]
+            named_by_answer = after is not None and first in after.text.split(".")[0]
+            assert first in prev.text or named_by_answer, (prev.text[-300:], turn.speaker)
         seen.add(turn.speaker)
 
 

@@ -80,6 +80,24 @@ ANNOUNCE = [
         + _NAME
         + r")\s+(?i:of|at|with)\s+(?P<firm>[A-Z][^.,;?!]*)"
     ),
+    # "Our next caller is Simon Leopold with Raymond James."
+    re.compile(
+        r"(?i:\b(?:first|next|following|last|final)\s+(?:caller|questioner|question)\s+(?:is|will be)\s+"
+        r"(?:from\s+)?(?:the\s+line\s+of\s+)?)(?P<name>" + _NAME + r")"
+        r"(?:\s*,?\s+(?i:with|from|of|at)?\s*(?P<firm>[A-Z][^.,;?!]*))?"
+    ),
+    # "Next up is Kash Rangan, Goldman Sachs." (the whole sentence: "Next up is Arrow Lake, which ..." is not)
+    re.compile(
+        r"^(?i:(?:thank you|thanks|okay|ok|all right|great)[.,!]?\s+)?(?i:next up is|up next is)\s+(?P<name>"
+        + _NAME
+        + r")"
+        r"\s*,?\s+(?i:with|from|of|at)?\s*(?P<firm>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})\.?$"
+    ),
+    # "Next up from JP Morgan, it's Mark Murphy."
+    re.compile(
+        r"(?i:\b(?:first|next)\s+(?:up\s+)?(?:from|with)\s+)[A-Z][^.,;?!]{0,40},\s+(?i:it's|it is|we have)\s+"
+        r"(?P<name>" + _NAME + r")"
+    ),
     # "And Rich Greenfield from LightShed has a similar follow-up question."
     re.compile(
         r"^" + _LEAD + r"(?P<name>" + _NAME + r")\s+(?i:from|of|with|at)\s+(?P<firm>[A-Z][^.,;?!]*?)\s+"
@@ -111,11 +129,11 @@ READ_OUT = re.compile(
 HAND_TO = [
     # "I'll turn the call over to Colette", "hand the conference over to your speaker today, Jim Friedland"
     re.compile(
-        r"(?i:\b(?:(?:turn|turning)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+|this\s+)?"
+        r"(?i:\b(?:(?:turn|turning|send|sending)\s+(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)\s+|it\s+|things\s+|this\s+)?"
         r"(?:back\s+over|over|back)\s+to"
         r"|(?:hand|handing|pass|passing)\s+(?:(?:the\s+(?:call|conference|floor|program|presentation|line|meeting)|it|things)\s+"
         r"(?:back\s+)?(?:over\s+|off\s+)?|(?:back\s+)?over\s+)to"
-        r"|(?:like to|now|let me)\s+introduce)\s+"
+        r"|(?:like to|now|let me|pleasure to)\s+introduce(?:\s+to\s+you)?)\s+"
         # "your host, Vice President of Investor Relations, Sujal Shah", "today's conference host Mr Craig Lampo"
         r"(?:(?:our|my|the|your|today's)\s+(?:(?:[\w-]+\s+){0,3}?(?:host|speaker|presenter)(?:\s+(?:for\s+)?today)?\s+"
         r"|[^,.;?!]{0,70}?,\s+(?:[^,.;?!]{0,60}?,\s+){0,2}))?)(?P<name>" + _NAME + r")"
@@ -131,6 +149,11 @@ HAND_TO = [
     re.compile(
         r"(?P<name>" + _NAME + r")\s+(?i:has|will make|will give|will share|would like to make|will start with)\s+"
         r"(?i:some\s+|a few\s+|brief\s+)?(?i:opening\s+|introductory\s+)?(?i:remarks|comments)"
+    ),
+    # "Mr. Amon, do you have anything further to add before adjourning the call?"
+    re.compile(
+        r"^(?P<name>" + _NAME + r")\s*,\s*(?i:do|would) you (?i:have|like to make) (?i:anything (?:further|else) to add"
+        r"|any (?:closing|final|concluding|further) (?:remarks|comments))"
     ),
 ]
 
@@ -189,10 +212,11 @@ OPERATOR_PHRASES = re.compile(
 
 # A sentence that starts the moderator's turn (it only ever comes from the moderator).
 MODERATOR_START = re.compile(
-    r"^(?i:(?:and\s+)?(?:that|this)\s+(?:concludes|will conclude|ends)\s+(?:today's|our|the|this)\s+"
+    r"^(?i:(?:ladies and gentlemen,?\s+)?(?:and\s+)?(?:that|this)\s+(?:concludes|will conclude|ends)\s+(?:today's|our|the|this)\s+"
     r"(?:call|conference|question|program|session|event|q\s?&\s?a|earnings|teleconference|webcast)"
     r"|(?:and\s+)?(?:at this time,?\s+)?(?:there are|we have|I'm showing|I am showing|I show|showing)\s+no\s+(?:further|more)\s+questions"
-    r"|one moment (?:please )?for (?:our|the|your) (?:first|next))"
+    r"|one moment (?:please )?for (?:our|the|your) (?:first|next)"
+    r"|(?:and\s+)?(?:the|this|today's) (?:conference|call|program|event) (?:is now|has now|is) (?:concluded|ended|over))"
 )
 
 # An answer's opening: taking the question, or the asker's name first ("Yeah, CJ, this is Tim.").
@@ -219,7 +243,17 @@ ACKNOWLEDGES = re.compile(
 ASKS_MORE = re.compile(
     r"^(?i:and\s+(?:then|second(?:ly)?|also|just|maybe|lastly|finally|if I (?:could|can|may))"
     r"|then\s+second|second(?:ly)?\s*,|and a (?:second|follow)"
-    r"|(?:and\s+)?(?:for\s+)?my (?:second|main|other|real|next) question|and for my question)\b"
+    r"|(?:and\s+)?(?:for\s+)?my (?:second|main|other|real|next) question|and for my question"
+    r"|(?:and\s+)?(?:I'll|I will|let me|I'd like to)\s+(?:just\s+|also\s+|quickly\s+)?ask\s+(?:my|a|the|both|them|two)\b)\b"
+)
+# "... with Morgan Stanley": a name followed by a firm is an asker's.
+FIRM_AFTER = re.compile(r"\s*,?\s*(?:with|from|of|at)\s+[A-Z]")
+# The floor given, anywhere in a text ("..., you may go ahead.", "Your line is open.").
+GO_AHEAD_SAID = re.compile(r"(?i)\b(?:go ahead|your (?:line|microphone|mic) is (?:now )?(?:open|live))\b")
+# Words of a moderator calling the queue: "Our first caller is ...", "... from the line of ...".
+QUEUE_WORDS = re.compile(
+    r"(?i)\b(?:first|next|following|last|final)\s+(?:[\w-]+\s+)?(?:question|caller|questioner)s?\b(?![- ]and)"
+    r"|\bline of\b"
 )
 ANSWER_START = re.compile(r"^(?i:yeah|yes|yep|sure|absolutely|certainly|well)\s*[,.!]")
 
@@ -343,3 +377,13 @@ def person_name(name: str | None) -> str | None:
         ok = re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?", word) and word.lower() not in NOT_A_FIRST_NAME
         return word if ok else None
     return name if is_name(name) else None
+
+
+def named_in_hand_over(text: str, start: int) -> str | None:
+    """The person a hand-over from `start` names where the pattern's reach over commas landed on a
+    title: "... over to your host, Brett Iverson, Vice President of Investor Relations."."""
+    for piece in re.split(r"\s*,\s*", text[start:]):
+        piece = re.sub(r"^.*?\b(?:to|introduce)\s+(?:(?:our|my|the|your|today's)\s+)?", "", piece).strip(" .")
+        if re.fullmatch(_NAME, piece) and (name := person_name(piece)):
+            return name
+    return None

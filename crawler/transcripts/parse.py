@@ -14,7 +14,7 @@ from hypewatch.crawler.transcripts.layouts import read_text
 from hypewatch.crawler.transcripts.metadata import metadata
 from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, RawTurn
 from hypewatch.crawler.transcripts.names import role_from_title
-from hypewatch.crawler.transcripts.roles import Roles, operators, roles_from_order
+from hypewatch.crawler.transcripts.roles import Roles, company_turns_under_operator, operators, roles_from_order
 from hypewatch.crawler.transcripts.sections import split_sections
 from hypewatch.crawler.transcripts.text import paragraphs, without_repeat
 from hypewatch.errors import HypewatchError
@@ -105,6 +105,11 @@ def finish(layout: Layout, meta: dict[str, Any], filename: str | None, warnings:
         Turn(t.speaker, _role(t, roles), s, "\n".join(p for p in t.paragraphs if p.strip()))
         for t, s in zip(turns, sections)
     ]
+    misread = company_turns_under_operator(turns, [n for n, t in enumerate(out) if t.role == "operator"])
+    for n in misread:
+        out[n] = Turn(UNKNOWN_SPEAKER, "executive", out[n].section, out[n].text)
+    if misread:
+        warnings.append(f"{len(misread)} turn(s) given to the operator read as the company's remarks: role executive")
     return Transcript(turns=out, warnings=warnings, **info)
 
 

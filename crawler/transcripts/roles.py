@@ -4,7 +4,15 @@ routine), and the order of the call (who speaks in prepared remarks, who asks, w
 
 from __future__ import annotations
 
-from hypewatch.crawler.transcripts.cues import ASKS, GREETING, QUESTION_CUE, announced_names, operator_routine
+from hypewatch.crawler.transcripts.cues import (
+    ASKS,
+    GO_AHEAD_SAID,
+    GREETING,
+    QUESTION_CUE,
+    QUEUE_WORDS,
+    announced_names,
+    operator_routine,
+)
 from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, RawTurn
 from hypewatch.crawler.transcripts.names import name_key, same_key, special_role
 from hypewatch.records import Role, Section
@@ -85,3 +93,32 @@ def _asks(said: str) -> bool:
 
 def _first_name(name: str) -> str:
     return name.split()[0].lower() if name.split() else ""
+
+
+# An operator seldom says more at once (benchmarks/transcripts.py counts the words past it).
+OPERATOR_MOST_WORDS = 120
+
+
+def company_turns_under_operator(turns: list[RawTurn], operator_turns: list[int]) -> list[int]:
+    """Which of the turns given to the operator are the company's: longer than an operator speaks at
+    once, with none of the operator's work in them (the routine, a question announced, the floor given)
+    and no question asked. A publisher's "Operator:" over the CFO's remarks ("Thanks, Steve.
+    Consolidated revenues ..."), or a hand-over to the company that speech-to-text garbled. Where the
+    operator's label does none of that work anywhere in the call, every turn under it is the company's."""
+
+    def runs_queue(said: str) -> bool:
+        return (
+            operator_routine(said)
+            or bool(announced_names(said))
+            or bool(QUEUE_WORDS.search(said) or GO_AHEAD_SAID.search(said))
+        )
+
+    said = {n: turns[n].said for n in operator_turns}
+    remarks = [
+        n
+        for n in operator_turns
+        if len(said[n].split()) > OPERATOR_MOST_WORDS and not runs_queue(said[n]) and "?" not in said[n]
+    ]
+    if remarks and not any(runs_queue(x) for x in said.values()):
+        return list(operator_turns)
+    return remarks

@@ -136,6 +136,10 @@ class _Segmenter:
         host = next((t.speaker for t in self.turns if t.speaker and self.cast.role(t.speaker) == "executive"), None)
         return host, "executive"
 
+    def is_moderator(self, turn: _Turn) -> bool:
+        mod, mod_role = self.moderator()
+        return turn.role == mod_role == "operator" or (mod is not None and turn.speaker == mod)
+
     def start(self, speaker: str | None, role: Role | None, asking: bool = False) -> _Turn:
         if self.qa_next:
             # "We will now open the call for questions": the Q&A starts with the operator's next turn
@@ -157,8 +161,18 @@ class _Segmenter:
         read_out = self.read_out(s, announce)
         thank = c.THANK.match(s)
         # "Please go ahead.", "... from the line of CJ Muse. from Cantor Fitzgerald.": the one handing over, still.
-        if self.pending and (
-            c.GO_AHEAD.match(s) or c.THANK_SIR.match(s) or (c.is_courtesy(s) and c.GO_AHEAD.match(nxt)) or _is_tail(s)
+        # ... unless the operator, just called on, gives the floor at once ("Michelle, next question.",
+        # then "You may go ahead."): that is the operator's turn, its announcement lost.
+        floor_at_once = self.pending and self.pending.role == "operator" and c.GO_AHEAD.match(s)
+        if (
+            self.pending
+            and not floor_at_once
+            and (
+                c.GO_AHEAD.match(s)
+                or c.THANK_SIR.match(s)
+                or (c.is_courtesy(s) and c.GO_AHEAD.match(nxt))
+                or _is_tail(s)
+            )
         ):
             self.turns[-1].sentences.append((para, s))
             return
@@ -192,8 +206,7 @@ class _Segmenter:
         if not cur.sentences:
             return cur
         mod, mod_role = self.moderator()
-        is_mod = cur.role == mod_role == "operator" or (mod is not None and cur.speaker == mod)
-        if (announce or read_out or c.MODERATOR_START.match(s)) and not is_mod:
+        if (announce or read_out or c.MODERATOR_START.match(s)) and not self.is_moderator(cur):
             self.cues += 1
             if cur.speaker is None and all(c.is_courtesy(t) for _, t in cur.sentences):
                 cur.speaker, cur.role = mod, mod_role  # "Thanks, Ted." was the moderator's
@@ -206,12 +219,21 @@ class _Segmenter:
         if self.asks_on(cur, s):
             return self.start(self.asker, "analyst", asking=True)
         if cur.asking and not cur.asked and self.answer_opens(s, strong=len(cur.sentences) < 2):
-            self.cues += 1
-            return self.start(None, "executive")  # the answer to a question put with no question mark
+            return self.answer(cur, s)  # the answer to a question put with no question mark
         if cur.asking and cur.asked and not self.question_goes_on(s, nxt):
-            self.cues += 1
-            return self.start(None, "executive")  # the answer
+            return self.answer(cur, s)
         return cur
+
+    def answer(self, asking: _Turn, s: str) -> _Turn:
+        """The answer's turn, opening with s; an answer that addresses an asker no one named ("Yeah,
+        Amit, thank you.") names them."""
+        self.cues += 1
+        m = c.ADDRESSED.match(s)
+        person = c.person_name(m.group("name")) if m else None
+        if person and self.asker is None and asking.speaker is None and asking.role == "analyst":
+            if self.cast.role(self.cast.resolve(person)) != "executive":
+                self.asker = asking.speaker = self.cast.add(person, "analyst")
+        return self.start(None, "executive")
 
     def learn(
         self,
@@ -252,6 +274,27 @@ class _Segmenter:
         if c.QA_OPEN.search(s) and len(self.turns) > 1:
             self.qa_next = self.section == "prepared"
         self.hand_over(s)
+        if not self.pending and self.opens_floor(cur, s):
+            # "I'm at Dariani with Evercore. You may go ahead.": an announcement whose name
+            # speech-to-text garbled still gives the floor to the next asker, unnamed.
+            self.section = cur.section = "qa"
+            self.qa_next = False
+            self.asker, self.asker_live = None, True
+            self.pending = _Pending(None, "analyst", asking=True)
+            self.cues += 1
+
+    def opens_floor(self, cur: _Turn, s: str) -> bool:
+        """Whether s is the moderator giving the floor in the Q&A ("Your line is open.")."""
+        if not (c.GO_AHEAD.match(s) and self.is_moderator(cur)):
+            return False
+        # Before the floor is known to be open, only after words calling the queue ("Our first
+        # caller is ...") or a bare name and firm ("Tal Liani with Bank of America."): not the
+        # operator handing the call to the company ("Sir, you may begin.").
+        return (
+            self.section == "qa"
+            or self.qa_next
+            or any(c.QUEUE_WORDS.search(t) or c.BARE_ANNOUNCE.match(t) for _, t in cur.sentences[:-1])
+        )
 
     def announcement(self, s: str, nxt: str) -> tuple[str | None, bool] | None:
         """(asker, whether they speak next) if s announces a question."""
@@ -391,9 +434,17 @@ class _Segmenter:
             self.pending = _Pending(OPERATOR, "operator")
         else:
             for pattern in c.HAND_TO:
-                if (m := pattern.search(s)) and (name := c.person_name(m.group("name"))):
+                if (m := pattern.search(s)) and (
+                    name := c.person_name(m.group("name"))
+                    or (c.named_in_hand_over(s, m.start()) if pattern is c.HAND_TO[0] else None)
+                ):
                     who = self.cast.resolve(name)
-                    role = self.cast.role(who) or ("executive" if self.section == "prepared" else None)
+                    # The call is turned over to the company's people ("back over to Andy Power for closing
+                    # remarks"); an asker is announced, with a firm ("... from the line of X with Y").
+                    company = self.section == "prepared" or (
+                        pattern is not c.HAND_TO[1] and not c.FIRM_AFTER.match(s, m.end())
+                    )
+                    role = self.cast.role(who) or ("executive" if company else None)
                     if role is None and pattern is c.HAND_TO[1]:
                         # "Adam, please go ahead" in the Q&A, to no one known: the next asker.
                         self.asker, self.asker_live = self.cast.add(who, "analyst"), True
