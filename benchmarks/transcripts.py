@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 from hypewatch.crawler.transcripts import parse_transcript  # noqa: E402
+from hypewatch.crawler.transcripts.roles import OPERATOR_MOST_WORDS  # noqa: E402
 from hypewatch.records import Transcript  # noqa: E402
 
 sys.path.append(str(ROOT / "tests"))
@@ -105,16 +106,13 @@ def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds
     print(f"\n{total_files} files in {total_s:.2f} s: {total_files / total_s:.1f} files/s")
 
 
-# An operator seldom says this much at once: a longer operator turn holds someone else's words, a
-# hand-over the parser missed (most calls have no labels to check roles against; this shows it).
-LONG_OPERATOR_TURN = 120  # words
-
-
 def print_role_words(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> None:
+    """Words by role, and in operator turns longer than an operator speaks at once: those hold someone
+    else's words, a hand-over the parser missed (most calls have no labels to check roles against)."""
     print(
         f"\n{'folder':<22} words by role: "
         + " / ".join(ROLES)
-        + f"   in operator turns over {LONG_OPERATOR_TURN} words"
+        + f"   in operator turns over {OPERATOR_MOST_WORDS} words"
     )
     for folder, items in rows.items():
         words: Counter[str] = Counter()
@@ -123,7 +121,7 @@ def print_role_words(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> N
             for turn in t.turns:
                 n = len(turn.text.split())
                 words[turn.role] += n
-                long_operator += n if turn.role == "operator" and n > LONG_OPERATOR_TURN else 0
+                long_operator += n if turn.role == "operator" and n > OPERATOR_MOST_WORDS else 0
         total = sum(words.values()) or 1
         shares = " / ".join(f"{words[r] / total:.1%}" for r in ROLES)
         print(f"{folder:<22} {shares:<37} {long_operator / total:.2%}")
