@@ -790,6 +790,21 @@ def test_speech_to_text_floor_given_to_an_asker_whose_name_was_garbled():
     assert t.turns[-4].text == "You may go ahead."
 
 
+def test_speech_to_text_answer_thanking_an_unnamed_asker_names_the_asker_not_the_answer():
+    text = (
+        "Welcome. I would now like to introduce Sami Badri, head of investor relations. Sir, you may begin. "
+        "Thank you. Revenue grew 12% this quarter. We will now open the call for questions. Operator, next "
+        "question. Thank you. I'm at Dariani with Evercore. You may go ahead. Thanks for taking my question. How is "
+        "demand? Thank you. Thank you, Amit. Appreciate the question. Demand is strong. Thank you, Amit. "
+        "Operator, next question. This concludes today's call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q3-2024.txt")
+    asker, answer = t.turns[-3:-1]
+    assert (asker.speaker, asker.role) == ("Amit", "analyst")
+    assert (answer.speaker, answer.role) == ("Unknown", "executive")
+    assert answer.text.startswith("Thank you, Amit. Appreciate the question.")
+
+
 def test_speech_to_text_company_turned_to_in_the_q_and_a_and_the_operator_closing():
     text = (
         "Good afternoon. I would now like to turn the call over to Jordan Sadler, head of investor relations. "

@@ -229,11 +229,17 @@ class _Segmenter:
         Amit, thank you.") names them."""
         self.cues += 1
         m = c.ADDRESSED.match(s)
-        person = c.person_name(m.group("name")) if m else None
-        if person and self.asker is None and asking.speaker is None and asking.role == "analyst":
-            if self.cast.role(self.cast.resolve(person)) != "executive":
-                self.asker = asking.speaker = self.cast.add(person, "analyst")
+        self.name_asker(asking, c.person_name(m.group("name")) if m else None)
         return self.start(None, "executive")
+
+    def name_asker(self, asking: _Turn, person: str | None) -> bool:
+        """Name an asker given the floor unnamed by the name the answer opens with ("Yeah, Amit,",
+        "Thank you, Amit."), unless that name is an executive's."""
+        unnamed = self.asker is None and asking.speaker is None and asking.role == "analyst"
+        if not (person and unnamed) or self.cast.role(self.cast.resolve(person)) == "executive":
+            return False
+        self.asker = asking.speaker = self.cast.add(person, "analyst")
+        return True
 
     def learn(
         self,
@@ -386,7 +392,9 @@ class _Segmenter:
     def after_thanks(self, cur: _Turn, name: str) -> _Turn:
         person = c.person_name(name) if special_role(name) != "operator" else OPERATOR
         who = self.cast.resolve(person) if person and person != OPERATOR else None
-        if cur.speaker is None and who and self.cast.role(who) != "analyst" and not self.is_asker(person):
+        if cur.asking and self.name_asker(cur, who):
+            pass  # "Thank you, Amit." opening the answer: Amit asked
+        elif cur.speaker is None and who and self.cast.role(who) != "analyst" and not self.is_asker(person):
             cur.speaker, cur.guessed = who, True  # "Thanks, Colette": Colette spoke before
             cur.role = self.cast.role(cur.speaker) or cur.role
         self.cues += 1
