@@ -805,6 +805,32 @@ def test_speech_to_text_answer_thanking_an_unnamed_asker_names_the_asker_not_the
     assert answer.text.startswith("Thank you, Amit. Appreciate the question.")
 
 
+def test_speech_to_text_announcements_heard_in_one_breath_or_misheard():
+    # Real announcements: the name, the firm and the floor in one sentence (Cisco), and "the line of"
+    # heard as "the line in" (Micron).
+    text = (
+        "Welcome to the Acme results call. I would now like to turn the call over to Sami Badri, head of "
+        "investor relations. Sir, you may begin. Thank you. Revenue grew 12% this quarter. We will now open the "
+        "call for questions. Thank you. Carl Ackerman with BNP Paribas, you may go ahead. Yes, thank you. Could "
+        "you speak to order visibility? Thank you. Visibility is back to normal. One moment for our next "
+        "question. And our next question comes from the line in Harlan, sir, from JP Morgan. Good afternoon. "
+        "Thanks for taking my question. Is supply tight? Supply is tight through the year. "
+        "This concludes today's call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q2-2024.txt")
+    got = [(turn.speaker, turn.role) for turn in t.turns if turn.section == "qa"]
+    assert got == [
+        ("Operator", "operator"),
+        ("Carl Ackerman", "analyst"),
+        ("Unknown", "executive"),
+        ("Operator", "operator"),
+        ("Harlan", "analyst"),
+        ("Unknown", "executive"),
+        ("Operator", "operator"),
+    ]
+    assert t.turns[-6].text == "Yes, thank you. Could you speak to order visibility? Thank you."
+
+
 def test_speech_to_text_company_turned_to_in_the_q_and_a_and_the_operator_closing():
     text = (
         "Good afternoon. I would now like to turn the call over to Jordan Sadler, head of investor relations. "

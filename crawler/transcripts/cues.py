@@ -60,10 +60,10 @@ _NAME = (
 _LEAD = r"(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now)\s*,?\s+)*"
 
 ANNOUNCE = [
-    # "Our next question comes from the line of Joe Moore with Morgan Stanley."
+    # "Our next question comes from the line of Joe Moore with Morgan Stanley." (heard as "the line in" too)
     re.compile(
         r"(?i:\b(?:first|next|following|last|final|our|your|the|a|another|few|some|several|couple of|two|more)\s+"
-        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\b(?:from\s+(?:the\s+line\s+(?:of\s+)?|line\s+of\s+)?"
+        r"(?:[\w-]+\s+){0,2}?questions?\b[^.?!]{0,60}?\b(?:from\s+(?:the\s+line\s+(?:(?:of|in)\s+)?|line\s+of\s+)?"
         r"|to\s+the\s+line(?:\s+of)?,?\s+))(?P<name>" + _NAME + r")"
         r"(?:\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*))?"
     ),
@@ -97,6 +97,11 @@ ANNOUNCE = [
     re.compile(
         r"(?i:\b(?:first|next)\s+(?:up\s+)?(?:from|with)\s+)[A-Z][^.,;?!]{0,40},\s+(?i:it's|it is|we have)\s+"
         r"(?P<name>" + _NAME + r")"
+    ),
+    # "Carl Ackerman with BNP Paribas, you may go ahead.": the name, the firm and the floor at once.
+    re.compile(
+        r"^" + _LEAD + r"(?P<name>" + _NAME + r")\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]{0,60}?)\s*,\s*"
+        r"(?i:(?:if\s+)?(?:you may (?:now )?|please\s+)?(?:go ahead|proceed)|your line is (?:now )?open)\b"
     ),
     # "And Rich Greenfield from LightShed has a similar follow-up question."
     re.compile(
