@@ -831,6 +831,28 @@ def test_speech_to_text_announcements_heard_in_one_breath_or_misheard():
     assert t.turns[-6].text == "Yes, thank you. Could you speak to order visibility? Thank you."
 
 
+def test_speech_to_text_answer_recalling_a_question_is_not_one_read_out():
+    # Real answers that the read-out cue ("Dan asks, ...") took for the moderator's turn.
+    text = (
+        "Welcome to the Acme results call. I would now like to turn the call over to Sami Badri, head of "
+        "investor relations. Sir, you may begin. Thank you. Revenue grew 12% this quarter. We will now open the "
+        "call for questions. Our first question comes from Chris Caso with Wolfe Research. Your line is open. "
+        "Thanks. How good is your visibility? Sure. Thanks for the question, Chris. Visibility is good. "
+        "We've asked for longer perspectives from all of our customers. David asked the question earlier on. "
+        "I asked her what the best restaurants were. She gave me a list. That concludes our answer. "
+        "This concludes today's call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q1-2025.txt")
+    got = [(turn.speaker, turn.role) for turn in t.turns if turn.section == "qa"]
+    assert got == [
+        ("Operator", "operator"),
+        ("Chris Caso", "analyst"),
+        ("Unknown", "executive"),
+        ("Operator", "operator"),
+    ]
+    assert t.turns[-2].text.endswith("She gave me a list. That concludes our answer.")
+
+
 def test_speech_to_text_company_turned_to_in_the_q_and_a_and_the_operator_closing():
     text = (
         "Good afternoon. I would now like to turn the call over to Jordan Sadler, head of investor relations. "

@@ -124,9 +124,11 @@ GO_AHEAD = re.compile(
     r"[^.?!]{0,40}[.?!]?$"
 )
 
-# The moderator reading out a question sent in: "Dan asks, ...", "The next question is, ...".
+# The moderator reading out a question sent in: "Dan asks, ...", "Ben writes us with ...", "The next
+# question is, ..." (not an answer recalling one: "David asked the question earlier on.").
 READ_OUT = re.compile(
-    r"^(?:(?P<name>" + _NAME + r")\s+(?i:asks|asked|wants to know|is asking|would like to know|writes)\b"
+    r"^(?:(?P<name>" + _NAME + r")\s+(?i:asks|asked|wants to know|is asking|would like to know|writes)"
+    r"(?=\s*[,:]|\s+(?i:us|in|whether|if|about|how|what|why|when|where|which|who)\b)"
     r"|(?i:(?:and\s+)?(?:the|our|their|his|her)\s+(?:first|next|second|third|last|final|follow[- ]?up)\s+"
     r"(?P<one>question|one)\s+(?:is|reads)\s*(?:[,:]|from\b|(?=(?:what|how|when|will|is|are|do|does|can|why|where|who|any)\b))))"
 )
@@ -379,7 +381,10 @@ def person_name(name: str | None) -> str | None:
         return None
     if len(tokens) == 1:
         word = tokens[0].strip(".")
-        ok = re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?", word) and word.lower() not in NOT_A_FIRST_NAME
+        ok = (
+            re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?", word)
+            and word.lower().replace("’", "'") not in NOT_A_FIRST_NAME
+        )
         return word if ok else None
     return name if is_name(name) else None
 

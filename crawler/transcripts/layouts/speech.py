@@ -182,6 +182,8 @@ class _Segmenter:
 
     def read_out(self, s: str, announce: tuple[str | None, bool] | None) -> re.Match[str] | None:
         m = c.READ_OUT.match(s)
+        if m and m.group("name") and not c.person_name(m.group("name")):
+            return None  # "We've asked for longer perspectives ...": no one reads a question out
         if m and m.group("one") == "one" and not self.qa_next:
             return None  # "The first one is ..." reads a question out only right after the floor opens
         if m and not (self.section == "qa" or self.qa_next or announce):
