@@ -679,6 +679,8 @@ HAND_OVERS = [
     "And it is now my pleasure to introduce to you Matthew Ramsey, VP of Investor Relations. Thank you, sir. "
     "Please go ahead.",
     "I would now like to send the conference over to Ram Ganesh, Vice President, Investor Relations. Please go ahead.",
+    # speech-to-text's "Toshiya Hari"
+    "Thank you. So, Shiahari, you may begin your conference.",
 ]
 
 

@@ -145,9 +145,9 @@ HAND_TO = [
         r"(?:(?:our|my|the|your|today's)\s+(?:(?:[\w-]+\s+){0,3}?(?:host|speaker|presenter)(?:\s+(?:for\s+)?today)?\s+"
         r"|[^,.;?!]{0,70}?,\s+(?:[^,.;?!]{0,60}?,\s+){0,2}))?)(?P<name>" + _NAME + r")"
     ),
-    # "Simona Jankowski, you may begin your conference."
+    # "Simona Jankowski, you may begin your conference.", "So, Toshiya, you may begin your conference."
     re.compile(
-        r"^(?:\[[^\]]{0,40}\]\s*)?(?i:and\s+)?(?P<name>"
+        r"^(?:\[[^\]]{0,40}\]\s*)?(?i:(?:and|so|okay|ok|all right|alright)\s*,?\s+)?(?P<name>"
         + _NAME
         + r")\s*,\s*(?:[^,.;?!]{0,80},\s*)?(?i:you may (?:now )?(?:begin|proceed|start)|please (?:go ahead|proceed|begin)"
         r"|the (?:floor|call) is yours|over to you)"
