@@ -22,6 +22,7 @@ from transcripts_helpers import (
 
 from hypewatch.crawler.transcripts import parse_transcript
 from hypewatch.crawler.transcripts.text import without_repeat
+from hypewatch.records import Transcript
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []
 GIVEN_TWICE = "the call is given twice in a row: the repeat is left out"
@@ -773,8 +774,7 @@ def test_speech_to_text_floor_given_to_an_asker_whose_name_was_garbled():
         "This concludes today's call. You may now disconnect."
     )
     t = parse_transcript(text, "acme-acme-q4-2024.txt")
-    got = [(turn.speaker, turn.role) for turn in t.turns if turn.section == "qa"]
-    assert got == [
+    assert qa_roles(t) == [
         ("Operator", "operator"),  # "Our first caller is ...", before any cue that the Q&A is open
         ("Meta Marshall", "analyst"),
         ("Unknown", "executive"),
@@ -807,51 +807,48 @@ def test_speech_to_text_answer_thanking_an_unnamed_asker_names_the_asker_not_the
     assert answer.text.startswith("Thank you, Amit. Appreciate the question.")
 
 
+# A speech-to-text call around a Q&A: the operator's opening, IR's remarks, the operator's closing.
+def speech_call(qa: str) -> str:
+    return (
+        "Welcome to the Acme results call. I would now like to turn the call over to Sami Badri, head of "
+        "investor relations. Sir, you may begin. Thank you. Revenue grew 12% this quarter. We will now open the "
+        f"call for questions. {qa} This concludes today's call. You may now disconnect."
+    )
+
+
+def qa_roles(t: Transcript) -> list[tuple[str, str]]:
+    return [(turn.speaker, turn.role) for turn in t.turns if turn.section == "qa"]
+
+
+def exchange(asker: str) -> list[tuple[str, str]]:
+    """The operator announcing an asker, the question, an unnamed executive's answer."""
+    return [("Operator", "operator"), (asker, "analyst"), ("Unknown", "executive")]
+
+
 def test_speech_to_text_announcements_heard_in_one_breath_or_misheard():
     # Real announcements: the name, the firm and the floor in one sentence (Cisco), and "the line of"
     # heard as "the line in" (Micron).
-    text = (
-        "Welcome to the Acme results call. I would now like to turn the call over to Sami Badri, head of "
-        "investor relations. Sir, you may begin. Thank you. Revenue grew 12% this quarter. We will now open the "
-        "call for questions. Thank you. Carl Ackerman with BNP Paribas, you may go ahead. Yes, thank you. Could "
-        "you speak to order visibility? Thank you. Visibility is back to normal. One moment for our next "
-        "question. And our next question comes from the line in Harlan, sir, from JP Morgan. Good afternoon. "
-        "Thanks for taking my question. Is supply tight? Supply is tight through the year. "
-        "This concludes today's call. You may now disconnect."
+    text = speech_call(
+        "Thank you. Carl Ackerman with BNP Paribas, you may go ahead. Yes, thank you. Could you speak to order "
+        "visibility? Thank you. Visibility is back to normal. One moment for our next question. And our next "
+        "question comes from the line in Harlan, sir, from JP Morgan. Good afternoon. Thanks for taking my "
+        "question. Is supply tight? Supply is tight through the year."
     )
     t = parse_transcript(text, "acme-acme-q2-2024.txt")
-    got = [(turn.speaker, turn.role) for turn in t.turns if turn.section == "qa"]
-    assert got == [
-        ("Operator", "operator"),
-        ("Carl Ackerman", "analyst"),
-        ("Unknown", "executive"),
-        ("Operator", "operator"),
-        ("Harlan", "analyst"),
-        ("Unknown", "executive"),
-        ("Operator", "operator"),
-    ]
+    assert qa_roles(t) == [*exchange("Carl Ackerman"), *exchange("Harlan"), ("Operator", "operator")]
     assert t.turns[-6].text == "Yes, thank you. Could you speak to order visibility? Thank you."
 
 
 def test_speech_to_text_answer_recalling_a_question_is_not_one_read_out():
     # Real answers that the read-out cue ("Dan asks, ...") took for the moderator's turn.
-    text = (
-        "Welcome to the Acme results call. I would now like to turn the call over to Sami Badri, head of "
-        "investor relations. Sir, you may begin. Thank you. Revenue grew 12% this quarter. We will now open the "
-        "call for questions. Our first question comes from Chris Caso with Wolfe Research. Your line is open. "
-        "Thanks. How good is your visibility? Sure. Thanks for the question, Chris. Visibility is good. "
-        "We've asked for longer perspectives from all of our customers. David asked the question earlier on. "
-        "I asked her what the best restaurants were. She gave me a list. That concludes our answer. "
-        "This concludes today's call. You may now disconnect."
+    text = speech_call(
+        "Our first question comes from Chris Caso with Wolfe Research. Your line is open. Thanks. How good is "
+        "your visibility? Sure. Thanks for the question, Chris. Visibility is good. We've asked for longer "
+        "perspectives from all of our customers. David asked the question earlier on. I asked her what the best "
+        "restaurants were. She gave me a list. That concludes our answer."
     )
     t = parse_transcript(text, "acme-acme-q1-2025.txt")
-    got = [(turn.speaker, turn.role) for turn in t.turns if turn.section == "qa"]
-    assert got == [
-        ("Operator", "operator"),
-        ("Chris Caso", "analyst"),
-        ("Unknown", "executive"),
-        ("Operator", "operator"),
-    ]
+    assert qa_roles(t) == [*exchange("Chris Caso"), ("Operator", "operator")]
     assert t.turns[-2].text.endswith("She gave me a list. That concludes our answer.")
 
 
