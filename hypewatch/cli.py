@@ -617,6 +617,13 @@ def _load_scorer(state: State) -> Any:
 )
 @click.option("--epochs", type=int, default=None, help="Training epochs (default: the tuned setting).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the shipped model's, 13).")
+@click.option(
+    "--average-last",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Keep the mean of the last N epochs' weights (default: the recipe's: 4 of 6, or 1 continuing).",
+)
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model folder already exists.")
 @click.option(
     "--real",
@@ -662,6 +669,7 @@ def train(
     out: Path | None,
     epochs: int | None,
     seed: int | None,
+    average_last: int | None,
     if_missing: bool,
     real_dir: Path | None,
     dev_only: bool,
@@ -702,6 +710,12 @@ def train(
     if temperatures_from:
         kind_temperatures_of(temperatures_from)
 
+    chosen = (("seed", seed), ("epochs", epochs), ("context", context), ("average_last", average_last))
+    asked = {name: value for name, value in chosen if value is not None}
+    asked |= {"device": state.config_or_defaults.model.device, "shipped_bytes": None if full else SHIPPED_BYTES}
+    config = TrainConfig.continuing(start_from, **asked) if start_from else TrainConfig(**asked)
+    if config.average_last > config.epochs:
+        raise click.UsageError(f"--average-last {config.average_last}: more epochs than the {config.epochs} trained")
     real, calibrate_kinds = None, None
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
@@ -710,11 +724,6 @@ def train(
             real_dir, half="dev" if dev_only else None, calibration_calls=temperatures_from is not None
         )
         calibrate_kinds = None if temperatures_from else {"transcripts": calibration_examples(real_dir)}
-    asked = {
-        name: value for name, value in (("seed", seed), ("epochs", epochs), ("context", context)) if value is not None
-    }
-    asked |= {"device": state.config_or_defaults.model.device, "shipped_bytes": None if full else SHIPPED_BYTES}
-    config = TrainConfig.continuing(start_from, **asked) if start_from else TrainConfig(**asked)
     report = train_model(out, config, real=real, calibrate_kinds=calibrate_kinds, progress=sys.stderr.isatty())
     if temperatures_from:
         report.calibration = take_kind_temperatures(out, temperatures_from)

@@ -93,3 +93,15 @@ def test_train_dev_only_needs_real_sentences(hypewatch_cmd, tmp_path: Path):
     assert done.returncode == 2
     assert "--dev-only goes with --real DIR" in done.stderr
     assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize(("asked", "trained"), [(["--epochs", "3"], 3), (["--start-from", "default"], 1)])
+def test_train_refuses_to_average_more_epochs_than_it_trains(hypewatch_cmd, tmp_path: Path, asked, trained):
+    done = subprocess.run(
+        [*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), *asked, "--average-last", str(trained + 1)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert f"--average-last {trained + 1}: more epochs than the {trained} trained" in done.stderr
+    assert not (tmp_path / "model").exists()
