@@ -845,11 +845,14 @@ def test_speech_to_text_answer_recalling_a_question_is_not_one_read_out():
         "Our first question comes from Chris Caso with Wolfe Research. Your line is open. Thanks. How good is "
         "your visibility? Sure. Thanks for the question, Chris. Visibility is good. We've asked for longer "
         "perspectives from all of our customers. David asked the question earlier on. I asked her what the best "
-        "restaurants were. She gave me a list. That concludes our answer."
+        "restaurants were. She gave me a list. That concludes our answer. Michelle, we can move to the next "
+        "question. Thank you. Ben writes us with Melius Research. You may go ahead. Hey, guys. How is demand? "
+        "Demand is strong."
     )
     t = parse_transcript(text, "acme-acme-q1-2025.txt")
-    assert qa_roles(t) == [*exchange("Chris Caso"), ("Operator", "operator")]
-    assert t.turns[-2].text.endswith("She gave me a list. That concludes our answer.")
+    assert qa_roles(t) == [*exchange("Chris Caso"), *exchange("Unknown"), ("Operator", "operator")]
+    assert t.turns[-5].text.endswith("That concludes our answer. Michelle, we can move to the next question.")
+    assert t.turns[-4].text == "Thank you. Ben writes us with Melius Research. You may go ahead."
 
 
 def test_speech_to_text_company_turned_to_in_the_q_and_a_and_the_operator_closing():

@@ -124,11 +124,12 @@ GO_AHEAD = re.compile(
     r"[^.?!]{0,40}[.?!]?$"
 )
 
-# The moderator reading out a question sent in: "Dan asks, ...", "Ben writes us with ...", "The next
-# question is, ..." (not an answer recalling one: "David asked the question earlier on.").
+# The moderator reading out a question sent in: "Dan asks, ...", "The next question is, ..." (not an
+# answer recalling one, "David asked the question earlier on.", nor "Ben writes us with Melius", which
+# is speech-to-text's "Ben Reitzes with Melius" announced).
 READ_OUT = re.compile(
     r"^(?:(?P<name>" + _NAME + r")\s+(?i:asks|asked|wants to know|is asking|would like to know|writes)"
-    r"(?=\s*[,:]|\s+(?i:us|in|whether|if|about|how|what|why|when|where|which|who)\b)"
+    r"(?=\s*[,:]|\s+(?i:in|whether|if|about|how|what|why|when|where|which|who)\b)"
     r"|(?i:(?:and\s+)?(?:the|our|their|his|her)\s+(?:first|next|second|third|last|final|follow[- ]?up)\s+"
     r"(?P<one>question|one)\s+(?:is|reads)\s*(?:[,:]|from\b|(?=(?:what|how|when|will|is|are|do|does|can|why|where|who|any)\b))))"
 )
