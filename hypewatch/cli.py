@@ -714,8 +714,8 @@ def train(
     asked = {name: value for name, value in chosen if value is not None}
     asked |= {"device": state.config_or_defaults.model.device, "shipped_bytes": None if full else SHIPPED_BYTES}
     config = TrainConfig.continuing(start_from, **asked) if start_from else TrainConfig(**asked)
-    if config.average_last > config.epochs:
-        raise click.UsageError(f"--average-last {config.average_last}: more epochs than the {config.epochs} trained")
+    if average_last is not None and average_last > config.epochs:  # the recipe's 4 of fewer epochs: all of them
+        raise click.UsageError(f"--average-last {average_last}: more epochs than the {config.epochs} trained")
     real, calibrate_kinds = None, None
     if real_dir is not None:
         if not (real_dir / "data").is_dir():

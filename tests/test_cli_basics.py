@@ -105,3 +105,14 @@ def test_train_refuses_to_average_more_epochs_than_it_trains(hypewatch_cmd, tmp_
     assert done.returncode == 2
     assert f"--average-last {trained + 1}: more epochs than the {trained} trained" in done.stderr
     assert not (tmp_path / "model").exists()
+
+
+def test_train_with_fewer_epochs_than_the_recipe_averages_is_not_refused(hypewatch_cmd, tmp_path: Path):
+    # The recipe averages its last 4 epochs; asking for 1 epoch keeps that one, as before --average-last.
+    done = subprocess.run(
+        [*hypewatch_cmd, "train", "--out", str(tmp_path / "model"), "--epochs", "1", "--real", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "--average-last" not in done.stderr
+    assert f"--real {tmp_path}: no data/ folder there" in done.stderr  # got past the recipe to the data
