@@ -186,6 +186,71 @@ def test_streetevents_rules_counters_and_trailing_disclaimer():
     assert t.turns[-1].text == "This concludes today's conference call. Thank you for joining."
 
 
+def test_callstreet_question_and_answer_letters_and_section_marker():
+    t = parse(FIXTURES / "callstreet.txt")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Corvid Semiconductor Inc.",
+        "CRVD",
+        "Q3 2025",
+        date(2025, 10, 23),
+    )
+    assert roles_of(t) == {
+        "Operator": "operator",
+        "Jane Doe": "executive",
+        "John Smith": "executive",
+        "Mary Major": "executive",
+        "Vivek Arya": "analyst",
+        "Joseph Moore": "analyst",
+    }
+    # "QUESTION AND ANSWER SECTION" is a marker, not the end of the CFO's remarks.
+    assert t.turns[3].text == "Revenue was $4.2 billion, up 38%. Gross margin was 61%."
+    assert t.turns[first_qa(t)].text.startswith("Our first question comes from Vivek Arya")
+
+
+def test_recorded_layout_with_timestamps_after_names():
+    t = parse(FIXTURES / "recorded.txt")
+    assert [turn.speaker for turn in t.turns] == [
+        "Operator",
+        "Priya Raman",
+        "Tom Weller",
+        "Tom Weller",
+        "Grace Okafor",
+        "Operator",
+        "Aryeh Klein",
+        "Tom Weller",
+        "Operator",
+        "Dana Liu",
+        "Grace Okafor",
+    ]
+    assert roles_of(t)["Aryeh Klein"] == roles_of(t)["Dana Liu"] == "analyst"
+    assert roles_of(t)["Priya Raman"] == roles_of(t)["Grace Okafor"] == "executive"
+    assert t.turns[first_qa(t)].speaker == "Operator" and "Aryeh Klein" in t.turns[first_qa(t)].text
+    # The time is no part of the name, nor of what is said ("Dana Liu (00:04:05): How long ...").
+    assert t.turns[9].text == "How long can the leasing pace last?"
+    assert not any(re.search(r"\d\d:\d\d", turn.text) for turn in t.turns)
+
+
+def test_bracketed_speaker_labels_and_stage_directions():
+    t = parse(FIXTURES / "bracketed.txt")
+    assert roles_of(t) == {
+        "Operator": "operator",
+        "Ken Adler": "executive",
+        "Lucia Ferrante": "executive",
+        "Sam Oduya": "executive",
+        "Irene Voss": "analyst",
+    }
+    assert t.turns[2].text.startswith("Thanks, Ken. Demand for flash storage")
+    assert t.turns[first_qa(t)].speaker == "Operator" and "Irene Voss" in t.turns[first_qa(t)].text
+    # A stage direction in brackets is no speaker, even where every label is in brackets.
+    directions = parse_transcript(
+        (FIXTURES / "bracketed.txt")
+        .read_bytes()
+        .replace(b"[Operator] That", b"[Technical Difficulty] and we will ship sooner.\n\n[Operator] That"),
+        "bracketed.txt",
+    )
+    assert set(roles_of(directions)) == set(roles_of(t))
+
+
 def test_inline_speakers_without_markers_start_qa_at_the_first_question():
     t = parse(FIXTURES / "inline.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (

@@ -53,7 +53,8 @@ def spoken_words(data: bytes, filename: str) -> Counter[str]:
     return words("\n".join(prose))
 
 
-_INLINE_LABEL = re.compile(r"^(?:[A-Z][\w.'-]*\s?){1,4}:\s?")  # "Name: text", "Name:text"
+# "Name: text", "Name:text", "Name (00:04:05): text", "[Name - Title] text"
+_INLINE_LABEL = re.compile(r"^(?:\[[^\]]{2,90}\]\s?|(?:[A-Z][\w.'-]*\s?){1,4}(?:[\[(][\d:]+[\])])?:\s?)")
 _FUNCTION_WORDS = {
     "the",
     "and",

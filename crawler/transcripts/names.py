@@ -26,6 +26,9 @@ _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:[.'’\-][^\W\d_]+)*\.?")
 _SEPARATORS = (" -- ", " — ", " – ", " - ", " | ", "--", "—", "–")
 _BULLET = re.compile(r"^(?:[*•·▪●◦]|-(?=\s))\s*")
 COUNTER = re.compile(r"\s*\[\d+\]\s*$")
+# A recording's time after a label: "Jane Doe (00:03:10):", "Jane Doe [03:10]".
+TIMESTAMP = re.compile(r"\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])]\s*:?\s*$")
+_BRACKETED = re.compile(r"^\[([^\[\]]+)\]$")
 
 
 def role_from_title(title: str, company: str | None = None) -> Role | None:
@@ -86,8 +89,12 @@ def is_name(text: str) -> bool:
 
 
 def parse_label(text: str) -> Label | None:
-    """Split a speaker label into name and title: "Name -- Title", "Name, Firm - Title", "Name (Title)"."""
+    """Split a speaker label into name and title: "Name -- Title", "Name, Firm - Title", "Name (Title)",
+    also in brackets or with a recording's time after it."""
     text = COUNTER.sub("", _BULLET.sub("", text.strip())).rstrip(":").strip()
+    text = TIMESTAMP.sub("", text)
+    if bracketed := _BRACKETED.match(text):  # "[Jane Doe - Head of IR]"
+        text = bracketed.group(1).strip()
     if not text:
         return None
     if is_name(text):

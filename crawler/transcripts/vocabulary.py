@@ -35,6 +35,11 @@ for _kind, _names in {
         "q&a session",
         "q & a session",
         "questions & answers session",
+        "question and answer section",
+        "questions and answers section",
+        "question & answer section",
+        "q&a section",
+        "q & a section",
     ],
     "executive": [
         "executives",
@@ -240,6 +245,18 @@ NOT_NAME = {
     "senior",
     "associate",
     "assistant",
+    # Stage directions, set as labels are: "[Operator Instructions]", "[Technical Difficulty]".
+    "instructions",
+    "difficulty",
+    "difficulties",
+    "technical",
+    "inaudible",
+    "indiscernible",
+    "crosstalk",
+    "audio",
+    "transmission",
+    "recording",
+    "laughter",
 }
 
 # A single capitalised word before a colon that is a heading, not a first name ("Krista:" is).

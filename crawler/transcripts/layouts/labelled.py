@@ -20,6 +20,7 @@ from hypewatch.crawler.transcripts.cues import find_cues
 from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Label, Layout, Participant, RawTurn
 from hypewatch.crawler.transcripts.names import (
     COUNTER,
+    TIMESTAMP,
     first_name_label,
     is_name,
     marker_kind,
@@ -35,8 +36,10 @@ from hypewatch.records import Role, Section
 _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L\.P|N\.A|S\.A|N\.V|Mr|Ms|Dr)\.$")
 _RULE = re.compile(r"^[\s=\-_*~#.+]{3,}$")
 
-# "Name: text", and "Name:text" as today's pages print it.
+# "Name: text", "Name:text" as today's pages print it, "[Name - Title] text", "Name (00:03:10): text".
 _INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
+_STAMPED_INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])])\s*:?\s*(?P<text>\S.*)$")
+_BRACKET_INLINE = re.compile(r"^(?P<label>\[[^\[\]\n]{2,90}\])\s*:?\s*(?P<text>\S.*)$")
 _SENTENCE_END = re.compile(r"[.?!;,…]['\"”’)]?$")
 
 
@@ -56,16 +59,20 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
     # Candidate labels: a whole line, or the "Name:" before inline text.
     whole: dict[int, Label] = {}
     inline: dict[int, tuple[Label, str]] = {}
+    # A recording's time after a name ("Jane Doe (00:03:10):") marks a speaker as a title does.
+    stamped: set[int] = set()
     for i, line in enumerate(lines):
         if not line or i in consumed or kinds[i] or i < body_start:
             continue
         label = _label_line(line)
         if label:
             whole[i] = label
+            stamped.update([i] if TIMESTAMP.search(line) else [])
             continue
-        m = _INLINE.match(line)
+        m = _BRACKET_INLINE.match(line) or _STAMPED_INLINE.match(line) or _INLINE.match(line)
         if m and (label := parse_label(m.group("label")) or first_name_label(m.group("label"))):
             inline[i] = (label, m.group("text"))
+            stamped.update([i] if TIMESTAMP.search(m.group("label")) else [])
     counts = Counter(name_key(lab.name) for lab in whole.values())
     counts.update(name_key(lab.name) for lab, _ in inline.values())
 
@@ -82,10 +89,10 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
             return is_inline and inline_layout and counts[name_key(label.name)] >= 2
         titled = label.title is not None and role_from_title(label.title) is not None
         if is_inline:
-            return titled or counts[name_key(label.name)] >= 2 or inline_layout
+            return titled or counts[name_key(label.name)] >= 2 or inline_layout or i in stamped
         nxt = _next_nonblank(lines, i)
         followed_by_text = nxt is not None and not kinds[nxt] and (nxt not in whole or _affiliation(lines[nxt]))
-        return followed_by_text and (label.title is not None or counts[name_key(label.name)] >= 2)
+        return followed_by_text and (label.title is not None or counts[name_key(label.name)] >= 2 or i in stamped)
 
     layout = Layout(header=[], participants=participants, turns=[], cued=cued, recognised=False)
     section: Section | None = None
