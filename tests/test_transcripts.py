@@ -251,6 +251,32 @@ def test_bracketed_speaker_labels_and_stage_directions():
     assert set(roles_of(directions)) == set(roles_of(t))
 
 
+def test_numbered_speakers_of_a_speech_to_text_service_get_roles_from_the_call():
+    t = parse(FIXTURES / "numbered.txt")
+    # "Speaker 2" is not "Speaker 3": each number is its own speaker.
+    assert roles_of(t) == {
+        "Speaker 1": "operator",
+        "Speaker 2": "executive",
+        "Speaker 3": "executive",
+        "Speaker 4": "analyst",
+        "Speaker 5": "analyst",
+        "Speaker 6": "executive",
+    }
+    assert t.turns[first_qa(t)].speaker == "Speaker 1" and "press star one" in t.turns[first_qa(t)].text
+
+
+@pytest.mark.parametrize("name", ["markdown.txt", "terminal.txt"])
+def test_markup_around_labels_is_dropped(name):
+    # Markdown's "**Name** -- Title" and "## Questions & Answers"; a terminal's "Q - Name {BIO 123 <GO>}".
+    t = parse(FIXTURES / name)
+    roles = roles_of(t)
+    assert list(roles.values()).count("analyst") >= 1 and roles["Operator"] == "operator"
+    assert {r for n, r in roles.items() if n != "Operator"} == {"executive", "analyst"}
+    assert t.turns[first_qa(t)].speaker == "Operator" and t.turns[first_qa(t)].text.startswith("Our first question")
+    assert not any(re.search(r"\*\*|#|<GO>|BIO", turn.text + turn.speaker) for turn in t.turns)
+    assert t.turns[1].text.startswith("Thank you. With me today")
+
+
 def test_inline_speakers_without_markers_start_qa_at_the_first_question():
     t = parse(FIXTURES / "inline.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (

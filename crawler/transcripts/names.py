@@ -29,6 +29,9 @@ COUNTER = re.compile(r"\s*\[\d+\]\s*$")
 # A recording's time after a label: "Jane Doe (00:03:10):", "Jane Doe [03:10]".
 TIMESTAMP = re.compile(r"\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])]\s*:?\s*$")
 _BRACKETED = re.compile(r"^\[([^\[\]]+)\]$")
+_QA_LETTER = re.compile(r"^[QA]\s*[-–—]\s+")
+# Speech-to-text services that do not know who speaks number them: "Speaker 2 (00:00:20):".
+_NUMBERED = re.compile(r"(?:Speaker|Participant|Unknown Speaker)\s+\d{1,2}")
 
 
 def role_from_title(title: str, company: str | None = None) -> Role | None:
@@ -67,6 +70,8 @@ def special_role(name: str) -> Role | None:
 
 def is_name(text: str) -> bool:
     """Whether text reads as a person's name ("C.J. Muse", "Tien-tsin Huang", "JENSEN HUANG")."""
+    if _NUMBERED.fullmatch(text):
+        return True
     if not text or len(text) > 50 or any(ch.isdigit() for ch in text):
         return False
     if special_role(text):
@@ -95,6 +100,8 @@ def parse_label(text: str) -> Label | None:
     text = TIMESTAMP.sub("", text)
     if bracketed := _BRACKETED.match(text):  # "[Jane Doe - Head of IR]"
         text = bracketed.group(1).strip()
+    if (asked := _QA_LETTER.match(text)) and (label := parse_label(text[asked.end() :])):
+        return label  # "Q - Vivek Arya", "A - Jane Doe": who asks and who answers
     if not text:
         return None
     if is_name(text):
@@ -137,6 +144,8 @@ def _display_name(name: str) -> str:
 
 
 def name_key(name: str) -> tuple[str, str]:
+    if _NUMBERED.fullmatch(name.strip()):
+        return (name.lower().split()[0], name.lower().split()[-1])  # "Speaker 2" is not "Speaker 3"
     tokens = [t for t in re.findall(r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*", name.lower())]
     tokens = [t for t in tokens if len(t) > 1 and t not in {"mr", "ms", "mrs", "dr", "sir", "jr", "sr", "ii", "iii"}]
     if not tokens:

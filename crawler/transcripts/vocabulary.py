@@ -524,6 +524,9 @@ PUBLISHER = re.compile(
 )
 
 # Lines a publisher adds inside the call.
+# Publishers' markup around labels, dropped from every line: Markdown's bold and headings ("**Jane Doe**
+# -- CFO", "## Prepared Remarks") and a terminal's biography links ("Jane Doe {BIO 1987654 <GO>}").
+MARKUP = re.compile(r"\*\*|__|^#{1,6}\s+|\s*\{BIO \d+ <GO>\}")
 BOILERPLATE = re.compile(r"^(?:Duration:\s*\d+\s*minutes?|\[?Operator sign-?off\]?)$", re.I)
 # Keys of JSON transcripts: who speaks, what is said, the whole call as one string, the sections.
 SPEAKER_KEYS = ("speaker", "name", "speaker_name", "person", "who")

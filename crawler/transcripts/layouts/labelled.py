@@ -30,7 +30,7 @@ from hypewatch.crawler.transcripts.names import (
     same_key,
     special_role,
 )
-from hypewatch.crawler.transcripts.vocabulary import BOILERPLATE, PUBLISHER
+from hypewatch.crawler.transcripts.vocabulary import BOILERPLATE, MARKUP, PUBLISHER
 from hypewatch.records import Role, Section
 
 _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L\.P|N\.A|S\.A|N\.V|Mr|Ms|Dr)\.$")
@@ -186,7 +186,7 @@ def _prepare(text: str) -> list[str]:
             lines.append(f"{raw[i].strip()} -- {raw[i + 2].strip()}")
             i += 3
             continue
-        line = raw[i].strip()
+        line = MARKUP.sub("", raw[i]).strip()
         if _RULE.match(line) or BOILERPLATE.match(line):
             line = ""
         lines.append(line)
