@@ -277,6 +277,24 @@ def test_markup_around_labels_is_dropped(name):
     assert t.turns[1].text.startswith("Thank you. With me today")
 
 
+@pytest.mark.parametrize("name", ["spans.html", "table.html"])
+def test_html_speaker_cells_and_spans_are_labels_not_glued_to_the_speech(name):
+    # <span>Name</span><span>Title</span><p>...</p>, and a table of speaker and speech cells: each
+    # speaker said once is a speaker still, where the page gives every speaker so.
+    t = parse(FIXTURES / name)
+    assert [turn.speaker for turn in t.turns] == [
+        "Operator",
+        "Hanna Berg",
+        "Luis Ortega",
+        "Akiko Sato",
+        "Operator",
+        "Ben Carver",
+        "Luis Ortega",
+    ]
+    assert roles_of(t)["Ben Carver"] == "analyst" and roles_of(t)["Akiko Sato"] == "executive"
+    assert t.turns[1].text == "Thank you. With me today are Luis and Akiko."
+
+
 def test_inline_speakers_without_markers_start_qa_at_the_first_question():
     t = parse(FIXTURES / "inline.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (

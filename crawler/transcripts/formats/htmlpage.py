@@ -7,7 +7,7 @@ from typing import Any
 from hypewatch.crawler.transcripts.names import is_name
 
 _NOT_TEXT = ["script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "button", "iframe"]
-_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd tr blockquote pre section article header div".split())
+_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd tr td th blockquote pre section article header div".split())
 
 
 def html_text(html: str) -> tuple[str, str | None, set[str]]:
@@ -64,10 +64,32 @@ def _block_text(root: Any) -> str:
             if node.name in _BLOCKS:
                 out.append("\n")
                 stack.append(None)
-            stack.extend(reversed(node.contents))
+            stack.extend(reversed(_children(node)))
         elif type(node) in (NavigableString, CData):  # not comments, doctypes, scripts (as get_text)
             out.append(str(node))
     return "".join(out)
+
+
+def _children(node: Any) -> list[Any]:
+    """A tag's children, with a line break (None) between two inline tags that touch in a box that
+    also holds blocks: "<span>Jane Doe</span><span>CFO</span><p>…</p>" is a name line and a title
+    line, set apart by the page's style, not "Jane DoeCFO"."""
+    from bs4 import Tag
+
+    contents = list(node.contents)
+    if not any(isinstance(c, Tag) and c.name in _BLOCKS for c in contents):
+        return contents
+    out: list[Any] = []
+    for child in contents:
+        if (
+            out
+            and isinstance(child, Tag)
+            and isinstance(out[-1], Tag)
+            and _BLOCKS.isdisjoint((child.name, out[-1].name))
+        ):
+            out.append(None)
+        out.append(child)
+    return out
 
 
 def _main_element(soup: Any) -> Any:

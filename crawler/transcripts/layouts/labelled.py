@@ -79,8 +79,10 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
     def evident(label: Label) -> bool:
         return bool(special_role(label.name)) or label.name in known or counts[name_key(label.name)] >= 2
 
-    # Where "Name: text" is how the page gives its speakers, a name said once is a speaker too.
+    # Where "Name: text" (or a name line) is how the page gives its speakers, a name said once is a
+    # speaker too.
     inline_layout = sum(evident(label) for label, _ in inline.values()) >= 3
+    line_layout = sum(evident(label) for label in whole.values()) >= 3
 
     def confirmed(label: Label, i: int, is_inline: bool) -> bool:
         if special_role(label.name) or label.name in known:
@@ -92,7 +94,8 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
             return titled or counts[name_key(label.name)] >= 2 or inline_layout or i in stamped
         nxt = _next_nonblank(lines, i)
         followed_by_text = nxt is not None and not kinds[nxt] and (nxt not in whole or _affiliation(lines[nxt]))
-        return followed_by_text and (label.title is not None or counts[name_key(label.name)] >= 2 or i in stamped)
+        evidence = label.title is not None or counts[name_key(label.name)] >= 2 or i in stamped or line_layout
+        return followed_by_text and (evidence or _affiliation(lines[nxt]))
 
     layout = Layout(header=[], participants=participants, turns=[], cued=cued, recognised=False)
     section: Section | None = None
