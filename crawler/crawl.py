@@ -40,7 +40,7 @@ from urllib.parse import unquote, urlsplit
 from hypewatch.crawler.companies import DEFAULT_WATCHLIST
 from hypewatch.crawler.dates import plausible
 from hypewatch.crawler.dedup import NEAR_DUPLICATE_BITS, is_near_duplicate
-from hypewatch.crawler.extract import ExtractionError
+from hypewatch.crawler.extract import MAX_HTML_BYTES, ExtractionError
 from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
 from hypewatch.crawler.http import Fetcher, FetchError
 from hypewatch.crawler.transcripts import TranscriptError
@@ -148,6 +148,20 @@ class _Job:
     @property
     def where(self) -> str:
         return self.url or str(self.path)
+
+
+class FileTooLarge(OSError):
+    """A local file larger than any page, feed or transcript: refused before it is read whole."""
+
+
+def read_local(path: Path, limit: int = MAX_HTML_BYTES) -> bytes:
+    """A local file's bytes, refused past `limit`. The file is the user's own, so the limit is the
+    extractor's, not crawl.max_bytes: a page saved with its images inline runs to megabytes."""
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"{path.stat().st_size:,} bytes exceeds the limit of {limit:,} bytes for a local file")
+    return data
 
 
 class _Skip(Exception):
@@ -325,7 +339,7 @@ class _Crawl:
             else:
                 path = resolve_path(self.base_dir, source.feed)
                 where = str(path)
-                data, url = await asyncio.to_thread(path.read_bytes), None
+                data, url = await asyncio.to_thread(read_local, path), None
             feed = parse_feed(data, source.name, url=url)
         except (FetchError, FeedError, OSError) as exc:
             self.summary.feeds_failed += 1
@@ -440,7 +454,12 @@ class _Crawl:
     async def _read_file(self, job: _Job) -> None:
         path = job.path
         assert path is not None
-        data = await asyncio.to_thread(path.read_bytes)
+        try:
+            data = await asyncio.to_thread(read_local, path)
+        except FileTooLarge as exc:
+            raise _Skip("too large", f"{path}: {exc}") from None
+        except OSError as exc:
+            raise _Skip("unreadable", f"{path}: {exc.strerror or exc}") from None
         url = path.resolve().as_uri()
         if job.source.kind == "news":
             parsed = await self._in_worker(job, extract_page, data, None, url, self.watchlist)
@@ -469,7 +488,10 @@ class _Crawl:
     ) -> None:
         article, transcript = parsed.article, parsed.transcript
         if not article.text.strip():
-            raise _Skip("no text", f"{job.where}: no article text found")
+            raise _Skip(
+                "no text",
+                f"{job.where}: no {'transcript' if job.source.kind == 'transcripts' else 'article'} text found",
+            )
         doc = Document(
             doc_id=doc_id,
             source=job.source.name,

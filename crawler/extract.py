@@ -33,7 +33,7 @@ from hypewatch.records import Article
 
 logger = logging.getLogger(__name__)
 
-#: Pages larger than this are not articles (or are hostile); the crawler's max_bytes is smaller.
+#: Pages (and local files) larger than this are not articles, or are hostile; downloads stop at crawl.max_bytes.
 MAX_HTML_BYTES = 20_000_000
 
 #: Article pages have a few thousand elements at most; far more makes extraction crawl.

@@ -518,10 +518,12 @@ def _read_input(state: State, name: str) -> bytes:
         from hypewatch.crawler.http import fetch_one
 
         return fetch_one(name, state.config_or_defaults.crawl).body
+    from hypewatch.crawler.crawl import read_local
+
     try:
-        return Path(name).read_bytes()
+        return read_local(Path(name))
     except OSError as exc:
-        raise OSError(f"{name}: {exc.strerror}") from None
+        raise OSError(f"{name}: {exc.strerror or exc}") from None
 
 
 @main.command()

@@ -26,7 +26,7 @@ from crawl_server import CrawlServer, Reply
 
 from hypewatch.config import Config, Crawl, Source
 from hypewatch.crawler.crawl import CrawlSummary, crawl_sources
-from hypewatch.crawler.extract import ExtractionError, extract_article, find_published_at
+from hypewatch.crawler.extract import MAX_HTML_BYTES, ExtractionError, extract_article, find_published_at
 from hypewatch.crawler.feeds import FeedError, parse_feed
 from hypewatch.crawler.transcripts import TranscriptError, parse_transcript
 from hypewatch.records import Document
@@ -379,7 +379,9 @@ def test_the_transcript_command_refuses_binary_and_deep_files_in_one_line(tmp_pa
         (tmp_path / name).write_bytes(data)
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (tmp_path / "good.txt").write_text(TRANSCRIPT, encoding="utf-8")
-    names = [*binary_files(), "deep.json", "good.txt"]
+    with (tmp_path / "huge.txt").open("wb") as f:
+        f.truncate(MAX_HTML_BYTES + 1)
+    names = [*binary_files(), "deep.json", "huge.txt", "good.txt"]
     done = subprocess.run([*hypewatch_cmd, "transcript", *names], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
@@ -389,6 +391,7 @@ def test_the_transcript_command_refuses_binary_and_deep_files_in_one_line(tmp_pa
         "logo.txt: binary content, not a transcript",
         "call.txt: binary content, not a transcript",
         "deep.json: JSON nested too deeply to be a transcript",
+        f"huge.txt: {MAX_HTML_BYTES + 1:,} bytes exceeds the limit of {MAX_HTML_BYTES:,} bytes for a local file",
         None,
     ]
     assert records[-1]["turns"][1]["speaker"] == "Jane Roe"
@@ -421,6 +424,9 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
         (calls / name).write_bytes(data)
     (calls / "deep.json").write_text('{"a": ' * 100_000 + "1" + "}" * 100_000)
     (calls / "acme-q2-2025.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    (calls / "empty.txt").write_bytes(b"")
+    with (calls / "huge.txt").open("wb") as f:  # sparse: a disk's worth of nothing, refused unread
+        f.truncate(MAX_HTML_BYTES + 1)
     pages = tmp_path / "pages"
     pages.mkdir()
     (pages / "empty.html").write_bytes(b"")
@@ -439,11 +445,14 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
         summary, docs = run_crawl(config)
 
     assert sorted(d.url.rsplit("/", 1)[-1] for d in docs) == ["acme-q2-2025.txt", "story", "story.html"]
-    assert dict(summary.skipped) == {"unreadable": 8}
+    assert dict(summary.skipped) == {"unreadable": 8, "too large": 1, "no text": 1}
     assert sorted(summary.warnings) == sorted(
         [f"calls: {name}: binary content, not a transcript" for name in binary_files()]
         + [
             "calls: deep.json: JSON nested too deeply to be a transcript",
+            f"calls: {calls / 'empty.txt'}: no transcript text found",
+            f"calls: {calls / 'huge.txt'}: {MAX_HTML_BYTES + 1:,} bytes exceeds the limit of {MAX_HTML_BYTES:,} bytes"
+            " for a local file",
             f"saved: {(pages / 'blank.html').as_uri()}: page is empty",
             f"saved: {(pages / 'empty.html').as_uri()}: page is empty",
             f"saved: {(pages / 'nul.html').as_uri()}: content is binary, not HTML",
