@@ -21,6 +21,7 @@ from transcripts_helpers import (
 )
 
 from hypewatch.crawler.transcripts import parse_transcript
+from hypewatch.crawler.transcripts.cues import TAKING_QUESTIONS
 from hypewatch.crawler.transcripts.text import without_repeat
 from hypewatch.records import Transcript
 
@@ -1021,8 +1022,13 @@ def test_speech_to_text_speakers_are_only_those_the_call_names(path):
     for prev, turn in zip([None, *t.turns], t.turns):
         assert turn.speaker in ("Operator", "Unknown") or turn.speaker in text, turn.speaker
         if turn.role == "analyst" and turn.speaker == "Unknown":
-            # an asker the moderator did not name (or speech-to-text garbled) was given the floor
-            assert prev is not None and prev.role == "operator", (prev and prev.text[-200:], turn.text[:200])
+            # an asker the moderator did not name (or speech-to-text garbled) was given the floor, or
+            # took it in their own words ("Thanks for taking my question. I'm curious ...")
+            own_words = TAKING_QUESTIONS.search(" ".join(turn.text.split(". ")[:3]))
+            assert prev is not None and (prev.role == "operator" or own_words), (
+                prev and prev.text[-200:],
+                turn.text[:200],
+            )
     # An analyst first speaks right after the turn that announced them, or the answer's first words name them.
     seen = {"Unknown"}
     for prev, turn, after in zip(t.turns, t.turns[1:], [*t.turns[2:], None]):
@@ -1092,3 +1098,31 @@ def test_capitalised_prose_lines_are_not_taken_for_speakers():
     t = parse_transcript(text)
     assert [turn.speaker for turn in t.turns] == ["Operator", "Jane Roe", "Operator", "Bo Chan", "Jane Roe"]
     assert "Data Center" in t.turns[1].text
+
+
+def test_speech_to_text_askers_no_one_announces_take_the_floor_by_their_own_words():
+    # A call with no operator (UniFirst's of 2026, run together): askers introduce themselves ("This
+    # is X on for Y") or open with "Thanks for taking my questions" and a question; an asker's thanks
+    # after the answer (Oracle's) opens no question.
+    text = (
+        "Thank you, Shane, and good morning, everyone. Our quarter was in line with our expectations. "
+        "Revenue was $621 million. We would be happy to take your questions. Good morning. This is Ronan "
+        "Kennedy on for Manav Patnaik. Thank you for taking our questions. Could you remind us of the "
+        "timeline for the new system? Good question, Ronan. The timeline runs through 2027. That's helpful. "
+        "Thank you. And then how did new accounts trend? New accounts were strong in the quarter. Hi. Good "
+        "morning, Steve. Thanks for taking my questions. I was wondering about your unchanged revenue "
+        "guidance. Good question. We are one quarter into the year. Thank you for taking my question. We "
+        "remain confident in the year. Thank you all for joining us this morning."
+    )
+    t = parse_transcript(text, "unf-q1-2026.txt")
+    assert [(turn.speaker, turn.role, turn.text.split(".")[0]) for turn in t.turns if turn.section == "qa"] == [
+        ("Ronan Kennedy", "analyst", "Good morning"),
+        ("Unknown", "executive", "Good question, Ronan"),
+        ("Ronan Kennedy", "analyst", "That's helpful"),
+        ("Unknown", "executive", "New accounts were strong in the quarter"),
+        ("Unknown", "analyst", "Hi"),
+        ("Unknown", "executive", "Good question"),
+    ]
+    assert t.turns[-1].text.endswith(
+        "Thank you for taking my question. We remain confident in the year. Thank you all for joining us this morning."
+    )

@@ -86,6 +86,11 @@ ANNOUNCE = [
         r"(?:from\s+)?(?:the\s+line\s+of\s+)?)(?P<name>" + _NAME + r")"
         r"(?:\s*,?\s+(?i:with|from|of|at)?\s*(?P<firm>[A-Z][^.,;?!]*))?"
     ),
+    # "And next will be Jake Weber with William Blair.", "First up we have Mark Moerdler of Bernstein."
+    re.compile(
+        r"(?i:\b(?:next|first|last|final)(?:\s+up)?\s*,?\s+(?:will be|is|we have|we'll have|we will have)\s+)"
+        r"(?P<name>" + _NAME + r")\s*,?\s+(?i:with|from|of|at)\s+(?P<firm>[A-Z][^.,;?!]*)"
+    ),
     # "Next up is Kash Rangan, Goldman Sachs." (the whole sentence: "Next up is Arrow Lake, which ..." is not)
     re.compile(
         r"^(?i:(?:thank you|thanks|okay|ok|all right|great)[.,!]?\s+)?(?i:next up is|up next is)\s+(?P<name>"
@@ -265,6 +270,11 @@ QUEUE_WORDS = re.compile(
 )
 ANSWER_START = re.compile(r"^(?i:yeah|yes|yep|sure|absolutely|certainly|well)\s*[,.!]")
 
+# An asker taking the floor no one announced (a call with no operator): "Thanks for taking my
+# questions.", or "This is Ronan Kennedy on for Manav Patnaik." (SELF_INTRO with ANALYST_INTRO).
+TAKING_QUESTIONS = re.compile(
+    r"(?i:\bthanks?(?: you)?(?: so much| very much| a lot)?,? (?:guys |all |everyone )?for taking (?:my|our|the) questions?\b)"
+)
 SELF_INTRO = re.compile(r"(?i:\b(?:my name is|I'm|I am|this is)\s+)(?P<name>" + _NAME + r")(?P<rest>[^.?!]{0,100})")
 ANALYST_INTRO = re.compile(r"^(?i:\s*,?\s*(?:on for|sitting in for|filling in for|in for|from|with|at|of)\b)")
 

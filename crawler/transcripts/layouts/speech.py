@@ -224,7 +224,34 @@ class _Segmenter:
             return self.answer(cur, s)  # the answer to a question put with no question mark
         if cur.asking and cur.asked and not self.question_goes_on(s, nxt):
             return self.answer(cur, s)
+        if not cur.asking and cur.role != "operator" and (asker := self.asker_unannounced(s)) is not None:
+            return self.new_asker(cur, asker)
         return cur
+
+    def asker_unannounced(self, s: str) -> str | None:
+        """The asker (their name, or "" unnamed) who takes the floor with s where no one announced
+        them: "This is Ronan Kennedy on for Manav Patnaik.", "Thanks for taking my questions."."""
+        if self.has_operator and self.section != "qa":
+            return None
+        if (name := _introduces_asker(s)) and self.cast.role(self.cast.resolve(name)) != "executive":
+            return name
+        # ... and asks soon after: an asker also thanks on the way out, after the answer.
+        asks = any(c.ASKS.search(t) for t in self.ahead[:4])
+        return "" if c.TAKING_QUESTIONS.search(s) and asks else None
+
+    def new_asker(self, cur: _Turn, name: str) -> _Turn:
+        """A question's turn opening at s, with the greeting just before it ("Hi. Good morning, Steve.")."""
+        self.cues += 1
+        greeting: list[tuple[int, str]] = []
+        while len(cur.sentences) > 1 and len(greeting) < 2 and _greets(cur.sentences[-1][1]):
+            greeting.insert(0, cur.sentences.pop())
+        self.section = "qa"
+        self.qa_next = False
+        self.asker = self.cast.add(name, "analyst") if name else None
+        self.asker_live = True
+        turn = self.start(self.asker, "analyst", asking=True)
+        turn.sentences.extend(greeting)
+        return turn
 
     def answer(self, asking: _Turn, s: str) -> _Turn:
         """The answer's turn, opening with s; an answer that addresses an asker no one named ("Yeah,
@@ -335,10 +362,14 @@ class _Segmenter:
         if len(s.split()) <= 20 and (c.is_question(nxt) or c.ASKS_MORE.match(nxt)):
             return True
         # Speech-to-text drops question marks, and askers explain why they ask: what comes before
-        # the answer's unmistakable opening ("Yeah, CJ, this is Tim.") is still the question.
-        return any(self.answer_opens(t, strong=True) for t in self.ahead) or any(
-            c.is_courtesy(t) for t in self.ahead[:2]
-        )
+        # the answer's unmistakable opening ("Yeah, CJ, this is Tim.") is still the question, unless
+        # the next asker takes the floor first (the answer had no such opening).
+        for t in self.ahead:
+            if self.answer_opens(t, strong=True):
+                return True
+            if c.TAKING_QUESTIONS.search(t) or _introduces_asker(t):
+                return False
+        return any(c.is_courtesy(t) for t in self.ahead[:2])
 
     def asks_on(self, cur: _Turn, s: str) -> bool:
         """Whether s is the asker back after the answer: "As a follow-up, ...", or "Got it. And then
@@ -406,12 +437,14 @@ class _Segmenter:
     def name_from(self, cur: _Turn, s: str) -> None:
         if len(cur.sentences) > 3 and cur is not self.turns[0]:  # the call's opening is the operator's, if anyone's
             return
-        if m := c.OPERATOR_INTRO.search(s):
+        if cur.asking:
+            pass  # an asker's "thanks for taking my questions" run on from "your line is open"
+        elif m := c.OPERATOR_INTRO.search(s):
             if name := c.person_name(m.group("name")):
                 self.cast.operator_names.add(name.lower())
             cur.speaker, cur.role = OPERATOR, "operator"
             return
-        if c.OPERATOR_PHRASES.search(s) and self.has_operator:
+        elif c.OPERATOR_PHRASES.search(s) and self.has_operator:
             cur.speaker, cur.role = OPERATOR, "operator"
             return
         m = c.SELF_INTRO.search(s)
@@ -477,6 +510,19 @@ class _Segmenter:
 
 
 _LOOKAHEAD = 5  # sentences: how far a question may run on past its question mark, or wait for one
+
+
+def _introduces_asker(s: str) -> str | None:
+    """The name in "This is Ronan Kennedy on for Manav Patnaik.", "Hi, this is Joe with Acme.", if any."""
+    m = c.SELF_INTRO.search(s)
+    if m and c.ANALYST_INTRO.match(m.group("rest")) and (name := c.person_name(m.group("name"))) and " " in name:
+        return name
+    return None
+
+
+def _greets(s: str) -> bool:
+    """A short greeting an asker opens with: "Good morning.", "Hi, everybody, and happy New Year."."""
+    return len(s.split()) <= 8 and bool(c.GREETING.match(s)) and not c.is_question(s)
 
 
 def _is_tail(s: str) -> bool:
