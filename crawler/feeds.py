@@ -1,4 +1,4 @@
-"""RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom feeds, from bytes to a `Feed`.
+"""RSS 0.9x/2.0, RSS 1.0 (RDF), Atom and JSON Feed (crawler.jsonfeed), from bytes to a `Feed`.
 
 feedparser copes with the real web: feeds labelled as the wrong kind, legacy encodings declared or
 not, malformed XML. Whatever it could read is kept; what went wrong goes to `Feed.problems`.
@@ -7,6 +7,7 @@ not, malformed XML. Whatever it could read is kept; what went wrong goes to `Fee
 from __future__ import annotations
 
 import calendar
+import json
 import logging
 import re
 import time
@@ -20,6 +21,7 @@ from lxml.etree import ParserError
 
 from hypewatch.crawler.charset import declared_encoding, detect_encoding, looks_binary
 from hypewatch.crawler.dates import EARLIEST_PUBLISHED
+from hypewatch.crawler.jsonfeed import VERSION_PREFIX, is_json_feed, json_feed
 from hypewatch.errors import HypewatchError
 from hypewatch.records import Feed, FeedItem
 
@@ -43,6 +45,8 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     """
     if looks_binary(data):
         raise FeedError(f"{name}: binary content, not a feed")
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return _json_feed(data, name, url)
     # feedparser fetches a URL or opens a path when given a str; bytes it only parses.
     parsed = feedparser.parse(
         bytes(data), response_headers=_undeclared_charset(data), sanitize_html=True, resolve_relative_uris=True
@@ -58,6 +62,21 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     for problem in problems:
         logger.warning("feed %s: %s (kept %d items)", name, problem, len(items))
     return Feed(title=channel.get("title"), link=channel.get("link"), items=items, problems=problems)
+
+
+def _json_feed(data: bytes, name: str, url: str | None) -> Feed:
+    try:
+        obj = json.loads(data.decode("utf-8-sig", errors="replace"))
+    except (ValueError, RecursionError) as exc:
+        raise FeedError(f"{name}: not a readable feed (JSON: {exc})") from None
+    if not is_json_feed(obj):
+        raise FeedError(f"{name}: JSON, but not a JSON Feed (no 'version' of {VERSION_PREFIX})")
+    feed = json_feed(obj, url)
+    if not feed.items and not feed.title:
+        raise FeedError(f"{name}: not a readable feed (a JSON Feed with no title and no items)")
+    for problem in feed.problems:
+        logger.warning("feed %s: %s (kept %d items)", name, problem, len(feed.items))
+    return feed
 
 
 def _undeclared_charset(data: bytes) -> dict[str, str]:

@@ -53,13 +53,16 @@ _XML = ("text/xml", "application/xml")
 #: Content types each kind of fetch accepts; any `+xml` type counts as XML.
 ACCEPTED_TYPES: dict[Kind, tuple[str, ...]] = {
     "page": _HTML + _XML,
-    "feed": _XML + ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "text/plain"),
+    "feed": _XML
+    + ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "text/plain")
+    + ("application/feed+json", "application/json"),
     "text": _HTML + _XML + ("text/plain", "application/json"),
     "robots": (),  # anything: servers label robots.txt every which way
 }
 _ACCEPT_HEADER: dict[Kind, str] = {
     "page": "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.1",
-    "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1",
+    "feed": "application/rss+xml,application/atom+xml,application/feed+json,application/xml;q=0.9,text/xml;q=0.9,"
+    "application/json;q=0.8,*/*;q=0.1",
     "text": "text/html,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.1",
     "robots": "text/plain,*/*;q=0.1",
 }

@@ -7,6 +7,7 @@ and the crawl goes on to store the good pages.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import socket
@@ -189,6 +190,41 @@ def test_feed_to_documents_with_status_tickers_and_dedup(tmp_path, executor):
         again, docs = run_crawl(config, executor, store)
         assert docs == [] and again.feeds_ok == 1 and again.new == 0
         assert set(server.paths()[requests_before:]) == {"/robots.txt", "/feed.xml"}
+
+
+def test_a_json_feed_is_crawled_like_an_rss_feed(tmp_path, executor):
+    with CrawlServer() as server:
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Compute Notes",
+            "items": [
+                {
+                    "id": "1",
+                    "url": f"{server.url}/nvidia",
+                    "title": "Nvidia beats",
+                    "date_published": "2024-11-05T12:00:00Z",
+                },
+                {"id": "2", "url": f"{server.url}/amd", "content_text": " ".join(AMD_STORY) * 2},
+            ],
+        }
+        server.routes.update(
+            {
+                "/feed.json": Reply(body=json.dumps(feed), content_type="application/feed+json"),
+                "/nvidia": Reply(body=page("Nvidia beats estimates", NVIDIA_STORY)),
+            }
+        )
+        config = Config(
+            sources=[Source(name="notes", feed=f"{server.url}/feed.json", allow_private=True)], crawl=SETTINGS
+        )
+        summary, docs = run_crawl(config, executor, Store(tmp_path / "hw.duckdb"))
+        asked = next(r for r in server.requests if r.path == "/feed.json")
+        assert "application/feed+json" in asked.headers["accept"]
+
+    assert (summary.feeds_ok, summary.feeds_failed, summary.new) == (1, 0, 2)
+    docs_by = by_path(docs)
+    assert docs_by["nvidia"].published_at == datetime(2024, 11, 5, 12, tzinfo=timezone.utc)
+    assert docs_by["amd"].tickers == ["AMD"]  # its whole text came with the feed
+    assert "/amd" not in server.paths()
 
 
 def test_known_links_are_unchanged_when_the_feed_changes(tmp_path, executor):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -120,3 +121,64 @@ def test_not_a_feed_is_an_error_naming_it():
 def test_html_to_text_keeps_paragraphs_and_drops_scripts():
     markup = "<p>One <b>bold</b> line.</p><script>alert(1)</script><p>Two&nbsp;lines</p>"
     assert html_to_text(markup) == "One bold line.\nTwo lines"
+
+
+# --- JSON Feed --------------------------------------------------------------------------------------
+
+
+def json_feed_bytes(items: list, version: str = "1.1") -> bytes:
+    import json
+
+    feed = {"version": f"https://jsonfeed.org/version/{version}", "title": "Compute Notes"}
+    return json.dumps({**feed, "home_page_url": "https://notes.example/blog/", "items": items}).encode()
+
+
+def test_a_json_feed_gives_its_items_with_links_dates_bodies_and_authors():
+    feed = parse_feed(
+        json_feed_bytes(
+            [
+                {
+                    "id": 7,
+                    "url": "posts/gpu-glut",
+                    "title": "  GPU  glut? ",
+                    "content_html": "<p>Hyperscalers keep buying.</p>",
+                    "date_published": "2026-11-20T10:00:00+02:00",
+                    "authors": [{"name": "Ana"}, {"name": "Bo"}],
+                },
+                {
+                    "id": "b",
+                    "external_url": "https://wire.example/x",
+                    "content_text": "One.\n\nTwo & three.",
+                    "date_modified": "2026-11-21T08:00:00Z",
+                    "author": {"name": "Cy"},
+                },
+                "not an item",
+            ]
+        ),
+        "notes",
+    )
+    first, second = feed.items
+    assert feed.title == "Compute Notes" and feed.link == "https://notes.example/blog/"
+    assert first.link == "https://notes.example/blog/posts/gpu-glut" and first.title == "GPU glut?"
+    assert first.published_at == datetime(2026, 11, 20, 8, tzinfo=timezone.utc) and first.item_id == "7"
+    assert first.content == "<p>Hyperscalers keep buying.</p>" and first.author == "Ana, Bo"
+    assert second.link == "https://wire.example/x" and second.published_at is None
+    assert second.updated_at == datetime(2026, 11, 21, 8, tzinfo=timezone.utc) and second.author == "Cy"
+    assert second.content == "<p>One.</p><p>Two &amp; three.</p>"
+    assert feed.problems == ["item 2 is not an object"]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b'{"items": []}', "JSON, but not a JSON Feed"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [', "not a readable feed (JSON:"),
+        (
+            b'{"version": "https://jsonfeed.org/version/1", "items": []}',
+            "not a readable feed (a JSON Feed with no title and no items)",
+        ),
+    ],
+)
+def test_json_that_is_no_json_feed_is_one_named_error(data, message):
+    with pytest.raises(FeedError, match=re.escape(f"api: {message}")):
+        parse_feed(data, "api")
