@@ -84,7 +84,7 @@ STORE_PATIENCE_S = 300.0
 MAX_UNSTORED = 1000
 
 PAGE_SUFFIXES = (".html", ".htm")
-TRANSCRIPT_SUFFIXES = (".txt", ".html", ".htm", ".json")
+TRANSCRIPT_SUFFIXES = (".txt", ".html", ".htm", ".json", ".pdf")
 
 
 @dataclass

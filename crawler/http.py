@@ -56,14 +56,15 @@ ACCEPTED_TYPES: dict[Kind, tuple[str, ...]] = {
     "feed": _XML
     + ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "text/plain")
     + ("application/feed+json", "application/json"),
-    "text": _HTML + _XML + ("text/plain", "application/json"),
+    # a transcript, in whichever format its publisher chose (a PDF too: its text layer is read)
+    "text": _HTML + _XML + ("text/plain", "application/json", "application/pdf"),
     "robots": (),  # anything: servers label robots.txt every which way
 }
 _ACCEPT_HEADER: dict[Kind, str] = {
     "page": "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.1",
     "feed": "application/rss+xml,application/atom+xml,application/feed+json,application/xml;q=0.9,text/xml;q=0.9,"
     "application/json;q=0.8,*/*;q=0.1",
-    "text": "text/html,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.1",
+    "text": "text/html,text/plain;q=0.9,application/json;q=0.9,application/pdf;q=0.8,*/*;q=0.1",
     "robots": "text/plain,*/*;q=0.1",
 }
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -563,7 +564,7 @@ class Fetcher:
             if not is_accepted(content_type, kind):
                 raise BadContentType(url, f"content type {mime_type(content_type)!r} is not wanted for a {kind}")
             body = await self._read_body(url, response, kind)
-        if kind != "robots" and looks_binary(body):
+        if kind != "robots" and looks_binary(body) and not (kind == "text" and body.startswith(b"%PDF-")):
             raise BadContentType(url, f"binary content served as {mime_type(content_type) or 'no type'}")
         return _Response(status, response.headers, body)
 

@@ -359,6 +359,36 @@ def test_local_pages_and_transcripts(tmp_path, executor):
     assert (again.unchanged, again.new, docs) == (2, 0, [])
 
 
+def test_pdf_transcripts_from_a_folder_and_a_url(tmp_path, executor):
+    from pdf_helpers import transcript_pdf
+
+    # The same call as TRANSCRIPT, exported to PDF by its publisher.
+    paragraphs = [p for p in TRANSCRIPT.split("\n\n") if p.strip()]
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "nvda-q1-2025.pdf").write_bytes(transcript_pdf(paragraphs, header="NVIDIA Q1 FY2025 call"))
+    with CrawlServer() as server:
+        server.routes["/ir/call.pdf"] = Reply(
+            body=transcript_pdf([p.replace("record revenue", "record sales") for p in paragraphs]),
+            content_type="application/pdf",
+        )
+        config = Config(
+            sources=[
+                Source(name="calls", kind="transcripts", path=calls),
+                Source(name="ir", kind="transcripts", urls=[f"{server.url}/ir/call.pdf"], allow_private=True),
+            ],
+            crawl=SETTINGS,
+        )
+        summary, docs = run_crawl(config, executor)
+
+    # The two copies of one call: the second stored is the first's duplicate.
+    assert (summary.new, summary.duplicates, dict(summary.skipped), len(docs)) == (1, 1, {}, 2)
+    for call in docs:
+        assert call.kind == "transcripts" and call.fiscal_period == "Q1 2025" and "NVDA" in call.tickers
+        assert [t.role for t in call.turns][:3] == ["operator", "executive", "operator"]
+        assert "Page 1 of" not in call.text and "NVIDIA Q1 FY2025 call" not in call.text
+
+
 TRANSCRIPT = """NVIDIA (NVDA) Q1 2025 Earnings Call Transcript
 May 22, 2024
 

@@ -20,7 +20,7 @@ from transcripts_helpers import (
     words_kept,
 )
 
-from hypewatch.crawler.transcripts import parse_transcript
+from hypewatch.crawler.transcripts import TranscriptError, parse_transcript
 from hypewatch.crawler.transcripts.cues import TAKING_QUESTIONS
 from hypewatch.crawler.transcripts.text import without_repeat
 from hypewatch.records import Transcript
@@ -1126,3 +1126,68 @@ def test_speech_to_text_askers_no_one_announces_take_the_floor_by_their_own_word
     assert t.turns[-1].text.endswith(
         "Thank you for taking my question. We remain confident in the year. Thank you all for joining us this morning."
     )
+
+
+# --- PDF -------------------------------------------------------------------------------------------
+
+PDF_CALL = [
+    "Corvid Semiconductor Inc. (CRVD) Q3 2025 Earnings Call",
+    "October 23, 2025",
+    "Prepared Remarks",
+    "Operator",
+    "Good afternoon and welcome to the Corvid Semiconductor third quarter call. I will now turn the call "
+    "over to Jane Doe, head of investor relations.",
+    "Jane Doe -- Head of Investor Relations",
+    "Thank you. With me today are John Smith, our chief executive officer, and Mary Major, our chief "
+    "financial officer.",
+    "John Smith -- Chief Executive Officer",
+    " ".join(
+        f"In our {n} segment, demand for accelerators built for generative AI ran well ahead of what we "
+        "could ship, and customers have already reserved capacity through the second half of next year."
+        for n in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+    ),
+    "Mary Major -- Chief Financial Officer",
+    "Revenue was $4.2 billion, up 38% from a year ago, and gross margin was 61%, a record for the company. " * 6,
+    "Questions & Answers",
+    "Operator",
+    "Our first question comes from Vivek Arya with BofA Securities.",
+    "Vivek Arya -- BofA Securities -- Analyst",
+    "Thanks for taking my question. Is there any sign of AI fatigue among your customers, or are their "
+    "budgets for next year still expanding?",
+    "John Smith -- Chief Executive Officer",
+    "No. Customers keep asking for more capacity than we can ship, and our backlog runs into next year. " * 8,
+]
+
+
+def test_a_pdf_transcript_is_read_as_its_text_layer_without_page_furniture():
+    from pdf_helpers import transcript_pdf
+
+    data = transcript_pdf(PDF_CALL, header="Corvid Semiconductor - Q3 2025 Earnings Call Transcript")
+    t = parse_transcript(data, "corvid-q3-2025.pdf")
+    assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (
+        "Corvid Semiconductor Inc.",
+        "CRVD",
+        "Q3 2025",
+        date(2025, 10, 23),
+    )
+    assert roles_of(t) == {
+        "Operator": "operator",
+        "Jane Doe": "executive",
+        "John Smith": "executive",
+        "Mary Major": "executive",
+        "Vivek Arya": "analyst",
+    }
+    assert t.turns[first_qa(t)].text == "Our first question comes from Vivek Arya with BofA Securities."
+    everything = "\n".join(turn.text for turn in t.turns)
+    # The running header and "Page N of M" are no speech; a paragraph wrapped over lines (and pages)
+    # is whole again, so no sentence is cut where a line ended.
+    assert "Page " not in everything and "Transcript" not in everything
+    assert PDF_CALL[8] in everything and PDF_CALL[-1].strip() in everything
+
+
+def test_a_damaged_pdf_is_one_named_error():
+    from pdf_helpers import transcript_pdf
+
+    data = transcript_pdf(PDF_CALL)
+    with pytest.raises(TranscriptError, match=r"^call\.pdf: not a readable PDF \("):
+        parse_transcript(data[: len(data) // 3], "call.pdf")

@@ -9,6 +9,7 @@ from typing import Any
 from hypewatch.crawler.charset import looks_binary
 from hypewatch.crawler.transcripts.formats.htmlpage import html_text
 from hypewatch.crawler.transcripts.formats.jsondoc import from_json
+from hypewatch.crawler.transcripts.formats.pdf import PdfError, is_pdf, pdf_text
 from hypewatch.crawler.transcripts.formats.plaintext import decode, detect
 from hypewatch.crawler.transcripts.layouts import read_text
 from hypewatch.crawler.transcripts.metadata import metadata
@@ -30,10 +31,16 @@ class TranscriptError(HypewatchError, ValueError):
 def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcript:
     """Parse one transcript file or page into speaker turns with roles, sections and metadata."""
     where = filename or "<input>"
-    if isinstance(data, bytes) and looks_binary(data):
+    if isinstance(data, bytes) and is_pdf(data):
+        try:
+            text, kind = pdf_text(data), "text"
+        except PdfError as exc:
+            raise TranscriptError(f"{where}: not a readable PDF ({exc})") from None
+    elif isinstance(data, bytes) and looks_binary(data):
         raise TranscriptError(f"{where}: binary content, not a transcript")
-    text = decode(data) if isinstance(data, bytes) else data
-    kind = detect(text, filename)
+    else:
+        text = decode(data) if isinstance(data, bytes) else data
+        kind = detect(text, filename)
     meta: dict[str, Any] = {}
     warnings: list[str] = []
     if kind == "json":

@@ -1,0 +1,56 @@
+"""Real PDF files for tests: text set line by line in Helvetica, as a word processor exports a
+transcript (paragraphs wrapped to the page's width, a running header, page numbers)."""
+
+from __future__ import annotations
+
+import textwrap
+
+LINES_PER_PAGE = 40
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def transcript_pdf(paragraphs: list[str], *, header: str = "", width: int = 90) -> bytes:
+    """A PDF of `paragraphs` wrapped at `width` characters, a blank line between them, `header` at
+    the top of every page and "Page N of M" at the bottom."""
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines += textwrap.wrap(paragraph, width) or [""]
+        lines.append("")
+    pages = [lines[i : i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
+    streams = []
+    for n, page in enumerate(pages, 1):
+        setting = [f"({_escape(header)}) Tj 0 -14 Td ( ) Tj 0 -14 Td"] if header else []
+        setting += [f"({_escape(line)}) Tj 0 -14 Td" for line in page]
+        setting.append(f"0 -14 Td (Page {n} of {len(pages)}) Tj")
+        streams.append(("BT /F1 10 Tf 50 780 Td " + " ".join(setting) + " ET").encode("latin-1"))
+    return _pdf(streams)
+
+
+def _pdf(streams: list[bytes]) -> bytes:
+    n_pages = len(streams)
+    # objects: 1 catalog, 2 pages, 3 font, then a page and its content stream for each page
+    page_ids = [4 + 2 * i for i in range(n_pages)]
+    objects: dict[int, bytes] = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: f"<< /Type /Pages /Kids [{' '.join(f'{p} 0 R' for p in page_ids)}] /Count {n_pages} >>".encode(),
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    }
+    for page_id, stream in zip(page_ids, streams):
+        objects[page_id] = (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Resources << /Font << /F1 3 0 R >> >> "
+            f"/Contents {page_id + 1} 0 R >>"
+        ).encode()
+        objects[page_id + 1] = f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += f"{number} 0 obj\n".encode() + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in sorted(objects))
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
