@@ -46,6 +46,7 @@ from hypewatch.crawler.http import Fetcher, FetchError
 from hypewatch.crawler.transcripts import TranscriptError
 from hypewatch.crawler.urls import canonicalize_url
 from hypewatch.crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
+from hypewatch.errors import HypewatchError
 from hypewatch.records import (
     Article,
     CrawlRetry,
@@ -150,7 +151,7 @@ class _Job:
         return self.url or str(self.path)
 
 
-class FileTooLarge(OSError):
+class FileTooLarge(HypewatchError, OSError):
     """A local file larger than any page, feed or transcript: refused before it is read whole."""
 
 

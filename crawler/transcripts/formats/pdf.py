@@ -12,10 +12,12 @@ import logging
 import re
 from collections import Counter
 
+from hypewatch.errors import HypewatchError
+
 logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
-# A page's own number, alone on its line: "3", "Page 3", "Page 3 of 20", "- 3 -", "3 | Acme".
+# A page's own number, alone on its line: "3", "Page 3", "Page 3 of 20", "- 3 -", "3/20".
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—\s]*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?[-–—\s]*$", re.I)
 _DIGITS = re.compile(r"\d+")
 _SENTENCE_END = re.compile(r"[.?!]['\"”’)]?$")
@@ -25,7 +27,7 @@ _FULL_WIDTH = 0.8
 _EDGE_LINES = 3
 
 
-class PdfError(ValueError):
+class PdfError(HypewatchError, ValueError):
     """The bytes are a PDF that cannot be read (damaged, encrypted with a password)."""
 
 
