@@ -14,8 +14,6 @@ from collections import Counter
 
 from hypewatch.errors import HypewatchError
 
-logger = logging.getLogger(__name__)
-
 PDF_MAGIC = b"%PDF-"
 # A page's own number, alone on its line: "3", "Page 3", "Page 3 of 20", "- 3 -", "3/20".
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—\s]*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?[-–—\s]*$", re.I)
