@@ -233,6 +233,7 @@ def test_recorded_layout_with_timestamps_after_names():
 
 def test_bracketed_speaker_labels_and_stage_directions():
     t = parse(FIXTURES / "bracketed.txt")
+    assert t.company == "Orbital Storage Corp"  # "ORBITAL STORAGE CORP - Q1 2026 EARNINGS CALL"
     assert roles_of(t) == {
         "Operator": "operator",
         "Ken Adler": "executive",

@@ -98,7 +98,7 @@ def metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dict
     call_date = _date(_str(meta.get("date") or meta.get("call_date") or meta.get("event_date")) or "")
     call_date = call_date or _date(joined) or file_date
     return {
-        "company": company,
+        "company": _display_company(company) if company else None,
         "ticker": ticker.upper() if ticker else None,
         "fiscal_period": period,
         "call_date": call_date,
@@ -119,6 +119,23 @@ def _clean_company(text: str) -> str | None:
     text = text[breaks[-1] :] if breaks else text.strip()
     text = re.sub(r"\s+(?:Cl(?:ass)?\.?\s+[A-C])$", "", text).strip(" ,-")
     return text or None
+
+
+def _display_company(name: str) -> str:
+    """A name set in capitals as the company writes it elsewhere: "ORBITAL STORAGE CORP" is
+    "Orbital Storage Corp", so one company's calls share one name; "AT&T INC" keeps "AT&T", a
+    one-word name ("NVIDIA", "IBM") stays as it is."""
+    words = name.split()
+    if not name.isupper() or len(words) < 2:
+        return name
+
+    def word(w: str) -> str:
+        core = w.rstrip(",.")
+        if core.isalpha() and (len(core) >= 4 or core.lower() in _ABBREVIATIONS):
+            return core.capitalize() + w[len(core) :]
+        return w
+
+    return " ".join(word(w) for w in words)
 
 
 def _company_after_exchange_line(header: list[str]) -> str | None:
