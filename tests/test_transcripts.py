@@ -297,6 +297,21 @@ def test_html_speaker_cells_and_spans_are_labels_not_glued_to_the_speech(name):
     assert t.turns[1].text == "Thank you. With me today are Luis and Akiko."
 
 
+def test_an_interview_of_questions_and_answers():
+    # A fireside chat as investor-relations sites post it: "Q: ..." / "A: ...", "Question:" / "Answer:".
+    t = parse(FIXTURES / "interview.txt")
+    assert [(turn.speaker, turn.role) for turn in t.turns] == [
+        ("Moderator", "operator"),
+        ("Q", "analyst"),
+        ("A", "executive"),
+        ("Q", "analyst"),
+        ("A", "executive"),
+        ("Question", "analyst"),
+        ("Answer", "executive"),
+    ]
+    assert t.turns[1].text == "Elena, how durable is AI demand in your view?"
+
+
 def test_inline_speakers_without_markers_start_qa_at_the_first_question():
     t = parse(FIXTURES / "inline.txt")
     assert (t.company, t.ticker, t.fiscal_period, t.call_date) == (

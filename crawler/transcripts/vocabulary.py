@@ -89,6 +89,11 @@ SPECIAL_SPEAKERS: dict[str, Role] = {
     "unknown speaker": "other",
     "unidentified audience member": "other",
     "unknown": "other",
+    # Interviews and fireside chats: "Q: How durable is demand?" / "A: Very."
+    "q": "analyst",
+    "question": "analyst",
+    "a": "executive",
+    "answer": "executive",
 }
 
 PARTICLES = {"de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "la", "le", "bin", "al", "y", "st."}

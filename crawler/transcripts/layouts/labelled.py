@@ -37,7 +37,7 @@ _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L
 _RULE = re.compile(r"^[\s=\-_*~#.+]{3,}$")
 
 # "Name: text", "Name:text" as today's pages print it, "[Name - Title] text", "Name (00:03:10): text".
-_INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
+_INLINE = re.compile(r"^(?P<label>[QA]|[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
 _STAMPED_INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])])\s*:?\s*(?P<text>\S.*)$")
 _BRACKET_INLINE = re.compile(r"^(?P<label>\[[^\[\]\n]{2,90}\])\s*:?\s*(?P<text>\S.*)$")
 _SENTENCE_END = re.compile(r"[.?!;,…]['\"”’)]?$")
