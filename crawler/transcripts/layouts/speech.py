@@ -437,14 +437,13 @@ class _Segmenter:
     def name_from(self, cur: _Turn, s: str) -> None:
         if len(cur.sentences) > 3 and cur is not self.turns[0]:  # the call's opening is the operator's, if anyone's
             return
-        if cur.asking:
-            pass  # an asker's "thanks for taking my questions" run on from "your line is open"
-        elif m := c.OPERATOR_INTRO.search(s):
+        # An asker's turn is no operator's, though speech-to-text runs "your line is open" into it.
+        if not cur.asking and (m := c.OPERATOR_INTRO.search(s)):
             if name := c.person_name(m.group("name")):
                 self.cast.operator_names.add(name.lower())
             cur.speaker, cur.role = OPERATOR, "operator"
             return
-        elif c.OPERATOR_PHRASES.search(s) and self.has_operator:
+        if not cur.asking and c.OPERATOR_PHRASES.search(s) and self.has_operator:
             cur.speaker, cur.role = OPERATOR, "operator"
             return
         m = c.SELF_INTRO.search(s)
