@@ -310,6 +310,18 @@ def test_an_interview_of_questions_and_answers():
         ("Answer", "executive"),
     ]
     assert t.turns[1].text == "Elena, how durable is AI demand in your view?"
+    # A conference's host is the bank's analyst, asking.
+    chat = parse_transcript(
+        "Host: Welcome, Elena. How durable is AI demand?\n\nElena Vasquez: Very durable.\n\n"
+        "Host: And pricing?\n\nElena Vasquez: Pricing has held up well.",
+        "chat.txt",
+    )
+    assert [(turn.speaker, turn.role) for turn in chat.turns] == [
+        ("Host", "analyst"),
+        ("Elena Vasquez", "executive"),
+        ("Host", "analyst"),
+        ("Elena Vasquez", "executive"),
+    ]
 
 
 def test_inline_speakers_without_markers_start_qa_at_the_first_question():

@@ -89,7 +89,10 @@ SPECIAL_SPEAKERS: dict[str, Role] = {
     "unknown speaker": "other",
     "unidentified audience member": "other",
     "unknown": "other",
-    # Interviews and fireside chats: "Q: How durable is demand?" / "A: Very."
+    # Interviews and fireside chats: "Q: How durable is demand?" / "A: Very."; the host of a
+    # conference's fireside chat is the bank's analyst.
+    "host": "analyst",
+    "interviewer": "analyst",
     "q": "analyst",
     "question": "analyst",
     "a": "executive",
