@@ -489,10 +489,9 @@ class _Crawl:
     ) -> None:
         article, transcript = parsed.article, parsed.transcript
         if not article.text.strip():
-            raise _Skip(
-                "no text",
-                f"{job.where}: no {'transcript' if job.source.kind == 'transcripts' else 'article'} text found",
-            )
+            what = "transcript" if job.source.kind == "transcripts" else "article"
+            scanned = " (a PDF of scanned pages has none to read)" if job.where.lower().endswith(".pdf") else ""
+            raise _Skip("no text", f"{job.where}: no {what} text found{scanned}")
         doc = Document(
             doc_id=doc_id,
             source=job.source.name,

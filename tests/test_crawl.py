@@ -367,6 +367,7 @@ def test_pdf_transcripts_from_a_folder_and_a_url(tmp_path, executor):
     calls = tmp_path / "calls"
     calls.mkdir()
     (calls / "nvda-q1-2025.pdf").write_bytes(transcript_pdf(paragraphs, header="NVIDIA Q1 FY2025 call"))
+    (calls / "scan.pdf").write_bytes(transcript_pdf([]))  # no text layer, as scanned pages have none
     with CrawlServer() as server:
         server.routes["/ir/call.pdf"] = Reply(
             body=transcript_pdf([p.replace("record revenue", "record sales") for p in paragraphs]),
@@ -382,7 +383,10 @@ def test_pdf_transcripts_from_a_folder_and_a_url(tmp_path, executor):
         summary, docs = run_crawl(config, executor)
 
     # The two copies of one call: the second stored is the first's duplicate.
-    assert (summary.new, summary.duplicates, dict(summary.skipped), len(docs)) == (1, 1, {}, 2)
+    assert (summary.new, summary.duplicates, dict(summary.skipped), len(docs)) == (1, 1, {"no text": 1}, 2)
+    assert summary.warnings == [
+        f"calls: {calls / 'scan.pdf'}: no transcript text found (a PDF of scanned pages has none to read)"
+    ]
     for call in docs:
         assert call.kind == "transcripts" and call.fiscal_period == "Q1 2025" and "NVDA" in call.tickers
         assert [t.role for t in call.turns][:3] == ["operator", "executive", "operator"]
