@@ -22,7 +22,7 @@ from transcripts_helpers import (
 
 from hypewatch.crawler.transcripts import TranscriptError, parse_transcript
 from hypewatch.crawler.transcripts.cues import TAKING_QUESTIONS
-from hypewatch.crawler.transcripts.text import without_repeat
+from hypewatch.crawler.transcripts.text import sentences, without_repeat
 from hypewatch.records import Transcript
 
 REAL_FILES = transcript_files(SHARED) if SHARED.exists() else []
@@ -1219,3 +1219,20 @@ def test_a_damaged_pdf_is_one_named_error():
     data = transcript_pdf(PDF_CALL)
     with pytest.raises(TranscriptError, match=r"^call\.pdf: not a readable PDF \("):
         parse_transcript(data[: len(data) // 3], "call.pdf")
+
+
+@pytest.mark.parametrize(
+    "paragraph, expected",
+    [
+        (
+            "Next is Brent Thielman with D. A. Davidson. Your line is now open.",
+            ["Next is Brent Thielman with D. A. Davidson.", "Your line is now open."],
+        ),
+        (
+            "Our next question is from Timothy R. Curry. Go ahead.",
+            ["Our next question is from Timothy R. Curry.", "Go ahead."],
+        ),
+    ],
+)
+def test_speech_sentences_keep_initials_and_names_whole(paragraph, expected):
+    assert sentences(paragraph) == expected

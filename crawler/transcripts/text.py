@@ -27,8 +27,13 @@ _SENTENCE_BREAK = re.compile(r"(?:(?<=[.?!])[\"”’)\]]*\s+(?=[^a-z\s])|(?<=\?
 # No break after "Mr." or a middle initial ("Timothy R. Curry"), nor after "etc." and the like.
 _TITLE_ABBREV = re.compile(
     r"\b(?:Mr|Ms|Mrs|Dr|St)\.$|\b[A-Z][a-z]+\s+[A-Z]\.$|\b(?:[A-Z]\.){2,}$"
-    r"|\b(?i:etc|approx|incl|vs|est|avg|min|max|dept|corp|bros)\.$"
+    r"|\b(?i:etc|approx|incl|vs|est|avg|min|max|dept|corp|bros)\.$|\b[A-Z]\.\s[A-Z]\.$"
 )
+
+
+# Initials spaced out, "with D. A. Davidson": no break between them, nor after them.
+_INITIAL = re.compile(r"\b[A-Z]\.$")
+_INITIAL_NEXT = re.compile(r"[A-Z]\.(?:\s|$)")
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -38,7 +43,7 @@ def sentences(paragraph: str) -> list[str]:
     start = 0
     for m in _SENTENCE_BREAK.finditer(paragraph):
         piece = paragraph[start : m.end()].strip()
-        if _TITLE_ABBREV.search(piece):
+        if _TITLE_ABBREV.search(piece) or (_INITIAL.search(piece) and _INITIAL_NEXT.match(paragraph, m.end())):
             continue
         out.append(piece)
         start = m.end()
