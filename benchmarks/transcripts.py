@@ -6,8 +6,8 @@ Per folder (one layout each): files, turns, named speakers, files where each rol
 with both sections, the share of the spoken body's words kept in the turns, and files per second;
 the share of words by role, and in operator turns too long to be an operator's. With --files, one row per file as well. Last, how far a speech-to-text parse (no speaker names)
 agrees with the labels, word by word (aligned), on roles and sections: for the calls ../shared holds
-twice (NVIDIA's fiscal-2025 calls as speech-to-text and with speaker labels), and for every labelled
-call run together with its names taken out.
+twice (NVIDIA's fiscal-2025 calls as speech-to-text and with speaker labels), for every labelled
+call run together with its names taken out, and for every labelled call exported to PDF.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from hypewatch.crawler.transcripts import parse_transcript  # noqa: E402
 from hypewatch.crawler.transcripts.roles import OPERATOR_MOST_WORDS  # noqa: E402
+from hypewatch.nlp.sentences import split_sentences  # noqa: E402
 from hypewatch.records import Transcript  # noqa: E402
 
 sys.path.append(str(ROOT / "tests"))
+from pdf_helpers import transcript_pdf  # noqa: E402
 from transcripts_helpers import (  # noqa: E402
     LABELLED_FOLDERS,
     SHARED,
@@ -143,6 +145,38 @@ def print_agreement() -> None:
         print(f"  {folder:<20} {_agreement(pairs)}")
         every += pairs
     print(f"  {'all':<20} {_agreement(every)}")
+    print_pdf_agreement()
+
+
+def print_pdf_agreement() -> None:
+    """What a PDF costs: each labelled call written as text (its title, then each speaker's name on a
+    line and their paragraphs), and the same text exported to PDF as a publisher sets it (paragraphs
+    wrapped to the page, a running header, page numbers), each read back; the PDF's reading against
+    the text's."""
+    print("\nlabelled calls exported to PDF, against the same call as text (aligned words):")
+    every, whole_all, total_all = [], 0, 0
+    for folder in LABELLED_FOLDERS:
+        pairs, seconds, files, whole, total = [], 0.0, transcript_files(SHARED / folder), 0, 0
+        for path in files:
+            labelled = parse_transcript(path.read_bytes(), path.name)
+            lines = [labelled.title or path.stem]
+            for turn in labelled.turns:
+                lines += [turn.speaker, *turn.text.split("\n")]
+            text = parse_transcript("\n\n".join(lines), path.stem + ".txt")
+            data = transcript_pdf(lines, header=f"{labelled.company or path.stem} earnings call")
+            start = time.perf_counter()
+            read = parse_transcript(data, path.stem + ".pdf")
+            seconds += time.perf_counter() - start
+            pairs += aligned_pairs(text, read)
+            # a sentence cut where a line ended would be scored as two
+            said = Counter(s for t in text.turns for s in split_sentences(t.text))
+            whole += sum((said & Counter(s for t in read.turns for s in split_sentences(t.text))).values())
+            total += sum(said.values())
+        print(
+            f"  {folder:<20} {_agreement(pairs)}  sentences whole {whole / total:.1%}, {len(files) / seconds:.1f} files/s"
+        )
+        every, whole_all, total_all = every + pairs, whole_all + whole, total_all + total
+    print(f"  {'all':<20} {_agreement(every)}  sentences whole {whole_all / total_all:.1%}")
 
 
 def _agreement(pairs: list[tuple[tuple[str, str], tuple[str, str]]]) -> str:

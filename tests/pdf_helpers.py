@@ -1,4 +1,4 @@
-"""Real PDF files for tests: text set line by line in Helvetica, as a word processor exports a
+"""Real PDF files for tests: text set line by line in Helvetica (WinAnsi: cp1252), as a word processor exports a
 transcript (paragraphs wrapped to the page's width, a running header, page numbers)."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def transcript_pdf(paragraphs: list[str], *, header: str = "", width: int = 90) 
         setting = [f"({_escape(header)}) Tj 0 -14 Td ( ) Tj 0 -14 Td"] if header else []
         setting += [f"({_escape(line)}) Tj 0 -14 Td" for line in page]
         setting.append(f"0 -14 Td (Page {n} of {len(pages)}) Tj")
-        streams.append(("BT /F1 10 Tf 50 780 Td " + " ".join(setting) + " ET").encode("latin-1"))
+        streams.append(("BT /F1 10 Tf 50 780 Td " + " ".join(setting) + " ET").encode("cp1252", errors="replace"))
     return _pdf(streams)
 
 

@@ -1236,3 +1236,21 @@ def test_a_damaged_pdf_is_one_named_error():
 )
 def test_speech_sentences_keep_initials_and_names_whole(paragraph, expected):
     assert sentences(paragraph) == expected
+
+
+def test_pdf_lines_wrapped_at_the_page_width_are_joined_and_short_ones_end_paragraphs():
+    from hypewatch.crawler.transcripts.formats.pdf import unwrap
+
+    full = "Leverage, as measured by our ratio of net debt to earnings before interest, debt-to-"
+    lines = [
+        full,
+        "EBITDA, is the lowest it has been in nearly ten years, and our cash cycle improved in U.S.",
+        "dollars by six days compared to last year, which helped cash flow in the quarter a lot.",
+        "Jane Doe -- Chief Financial Officer",
+        "Thank you.",
+    ]
+    assert unwrap(lines) == [
+        full + lines[1] + " " + lines[2],
+        "Jane Doe -- Chief Financial Officer",
+        "Thank you.",
+    ]

@@ -89,11 +89,14 @@ def unwrap(lines: list[str]) -> list[str]:
     paragraphs: list[str] = []
     wrapped = False
     for line in lines:
-        # A full line that ends a sentence may end its paragraph: a new one there costs nothing.
-        if wrapped and paragraphs and not _SENTENCE_END.search(paragraphs[-1]):
+        # A full line that ends a sentence may end its paragraph (a new one there costs nothing),
+        # unless the next goes on in lower case ("... in U.S." / "dollars").
+        if wrapped and paragraphs and (not _SENTENCE_END.search(paragraphs[-1]) or line[:1].islower()):
             last = paragraphs[-1]
-            if last.endswith("-") and line[:1].islower():
-                paragraphs[-1] = last[:-1] + line  # "infra-" / "structure"
+            if last.endswith("-") and last[-2:-1].isalnum():
+                # A line broken at a hyphen: "debt-to-" / "EBITDA", "year-over-" / "year". The
+                # hyphen stays (a word a typesetter hyphenated reads "infra-structure", whole).
+                paragraphs[-1] = last + line
             else:
                 paragraphs[-1] = f"{last} {line}"
         else:
