@@ -1254,3 +1254,39 @@ def test_pdf_lines_wrapped_at_the_page_width_are_joined_and_short_ones_end_parag
         "Jane Doe -- Chief Financial Officer",
         "Thank you.",
     ]
+
+
+LETTERED = [
+    (
+        "A",
+        "Good afternoon and welcome to the Acme third quarter call. At this time all participants are in a "
+        "listen-only mode. I will now turn the call over to Jane Doe, head of investor relations.",
+    ),
+    ("B", "Thank you. With me today are John Smith, our CEO, and Mary Major, our CFO."),
+    ("C", "Thanks, Jane. Demand for our AI accelerators is extraordinary."),
+    ("A", "Our first question comes from Vivek Arya with BofA Securities. Your line is open."),
+    ("D", "Thanks for taking my question. Is there any sign of AI fatigue?"),
+    ("C", "No. Customers keep asking for more capacity than we can ship."),
+]
+
+
+@pytest.mark.parametrize(
+    "data, name",
+    [
+        (json.dumps({"utterances": [{"speaker": s, "text": t} for s, t in LETTERED]}), "call.json"),
+        ("\n\n".join(f"Speaker {s}: {t}" for s, t in LETTERED), "call.txt"),
+        ("\n\n".join(f"{s}: {t}" for s, t in LETTERED), "call.txt"),
+    ],
+    ids=["utterances-json", "speaker-letter", "letter"],
+)
+def test_speakers_a_speech_to_text_service_letters_get_roles_from_the_call(data, name):
+    # "A" is no interview's answer here: B, C and D speak too.
+    t = parse_transcript(data, name)
+    assert [(turn.speaker.split()[-1], turn.role) for turn in t.turns] == [
+        ("A", "operator"),
+        ("B", "executive"),
+        ("C", "executive"),
+        ("A", "operator"),
+        ("D", "analyst"),
+        ("C", "executive"),
+    ]

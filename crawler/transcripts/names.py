@@ -30,8 +30,9 @@ COUNTER = re.compile(r"\s*\[\d+\]\s*$")
 TIMESTAMP = re.compile(r"\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])]\s*:?\s*$")
 _BRACKETED = re.compile(r"^\[([^\[\]]+)\]$")
 _QA_LETTER = re.compile(r"^[QA]\s*[-–—]\s+")
-# Speech-to-text services that do not know who speaks number them: "Speaker 2 (00:00:20):".
-_NUMBERED = re.compile(r"(?:Speaker|Participant|Unknown Speaker)\s+\d{1,2}")
+# Speech-to-text services that do not know who speaks number or letter them: "Speaker 2 (00:00:20):",
+# "Speaker B:".
+_NUMBERED = re.compile(r"(?:Speaker|Participant|Unknown Speaker)\s+(?:\d{1,2}|[A-Z])")
 
 
 def role_from_title(title: str, company: str | None = None) -> Role | None:
@@ -144,8 +145,9 @@ def _display_name(name: str) -> str:
 
 
 def name_key(name: str) -> tuple[str, str]:
-    if _NUMBERED.fullmatch(name.strip()):
-        return (name.lower().split()[0], name.lower().split()[-1])  # "Speaker 2" is not "Speaker 3"
+    if _NUMBERED.fullmatch(name.strip()) or len(name.strip()) == 1:
+        # "Speaker 2" is not "Speaker 3", nor "A:" "B:"
+        return (name.lower().split()[0], name.lower().split()[-1])
     tokens = [t for t in re.findall(r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*", name.lower())]
     tokens = [t for t in tokens if len(t) > 1 and t not in {"mr", "ms", "mrs", "dr", "sir", "jr", "sr", "ii", "iii"}]
     if not tokens:

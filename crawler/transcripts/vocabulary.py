@@ -89,15 +89,16 @@ SPECIAL_SPEAKERS: dict[str, Role] = {
     "unknown speaker": "other",
     "unidentified audience member": "other",
     "unknown": "other",
-    # Interviews and fireside chats: "Q: How durable is demand?" / "A: Very."; the host of a
-    # conference's fireside chat is the bank's analyst.
+    # Interviews and fireside chats: "Question: How durable is demand?" / "Answer: Very."; the host
+    # of a conference's fireside chat is the bank's analyst. ("Q:" / "A:" only where no "B:" speaks:
+    # speech-to-text services letter their speakers A, B, C; crawler.transcripts.layouts.labelled.)
     "host": "analyst",
     "interviewer": "analyst",
-    "q": "analyst",
     "question": "analyst",
-    "a": "executive",
     "answer": "executive",
 }
+# "Q:" / "A:" in an interview, where they are the only one-letter labels.
+INTERVIEW_LETTERS: dict[str, Role] = {"Q": "analyst", "A": "executive"}
 
 PARTICLES = {"de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "la", "le", "bin", "al", "y", "st."}
 

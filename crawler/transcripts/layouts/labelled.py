@@ -30,14 +30,16 @@ from hypewatch.crawler.transcripts.names import (
     same_key,
     special_role,
 )
-from hypewatch.crawler.transcripts.vocabulary import BOILERPLATE, MARKUP, PUBLISHER
+from hypewatch.crawler.transcripts.vocabulary import BOILERPLATE, INTERVIEW_LETTERS, MARKUP, PUBLISHER
 from hypewatch.records import Role, Section
 
 _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L\.P|N\.A|S\.A|N\.V|Mr|Ms|Dr)\.$")
 _RULE = re.compile(r"^[\s=\-_*~#.+]{3,}$")
 
 # "Name: text", "Name:text" as today's pages print it, "[Name - Title] text", "Name (00:03:10): text".
-_INLINE = re.compile(r"^(?P<label>[QA]|[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
+_INLINE = re.compile(r"^(?P<label>[A-Z]|[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
+# One capital letter as a label: an interview's "Q:" / "A:", a speech-to-text service's "B:".
+_LETTER = re.compile(r"[A-Z]")
 _STAMPED_INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])])\s*:?\s*(?P<text>\S.*)$")
 _BRACKET_INLINE = re.compile(r"^(?P<label>\[[^\[\]\n]{2,90}\])\s*:?\s*(?P<text>\S.*)$")
 _SENTENCE_END = re.compile(r"[.?!;,…]['\"”’)]?$")
@@ -70,7 +72,11 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
             stamped.update([i] if TIMESTAMP.search(line) else [])
             continue
         m = _BRACKET_INLINE.match(line) or _STAMPED_INLINE.match(line) or _INLINE.match(line)
-        if m and (label := parse_label(m.group("label")) or first_name_label(m.group("label"))):
+        if m and (
+            label := parse_label(m.group("label"))
+            or first_name_label(m.group("label"))
+            or (Label(m.group("label")) if _LETTER.fullmatch(m.group("label")) else None)
+        ):
             inline[i] = (label, m.group("text"))
             stamped.update([i] if TIMESTAMP.search(m.group("label")) else [])
     counts = Counter(name_key(lab.name) for lab in whole.values())
@@ -88,7 +94,8 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
         if special_role(label.name) or label.name in known:
             return True
         if " " not in label.name:  # "Krista:": a first name, as an operator goes by, said more than once
-            return is_inline and inline_layout and counts[name_key(label.name)] >= 2
+            once = bool(_LETTER.fullmatch(label.name))  # "D:" speaks once; a lettered call has no headings
+            return is_inline and inline_layout and (counts[name_key(label.name)] >= 2 or once)
         titled = label.title is not None and role_from_title(label.title) is not None
         if is_inline:
             return titled or counts[name_key(label.name)] >= 2 or inline_layout or i in stamped
@@ -156,6 +163,10 @@ def parse_lines(text: str, speakers: Iterable[str] = ()) -> Layout:
             layout.header.append(line)
         i += 1
 
+    letters = {t.speaker for t in layout.turns if len(t.speaker) == 1}
+    if letters and letters <= set(INTERVIEW_LETTERS):
+        for t in layout.turns:
+            t.role = INTERVIEW_LETTERS.get(t.speaker, t.role)
     speakers_found = {t.speaker for t in layout.turns if t.speaker != UNKNOWN_SPEAKER}
     layout.recognised = len(speakers_found) >= 2 and len(layout.turns) >= 3
     return layout
