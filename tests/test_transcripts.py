@@ -1290,3 +1290,18 @@ def test_speakers_a_speech_to_text_service_letters_get_roles_from_the_call(data,
         ("D", "analyst"),
         ("C", "executive"),
     ]
+
+
+def test_askers_announced_with_names_beyond_ascii():
+    text = (
+        "Acme Q3 2025 Earnings Call\n\n"
+        "Operator: Good afternoon. I will now turn the call over to José Núñez.\n"
+        "José Núñez: Thank you. With me is Zoë O'Brien-Smith.\n"
+        "Zoë O'Brien-Smith: Revenue grew 20%.\n"
+        "Operator: Our first question comes from Søren Ødegaard with Nordea.\n"
+        "Søren Ødegaard: Is AI demand durable?\n"
+        "Zoë O'Brien-Smith: Yes, very.\n"
+    )
+    t = parse_transcript(text, "acme.txt")
+    assert roles_of(t)["Søren Ødegaard"] == "analyst"
+    assert t.turns[first_qa(t)].text == "Our first question comes from Søren Ødegaard with Nordea."

@@ -20,7 +20,9 @@ from hypewatch.crawler.transcripts.vocabulary import NOT_A_FIRST_NAME, NOT_NAME_
 # --- in calls that name their speakers ---
 # The operator announcing an analyst: "next question comes from the line of Joe Moore with Morgan Stanley".
 # A name token is initials ("C.J.") or a word; a word's trailing full stop ends the sentence, not the name.
-_NAME_TOKEN_PAT = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][\w'’\-]*)"
+# A capital, Latin-1 and Latin Extended-A too: "Søren Ødegaard", "Élodie", "Łukasz".
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ž"
+_NAME_TOKEN_PAT = rf"(?:[A-Z]\.(?:[A-Z]\.)*|[{_UPPER}][\w'’\-]*)"
 _NAME_PAT = _NAME_TOKEN_PAT + r"(?:\s+(?:(?:de|da|van|von|del|la|le)\s+)?" + _NAME_TOKEN_PAT + r"){0,3}"
 
 ANNOUNCED_ASKER = [
@@ -53,7 +55,7 @@ ASKS = re.compile(
 )
 
 # --- in speech-to-text calls, where a cue is all there is: names may be first names, titled, misheard ---
-_TOKEN = r"(?:[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z][\w'’\-]*)"
+_TOKEN = rf"(?:[A-Z]\.(?:\s?[A-Z]\.)*|[{_UPPER}][\w'’\-]*)"
 _NAME = (
     r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?" + _TOKEN + r"(?:\s+(?:(?:de|da|van|von|del|la|le|di|du)\s+)?" + _TOKEN + r"){0,3}"
 )
@@ -308,7 +310,7 @@ INTRO_LIST = re.compile(
     r"also on the call|also here|also with us|participating)\b)"
 )
 
-LIST_NAME = re.compile(r"[A-Z][\w'’\-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’\-]+){1,2}")
+LIST_NAME = re.compile(rf"[{_UPPER}][\w'’\-]+(?:\s+[A-Z]\.)?(?:\s+[{_UPPER}][\w'’\-]+){{1,2}}")
 LIST_TITLE = re.compile(r"\s*,\s*(?:our\s+|the\s+|[A-Z]\w+'s\s+)?([^,;.]{2,80})")
 
 # Speech-to-text often ends a question with a full stop: "And do you think they're limited to ...".
