@@ -277,6 +277,10 @@ def test_markup_around_labels_is_dropped(name):
     assert t.turns[first_qa(t)].speaker == "Operator" and t.turns[first_qa(t)].text.startswith("Our first question")
     assert not any(re.search(r"\*\*|#|<GO>|BIO", turn.text + turn.speaker) for turn in t.turns)
     assert t.turns[1].text.startswith("Thank you. With me today")
+    assert (t.company, t.ticker) == {
+        "markdown.txt": ("Halden Photonics", "HLDN"),
+        "terminal.txt": ("Kestrel Networks Inc", "KSTL"),
+    }[name]
 
 
 @pytest.mark.parametrize("name", ["spans.html", "table.html"])

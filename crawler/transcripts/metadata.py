@@ -15,7 +15,7 @@ _EXCHANGES = r"(?:NASDAQ|NasdaqGS|NasdaqGM|NYSE|NYSEAMERICAN|NYSEArca|AMEX|TSX|T
 
 _TICKER_PAREN = re.compile(
     r"(?P<company>[^\n()]{2,80}?)\s*\(\s*(?:" + _EXCHANGES + r"\s*:\s*)?(?P<ticker>[A-Z][A-Z0-9]{0,5}(?:[.\-][A-Z])?)"
-    r"(?:\s+[+\-−]?[\d.]+%)?\s*\)",
+    r"(?:\s+[A-Z]{2}\s+Equity)?(?:\s+[+\-−]?[\d.]+%)?\s*\)",  # a terminal's "(KSTL US Equity)"
 )
 
 _TICKER_EXCHANGE = re.compile(_EXCHANGES + r"\s*:\s*(?P<ticker>[A-Z][A-Z0-9]{0,5}(?:\.[A-Z])?)\b")
