@@ -344,7 +344,9 @@ class _Crawl:
             feed = parse_feed(data, source.name, url=url)
         except (FetchError, FeedError, OSError) as exc:
             self.summary.feeds_failed += 1
-            self._warn(source, "feed failed", f"feed {where}: {exc}")
+            # The errors name the URL or the source themselves; the line names both once.
+            why = exc.cause if isinstance(exc, FetchError) else exc.problem if isinstance(exc, FeedError) else exc
+            self._warn(source, "feed failed", f"feed {where}: {why}")
             return None
         self.summary.feeds_ok += 1
         self._read_fine(source)

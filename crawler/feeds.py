@@ -32,7 +32,12 @@ _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "bloc
 
 
 class FeedError(HypewatchError, ValueError):
-    """The input is not a feed at all (no channel, no items, unreadable)."""
+    """The input is not a feed at all (no channel, no items, unreadable). `problem` says why."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+        self.problem = problem
 
 
 def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
@@ -44,7 +49,7 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     is returned with `problems` set.
     """
     if looks_binary(data):
-        raise FeedError(f"{name}: binary content, not a feed")
+        raise FeedError(name, "binary content, not a feed")
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
         return _json_feed(data, name, url)
     # feedparser fetches a URL or opens a path when given a str; bytes it only parses.
@@ -58,7 +63,7 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     base = url or channel.get("link")
     items = [_item(entry, base) for entry in parsed.entries]
     if not items and not channel.get("title"):
-        raise FeedError(f"{name}: not a readable feed" + (f" ({problems[0]})" if problems else ""))
+        raise FeedError(name, "not a readable feed" + (f" ({problems[0]})" if problems else ""))
     for problem in problems:
         logger.warning("feed %s: %s (kept %d items)", name, problem, len(items))
     return Feed(title=channel.get("title"), link=channel.get("link"), items=items, problems=problems)
@@ -68,12 +73,12 @@ def _json_feed(data: bytes, name: str, url: str | None) -> Feed:
     try:
         obj = json.loads(data.decode("utf-8-sig", errors="replace"))
     except (ValueError, RecursionError) as exc:
-        raise FeedError(f"{name}: not a readable feed (JSON: {exc})") from None
+        raise FeedError(name, f"not a readable feed (JSON: {exc})") from None
     if not is_json_feed(obj):
-        raise FeedError(f"{name}: JSON, but not a JSON Feed (no 'version' of {VERSION_PREFIX})")
+        raise FeedError(name, f"JSON, but not a JSON Feed (no 'version' of {VERSION_PREFIX})")
     feed = json_feed(obj, url)
     if not feed.items and not feed.title:
-        raise FeedError(f"{name}: not a readable feed (a JSON Feed with no title and no items)")
+        raise FeedError(name, "not a readable feed (a JSON Feed with no title and no items)")
     for problem in feed.problems:
         logger.warning("feed %s: %s (kept %d items)", name, problem, len(feed.items))
     return feed

@@ -433,19 +433,22 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
     (pages / "blank.html").write_bytes(b" \n\n \t")
     (pages / "nul.html").write_bytes(page(1).encode().replace(b"<p>", b"<p>\x00\x00\x00"))
     (pages / "story.html").write_text(page(2), encoding="utf-8")
+    photo = tmp_path / "feed.rss"
+    photo.write_bytes(PNG + bytes(range(256)) * 8)
     with CrawlServer({"/empty": Reply(body=b""), "/story": Reply(body=page(3))}) as server:
         config = Config(
             sources=[
                 Source(name="calls", kind="transcripts", path=calls),
                 Source(name="saved", path=pages),
                 Source(name="site", urls=[f"{server.url}/empty", f"{server.url}/story"], allow_private=True),
+                Source(name="photo", feed=str(photo)),
             ],
             crawl=SETTINGS,
         )
         summary, docs = run_crawl(config)
 
     assert sorted(d.url.rsplit("/", 1)[-1] for d in docs) == ["acme-q2-2025.txt", "story", "story.html"]
-    assert dict(summary.skipped) == {"unreadable": 8, "too large": 1, "no text": 1}
+    assert dict(summary.skipped) == {"unreadable": 8, "too large": 1, "no text": 1, "feed failed": 1}
     assert sorted(summary.warnings) == sorted(
         [f"calls: {name}: binary content, not a transcript" for name in binary_files()]
         + [
@@ -457,6 +460,7 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
             f"saved: {(pages / 'empty.html').as_uri()}: page is empty",
             f"saved: {(pages / 'nul.html').as_uri()}: content is binary, not HTML",
             f"site: {server.url}/empty: page is empty",
+            f"photo: feed {photo}: binary content, not a feed",  # each named once
         ]
     )
     assert tracebacks(caplog) == []
