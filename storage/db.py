@@ -108,7 +108,9 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
                 pid = re.search(r"PID (\d+)", str(exc))
                 who = f" (pid {pid[1]})" if pid else ""
                 holder = (
-                    f"a run is writing to it{who}; try again in a moment"
+                    # Only a read-write holder keeps a reader out: a run, or a client opened read-write.
+                    f"another process{who} is writing to it (a run, or a DuckDB client that opened it"
+                    " read-write); try again in a moment"
                     if read_only
                     else f"another process{who} has it open (a query, a DuckDB shell, a run)"
                 )

@@ -197,13 +197,13 @@ def test_a_reader_waits_for_a_short_write(tmp_path: Path, write_config, hypewatc
     assert done.stdout.splitlines() == ["n", "0"]
 
 
-def test_a_reader_facing_a_long_write_says_a_run_is_writing(tmp_path: Path):
+def test_a_reader_facing_a_long_write_says_a_process_is_writing(tmp_path: Path):
     path = tmp_path / "hw.duckdb"
     Store(path)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), "5"], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
     started = time.monotonic()
-    with pytest.raises(DatabaseBusy, match=rf"a run is writing to it \(pid {holder.pid}\)"):
+    with pytest.raises(DatabaseBusy, match=rf"another process \(pid {holder.pid}\) is writing to it"):
         connect(path, read_only=True, wait_s=0.5)
     assert time.monotonic() - started < 4
     holder.kill()
