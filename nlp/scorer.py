@@ -62,6 +62,28 @@ class DeviceUnavailable(HypewatchError, RuntimeError):
     """model.device asks for CUDA on a machine without it."""
 
 
+def hub_unreachable(timeout_s: float = 3.0) -> str | None:
+    """Why the Hugging Face hub (HF_ENDPOINT) cannot be reached from here, in a few seconds at
+    most; None when it answers, when the hub is switched off (HF_HUB_OFFLINE: its cache only) or
+    when a proxy stands between (only the proxy can tell)."""
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    proxies = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+    if constants.HF_HUB_OFFLINE or any(os.environ.get(v) for v in proxies):
+        return None
+    endpoint = urlsplit(constants.ENDPOINT)
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        socket.create_connection((endpoint.hostname or "", port), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"{endpoint.hostname}: {exc.strerror or exc}"
+    return None
+
+
 class _Foreign(nn.Module):
     """A sequence-classification model behind the same interface as ours (no fatigue head)."""
 
@@ -202,12 +224,22 @@ class Scorer(CachedScorer):
                 "(pip install -e .), or rebuild it with `hypewatch train --out` that folder"
             )
         else:
+            target = str(folder) if folder.is_dir() else name
+            # Offline, the hub's client retries for half a minute before it looks in its cache.
+            unreachable = None if folder.is_dir() else hub_unreachable()
             try:
-                model = AutoModelForSequenceClassification.from_pretrained(str(folder) if folder.is_dir() else name)
-                tokenizer = AutoTokenizer.from_pretrained(str(folder) if folder.is_dir() else name)
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    target, local_files_only=unreachable is not None
+                )
+                tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=unreachable is not None)
             except OSError as exc:
+                why = (
+                    f"the hub cannot be reached ({unreachable}) and the model is not in its cache"
+                    if unreachable
+                    else str(exc).strip().splitlines()[0]
+                )
                 raise ModelNotFoundError(
-                    f"model {name!r} is neither a local model folder nor loadable from the Hugging Face hub ({exc})"
+                    f"model {name!r} is neither a local model folder nor loadable from the Hugging Face hub: {why}"
                 ) from exc
             mapping = _mapping_matrix(model.config.id2label, label_map)
             source = folder if folder.is_dir() else Path(model.name_or_path)

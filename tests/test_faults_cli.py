@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -425,6 +426,22 @@ def test_cuda_on_a_machine_without_it_is_one_line(write_config, tmp_path: Path):
     assert f"ERROR hypewatch.job: stage score failed: {cuda}\n" in done.stderr
     assert done.stderr.endswith(f"failed: score: {cuda}\n")
     assert "Traceback" in hw(config, "-v", "score", env=no_gpu).stderr  # -v still shows where
+
+
+def test_a_hub_model_with_the_hub_out_of_reach_is_one_line_at_once(write_config, tmp_path: Path):
+    config = write_config("database: hw.duckdb\nlog_file: false\nmodel: {name: some-org/no-such-model}\n")
+    with socket.socket() as closed:  # a port nothing listens on: the hub is down
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    hub_down = {"HF_ENDPOINT": f"http://127.0.0.1:{port}", "HF_HUB_OFFLINE": "0", "HF_HOME": str(tmp_path / "hf")}
+    hub_down |= {v: "" for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")}
+    # Told at once that the hub is out of reach, the hub's client never starts its half minute of retries.
+    line = one_line(hw(config, "classify", stdin=b"Demand is insatiable.\n", env=hub_down))
+    assert re.fullmatch(
+        r"hypewatch: model 'some-org/no-such-model' is neither a local model folder nor loadable from the Hugging"
+        r" Face hub: the hub cannot be reached \(127\.0\.0\.1: .+\) and the model is not in its cache",
+        line,
+    ), line
 
 
 def test_bad_inputs_to_the_one_off_tools_are_one_line(write_config, tmp_path: Path):
