@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator
 
 from hypewatch.nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
 
@@ -121,13 +121,14 @@ class Config(Settings):
 
     base_dir: Path = Field(Path("."), exclude=True)
 
-    @model_validator(mode="after")
-    def _unique_source_names(self) -> Config:
-        names = [s.name for s in self.sources]
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, sources: list[Source]) -> list[Source]:
+        names = [s.name for s in sources]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"duplicate source names: {', '.join(dupes)}")
-        return self
+        return sources
 
     @field_validator("topics")
     @classmethod
@@ -192,6 +193,7 @@ def parse_config(text: str, base_dir: Path, filename: str = DEFAULT_CONFIG_NAME)
         raise ConfigError(f"{filename}: the config file is empty; `hypewatch init` writes a starter one")
     if not isinstance(data, dict):
         raise ConfigError(f"{filename}:1: the config must be a mapping of keys")
+    _check_duplicate_keys(node, filename)
     try:
         config = Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
@@ -245,6 +247,26 @@ def _check_rule_topics(config: Config, node: yaml.Node | None, filename: str) ->
                 raise ConfigError(
                     f"{filename}:{line}: alerts.rules[{i}].{key}: no topic {name!r} (topics: {', '.join(names)})"
                 )
+
+
+def _check_duplicate_keys(node: yaml.Node | None, filename: str, key: str = "") -> None:
+    """A key given twice in one mapping: YAML keeps the last silently, so a second `alerts:` block
+    would drop the first one's rules without a word."""
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_duplicate_keys(item, filename, f"{key}[{i}]")
+    elif isinstance(node, yaml.MappingNode):
+        first_line: dict[Any, int] = {}
+        for k, v in node.value:
+            name = f"{key}.{k.value}".lstrip(".")
+            if isinstance(k, yaml.ScalarNode) and k.value in first_line:
+                raise ConfigError(
+                    f"{filename}:{k.start_mark.line + 1}: {name}: given twice (first on line {first_line[k.value]});"
+                    " keep one"
+                )
+            if isinstance(k, yaml.ScalarNode):
+                first_line[k.value] = k.start_mark.line + 1
+            _check_duplicate_keys(v, filename, name)
 
 
 def _describe(exc: ValidationError, node: yaml.Node | None, filename: str) -> str:

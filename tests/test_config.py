@@ -49,6 +49,16 @@ def test_valid_config_resolves_paths_against_its_folder(write_config, tmp_path: 
         ("sources:\n  - name: a\n    urls: [https://x.org/a, 'not a url']\n", "config.yaml:3: sources[0].urls"),
         ("alerts:\n  rules:\n    - name: r\n      scope: planet:mars\n", "config.yaml:4: alerts.rules[0].scope"),
         ("sources: [\n", "config.yaml:2: invalid YAML"),
+        # YAML keeps the last of a key given twice: the first alerts block would vanish silently.
+        (
+            "sources: []\nalerts:\n  rules: []\nreport: {days: 3}\nalerts:\n  email: {to: [a@b.c]}\n",
+            "config.yaml:5: alerts: given twice (first on line 2); keep one",
+        ),
+        ("sources:\n  - {name: a, feed: https://x.org/f, name: b}\n", "config.yaml:2: sources[0].name: given twice"),
+        (
+            "sources:\n  - {name: a, feed: https://x.org/f}\n  - {name: a, feed: https://x.org/g}\n",
+            "config.yaml:1: sources: duplicate source names: a",
+        ),
     ],
 )
 def test_config_errors_name_key_and_line(write_config, tmp_path: Path, text: str, message: str):
