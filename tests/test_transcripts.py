@@ -208,8 +208,17 @@ def test_callstreet_question_and_answer_letters_and_section_marker():
     assert t.turns[first_qa(t)].text.startswith("Our first question comes from Vivek Arya")
 
 
-def test_recorded_layout_with_timestamps_after_names():
-    t = parse(FIXTURES / "recorded.txt")
+RECORDED_STYLES = {
+    "Name (00:00:20):": lambda text: text,
+    # Another service's style puts the colon first: "Name: (00:00:20)", on its own line or before the text.
+    "Name: (00:00:20)": lambda text: re.sub(r"^(.+?) (\(\d\d:\d\d:\d\d\)):", r"\1: \2", text, flags=re.M),
+}
+
+
+@pytest.mark.parametrize("style", RECORDED_STYLES)
+def test_recorded_layout_with_timestamps_after_names(style: str):
+    text = RECORDED_STYLES[style]((FIXTURES / "recorded.txt").read_text(encoding="utf-8"))
+    t = parse_transcript(text.encode(), "recorded.txt")
     assert [turn.speaker for turn in t.turns] == [
         "Operator",
         "Priya Raman",

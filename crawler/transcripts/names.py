@@ -26,8 +26,8 @@ _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:[.'’\-][^\W\d_]+)*\.?")
 _SEPARATORS = (" -- ", " — ", " – ", " - ", " | ", "--", "—", "–")
 _BULLET = re.compile(r"^(?:[*•·▪●◦]|-(?=\s))\s*")
 COUNTER = re.compile(r"\s*\[\d+\]\s*$")
-# A recording's time after a label: "Jane Doe (00:03:10):", "Jane Doe [03:10]".
-TIMESTAMP = re.compile(r"\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])]\s*:?\s*$")
+# A recording's time after a label: "Jane Doe (00:03:10):", "Jane Doe [03:10]", "Jane Doe: (00:21)".
+TIMESTAMP = re.compile(r"\s*:?\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])]\s*:?\s*$")
 _BRACKETED = re.compile(r"^\[([^\[\]]+)\]$")
 _QA_LETTER = re.compile(r"^[QA]\s*[-–—]\s+")
 # Speech-to-text services that do not know who speaks number or letter them: "Speaker 2 (00:00:20):",

@@ -36,11 +36,14 @@ from hypewatch.records import Role, Section
 _NAME_ABBREV_END = re.compile(r"(?:\b[A-Z]|Jr|Sr|Inc|Co|Corp|Ltd|Bros|Cos|Intl|L\.P|N\.A|S\.A|N\.V|Mr|Ms|Dr)\.$")
 _RULE = re.compile(r"^[\s=\-_*~#.+]{3,}$")
 
-# "Name: text", "Name:text" as today's pages print it, "[Name - Title] text", "Name (00:03:10): text".
+# "Name: text", "Name:text" as today's pages print it, "[Name - Title] text", "Name (00:03:10): text",
+# "Name: (00:21) text".
 _INLINE = re.compile(r"^(?P<label>[A-Z]|[^:\n]{2,90}?)\s*:\s*(?P<text>\S.*)$")
 # One capital letter as a label: an interview's "Q:" / "A:", a speech-to-text service's "B:".
 _LETTER = re.compile(r"[A-Z]")
-_STAMPED_INLINE = re.compile(r"^(?P<label>[^:\n]{2,90}?\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])])\s*:?\s*(?P<text>\S.*)$")
+_STAMPED_INLINE = re.compile(
+    r"^(?P<label>[^:\n]{2,90}?\s*:?\s*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])])\s*:?\s*(?P<text>\S.*)$"
+)
 _BRACKET_INLINE = re.compile(r"^(?P<label>\[[^\[\]\n]{2,90}\])\s*:?\s*(?P<text>\S.*)$")
 _SENTENCE_END = re.compile(r"[.?!;,…]['\"”’)]?$")
 
