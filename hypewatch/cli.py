@@ -540,20 +540,32 @@ def classify(state: State, source: BinaryIO) -> None:
     """
     from hypewatch.records import KINDS
 
+    name = getattr(source, "name", "<input>")
     texts, extras = [], []
-    for line in _nonblank(_decoded(source)):
-        record = _parse_line(line)
-        if record.get("kind", "news") not in KINDS:
-            raise Failure(f"kind {record['kind']!r} of {record['text'][:60]!r}: not one of {', '.join(KINDS)}")
+    problems: dict[int, dict[str, str]] = {}  # output position -> {"input", "error"}, printed in place
+    for number, line in _decoded(source):
+        try:
+            record = _parse_line(line)
+            if record.get("kind", "news") not in KINDS:
+                raise ValueError(f"kind {record['kind']!r}: not one of {', '.join(KINDS)}")
+        except ValueError as exc:
+            logger.warning("%s:%d: %s", name, number, exc)
+            problems[len(texts) + len(problems)] = {"input": f"{name}:{number}", "error": str(exc)}
+            continue
         texts.append(record.pop("text"))
         extras.append(record)
-    scorer = _load_scorer(state)
+    scorer = _load_scorer(state) if texts else None
     tagger = state.config_or_defaults.topic_tagger()
     previous = [str(extra.get("previous") or "") for extra in extras]
-    scores = scorer.score(texts, previous=previous)
-    if scorer.calibration is not None:
+    scores = scorer.score(texts, previous=previous) if scorer else []
+    if scorer is not None and scorer.calibration is not None:
         scores = scorer.calibration.for_kinds(scores, [extra.get("kind", "news") for extra in extras])
-    for text, extra, result in zip(texts, extras, scores):
+    scored = iter(zip(texts, extras, scores))
+    for position in range(len(texts) + len(problems)):
+        if position in problems:
+            click.echo(json.dumps(problems[position], ensure_ascii=False))
+            continue
+        text, extra, result = next(scored)
         tags = tagger.tag(text)
         score = result.__dict__
         record = {
@@ -565,10 +577,13 @@ def classify(state: State, source: BinaryIO) -> None:
             "ai_mentions": tags.ai_mentions,
         }
         click.echo(json.dumps(record, ensure_ascii=False))
+    if problems:
+        sys.exit(1)
 
 
-def _decoded(source: BinaryIO) -> Iterator[str]:
-    """Lines as text; a line that is not UTF-8 is still scored, its bad bytes shown as U+FFFD."""
+def _decoded(source: BinaryIO) -> Iterator[tuple[int, str]]:
+    """Numbered lines as text, blank ones left out; a line that is not UTF-8 is still scored, its
+    bad bytes shown as U+FFFD."""
     name = getattr(source, "name", "<input>")
     for number, raw in enumerate(source, start=1):
         try:
@@ -576,20 +591,21 @@ def _decoded(source: BinaryIO) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             logger.warning("%s:%d: not UTF-8 (byte %d); undecodable bytes replaced", name, number, exc.start + 1)
             line = raw.decode("utf-8", errors="replace")
-        yield line.rstrip("\r\n")
-
-
-def _nonblank(lines: Iterable[str]) -> Iterator[str]:
-    return (line.rstrip("\n") for line in lines if line.strip())
+        if line.strip():
+            yield number, line.rstrip("\r\n")
 
 
 def _parse_line(line: str) -> dict[str, Any]:
+    """A JSON object with a `text` string, or a plain line (also one that only starts with "{").
+    A JSON object without its text is the user's mistake, not a sentence: ValueError."""
     if line.lstrip().startswith("{"):
         try:
             record = json.loads(line)
         except ValueError:
             return {"text": line}
-        if isinstance(record, dict) and isinstance(record.get("text"), str):
+        if isinstance(record, dict):
+            if not isinstance(record.get("text"), str):
+                raise ValueError('a JSON line needs "text", a string')
             return record
     return {"text": line}
 

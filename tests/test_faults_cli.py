@@ -415,6 +415,35 @@ def test_classify_scores_the_valid_lines_of_a_non_utf8_input_and_names_the_bad_o
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 3 and done.stderr == ""
 
 
+def test_classify_names_a_json_line_it_cannot_score_in_its_place_and_scores_the_rest(tmp_path: Path, tiny_model):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"model: {{name: '{tiny_model}', precision: fp32}}\n", encoding="utf-8")
+    data = (
+        b'{"txt": "Demand for GPUs is insatiable."}\n'  # a misspelt key: scoring the JSON would hide it
+        b"Investors doubt the AI spending will pay off.\n"
+        b"\n"
+        b'{"text": "Revenue was in line.", "kind": "podcast"}\n'
+        b'{"text": null}\n'
+        b"{Braces} start this plain sentence.\n"
+    )
+    (tmp_path / "in.jsonl").write_bytes(data)
+    done = hw(config, "classify", "in.jsonl")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    needs_text = 'a JSON line needs "text", a string'
+    assert records[0] == {"input": "in.jsonl:1", "error": needs_text}
+    assert records[2] == {"input": "in.jsonl:4", "error": "kind 'podcast': not one of news, transcripts"}
+    assert records[3] == {"input": "in.jsonl:5", "error": needs_text}
+    assert [r.get("text") for r in records] == [
+        None,
+        "Investors doubt the AI spending will pay off.",
+        None,
+        None,
+        "{Braces} start this plain sentence.",
+    ]
+    assert f"in.jsonl:1: {needs_text}" in done.stderr and "in.jsonl:4: kind 'podcast'" in done.stderr
+
+
 def test_cuda_on_a_machine_without_it_is_one_line(write_config, tmp_path: Path):
     some_documents(tmp_path / "hw.duckdb")
     config = write_config("database: hw.duckdb\nlog_file: false\nmodel: {device: cuda}\n")

@@ -193,8 +193,11 @@ def test_classify_tempers_a_line_of_kind_transcripts_and_names_an_unknown_kind(
         env=env,
         timeout=300,
     )
-    assert wrong.returncode == 1 and not wrong.stdout
-    assert "kind 'transcript'" in wrong.stderr and "not one of news, transcripts" in wrong.stderr
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert json.loads(wrong.stdout) == {
+        "input": "<stdin>:1",
+        "error": "kind 'transcript': not one of news, transcripts",
+    }
 
 
 # --- where the fitting sentences come from --------------------------------------------------------
