@@ -22,8 +22,11 @@ def setup_logging(verbosity: int) -> None:
     terminal = "%(levelname)s %(name)s: %(message)s"
     handler.setFormatter(logging.Formatter(terminal) if verbosity >= 1 else _OneLine(terminal))
     root.addHandler(handler)
-    for noisy in ("httpx", "httpcore", "urllib3", "filelock", "matplotlib", "trafilatura", "htmldate"):
+    for noisy in ("httpx", "httpcore", "urllib3", "filelock", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Their warnings ("discarding data: None") name no page; the extractor says what went wrong where.
+    for inner in ("trafilatura", "htmldate"):
+        logging.getLogger(inner).setLevel(logging.DEBUG if verbosity >= 2 else logging.ERROR)
 
 
 class _OneLine(logging.Formatter):

@@ -416,6 +416,14 @@ def test_the_extract_command_names_each_unreadable_file_in_one_line(tmp_path, hy
     assert records[-1]["text"].startswith("Story 4 says the market moved.")
 
 
+def test_a_page_rendered_by_javascript_is_a_stub_without_the_extractors_inner_chatter(tmp_path, hypewatch_cmd):
+    shell = '<html><head><title>Chip stocks slide</title></head><body><div id="__next"></div></body></html>'
+    (tmp_path / "app.html").write_text(shell, encoding="utf-8")
+    done = subprocess.run([*hypewatch_cmd, "extract", "app.html"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(done.stdout)["stub"].startswith("teaser")
+    assert done.stderr == ""  # not trafilatura's "discarding data: None", which names no page
+
+
 def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     calls = tmp_path / "calls"
