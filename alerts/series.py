@@ -20,7 +20,7 @@ import duckdb
 
 from hypewatch.errors import HypewatchError
 from hypewatch.scopes import parse_scope
-from hypewatch.settings import GAP_TOPICS
+from hypewatch.settings import GAP_METRIC, GAP_TOPICS, METRIC_NAMES
 from hypewatch.storage.sql import load_queries
 
 from .stats import Interval, poisson_rate, wilson
@@ -121,16 +121,17 @@ METRICS: dict[str, Metric] = {
     # mentions are rare: tested as a rate with sentences as exposure, shown as a share of sentences
     "fatigue_per_1k": _share("fatigue_per_1k", "fatigue_mentions", _sentences, 0.5, scale=1000.0, rate_test=True),
     # 2 x (capex share of capex-or-returns sentences) - 1, like hype_index of hype and skeptic
-    "capex_returns_gap": _share("capex_returns_gap", "n_capex", _capex_or_returns, 0.05, scale=2.0, offset=-1.0),
+    GAP_METRIC: _share(GAP_METRIC, "n_capex", _capex_or_returns, 0.05, scale=2.0, offset=-1.0),
     **{name: _per_day(name) for name in ("n_docs", "n_sentences", "n_hype", "n_skeptic", "fatigue_mentions")},
 }
+assert tuple(METRICS) == METRIC_NAMES, "a metric the config accepts must be one the detector computes"
 
 
 def metric(name: str) -> Metric:
     try:
         return METRICS[name]
     except KeyError:
-        raise UnknownMetric(f"unknown metric {name!r}; one of: {', '.join(METRICS)}") from None
+        raise UnknownMetric(f"unknown metric {name!r}; one of: {', '.join(METRIC_NAMES)}") from None
 
 
 def scope_params(scope: str) -> dict[str, str | None]:

@@ -235,10 +235,19 @@ def _check_topics(config: Config, node: yaml.Node | None, filename: str) -> None
 
 
 def _check_rule_topics(config: Config, node: yaml.Node | None, filename: str) -> None:
-    """A rule's topic scope, and the capex-versus-returns metric, need their topics configured."""
+    """A rule's topic scope, and the capex-versus-returns metric, need their topics configured; a
+    source scope, its source (else a misspelt name would watch nothing, silently)."""
     names = [t.name for t in config.topic_definitions]
+    sources = [s.name for s in config.sources]
     for i, rule in enumerate(config.alerts.rules):
-        topic = parse_scope(rule.scope).topic
+        scope = parse_scope(rule.scope)
+        if scope.kind == "source" and scope.value not in sources:
+            line = _line_of(node, ("alerts", "rules", i, "scope"))
+            raise ConfigError(
+                f"{filename}:{line}: alerts.rules[{i}].scope: no source {scope.value!r} "
+                f"(sources: {', '.join(sources) or 'none'})"
+            )
+        topic = scope.topic
         needed = [(topic, "scope")] if topic else []
         needed += [(t, "metric") for t in GAP_TOPICS if rule.metric == GAP_METRIC]
         for name, key in needed:

@@ -28,6 +28,19 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: The alert metric of the capex-versus-returns gap, and the topics it weighs.
 GAP_METRIC = "capex_returns_gap"
 GAP_TOPICS = ("capex", "returns")
+#: What an alert rule may watch (alerts/series.py: METRICS says how each is computed and tested).
+METRIC_NAMES = (
+    "hype_index",
+    "hype_share",
+    "skeptic_share",
+    "fatigue_per_1k",
+    GAP_METRIC,
+    "n_docs",
+    "n_sentences",
+    "n_hype",
+    "n_skeptic",
+    "fatigue_mentions",
+)
 
 
 class Settings(BaseModel):
@@ -136,6 +149,13 @@ class Rule(Settings):
                 f"{SOURCE_STALE_RULE!r} is the name of the alert a quiet source raises; call this rule something else"
             )
         return name
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        if metric not in METRIC_NAMES:
+            raise ValueError(f"unknown metric {metric!r}; one of: {', '.join(METRIC_NAMES)}")
+        return metric
 
     @field_validator("scope")
     @classmethod

@@ -49,6 +49,14 @@ def test_valid_config_resolves_paths_against_its_folder(write_config, tmp_path: 
         ("sources:\n  - name: a\n    urls: [https://x.org/a, 'not a url']\n", "config.yaml:3: sources[0].urls"),
         ("alerts:\n  rules:\n    - name: r\n      scope: planet:mars\n", "config.yaml:4: alerts.rules[0].scope"),
         ("sources: [\n", "config.yaml:2: invalid YAML"),
+        (
+            "alerts:\n  rules:\n    - name: r\n      metric: hype_ratio\n",
+            "config.yaml:4: alerts.rules[0].metric: unknown metric 'hype_ratio'; one of: hype_index, hype_share",
+        ),
+        (
+            "sources:\n  - {name: wire, feed: https://x.org/f}\nalerts:\n  rules:\n    - {name: r, scope: 'source:wrie'}\n",
+            "config.yaml:5: alerts.rules[0].scope: no source 'wrie' (sources: wire)",
+        ),
         # YAML keeps the last of a key given twice: the first alerts block would vanish silently.
         (
             "sources: []\nalerts:\n  rules: []\nreport: {days: 3}\nalerts:\n  email: {to: [a@b.c]}\n",
