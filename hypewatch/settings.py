@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -184,6 +185,17 @@ class Email(Settings):
     subject_prefix: str = "[hypewatch]"
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("to", "from_")
+    @classmethod
+    def _addresses(cls, value: list[str] | str) -> list[str] | str:
+        # A typo found here, not by the SMTP server at send time, when the alerts are already due.
+        for address in [value] if isinstance(value, str) else value:
+            _, addr = parseaddr(address)
+            local, at, domain = addr.rpartition("@")
+            if not (at and local and domain) or any(c.isspace() for c in addr):
+                raise ValueError(f"{address!r} is not an email address (name@example.com, or Name <name@example.com>)")
+        return value
 
 
 class Channel(Settings):

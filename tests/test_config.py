@@ -28,6 +28,11 @@ alerts:
 """
 
 
+def test_email_addresses_may_carry_a_display_name(write_config):
+    text = "alerts:\n  email: {to: ['Ann Lee <ann@example.com>', desk@example.com], from: hw@localhost}\n"
+    assert load_config(write_config(text)).alerts.email.to == ["Ann Lee <ann@example.com>", "desk@example.com"]
+
+
 def test_valid_config_resolves_paths_against_its_folder(write_config, tmp_path: Path):
     (tmp_path / "calls").mkdir()
     config = load_config(write_config(GOOD))
@@ -49,6 +54,11 @@ def test_valid_config_resolves_paths_against_its_folder(write_config, tmp_path: 
         ("sources:\n  - name: a\n    urls: [https://x.org/a, 'not a url']\n", "config.yaml:3: sources[0].urls"),
         ("alerts:\n  rules:\n    - name: r\n      scope: planet:mars\n", "config.yaml:4: alerts.rules[0].scope"),
         ("sources: [\n", "config.yaml:2: invalid YAML"),
+        (
+            "alerts:\n  email:\n    to: [ann@example.com, desk.example.com]\n",
+            "config.yaml:3: alerts.email.to: 'desk.example.com' is not an email address",
+        ),
+        ("alerts:\n  email: {from: hypewatch}\n", "config.yaml:2: alerts.email.from: 'hypewatch' is not an email"),
         (
             "alerts:\n  rules:\n    - name: r\n      metric: hype_ratio\n",
             "config.yaml:4: alerts.rules[0].metric: unknown metric 'hype_ratio'; one of: hype_index, hype_share",
