@@ -256,6 +256,7 @@ def deliver(message: EmailMessage, smtp: Smtp, to: list[str]) -> dict[str, tuple
 def write_outbox(message: EmailMessage, folder: Path, *, now: datetime) -> Path:
     """Write the message as an .eml file (atomically: a reader never sees half of it)."""
     stem = f"hypewatch-{now.strftime('%Y%m%dT%H%M%SZ')}"
+    tmp: Path | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{stem}.eml"
@@ -267,6 +268,8 @@ def write_outbox(message: EmailMessage, folder: Path, *, now: datetime) -> Path:
         tmp.write_bytes(message.as_bytes())
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)  # half a message (a full disk) is no message to leave behind
         raise SendError(f"outbox {folder}: cannot write the alert email: {exc.strerror or exc}") from None
     return path
 

@@ -220,15 +220,41 @@ def transaction(path: Path, *, wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.
         conn.execute("BEGIN")
         try:
             yield conn
-            conn.execute("COMMIT")
         except BaseException as exc:
-            conn.execute("ROLLBACK")
-            damaged = damage_error(path, exc)
-            if damaged is not None:
-                raise damaged from None
+            _rollback(conn)
+            failed = write_error(path, exc)
+            if failed is not None:
+                raise failed from None
             raise
+        try:
+            conn.execute("COMMIT")
+        except duckdb.Error as exc:  # a commit that fails (a full disk) has ended the transaction itself
+            raise write_error(path, exc) or StorageError(f"{path}: {_detail(exc)}; nothing of it was stored") from None
     finally:
         conn.close()
+
+
+def write_error(path: Path, exc: BaseException) -> StorageError | None:
+    """DuckDB's error in a write as a named one: damage, or a file it cannot write (a full disk,
+    a failing drive); None for other errors (those are bugs, with their traceback under -v)."""
+    if (damaged := damage_error(path, exc)) is not None:
+        return damaged
+    if isinstance(exc, duckdb.IOException) or "Failed to commit" in str(exc):
+        return StorageError(f"{path}: {_detail(exc)}; nothing of it was stored")
+    return None
+
+
+def _detail(exc: BaseException) -> str:
+    """'Could not write file "x.wal": No space left on device', without DuckDB's class prefix."""
+    line = str(exc).splitlines()[0]
+    return line.split(" Error: ", 1)[-1].removeprefix("Failed to commit: ")
+
+
+def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # the failure already ended the transaction; the error that says why is raised
 
 
 @contextmanager

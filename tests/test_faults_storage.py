@@ -363,3 +363,57 @@ def test_scoring_facing_a_held_database_stops_with_a_warning_and_the_next_run_fi
     second = score_pending(store, EveryoneNeutral(), batch_docs=2, warn=warnings.append)
     assert second["documents"] == 6 and len(warnings) == 1
     assert count(store, "SELECT count(*) FROM documents WHERE scored_by = 'neutral-v1'") == 6
+
+
+# --- a full disk -----------------------------------------------------------------------------------
+
+# Runs with the process's file size limit as a full disk: a write past it fails (EFBIG), as at 100%.
+FULL_DISK = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from datetime import datetime, timezone
+    from email.message import EmailMessage
+    from pathlib import Path
+    from hypewatch.alerts.send import SendError, write_outbox
+    from hypewatch.storage import StorageError
+    from hypewatch.storage.db import transaction
+
+    path, outbox = Path(sys.argv[1]), Path(sys.argv[2])
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (path.stat().st_size + 64 * 1024,) * 2)
+    try:
+        with transaction(path) as conn:
+            conn.execute("CREATE TABLE filler AS SELECT repeat('x', 1000) || range AS t FROM range(200000)")
+    except StorageError as exc:
+        print("storage:", exc)
+    message = EmailMessage()
+    message.set_content("x" * (path.stat().st_size + 1_000_000))  # past the limit
+    try:
+        write_outbox(message, outbox, now=datetime.now(timezone.utc))
+    except SendError as exc:
+        print("outbox:", exc)
+    """
+)
+
+
+def test_a_full_disk_is_one_named_error_and_keeps_what_was_stored(tmp_path: Path):
+    path = tmp_path / "hw.duckdb"
+    Store(path).start_run(1234, datetime.now(timezone.utc))  # something stored before
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(path), str(tmp_path / "outbox")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, done.stdout
+    assert lines[0].startswith(f"storage: {path}: ") and lines[0].endswith("; nothing of it was stored"), lines[0]
+    assert "File too large" in lines[0]
+    assert lines[1] == f"outbox: outbox {tmp_path / 'outbox'}: cannot write the alert email: File too large"
+    assert list((tmp_path / "outbox").iterdir()) == []  # no half-written .eml.tmp left behind
+    with Store(path).read() as conn:
+        assert conn.execute("SELECT pid FROM runs").fetchall() == [(1234,)]
+        assert conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'filler'"
+        ).fetchone() == (0,)
