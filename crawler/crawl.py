@@ -560,7 +560,8 @@ class _Crawl:
         The sink (a database write) runs in a thread so fetching and extraction go on meanwhile,
         one call at a time. A failing sink (a reader holding the database) holds up the crawl only
         once MAX_UNSTORED documents wait, or at the end; then it is tried until STORE_PATIENCE_S
-        have passed since it first failed.
+        have passed since it first failed, unless its error says waiting is no use (`transient`
+        False: a full disk).
         """
         if self._batch:
             self._unstored.append(self._batch)
@@ -579,7 +580,8 @@ class _Crawl:
                     must_wait = final or self.unstored >= MAX_UNSTORED
                     if not must_wait:
                         return
-                    if waited >= self._store_patience_s:
+                    # A held database lets go; a full disk or a damaged file does not within a run.
+                    if waited >= self._store_patience_s or getattr(exc, "transient", True) is False:
                         self._sink_gave_up = True
                         return
                     await asyncio.sleep(min(delay, max(self._store_patience_s - waited, 0)))

@@ -33,10 +33,15 @@ WRITE_WAIT_S = 30.0
 class StorageError(HypewatchError):
     """The database cannot be opened or used."""
 
+    #: Worth trying again in a moment: only a busy database is. A full disk, damage: not this run.
+    transient = False
+
 
 class DatabaseBusy(StorageError):
     """Another process holds the database: a run writing (for a reader), or any open connection
     (for a writer: a long query, a DuckDB shell left open)."""
+
+    transient = True
 
 
 class SchemaTooNew(StorageError):

@@ -30,7 +30,7 @@ from hypewatch.crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sour
 from hypewatch.crawler.http import Fetcher
 from hypewatch.records import Score
 from hypewatch.scoring import score_pending
-from hypewatch.storage import DatabaseBusy, Store
+from hypewatch.storage import DatabaseBusy, StorageError, Store
 
 SETTINGS = Crawl(per_host_delay_s=0, timeout_s=2, retries=1, max_bytes=200_000)
 WRITE_WAIT_S = 0.2  # how long a test store's write waits for the reader before it is refused
@@ -169,6 +169,26 @@ def test_documents_a_reader_keeps_out_past_the_patience_are_fetched_by_the_next_
         # Nothing of the crawl's memory is saved: a 304 for the feed now would hide the unstored items.
         assert count(store, "SELECT count(*) FROM documents") == count(store, "SELECT count(*) FROM http_cache") == 0
 
+        second = crawl_into(store, site, executor)
+    assert (second.stored, second.not_stored) == (20, 0)
+    assert count(store, "SELECT count(*) FROM documents") == 20
+
+
+def test_a_full_disk_is_not_waited_out_and_the_next_run_stores_everything(tmp_path, executor):
+    store = Store(tmp_path / "hw.duckdb")
+    tries = []
+
+    def full_disk(docs):
+        tries.append(len(docs))
+        raise StorageError(f"{store.path}: Could not write file: No space left on device; nothing of it was stored")
+
+    with CrawlServer(stories(20)) as site:
+        site.routes["/feed.xml"] = feed_route(site.url, [f"/story/{i}" for i in range(20)])
+        # A busy database is waited for up to the patience; a full disk does not empty within a run.
+        first = crawl_into(store, site, executor, sink=full_disk, store_patience_s=300)
+        assert len(tries) <= 20 // 5 + 1 and first.stored == 0  # each batch offered once, none waited for
+        assert first.not_stored + first.skipped["database busy"] == 20
+        assert any("No space left on device" in w and "the next run fetches them again" in w for w in first.warnings)
         second = crawl_into(store, site, executor)
     assert (second.stored, second.not_stored) == (20, 0)
     assert count(store, "SELECT count(*) FROM documents") == 20
