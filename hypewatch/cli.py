@@ -542,7 +542,7 @@ def classify(state: State, source: BinaryIO) -> None:
 
     name = getattr(source, "name", "<input>")
     texts, extras = [], []
-    problems: dict[int, dict[str, str]] = {}  # output position -> {"input", "error"}, printed in place
+    outputs: list[dict[str, str] | None] = []  # in input order: an error record, or None for the next score
     for number, line in _decoded(source):
         try:
             record = _parse_line(line)
@@ -550,10 +550,11 @@ def classify(state: State, source: BinaryIO) -> None:
                 raise ValueError(f"kind {record['kind']!r}: not one of {', '.join(KINDS)}")
         except ValueError as exc:
             logger.warning("%s:%d: %s", name, number, exc)
-            problems[len(texts) + len(problems)] = {"input": f"{name}:{number}", "error": str(exc)}
+            outputs.append({"input": f"{name}:{number}", "error": str(exc)})
             continue
         texts.append(record.pop("text"))
         extras.append(record)
+        outputs.append(None)
     scorer = _load_scorer(state) if texts else None
     tagger = state.config_or_defaults.topic_tagger()
     previous = [str(extra.get("previous") or "") for extra in extras]
@@ -561,9 +562,9 @@ def classify(state: State, source: BinaryIO) -> None:
     if scorer is not None and scorer.calibration is not None:
         scores = scorer.calibration.for_kinds(scores, [extra.get("kind", "news") for extra in extras])
     scored = iter(zip(texts, extras, scores))
-    for position in range(len(texts) + len(problems)):
-        if position in problems:
-            click.echo(json.dumps(problems[position], ensure_ascii=False))
+    for problem in outputs:
+        if problem is not None:
+            click.echo(json.dumps(problem, ensure_ascii=False))
             continue
         text, extra, result = next(scored)
         tags = tagger.tag(text)
@@ -577,7 +578,7 @@ def classify(state: State, source: BinaryIO) -> None:
             "ai_mentions": tags.ai_mentions,
         }
         click.echo(json.dumps(record, ensure_ascii=False))
-    if problems:
+    if any(outputs):
         sys.exit(1)
 
 
