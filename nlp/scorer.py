@@ -66,14 +66,13 @@ def hub_unreachable(timeout_s: float = 3.0) -> str | None:
     """Why the Hugging Face hub (HF_ENDPOINT) cannot be reached from here, in a few seconds at
     most; None when it answers, when the hub is switched off (HF_HUB_OFFLINE: its cache only) or
     when a proxy stands between (only the proxy can tell)."""
-    import os
     import socket
     from urllib.parse import urlsplit
+    from urllib.request import getproxies
 
     from huggingface_hub import constants
 
-    proxies = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-    if constants.HF_HUB_OFFLINE or any(os.environ.get(v) for v in proxies):
+    if constants.HF_HUB_OFFLINE or getproxies():
         return None
     endpoint = urlsplit(constants.ENDPOINT)
     port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
