@@ -34,8 +34,9 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# One worker per core, a test file's tests together (their module fixtures are built once).
 test: setup browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # real_folds.py fine-tunes twice (hours on a CPU): run it by hand.
 bench: setup
