@@ -148,9 +148,16 @@ def source_texts(raw: bytes, file: str, ground_truth: dict[str, dict] | None = N
 
 def source_sentences(data_dir: Path, file: str) -> list[str]:
     """Every sentence of a source file under ``data_dir`` (= shared/data), in order."""
-    path = data_dir / file
+    return list(_file_sentences(Path(data_dir), file))
+
+
+# Training resolves a call's sampled labels, its whole-call labels and, for a calibration call, both
+# again: each file is split once per process (pysbd takes seconds on a call that is one long line).
+@lru_cache(maxsize=None)
+def _file_sentences(data_dir: Path, file: str) -> tuple[str, ...]:
     ground_truth = _ground_truth(data_dir) if file.startswith("extraction/") else None
-    return [s for block in source_texts(path.read_bytes(), file, ground_truth) for s in split_sentences(block)]
+    raw = (data_dir / file).read_bytes()
+    return tuple(s for block in source_texts(raw, file, ground_truth) for s in split_sentences(block))
 
 
 @lru_cache(maxsize=4)
