@@ -30,6 +30,7 @@ CALL_SHARE_TOLERANCE = 0.03
 # The two labelers of these calls against each other, before adjudication (nlp/data/GUIDE.md):
 # their per-call hype shares differ by this much on average, and at most.
 LABELERS_HYPE_SHARE_GAP = (0.006, 0.016)
+NEAR = 4  # sentences back that count as near AI talk, for the hype sentences found by where it is
 
 
 def call_document(file: str, shared: Path = SHARED):
@@ -58,6 +59,7 @@ def main() -> int:
     from hypewatch.nlp.evaluate import EvalReport
     from hypewatch.nlp.real_eval import WHOLE_CALLS_FILE, ReferenceError, parse_references, whole_call_examples
     from hypewatch.nlp.scorer import Scorer
+    from hypewatch.nlp.topics import TopicTagger, default_ai_terms
     from hypewatch.scoring import score_sentences, sentence_pairs
 
     refs_by_call = defaultdict(list)
@@ -74,6 +76,13 @@ def main() -> int:
             continue
         pairs += doc_pairs
     examples = [e for call in calls.values() for e in call]
+    tagger = TopicTagger(topics=[], ai_terms=default_ai_terms())
+    ai_mention_places = [
+        ai_mention_place(texts, no, tagger.ai_mentions)
+        for call in calls.values()
+        for texts in [[e.text for e in call]]
+        for no in range(len(texts))
+    ]
     counts = {lab: sum(e.label == lab for e in examples) for lab in ("hype", "skeptic", "neutral")}
     print(
         f"{len(examples)} sentences of {len(calls)} whole calls (test half of the AI-era set): "
@@ -123,7 +132,29 @@ def main() -> int:
                 f"  per-call gap, {what}: mean {sum(values) / len(values):.3f}, largest {max(values):.3f}, "
                 f"within ±{CALL_SHARE_TOLERANCE}: {within:.0%}"
             )
+        found = defaultdict(list)
+        for example, score, where in zip(examples, scores, ai_mention_places):
+            if example.label == "hype":
+                found[where].append(score.label == "hype")
+        print(
+            "  hype sentences found, by where the nearest AI mention (topics.yaml's ai_terms) is: "
+            + ", ".join(f"{where} {sum(hits)}/{len(hits)}" for where in AI_MENTION_PLACES if (hits := found[where]))
+        )
     return 0
+
+
+AI_MENTION_PLACES = ("in it", "the one before", f"2-{NEAR} before", "none near")
+
+
+def ai_mention_place(texts: list[str], no: int, mentions) -> str:
+    """Where the AI talk nearest to sentence `no` of a call is: the model reads it and the one before."""
+    if mentions(texts[no]):
+        return AI_MENTION_PLACES[0]
+    if no and mentions(texts[no - 1]):
+        return AI_MENTION_PLACES[1]
+    if any(mentions(t) for t in texts[max(0, no - NEAR) : max(0, no - 1)]):
+        return AI_MENTION_PLACES[2]
+    return AI_MENTION_PLACES[3]
 
 
 def _fmt(value: float | None) -> str:
