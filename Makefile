@@ -34,9 +34,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# One worker per core, a test file's tests together (their module fixtures are built once).
+# One worker per core, at most four (each holds torch and a model: about 1.5 GB), a test file's
+# tests together (their module fixtures are built once).
 test: setup browser lint
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # real_folds.py fine-tunes twice (hours on a CPU): run it by hand.
 bench: setup
