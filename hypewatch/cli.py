@@ -739,10 +739,22 @@ def train(
     if real_dir is not None:
         if not (real_dir / "data").is_dir():
             raise click.UsageError(f"--real {real_dir}: no data/ folder there (transcripts and pages to read)")
+        from hypewatch.transcript_sentences import transcript_sentences
+
+        def call_sentences(file: str) -> list[str]:
+            return transcript_sentences(real_dir / "data" / file)
+
         real = training_examples(
-            real_dir, half="dev" if dev_only else None, calibration_calls=temperatures_from is not None
+            real_dir,
+            half="dev" if dev_only else None,
+            calibration_calls=temperatures_from is not None,
+            call_sentences=call_sentences,
         )
-        calibrate_kinds = None if temperatures_from else {"transcripts": calibration_examples(real_dir)}
+        calibrate_kinds = (
+            None
+            if temperatures_from
+            else {"transcripts": calibration_examples(real_dir, call_sentences=call_sentences)}
+        )
     report = train_model(out, config, real=real, calibrate_kinds=calibrate_kinds, progress=sys.stderr.isatty())
     if temperatures_from:
         report.calibration = take_kind_temperatures(out, temperatures_from)

@@ -295,6 +295,28 @@ def test_every_whole_call_resolves_as_the_nightly_run_splits_it():
         assert len(examples) == len(sentences) > 100
 
 
+@pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not here")
+def test_training_reads_a_whole_call_as_the_nightly_run_splits_it_where_its_labels_were_anchored():
+    from hypewatch.transcript_sentences import transcript_sentences
+
+    call = "transcripts/sp500_2024_25_txt/AMAT_2025_Q1.txt"  # its text split as it is cuts 4 sentences otherwise
+    labeled = [r for r in parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines()) if r.file == call]
+    as_is = load_real_examples(SHARED, WHOLE_CALLS_FILE, files=lambda f: f == call)
+    nightly = load_real_examples(
+        SHARED,
+        WHOLE_CALLS_FILE,
+        files=lambda f: f == call,
+        sentences_of=lambda f: transcript_sentences(SHARED / "data" / f),
+    )
+    assert len(as_is) < len(labeled) == len(nightly)
+    sentences = transcript_sentences(SHARED / "data" / call)
+    before: dict[str, str] = {}
+    for previous, text in zip(["", *sentences], sentences):
+        before.setdefault(text, previous)
+    # each with the sentence the score stage gives the model with it (a repeated line: its first)
+    assert all(row["previous"] == before[row["text"]] for row in nightly)
+
+
 def test_whole_calls_of_the_dev_half_are_learned_from_and_the_test_half_never(tmp_path: Path, monkeypatch):
     from hypewatch.nlp import real_eval
     from hypewatch.nlp.real_eval import AI_ERA_FOLDER, is_calibration_call
