@@ -151,8 +151,9 @@ def source_sentences(data_dir: Path, file: str) -> list[str]:
     return list(_file_sentences(Path(data_dir), file))
 
 
-# Training resolves a call's sampled labels, its whole-call labels and, for a calibration call, both
-# again: each file is split once per process (pysbd takes seconds on a call that is one long line).
+# One call is read for several reference files (its sampled labels; its whole-call labels, where
+# no call_sentences is given; a calibration call again for calibration_examples): each file is split
+# once per process (pysbd takes seconds on a call that is one long line).
 @lru_cache(maxsize=None)
 def _file_sentences(data_dir: Path, file: str) -> tuple[str, ...]:
     ground_truth = _ground_truth(data_dir) if file.startswith("extraction/") else None
