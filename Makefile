@@ -35,9 +35,9 @@ lint: setup
 	$(BIN)/mypy
 
 # One worker per core, at most four (each holds torch and a model: about 1.5 GB), a test file's
-# tests together (their module fixtures are built once).
+# tests together (their module fixtures are built once); the slowest fifteen named at the end.
 test: setup browser lint
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --durations=15
 
 # real_folds.py fine-tunes twice (hours on a CPU): run it by hand.
 bench: setup
