@@ -148,17 +148,9 @@ def source_texts(raw: bytes, file: str, ground_truth: dict[str, dict] | None = N
 
 def source_sentences(data_dir: Path, file: str) -> list[str]:
     """Every sentence of a source file under ``data_dir`` (= shared/data), in order."""
-    return list(_file_sentences(Path(data_dir), file))
-
-
-# One call is read for several reference files (its sampled labels; its whole-call labels, where
-# no call_sentences is given; a calibration call again for calibration_examples): each file is split
-# once per process (pysbd takes seconds on a call that is one long line).
-@lru_cache(maxsize=None)
-def _file_sentences(data_dir: Path, file: str) -> tuple[str, ...]:
+    path = data_dir / file
     ground_truth = _ground_truth(data_dir) if file.startswith("extraction/") else None
-    raw = (data_dir / file).read_bytes()
-    return tuple(s for block in source_texts(raw, file, ground_truth) for s in split_sentences(block))
+    return [s for block in source_texts(path.read_bytes(), file, ground_truth) for s in split_sentences(block)]
 
 
 @lru_cache(maxsize=4)
