@@ -234,7 +234,7 @@ def transaction(path: Path, *, wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.
         try:
             conn.execute("COMMIT")
         except duckdb.Error as exc:  # a commit that fails (a full disk) has ended the transaction itself
-            raise write_error(path, exc) or StorageError(f"{path}: {_detail(exc)}; nothing of it was stored") from None
+            raise damage_error(path, exc) or StorageError(f"{path}: {_detail(exc)}; nothing of it was stored") from None
     finally:
         conn.close()
 
