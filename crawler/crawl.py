@@ -23,6 +23,7 @@ crawl's memory (HTTP cache, retries) is not saved either, so the next run fetche
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import multiprocessing
 import os
@@ -285,8 +286,13 @@ class _Crawl:
         jobs += [_Job(source, url=url) for url in source.urls]
         jobs += self._due_retries(source, {canonicalize_url(j.url) for j in jobs if j.url})
         if source.path:
+            root = resolve_path(self.base_dir, source.path)
             suffixes = TRANSCRIPT_SUFFIXES if source.kind == "transcripts" else PAGE_SUFFIXES
-            jobs += [_Job(source, path=path) for path in _files(resolve_path(self.base_dir, source.path), suffixes)]
+            try:
+                jobs += [_Job(source, path=path) for path in await asyncio.to_thread(_files, root, suffixes)]
+            except OSError as exc:
+                # A folder on a drive that is not mounted tonight must not stop the other sources.
+                self._warn(source, "folder unreadable", f"folder {root}: {_os_problem(exc)}")
         return jobs
 
     def _due_retries(self, source: Source, listed: set[str]) -> list[_Job]:
@@ -345,7 +351,13 @@ class _Crawl:
         except (FetchError, FeedError, OSError) as exc:
             self.summary.feeds_failed += 1
             # The errors name the URL or the source themselves; the line names both once.
-            why = exc.cause if isinstance(exc, FetchError) else exc.problem if isinstance(exc, FeedError) else exc
+            why = (
+                exc.cause
+                if isinstance(exc, FetchError)
+                else exc.problem
+                if isinstance(exc, FeedError)
+                else _os_problem(exc)
+            )
             self._warn(source, "feed failed", f"feed {where}: {why}")
             return None
         self.summary.feeds_ok += 1
@@ -409,7 +421,9 @@ class _Crawl:
 
     async def _read_url(self, job: _Job) -> None:
         if not job.url:
-            raise _Skip("no link", f"feed item {job.item.title if job.item else ''!r} has no link")
+            title = job.item.title if job.item else None
+            item = f"item {title!r}" if title else "an item with no title"
+            raise _Skip("no link", f"feed {job.source.feed}: {item} has no link")
         url = canonicalize_url(job.url)
         if url in self._seen:
             logger.debug("%s: %s listed twice in this crawl", job.source.name, url)
@@ -462,7 +476,7 @@ class _Crawl:
         except FileTooLarge as exc:
             raise _Skip("too large", f"{path}: {exc}") from None
         except OSError as exc:
-            raise _Skip("unreadable", f"{path}: {exc.strerror or exc}") from None
+            raise _Skip("unreadable", f"{path}: {_os_problem(exc)}") from None
         url = path.resolve().as_uri()
         if job.source.kind == "news":
             parsed = await self._in_worker(job, extract_page, data, None, url, self.watchlist)
@@ -610,7 +624,18 @@ class _Crawl:
 def _files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if root.is_file():
         return [root]
+    if not root.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such file or folder", str(root))
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def _os_problem(exc: OSError) -> str:
+    """What went wrong reading a local file or folder, without the path the line names already."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or folder"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)
 
 
 def _interleave_by_host(jobs: Iterable[_Job]) -> list[_Job]:

@@ -198,23 +198,9 @@ def parse_config(text: str, base_dir: Path, filename: str = DEFAULT_CONFIG_NAME)
         config = Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, node, filename)) from None
-    _check_paths(config, node, filename)
     _check_topics(config, node, filename)
     _check_rule_topics(config, node, filename)
     return config
-
-
-def _check_paths(config: Config, node: yaml.Node | None, filename: str) -> None:
-    for i, source in enumerate(config.sources):
-        for key in ("path", "feed"):
-            value = getattr(source, key)
-            if value is None or (key == "feed" and source.feed_is_url):
-                continue
-            if not config.resolve(value).exists():
-                line = _line_of(node, ("sources", i, key))
-                raise ConfigError(
-                    f"{filename}:{line}: sources[{i}].{key}: no such file or folder: {config.resolve(value)}"
-                )
 
 
 def _check_topics(config: Config, node: yaml.Node | None, filename: str) -> None:

@@ -35,6 +35,18 @@ def test_sql_prints_csv_json_and_table(hypewatch_cmd, db_config: Path):
     assert "doc_id" in table and "d1" in table
 
 
+def test_a_source_folder_gone_missing_does_not_lock_the_user_out_of_their_data(hypewatch_cmd, tmp_path, write_config):
+    # A drive not mounted tonight, a folder moved: the crawl names it (tests/test_faults_crawl.py),
+    # the data already stored stays readable.
+    store = some_documents(tmp_path / "hw.duckdb")
+    config = write_config(
+        f"database: {store.path.name}\nsources:\n  - {{name: calls, kind: transcripts, path: unmounted/}}\n"
+        "  - {name: wire, feed: moved.rss}\n"
+    )
+    done = sql(hypewatch_cmd, config, "SELECT count(*) AS n FROM documents", "--format", "csv")
+    assert (done.returncode, done.stdout.splitlines(), done.stderr) == (0, ["n", "2"], "")
+
+
 def test_sql_is_read_only(hypewatch_cmd, db_config: Path):
     done = sql(hypewatch_cmd, db_config, "DELETE FROM documents")
     assert done.returncode == 1

@@ -50,7 +50,6 @@ def test_valid_config_resolves_paths_against_its_folder(write_config, tmp_path: 
         ("sources: []\ncrawl:\n  timeout_s: soon\n", "config.yaml:3: crawl.timeout_s: Input should be a valid number"),
         ("sources:\n  - name: a\n    feed: ftp://x.org/feed\n", "config.yaml:3: sources[0].feed: not an http(s) URL"),
         ("sources:\n  - name: a\n    kind: podcasts\n    feed: https://x.org/f\n", "config.yaml:3: sources[0].kind:"),
-        ("sources:\n  - name: a\n    path: nowhere/\n", "config.yaml:3: sources[0].path: no such file or folder"),
         ("sources:\n  - name: a\n    urls: [https://x.org/a, 'not a url']\n", "config.yaml:3: sources[0].urls"),
         ("alerts:\n  rules:\n    - name: r\n      scope: planet:mars\n", "config.yaml:4: alerts.rules[0].scope"),
         ("sources: [\n", "config.yaml:2: invalid YAML"),

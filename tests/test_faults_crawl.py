@@ -450,13 +450,21 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
                 Source(name="saved", path=pages),
                 Source(name="site", urls=[f"{server.url}/empty", f"{server.url}/story"], allow_private=True),
                 Source(name="photo", feed=str(photo)),
+                Source(name="unmounted", kind="transcripts", path=tmp_path / "unmounted"),
+                Source(name="moved", feed=str(tmp_path / "moved.rss")),
             ],
             crawl=SETTINGS,
         )
         summary, docs = run_crawl(config)
 
     assert sorted(d.url.rsplit("/", 1)[-1] for d in docs) == ["acme-q2-2025.txt", "story", "story.html"]
-    assert dict(summary.skipped) == {"unreadable": 8, "too large": 1, "no text": 1, "feed failed": 1}
+    assert dict(summary.skipped) == {
+        "unreadable": 8,
+        "too large": 1,
+        "no text": 1,
+        "feed failed": 2,
+        "folder unreadable": 1,
+    }
     assert sorted(summary.warnings) == sorted(
         [f"calls: {name}: binary content, not a transcript" for name in binary_files()]
         + [
@@ -469,6 +477,8 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
             f"saved: {(pages / 'nul.html').as_uri()}: content is binary, not HTML",
             f"site: {server.url}/empty: page is empty",
             f"photo: feed {photo}: binary content, not a feed",  # each named once
+            f"unmounted: folder {tmp_path / 'unmounted'}: no such file or folder",
+            f"moved: feed {tmp_path / 'moved.rss'}: no such file or folder",
         ]
     )
     assert tracebacks(caplog) == []
@@ -577,3 +587,15 @@ def test_a_feed_within_the_limit_is_not_reordered_or_cut(tmp_path):
     )
     summary, docs = run_crawl(config)
     assert (summary.new, summary.warnings, dict(summary.skipped)) == (3, [], {})
+
+
+def test_feed_items_without_a_link_are_named_by_feed_and_title(tmp_path):
+    feed = tmp_path / "wire.xml"
+    items = "<item><title>Chips sold out</title></item><item><description>no title either</description></item>"
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>{items}</channel></rss>')
+    summary, docs = run_crawl(Config(sources=[Source(name="wire", feed=str(feed))], crawl=SETTINGS))
+    assert (docs, dict(summary.skipped)) == ([], {"no link": 2})
+    assert sorted(summary.warnings) == [
+        f"wire: feed {feed}: an item with no title has no link",
+        f"wire: feed {feed}: item 'Chips sold out' has no link",
+    ]
