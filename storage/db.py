@@ -52,18 +52,27 @@ class DatabaseDamaged(StorageError):
     """The file is cut short, overwritten, or not a DuckDB database at all."""
 
 
+# Every connection: DuckDB opens a file of another database (SQLite) by fetching the extension
+# for it, which would download code to open a file the config named by mistake.
+NO_EXTENSION_DOWNLOADS: dict[str, bool] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
 # A reader gets the database file and nothing else: no COPY ... TO or EXPORT (writing files), no
 # ATTACH (another file, or this one read-write under another name), no read_csv/glob of other
 # files, no extensions to download or load, and no SET or RESET to undo any of it.
 READ_ONLY_SETTINGS: dict[str, bool] = {
+    **NO_EXTENSION_DOWNLOADS,
     "enable_external_access": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
     "allow_persistent_secrets": False,
     "lock_configuration": True,
 }
+
+# The first bytes of every SQLite database: the file a user most likely points `database` at by mistake.
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 # DuckDB's words for a file that is cut short, overwritten or foreign.
 _DAMAGE_SIGNS = ("not a valid DuckDB database file", "Could not read enough bytes", "Corrupt database file")
@@ -101,7 +110,7 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
     """
     deadline = time.monotonic() + wait_s
     delay = 0.05
-    config: dict[str, Any] = dict(READ_ONLY_SETTINGS) if read_only else {}
+    config: dict[str, Any] = dict(READ_ONLY_SETTINGS) if read_only else dict(NO_EXTENSION_DOWNLOADS)
     while True:
         try:
             conn = duckdb.connect(str(path), read_only=read_only, config=config)
@@ -141,7 +150,17 @@ def damage_error(path: Path, exc: BaseException) -> DatabaseDamaged | None:
 
 
 def _open_error(path: Path, exc: duckdb.Error) -> StorageError:
+    if _is_sqlite(path):
+        return DatabaseDamaged(f"the database file {path} is not a DuckDB file: it is a SQLite database")
     return damage_error(path, exc) or StorageError(f"{path}: cannot open database: {str(exc).splitlines()[0]}")
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
 
 
 def _check_length(conn: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -376,6 +376,21 @@ def test_a_damaged_database_file_is_named_for_sql_run_and_report(write_config, t
             conn.execute("SELECT * FROM documents").fetchall()
 
 
+def test_a_sqlite_file_named_as_the_database_is_refused_without_fetching_a_reader_for_it(write_config, tmp_path):
+    # DuckDB would download its SQLite extension to open the file: code from the network, for a slip.
+    import sqlite3
+
+    path = tmp_path / "hw.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE documents (doc_id TEXT)")
+    before = path.read_bytes()
+    config = write_config("database: hw.db\nlog_file: false\n")
+    for args in (("sql", "SELECT 1"), ("run",), ("report",)):
+        line = one_line(hw(config, *args))
+        assert line == f"hypewatch: the database file {path} is not a DuckDB file: it is a SQLite database", args
+    assert path.read_bytes() == before
+
+
 def test_damage_met_in_the_middle_of_a_query_is_named(write_config, tmp_path: Path):
     path = tmp_path / "hw.duckdb"
     damaged_database(path, "overwritten inside")  # the header is whole: it opens, then a block fails
