@@ -42,7 +42,7 @@ from hypewatch.crawler.companies import DEFAULT_WATCHLIST
 from hypewatch.crawler.dates import plausible
 from hypewatch.crawler.dedup import NEAR_DUPLICATE_BITS, is_near_duplicate
 from hypewatch.crawler.extract import MAX_HTML_BYTES, ExtractionError
-from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
+from hypewatch.crawler.feeds import FeedError, PageNotFeed, html_to_text, parse_feed
 from hypewatch.crawler.http import Fetcher, FetchError
 from hypewatch.crawler.transcripts import TranscriptError
 from hypewatch.crawler.urls import canonicalize_url
@@ -334,22 +334,33 @@ class _Crawl:
         where = source.feed
         try:
             if source.feed_is_url:
-                result = await self.fetcher.fetch(
-                    source.feed, kind="feed", allow_private=source.allow_private, trusted=True
-                )
-                if result.not_modified:
-                    logger.info("%s: feed %s unchanged since the last run", source.name, where)
-                    self.summary.feeds_ok += 1
-                    self._read_fine(source)
+                fetched = await self._fetch_feed(source, where)
+                if fetched is None:
                     return None
-                data, url = result.body, result.final_url
+                data, url = fetched
             else:
                 path = resolve_path(self.base_dir, source.feed)
                 where = str(path)
                 data, url = await asyncio.to_thread(read_local, path), None
-            feed = parse_feed(data, source.name, url=url)
+            try:
+                feed = parse_feed(data, source.name, url=url)
+            except PageNotFeed as page:
+                if not (source.feed_is_url and page.links):
+                    raise
+                # A site's home page given for its feed: read the feed the page declares, and say so.
+                self.fetcher.forget(where)  # else an unchanged page would hide tomorrow's items
+                where = page.links[0]
+                line = f"{source.name}: feed {source.feed} is an HTML page; read the feed it links to, {where} (put that in the config)"
+                self.summary.warnings.append(line)
+                logger.warning("%s", line)
+                fetched = await self._fetch_feed(source, where)
+                if fetched is None:
+                    return None
+                feed = parse_feed(fetched[0], source.name, url=fetched[1])
         except (FetchError, FeedError, OSError) as exc:
             self.summary.feeds_failed += 1
+            if source.feed_is_url:
+                self.fetcher.forget(where)  # named again next run, not taken as an unchanged feed
             # The errors name the URL or the source themselves; the line names both once.
             why = (
                 exc.cause
@@ -365,6 +376,16 @@ class _Crawl:
         for problem in feed.problems:
             self.summary.warnings.append(f"{source.name}: feed {where}: {problem} (kept {len(feed.items)} items)")
         return feed
+
+    async def _fetch_feed(self, source: Source, url: str) -> tuple[bytes, str] | None:
+        """The feed's bytes and final URL; None where it is unchanged since the last run."""
+        result = await self.fetcher.fetch(url, kind="feed", allow_private=source.allow_private, trusted=True)
+        if result.not_modified:
+            logger.info("%s: feed %s unchanged since the last run", source.name, url)
+            self.summary.feeds_ok += 1
+            self._read_fine(source)
+            return None
+        return result.body, result.final_url
 
     # --- phase 2: reading ----------------------------------------------------------------
 

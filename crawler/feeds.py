@@ -40,6 +40,21 @@ class FeedError(HypewatchError, ValueError):
         self.problem = problem
 
 
+class PageNotFeed(FeedError):
+    """The input is a web page, not a feed: a site's home page given where its feed belongs.
+    `links` are the feeds the page declares (`<link rel="alternate">`), absolute where `url` was given."""
+
+    def __init__(self, name: str, links: list[str]) -> None:
+        super().__init__(
+            name, "an HTML page, not a feed" + (f"; the page links to the feed {links[0]}" if links else "")
+        )
+        self.links = links
+
+
+#: The types a page's <link rel="alternate"> gives its feeds.
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
+
+
 def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     """Parse feed bytes; `name` (the source or file name) labels logged problems.
 
@@ -63,6 +78,8 @@ def parse_feed(data: bytes, name: str, *, url: str | None = None) -> Feed:
     base = url or channel.get("link")
     items = [_item(entry, base) for entry in parsed.entries]
     if not items and not channel.get("title"):
+        if _looks_like_html(data):
+            raise PageNotFeed(name, feed_links(data, url))
         raise FeedError(name, "not a readable feed" + (f" ({problems[0]})" if problems else ""))
     for problem in problems:
         logger.warning("feed %s: %s (kept %d items)", name, problem, len(items))
@@ -82,6 +99,27 @@ def _json_feed(data: bytes, name: str, url: str | None) -> Feed:
     for problem in feed.problems:
         logger.warning("feed %s: %s (kept %d items)", name, problem, len(feed.items))
     return feed
+
+
+def feed_links(data: bytes, url: str | None = None) -> list[str]:
+    """The feeds an HTML page declares in its <link rel="alternate" type=...> tags, in page order."""
+    try:
+        tree = lxml_html.document_fromstring(data.decode(detect_encoding(data), errors="replace"))
+    except (ParserError, ValueError):
+        return []
+    links = []
+    for link in tree.iterfind(".//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        if "alternate" in rel and (link.get("type") or "").strip().lower() in FEED_TYPES:
+            href = urljoin(url, link.get("href").strip()) if url else link.get("href").strip()
+            if href and href not in links:
+                links.append(href)
+    return links
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
 def _undeclared_charset(data: bytes) -> dict[str, str]:

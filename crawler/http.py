@@ -53,7 +53,9 @@ _XML = ("text/xml", "application/xml")
 #: Content types each kind of fetch accepts; any `+xml` type counts as XML.
 ACCEPTED_TYPES: dict[Kind, tuple[str, ...]] = {
     "page": _HTML + _XML,
+    # HTML too: some servers label their feeds so, and a site's home page names its feed (crawler.feeds)
     "feed": _XML
+    + _HTML
     + ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "text/plain")
     + ("application/feed+json", "application/json"),
     # a transcript, in whichever format its publisher chose (a PDF too: its text layer is read)
@@ -350,6 +352,11 @@ class Fetcher:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    def forget(self, url: str) -> None:
+        """Keep no cache entry of this run for `url`: its answer could not be used (a broken feed, a
+        page where a feed belongs), so the next run must read it in full, not take it as unchanged."""
+        self._updates.pop(url, None)
 
     def cache_updates(self) -> list[HttpCacheEntry]:
         """The cache entries learnt since the last call."""

@@ -248,6 +248,44 @@ def test_known_links_are_unchanged_when_the_feed_changes(tmp_path, executor):
         assert server.paths().count("/a") == 1
 
 
+def test_a_home_page_given_for_a_feed_is_read_through_the_feed_it_links_to_every_night(tmp_path, executor):
+    home = (
+        "<!doctype html><html><head><title>Compute Weekly</title>"
+        '<link rel="alternate" type="application/rss+xml" title="All stories" href="/feed.xml"></head>'
+        "<body><h1>Compute Weekly</h1><p>Welcome.</p></body></html>"
+    )
+    with CrawlServer() as server:
+        server.routes["/"] = conditional(Reply(body=home, headers={"ETag": '"home-v1"'}))
+        server.routes["/feed.xml"] = feed_reply(rss([("A", f"{server.url}/a")]))
+        server.routes["/a"] = Reply(body=page("Story A", NVIDIA_STORY))
+        server.routes["/b"] = Reply(body=page("Story B", AMD_STORY * 2))
+        config = Config(sources=[Source(name="weekly", feed=f"{server.url}/", allow_private=True)], crawl=SETTINGS)
+        store = Store(tmp_path / "hw.duckdb")
+        first, docs = run_crawl(config, executor, store)
+        # The next night the home page has not changed (the server answers 304); the feed has.
+        server.routes["/feed.xml"] = Reply(
+            body=rss([("A", f"{server.url}/a"), ("B", f"{server.url}/b")]), headers={"ETag": '"feed-v2"'}
+        )
+        second, more = run_crawl(config, executor, store)
+
+    line = f"weekly: feed {server.url}/ is an HTML page; read the feed it links to, {server.url}/feed.xml (put that in the config)"
+    assert (first.feeds_ok, first.feeds_failed, [d.title for d in docs], first.warnings) == (1, 0, ["Story A"], [line])
+    assert ([d.title for d in more], second.warnings) == (["Story B"], [line])
+
+
+def test_a_broken_feed_is_named_every_night_not_taken_for_an_unchanged_one(tmp_path, executor):
+    with CrawlServer() as server:
+        server.routes["/feed.xml"] = conditional(Reply(body="<html><p>gone</p></html>", headers={"ETag": '"x"'}))
+        config = Config(
+            sources=[Source(name="wire", feed=f"{server.url}/feed.xml", allow_private=True)], crawl=SETTINGS
+        )
+        store = Store(tmp_path / "hw.duckdb")
+        nights = [run_crawl(config, executor, store)[0] for _ in range(2)]
+    for summary in nights:
+        assert (summary.feeds_ok, summary.feeds_failed) == (0, 1)
+        assert summary.warnings == [f"wire: feed {server.url}/feed.xml: an HTML page, not a feed"]
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -324,7 +362,7 @@ def test_every_failure_is_logged_and_the_crawl_goes_on(executor, caplog):
         r"hostile: http://127\.0\.0\.1:\d+/inside: refused: host 127\.0\.0\.1 resolves to non-public address",
         # The feed's URL once: the fetch error's own "URL: " is not repeated.
         r"^broken: feed http://127\.0\.0\.1:\d+/gone\.xml: HTTP 404",
-        r"^garbage: feed http://127\.0\.0\.1:\d+/photo\.html: [^/]*'text/html' is not wanted for a feed",
+        r"^garbage: feed http://127\.0\.0\.1:\d+/photo\.html: binary content served as text/html",
     ]
     warnings = [
         r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "hypewatch.crawler.crawl"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hypewatch.crawler.feeds import FeedError, html_to_text, parse_feed
+from hypewatch.crawler.feeds import FeedError, PageNotFeed, html_to_text, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 SHARED_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeds"
@@ -114,8 +114,26 @@ def test_guid_permalink_stands_in_for_a_missing_link():
 
 
 def test_not_a_feed_is_an_error_naming_it():
-    with pytest.raises(FeedError, match="front-page: not a readable feed"):
+    with pytest.raises(FeedError, match="notes: not a readable feed"):
+        parse_feed(b"Dear reader, the feed has moved.", "notes")
+    with pytest.raises(PageNotFeed, match="^front-page: an HTML page, not a feed$"):
         parse_feed(b"<html><body><p>Welcome</p></body></html>", "front-page")
+
+
+def test_a_home_page_given_for_a_feed_names_the_feeds_it_declares():
+    home = b"""<!DOCTYPE html><html><head><title>Wire</title>
+    <link rel="stylesheet" href="/site.css">
+    <link rel="alternate" hreflang="de" href="/de/">
+    <link rel="alternate" type="application/rss+xml" title="Top stories" href="/rss/top.xml">
+    <link rel="Alternate" type="application/atom+xml" href="https://cdn.wire.example/atom.xml">
+    <link rel="alternate" type="application/rss+xml" href="/rss/top.xml">
+    </head><body><p>Welcome</p></body></html>"""
+    with pytest.raises(PageNotFeed) as found:
+        parse_feed(home, "wire", url="https://wire.example/news/")
+    assert found.value.links == ["https://wire.example/rss/top.xml", "https://cdn.wire.example/atom.xml"]
+    assert (
+        found.value.problem == "an HTML page, not a feed; the page links to the feed https://wire.example/rss/top.xml"
+    )
 
 
 def test_html_to_text_keeps_paragraphs_and_drops_scripts():
