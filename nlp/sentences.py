@@ -25,9 +25,45 @@ _ZONE = re.compile(r"^(?:ET|EST|EDT|CT|CST|CDT|PT|PST|PDT|GMT|UTC|BST|CET|JST)\b
 _WORDLESS = re.compile(r"^[\W_]*$")
 
 
+#: pysbd's time grows with the square of a block's length (a 250,000-character line: 50 s; a
+#: 20 MB file of one line would take days), so a longer block is read a window at a time. Windows
+#: cut a few sentences differently (pysbd looks for numbered lists across a whole block), and the
+#: labeled real sentences (nlp/data/real) are anchored on whole blocks, the longest a call of
+#: 110,846 characters on one line: up to this length a block is still split whole (about 12 s).
+LONG_BLOCK_CHARS = 120_000
+WINDOW_CHARS = 5_000
+
+#: Sentences at a window's end that are read again at the head of the next: the last may be cut
+#: off, and the one before it may end where pysbd saw the cut, not the text.
+_CARRIED = 2
+
+
 @lru_cache(maxsize=1)
 def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
+
+
+def _segment(block: str) -> list[str]:
+    """pysbd's sentences of one block, in time linear in its length."""
+    if len(block) <= LONG_BLOCK_CHARS:
+        return list(_segmenter().segment(block))
+    parts: list[str] = []
+    rest = block
+    while len(rest) > WINDOW_CHARS:
+        cut = rest.rfind(" ", WINDOW_CHARS // 2, WINDOW_CHARS)
+        window = rest[: cut if cut > 0 else WINDOW_CHARS]
+        found = [p for p in _segmenter().segment(window) if p.strip()]
+        if len(found) <= _CARRIED:  # a run-on with no end in sight: give it in window-sized pieces
+            parts.append(window)
+            rest = rest[len(window) :]
+            continue
+        head = found[-_CARRIED].strip()
+        start = rest.rfind(head, 0, len(window))
+        if start <= 0:  # pysbd changed the text it gave back: read the block whole
+            return parts + list(_segmenter().segment(rest))
+        parts.extend(found[:-_CARRIED])
+        rest = rest[start:]
+    return parts + list(_segmenter().segment(rest))
 
 
 def _blocks(text: str) -> list[str]:
@@ -51,11 +87,16 @@ def _blocks(text: str) -> list[str]:
 def _glue(parts: list[str]) -> list[str]:
     out: list[str] = []
     for part in parts:
-        if out and (
-            part[0].islower()
-            or _GLUE_BEFORE.search(out[-1])
-            or (_NUMBER_SIGN.search(out[-1]) and part[0].isdigit())
-            or (_CLOCK.search(out[-1]) and _ZONE.match(part))
+        # Pieces of a run-on line cut at windows (_segment) stay apart: no sentence is that long.
+        if (
+            out
+            and len(out[-1]) + len(part) < WINDOW_CHARS
+            and (
+                part[0].islower()
+                or _GLUE_BEFORE.search(out[-1])
+                or (_NUMBER_SIGN.search(out[-1]) and part[0].isdigit())
+                or (_CLOCK.search(out[-1]) and _ZONE.match(part))
+            )
         ):
             out[-1] = f"{out[-1]} {part}"
         else:
@@ -67,7 +108,7 @@ def split_sentences(text: str) -> list[str]:
     """Split text into sentences; each paragraph, line and bullet item ends a sentence."""
     sentences: list[str] = []
     for block in _blocks(text):
-        parts = [p.strip() for p in _segmenter().segment(block)]
+        parts = [p.strip() for p in _segment(block)]
         sentences.extend(s for s in _glue([p for p in parts if p]) if not _WORDLESS.match(s))
     return sentences
 

@@ -2,6 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from hypewatch.nlp import sentences as sentences_module
 from hypewatch.nlp.sentences import document_sentences, split_sentences
 from hypewatch.records import Document, Turn
 
@@ -94,3 +95,27 @@ def test_transcript_sentences_keep_their_turn_and_run_on_across_turns():
         (3, 1, "Demand from U.S. customers was strong."),
     ]
     assert {s.doc_id for s in sentences} == {"d1"}
+
+
+def test_a_whole_call_on_one_line_longer_than_pysbd_reads_at_once_splits_as_its_sentences():
+    # Speech-to-text gives a whole call as one line; pysbd alone takes minutes past a few hundred
+    # thousand characters (benchmarks/sentences.py), so such a line is read in windows.
+    said = [
+        "Revenue grew 12% to $1.5 billion, ahead of the U.S. consensus of approx. 10%.",
+        "Mr. Smith, our CFO, will take you through the numbers at 5 p.m. ET.",
+        "We expect data center demand to stay strong into fiscal 2026.",
+        "Thank you, operator.",
+        "Could you talk about gross margins, e.g. the mix of Blackwell versus Hopper?",
+        "Sure, I'll take that one.",
+    ]
+    sentences = said * 500
+    block = " ".join(sentences)
+    assert len(block) > sentences_module.LONG_BLOCK_CHARS
+    assert split_sentences(block) == sentences
+
+
+def test_a_run_on_line_with_no_sentence_end_comes_back_whole_in_window_sized_pieces():
+    block = " ".join(f"and then the demand for compute number {i}" for i in range(8_000))
+    pieces = split_sentences(block)
+    assert " ".join(pieces) == block
+    assert max(len(p) for p in pieces) <= sentences_module.WINDOW_CHARS
