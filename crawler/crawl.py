@@ -41,7 +41,7 @@ from urllib.parse import unquote, urlsplit
 from hypewatch.crawler.companies import DEFAULT_WATCHLIST
 from hypewatch.crawler.dates import plausible
 from hypewatch.crawler.dedup import NEAR_DUPLICATE_BITS, is_near_duplicate
-from hypewatch.crawler.extract import MAX_HTML_BYTES, ExtractionError
+from hypewatch.crawler.extract import MAX_HTML_BYTES, ExtractionError, refresh_target
 from hypewatch.crawler.feeds import FeedError, PageNotFeed, html_to_text, parse_feed
 from hypewatch.crawler.http import Fetcher, FetchError
 from hypewatch.crawler.transcripts import TranscriptError
@@ -466,6 +466,11 @@ class _Crawl:
             result = await self.fetcher.fetch(
                 job.url, kind=kind, allow_private=job.source.allow_private, trusted=job.item is None
             )
+            target = None if result.not_modified else refresh_target(result.body, result.final_url)
+            if target is not None:
+                # A redirect page (<meta http-equiv="refresh">): the article is where it sends the
+                # reader, one hop on, fetched under the same rules as any page the feed links to.
+                result = await self.fetcher.fetch(target, kind=kind, allow_private=job.source.allow_private)
             if result.not_modified:
                 self.summary.unchanged += 1
                 self._read_fine(job.source)

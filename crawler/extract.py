@@ -386,6 +386,35 @@ def _parse_datetime(value: str) -> datetime | None:
         return None
 
 
+#: A page that sends the reader on within this many seconds is a redirect, not the article
+#: (news pages that reload themselves wait minutes).
+MAX_REFRESH_DELAY_S = 5
+
+_REFRESH = re.compile(rb"""http-equiv\s*=\s*["']?refresh""", re.IGNORECASE)
+_REFRESH_CONTENT = re.compile(r"""^\s*(\d+(?:\.\d*)?)\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"'\s][^"']*)["']?\s*$""", re.I)
+
+
+def refresh_target(html: bytes, url: str) -> str | None:
+    """Where a redirect page sends the reader with `<meta http-equiv="refresh" content="0; url=...">`
+    (absolute), or None for any other page, a slow refresh or one back to the page itself."""
+    if not _REFRESH.search(html[:32_768]):
+        return None
+    try:
+        tree = lxml_html.document_fromstring(html[:32_768])
+    except (etree.ParserError, ValueError):
+        return None
+    for meta in tree.iterfind(".//meta[@http-equiv]"):
+        if meta.get("http-equiv", "").strip().lower() != "refresh":
+            continue
+        found = _REFRESH_CONTENT.match(meta.get("content") or "")
+        if not found or float(found[1]) > MAX_REFRESH_DELAY_S:
+            continue
+        target = urljoin(url, found[2].strip())
+        if target.split("#", 1)[0] != url.split("#", 1)[0] and target.startswith(("http://", "https://")):
+            return target
+    return None
+
+
 def find_canonical_url(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
     """The page's own idea of its address: <link rel=canonical>, else og:url, resolved against `url`."""
     for href in tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):

@@ -286,6 +286,41 @@ def test_a_broken_feed_is_named_every_night_not_taken_for_an_unchanged_one(tmp_p
         assert summary.warnings == [f"wire: feed {server.url}/feed.xml: an HTML page, not a feed"]
 
 
+def test_a_redirect_page_is_followed_one_hop_to_its_article(tmp_path, executor):
+    def refresh(delay: int, to: str, text: str = "") -> Reply:
+        head = f'<meta http-equiv="refresh" content="{delay}; url={to}">'
+        return Reply(body=f"<html><head><title>Redirecting</title>{head}</head><body>{text}</body></html>")
+
+    with CrawlServer() as server:
+        server.routes.update(
+            {
+                "/go": refresh(0, "/story", "<p>Redirecting you to the story.</p>"),
+                "/story": Reply(body=page("Nvidia beats", NVIDIA_STORY)),
+                "/loop-a": refresh(0, "/loop-b"),
+                "/loop-b": refresh(0, "/loop-a"),
+                # a news page that reloads itself every five minutes is the article
+                "/live": Reply(
+                    body=page("AMD live", AMD_STORY * 2, extra="").replace(
+                        "<head>", '<head><meta http-equiv="refresh" content="300">'
+                    )
+                ),
+            }
+        )
+        links = [("Go", f"{server.url}/go"), ("Loop", f"{server.url}/loop-a"), ("Live", f"{server.url}/live")]
+        server.routes["/feed.xml"] = feed_reply(rss(links))
+        config = Config(
+            sources=[Source(name="wire", feed=f"{server.url}/feed.xml", allow_private=True)], crawl=SETTINGS
+        )
+        summary, docs = run_crawl(config, executor, Store(tmp_path / "hw.duckdb"))
+        fetched = server.paths()
+
+    docs_by = by_path(docs)
+    assert sorted(docs_by) == ["go", "live"]
+    assert docs_by["go"].title == "Nvidia beats" and NVIDIA_STORY[0] in docs_by["go"].text
+    assert fetched.count("/loop-a") == fetched.count("/loop-b") == 1  # one hop, no loop
+    assert summary.skipped == {"no text": 1}
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hypewatch.crawler.extract import ExtractionError, extract_article
+from hypewatch.crawler.extract import ExtractionError, extract_article, refresh_target
 from hypewatch.crawler.language import detect_language
 from hypewatch.crawler.stubs import detect_stub
 
@@ -146,3 +146,21 @@ def test_f1_on_real_pages_beats_plain_trafilatura():
     result = benchmark.evaluate(benchmark.EXTRACTORS["hypewatch"], pages)
     # Plain trafilatura scores 0.958 on these pages without comments, 0.949 with its defaults.
     assert result["f1"] >= 0.96
+
+
+@pytest.mark.parametrize(
+    ("head", "target"),
+    [
+        ('<meta http-equiv="refresh" content="0; url=https://site.example/story">', "https://site.example/story"),
+        ("<meta http-equiv='Refresh' content='0;URL=/story'>", "https://news.example/story"),
+        ('<meta content="2; url=\'/later\'" http-equiv="refresh">', "https://news.example/later"),
+        ('<meta http-equiv="refresh" content="300">', None),  # a page that reloads itself
+        ('<meta http-equiv="refresh" content="600; url=/">', None),  # slow: the page is worth reading
+        ('<meta http-equiv="refresh" content="0; url=https://news.example/go/1#top">', None),  # itself
+        ('<meta http-equiv="refresh" content="0; url=javascript:go()">', None),
+        ('<meta name="description" content="0; url=/story">', None),
+    ],
+)
+def test_a_redirect_page_names_where_it_sends_the_reader(head, target):
+    html = f"<html><head><title>Moved</title>{head}</head><body><p>Moved.</p></body></html>".encode()
+    assert refresh_target(html, "https://news.example/go/1") == target
