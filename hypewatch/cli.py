@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import logging
 import os
@@ -585,8 +586,13 @@ def classify(state: State, source: BinaryIO) -> None:
 def _decoded(source: BinaryIO) -> Iterator[tuple[int, str]]:
     """Numbered lines as text, blank ones left out; a line that is not UTF-8 is still scored, its
     bad bytes shown as U+FFFD."""
+    from hypewatch.crawler.charset import looks_binary
+
     name = getattr(source, "name", "<input>")
-    for number, raw in enumerate(source, start=1):
+    data = source.read()  # whole: every line is held for scoring anyway
+    if looks_binary(data):
+        raise Failure(f"{name}: binary content, not text (classify reads a sentence or a JSON object per line)")
+    for number, raw in enumerate(io.BytesIO(data), start=1):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

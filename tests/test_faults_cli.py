@@ -405,6 +405,21 @@ def test_damage_met_in_the_middle_of_a_query_is_named(write_config, tmp_path: Pa
             conn.execute("SELECT sum(length(text)) FROM documents").fetchall()
 
 
+def test_classify_refuses_a_binary_input_in_one_line_before_scoring_any_of_it(tmp_path: Path, hypewatch_cmd):
+    (tmp_path / "weights.bin").write_bytes(bytes(range(256)) * 64)
+    for args, stdin, name in (
+        (["weights.bin"], b"", "weights.bin"),
+        ([], b"\x89PNG\r\n\x1a\n" + bytes(4000), "<stdin>"),
+    ):
+        done = subprocess.run(
+            [*hypewatch_cmd, "classify", *args], cwd=tmp_path, input=stdin, capture_output=True, timeout=120
+        )
+        assert (done.returncode, done.stdout) == (1, b"")
+        assert done.stderr.decode() == (
+            f"hypewatch: {name}: binary content, not text (classify reads a sentence or a JSON object per line)\n"
+        )
+
+
 def test_classify_scores_the_valid_lines_of_a_non_utf8_input_and_names_the_bad_one(tmp_path: Path, tiny_model):
     config = tmp_path / "config.yaml"
     config.write_text(f"model: {{name: '{tiny_model}', precision: fp32}}\n", encoding="utf-8")
