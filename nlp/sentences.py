@@ -57,13 +57,25 @@ def _segment(block: str) -> list[str]:
             parts.append(window)
             rest = rest[len(window) :]
             continue
-        head = found[-_CARRIED].strip()
-        start = rest.rfind(head, 0, len(window))
-        if start <= 0:  # pysbd changed the text it gave back: read the block whole
-            return parts + list(_segmenter().segment(rest))
+        start = _offset(window, found, len(found) - _CARRIED)
+        if start is None:  # pysbd gave back text that is not the window's: take the window as it cut it
+            parts.extend(found)
+            rest = rest[len(window) :]
+            continue
         parts.extend(found[:-_CARRIED])
         rest = rest[start:]
     return parts + list(_segmenter().segment(rest))
+
+
+def _offset(text: str, parts: list[str], index: int) -> int | None:
+    """Where parts[index] starts in text, the parts found one after another from its beginning."""
+    at = 0
+    for part in parts[: index + 1]:
+        found = text.find(part.strip(), at)
+        if found < 0:
+            return None
+        start, at = found, found + len(part.strip())
+    return start if start > 0 else None
 
 
 def _blocks(text: str) -> list[str]:

@@ -107,6 +107,8 @@ def test_a_whole_call_on_one_line_longer_than_pysbd_reads_at_once_splits_as_its_
         "Thank you, operator.",
         "Could you talk about gross margins, e.g. the mix of Blackwell versus Hopper?",
         "Sure, I'll take that one.",
+        "Thank you.",
+        "Thank you, and congratulations on the quarter.",  # begins with the sentence before it
     ]
     sentences = said * 500
     block = " ".join(sentences)
@@ -119,3 +121,13 @@ def test_a_run_on_line_with_no_sentence_end_comes_back_whole_in_window_sized_pie
     pieces = split_sentences(block)
     assert " ".join(pieces) == block
     assert max(len(p) for p in pieces) <= sentences_module.WINDOW_CHARS
+
+
+@pytest.mark.parametrize("window", range(200, 330, 7))
+def test_windows_give_the_sentences_wherever_they_cut(monkeypatch, window):
+    # Small windows put a cut at every kind of place: inside a sentence, right after one, and
+    # where the same sentence is said twice in a row.
+    monkeypatch.setattr(sentences_module, "LONG_BLOCK_CHARS", 0)
+    monkeypatch.setattr(sentences_module, "WINDOW_CHARS", window)
+    said = ["Okay.", "Okay.", "Thank you, and well done.", "Revenue grew 12% to $1.5 billion.", "Mr. Lee asked."]
+    assert split_sentences(" ".join(said * 20)) == said * 20
