@@ -674,6 +674,14 @@ def _load_scorer(state: State) -> Any:
     help="1: the model also reads the sentence before each one, as its labelers did (default: the recipe's).",
 )
 @click.option(
+    "--written-context",
+    type=click.FloatRange(0, 1),
+    default=None,
+    metavar="SHARE",
+    help="With context: this share of the written sentences is read after another one drawn at random "
+    "(default: the recipe's).",
+)
+@click.option(
     "--kind-temperatures-from",
     "temperatures_from",
     metavar="MODEL",
@@ -700,6 +708,7 @@ def train(
     dev_only: bool,
     full: bool,
     context: int | None,
+    written_context: float | None,
     start_from: str | None,
     temperatures_from: str | None,
 ) -> None:
@@ -735,7 +744,13 @@ def train(
     if temperatures_from:
         kind_temperatures_of(temperatures_from)
 
-    chosen = (("seed", seed), ("epochs", epochs), ("context", context), ("average_last", average_last))
+    chosen = (
+        ("seed", seed),
+        ("epochs", epochs),
+        ("context", context),
+        ("written_context", written_context),
+        ("average_last", average_last),
+    )
     asked = {name: value for name, value in chosen if value is not None}
     asked |= {"device": state.config_or_defaults.model.device, "shipped_bytes": None if full else SHIPPED_BYTES}
     config = TrainConfig.continuing(start_from, **asked) if start_from else TrainConfig(**asked)

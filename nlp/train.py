@@ -199,6 +199,16 @@ def _subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
     return random.Random(seed).sample(examples, n) if n < len(examples) else examples
 
 
+def with_sentences_before(written: list[Example], share: float, seed: int) -> list[Example]:
+    """Written sentences, a `share` of them each given another one drawn at random as the sentence
+    before. They were written to stand alone, so their labels hold whatever comes before; read after
+    one about AI, a sentence about an airline or a retailer is still not AI talk (the continuation
+    that learned from real calls alone took any sentence after AI talk for AI talk)."""
+    rng = random.Random(seed)
+    texts = [e.text for e in written]
+    return [replace(e, previous=rng.choice(texts)) if rng.random() < share else e for e in written]
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """The training recipe: what `train` does, saved verbatim in the model's metadata
@@ -222,6 +232,8 @@ class TrainConfig:
     saves it with the model; the held-out figures are then those of the calibrated model.
     `context` 1 has the model read the sentence before each one as a second segment (nlp.meta:
     ModelMeta.context); the written corpus has none, real sentences have the one their labelers saw.
+    `written_context` is the share of written sentences that a model with context reads after
+    another written sentence drawn at random (with_sentences_before); the rest read after none.
     `start_from` continues training a model (a folder, or "default": the shipped one), heads
     included, instead of starting from the encoder; it must have been trained from the same encoder.
     `glossary` saves the model with the default glossary (nlp.glossary): it then scores sentences
@@ -248,6 +260,7 @@ class TrainConfig:
     device: str = "auto"
     calibrate: bool = True
     context: int = 0
+    written_context: float = 0.0
     start_from: str | None = None
     glossary: bool = False
 
@@ -318,6 +331,8 @@ def train(
     train_set, valid_set = parts["train"], parts["validation"]
     if c.max_sentences:
         train_set = _subsample(train_set, c.max_sentences, c.seed)
+    if c.context and c.written_context:
+        train_set = with_sentences_before(train_set, c.written_context, c.seed)
     kept_for_calibration = [e for kind in (calibrate_kinds or {}).values() for e in kind]
     held_apart = {e.key for e in parts["validation"] + parts["heldout"] + kept_for_calibration}
     real = [e for e in real or [] if e.key not in held_apart]  # no way back in for a held-out sentence

@@ -19,7 +19,7 @@ from hypewatch.nlp.adapter import SHIPPED_BYTES
 from hypewatch.nlp.corpus import Example
 from hypewatch.nlp.onnx_scorer import OnnxScorer, fingerprint
 from hypewatch.nlp.scorer import Scorer
-from hypewatch.nlp.train import TrainConfig, train
+from hypewatch.nlp.train import TrainConfig, train, with_sentences_before
 from hypewatch.records import Document
 from hypewatch.scoring import model_inputs, score_pending, sentence_pairs
 from hypewatch.storage import Store
@@ -164,3 +164,16 @@ def test_continuing_a_model_starts_from_its_weights_and_says_so(trained_full, ti
     training = mt.load_meta(out).training
     assert training["started_from"] == {"model": str(folder), "fingerprint": fingerprint(folder)}
     assert TrainConfig.of(training) == still
+
+
+def test_a_share_of_written_sentences_is_read_after_another_drawn_at_random_their_labels_kept():
+    written = [
+        Example(f"Written sentence number {i}.", ("hype", "skeptic", "neutral")[i % 3], i % 5 == 0) for i in range(400)
+    ]
+    given = with_sentences_before(written, 0.5, seed=13)
+    assert given == with_sentences_before(written, 0.5, seed=13)  # seeded: the recipe rebuilds the same model
+    before = [g.previous for g in given if g.previous]
+    assert 160 < len(before) < 240  # about half
+    assert set(before) <= {w.text for w in written} and len(set(before)) > 100
+    assert [(g.text, g.label, g.fatigue) for g in given] == [(w.text, w.label, w.fatigue) for w in written]
+    assert with_sentences_before(written, 0.0, seed=13) == written
