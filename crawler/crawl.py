@@ -353,7 +353,7 @@ class _Crawl:
                 line = f"{source.name}: feed {source.feed} is an HTML page; read the feed it links to, {where} (put that in the config)"
                 self.summary.warnings.append(line)
                 logger.warning("%s", line)
-                fetched = await self._fetch_feed(source, where)
+                fetched = await self._fetch_feed(source, where, trusted=False)  # the page's word, not the config's
                 if fetched is None:
                     return None
                 feed = parse_feed(fetched[0], source.name, url=fetched[1])
@@ -377,9 +377,10 @@ class _Crawl:
             self.summary.warnings.append(f"{source.name}: feed {where}: {problem} (kept {len(feed.items)} items)")
         return feed
 
-    async def _fetch_feed(self, source: Source, url: str) -> tuple[bytes, str] | None:
-        """The feed's bytes and final URL; None where it is unchanged since the last run."""
-        result = await self.fetcher.fetch(url, kind="feed", allow_private=source.allow_private, trusted=True)
+    async def _fetch_feed(self, source: Source, url: str, *, trusted: bool = True) -> tuple[bytes, str] | None:
+        """The feed's bytes and final URL; None where it is unchanged since the last run. `trusted`:
+        the address is the config's, so it may be a private one (crawler.http.Fetcher.fetch)."""
+        result = await self.fetcher.fetch(url, kind="feed", allow_private=source.allow_private, trusted=trusted)
         if result.not_modified:
             logger.info("%s: feed %s unchanged since the last run", source.name, url)
             self.summary.feeds_ok += 1

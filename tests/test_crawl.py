@@ -273,6 +273,20 @@ def test_a_home_page_given_for_a_feed_is_read_through_the_feed_it_links_to_every
     assert ([d.title for d in more], second.warnings) == (["Story B"], [line])
 
 
+def test_a_home_page_cannot_send_the_crawl_into_a_private_network(executor):
+    # The configured address may be private (the user's word); a feed the page names may not.
+    home = '<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body></body></html>'
+    with CrawlServer({"/": Reply(body=home), "/feed.xml": feed_reply(rss([]))}) as server:
+        config = Config(sources=[Source(name="weekly", feed=f"{server.url}/")], crawl=SETTINGS)
+        summary, docs = run_crawl(config, executor)
+        asked = server.paths()
+    assert (docs, summary.feeds_failed, "/feed.xml" in asked) == ([], 1, False)
+    assert re.fullmatch(
+        r"weekly: feed http://127\.0\.0\.1:\d+/feed\.xml: refused: host 127\.0\.0\.1 resolves to non-public address 127\.0\.0\.1",
+        summary.warnings[-1],
+    )
+
+
 def test_a_broken_feed_is_named_every_night_not_taken_for_an_unchanged_one(tmp_path, executor):
     with CrawlServer() as server:
         server.routes["/feed.xml"] = conditional(Reply(body="<html><p>gone</p></html>", headers={"ETag": '"x"'}))
