@@ -78,10 +78,10 @@ def main() -> int:
     examples = [e for call in calls.values() for e in call]
     tagger = TopicTagger(topics=[], ai_terms=default_ai_terms())
     ai_mention_places = [
-        ai_mention_place(texts, no, tagger.ai_mentions)
+        ai_mention_place(named, no)
         for call in calls.values()
-        for texts in [[e.text for e in call]]
-        for no in range(len(texts))
+        for named in [[bool(tagger.ai_mentions(e.text)) for e in call]]
+        for no in range(len(named))
     ]
     counts = {lab: sum(e.label == lab for e in examples) for lab in ("hype", "skeptic", "neutral")}
     print(
@@ -146,13 +146,14 @@ def main() -> int:
 AI_MENTION_PLACES = ("in it", "the one before", f"2-{NEAR} before", "none near")
 
 
-def ai_mention_place(texts: list[str], no: int, mentions) -> str:
-    """Where the AI talk nearest to sentence `no` of a call is: the model reads it and the one before."""
-    if mentions(texts[no]):
+def ai_mention_place(names_ai: list[bool], no: int) -> str:
+    """Where the AI talk nearest to sentence `no` of a call is (`names_ai`: whether each of its
+    sentences names AI): the model reads the sentence and the one before."""
+    if names_ai[no]:
         return AI_MENTION_PLACES[0]
-    if no and mentions(texts[no - 1]):
+    if no and names_ai[no - 1]:
         return AI_MENTION_PLACES[1]
-    if any(mentions(t) for t in texts[max(0, no - NEAR) : max(0, no - 1)]):
+    if any(names_ai[max(0, no - NEAR) : max(0, no - 1)]):
         return AI_MENTION_PLACES[2]
     return AI_MENTION_PLACES[3]
 
