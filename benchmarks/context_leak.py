@@ -7,7 +7,8 @@ random (seeded), as a news roundup or a call changing subject puts them.
 MODEL is anything `model.name` accepts (default: "default", the shipped model). By the labeling
 guide (nlp/data/GUIDE.md, rule 1) every one of them stays neutral: the count given a stance after
 AI talk, beside the count given one alone, is how far the sentence before leaks into a sentence's
-own subject. A model without context reads the sentence alone either way.
+own subject. A model without context reads the sentence alone either way, and a model that
+learned the sentence before from calls alone is given none in news (nlp.meta.ModelMeta.context_kinds).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def main() -> None:
             f"{alone['skeptic']}); after AI talk {after['hype'] + after['skeptic']} (hype {after['hype']}, "
             f"skeptic {after['skeptic']})"
         )
+        if "news" not in scorer.context_kinds:
+            print(f"{name}: the score stage reads news sentence by sentence; these figures are a transcript's")
 
 
 if __name__ == "__main__":

@@ -533,9 +533,9 @@ def _read_input(state: State, name: str) -> bytes:
 @handled
 def classify(state: State, source: BinaryIO) -> None:
     """Score sentences and tag their topics: plain text (one per line) or JSON Lines with a `text`
-    field, and optionally `previous`, the sentence before it (which a model with context reads),
-    and `kind`, news or transcripts, the kind of source it comes from (its probabilities are then
-    those the score stage gives; plain lines are scored as news).
+    field, and optionally `kind`, news or transcripts, the kind of source it comes from, and
+    `previous`, the sentence before it, which the model reads for the kinds it learned so (the
+    shipped one: transcripts). Scores are those the score stage gives; plain lines are news.
 
     Example: echo "Demand for GPUs is insatiable." | hypewatch classify
     """
@@ -558,7 +558,18 @@ def classify(state: State, source: BinaryIO) -> None:
         outputs.append(None)
     scorer = _load_scorer(state) if texts else None
     tagger = state.config_or_defaults.topic_tagger()
-    previous = [str(extra.get("previous") or "") for extra in extras]
+    # As the score stage gives it: the sentence before only for a kind the model reads so.
+    reads_before = scorer.context_kinds if scorer else frozenset()
+    previous = [
+        str(extra.get("previous") or "") if extra.get("kind", "news") in reads_before else "" for extra in extras
+    ]
+    unread = sorted({extra.get("kind", "news") for extra in extras if extra.get("previous")} - reads_before)
+    if scorer is not None and scorer.context and unread:
+        logger.warning(
+            "%s: `previous` is not read for %s: the model reads those sentence by sentence, as the score stage does",
+            name,
+            " or ".join(unread),
+        )
     scores = scorer.score(texts, previous=previous) if scorer else []
     if scorer is not None and scorer.calibration is not None:
         scores = scorer.calibration.for_kinds(scores, [extra.get("kind", "news") for extra in extras])

@@ -9,7 +9,7 @@ stores its sentences, so a run killed midway leaves the rest for the next run an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any, Protocol
 
 from hypewatch.nlp.calibration import Calibration
@@ -28,7 +28,9 @@ BATCH_DOCS = 64
 
 class SentenceScorer(Protocol):
     model_id: str
-    context: int  # sentences before each one the model reads (0 or 1)
+    # The kinds of source whose sentences the model reads after the sentence before them (none for
+    # a model without context; the shipped one reads transcripts so, and news sentence by sentence).
+    context_kinds: frozenset[str]
     calibration: Calibration | None  # its kind temperatures are applied here, where the source is known
 
     def score(self, texts: list[str], previous: list[str] | None = None) -> list[Score]: ...
@@ -80,7 +82,7 @@ def score_documents(
     """Sentences of these documents, scored (and tagged); those this model scored before come
     from the database."""
     sentences = sentence_pairs(docs)
-    reads = model_inputs(sentences, scorer.context)
+    reads = model_inputs(sentences, scorer.context_kinds)
     kinds = calibrated_kinds(sentences, scorer.calibration)
     known = store.cached_scores(
         [
@@ -98,12 +100,11 @@ def sentence_pairs(docs: list[Document]) -> list[tuple[Document, Sentence]]:
     return [(doc, s) for doc in docs for s in document_sentences(doc)]
 
 
-def model_inputs(sentences: list[tuple[Document, Sentence]], context: int) -> list[tuple[str, str]]:
+def model_inputs(sentences: list[tuple[Document, Sentence]], context_kinds: Container[str]) -> list[tuple[str, str]]:
     """What the model reads for each sentence: (its text, the sentence before it in its document),
-    the one before "" for the first sentence of a document and for a model without context."""
-    if not context:
-        return [(s.text, "") for _, s in sentences]
-    texts = {(s.doc_id, s.sent_no): s.text for _, s in sentences}
+    the one before "" for the first sentence of a document and for a source whose kind the model
+    does not read with context (`context_kinds`)."""
+    texts = {(s.doc_id, s.sent_no): s.text for doc, s in sentences if doc.kind in context_kinds}
     return [(s.text, texts.get((s.doc_id, s.sent_no - 1), "")) for _, s in sentences]
 
 
@@ -120,7 +121,7 @@ def score_sentences(
     """score_documents on sentences already split, without a database: a Ray actor's work
     (splitting runs in tasks of its own, on every CPU of the cluster). No topics: documents
     imported from its output get them from the next run's score stage (tag_pending)."""
-    reads = model_inputs(sentences, scorer.context)
+    reads = model_inputs(sentences, scorer.context_kinds)
     kinds = calibrated_kinds(sentences, scorer.calibration)
     return _scored(sentences, reads, kinds, scorer, {}, counts if counts is not None else no_counts())
 

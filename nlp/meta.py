@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypewatch.records import LABELS
+from hypewatch.records import KINDS, LABELS
 
 META_FILE = "hypewatch.json"
 HEADS_FILE = "heads.safetensors"
@@ -45,6 +45,9 @@ class ModelMeta:
     # Sentences before each one that the model reads as a second segment: 0, or 1 (the labelers saw
     # the sentence before; pooling stays over the sentence's own tokens, nlp.model.MultiTaskModel).
     context: int = 0
+    # The kinds of source (records.KINDS) whose sentences a model with context reads after the one
+    # before: those it learned so. None: every kind (a model saved before this field was kept).
+    context_kinds: list[str] | None = None
     # AI names the model reads marked (nlp.glossary.Glossary.to_dict); None: sentences as they are.
     glossary: dict[str, Any] | None = None
 
@@ -52,6 +55,13 @@ class ModelMeta:
     def pair_max_length(self) -> int:
         """Tokens a scorer gives the model: the sentence alone, or the sentence and the one before."""
         return max(PAIR_MAX_LENGTH, self.max_length) if self.context else self.max_length
+
+    @property
+    def kinds_read_with_context(self) -> frozenset[str]:
+        """The kinds of source whose sentences the model reads after the sentence before them."""
+        if not self.context:
+            return frozenset()
+        return frozenset(KINDS if self.context_kinds is None else self.context_kinds)
 
 
 def save_meta(meta: ModelMeta, folder: Path) -> None:

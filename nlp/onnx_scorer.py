@@ -158,6 +158,9 @@ class CachedScorer:
 
     _cache: OrderedDict[Pair, Score]
     context: int = 0  # sentences before each one the model reads (nlp.meta.ModelMeta.context)
+    # The kinds of source whose sentences it reads after the one before (ModelMeta.kinds_read_with_context):
+    # where the sentence before is given to `score` is the caller's choice (hypewatch.scoring.model_inputs).
+    context_kinds: frozenset[str] = frozenset()
     glossary: Glossary | None = None  # AI names the model reads marked (nlp.glossary)
 
     def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
@@ -196,6 +199,7 @@ class OnnxScorer(CachedScorer):
         fatigue_threshold: float = 0.5,
         calibration: Calibration | None = None,
         context: int = 0,
+        context_kinds: list[str] | None = None,
         glossary: Glossary | None = None,
     ):
         from tokenizers import Tokenizer
@@ -212,6 +216,7 @@ class OnnxScorer(CachedScorer):
         self.batch_size = int8.ROWS_PER_RUN
         self.calibration = calibration
         self.context = context
+        self.context_kinds = mt.ModelMeta(context=context, context_kinds=context_kinds).kinds_read_with_context
         self.glossary = glossary
         self._cache: OrderedDict[Pair, Score] = OrderedDict()
 
@@ -251,6 +256,7 @@ class OnnxScorer(CachedScorer):
             fatigue_threshold=meta.fatigue_threshold,
             calibration=Calibration.from_dict(meta.calibration),
             context=meta.context,
+            context_kinds=meta.context_kinds,
             glossary=Glossary.from_dict(meta.glossary),
         )
 

@@ -153,6 +153,7 @@ class Scorer(CachedScorer):
         batch_size: int = 64,
         calibration: Calibration | None = None,
         context: int = 0,
+        context_kinds: list[str] | None = None,
         glossary: Glossary | None = None,
     ):
         self.net = net.eval() if isinstance(net, nn.Module) else net
@@ -166,6 +167,7 @@ class Scorer(CachedScorer):
         self.device = device
         self.batch_size = batch_size
         self.context = context  # sentences before each one the model reads (nlp.meta.ModelMeta.context)
+        self.context_kinds = mt.ModelMeta(context=context, context_kinds=context_kinds).kinds_read_with_context
         self.glossary = glossary  # AI names the model reads marked (nlp.glossary)
         self._cache: OrderedDict[Pair, Score] = OrderedDict()
 
@@ -213,6 +215,7 @@ class Scorer(CachedScorer):
                 batch_size=batch_size,
                 calibration=Calibration.from_dict(meta.calibration),
                 context=meta.context,
+                context_kinds=meta.context_kinds,
                 glossary=Glossary.from_dict(meta.glossary),
             )
             scorer._prepare(precision, threads=threads)

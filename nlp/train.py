@@ -234,6 +234,8 @@ class TrainConfig:
     ModelMeta.context); the written corpus has none, real sentences have the one their labelers saw.
     `written_context` is the share of written sentences that a model with context reads after
     another written sentence drawn at random (with_sentences_before); the rest read after none.
+    The model then reads news after the sentence before too; without it, transcripts only
+    (ModelMeta.context_kinds).
     `start_from` continues training a model (a folder, or "default": the shipped one), heads
     included, instead of starting from the encoder; it must have been trained from the same encoder.
     `glossary` saves the model with the default glossary (nlp.glossary): it then scores sentences
@@ -353,7 +355,14 @@ def train(
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
         net = mt.MultiTaskModel(AutoModel.from_pretrained(encoder_path, dtype=torch.float32), dropout=c.dropout)
     glossary = default_glossary() if c.glossary else None
-    meta = mt.ModelMeta(context=c.context, glossary=glossary.to_dict() if glossary else None)
+    meta = mt.ModelMeta(
+        context=c.context,
+        # News is read after the sentence before only by a model that learned written sentences so:
+        # the written corpus stands alone, and after AI talk a model that learned the sentence before
+        # from calls alone reads a news sentence as AI talk (benchmarks/context_leak.py).
+        context_kinds=None if c.written_context else ["transcripts"],
+        glossary=glossary.to_dict() if glossary else None,
+    )
     positions = getattr(net.encoder.config, "max_position_embeddings", meta.pair_max_length)
     if positions < meta.pair_max_length:
         raise ValueError(f"the encoder takes {positions} tokens; a model with context needs {meta.pair_max_length}")

@@ -20,7 +20,7 @@ from hypewatch.nlp.corpus import Example
 from hypewatch.nlp.onnx_scorer import OnnxScorer, fingerprint
 from hypewatch.nlp.scorer import Scorer
 from hypewatch.nlp.train import TrainConfig, train, with_sentences_before
-from hypewatch.records import Document
+from hypewatch.records import Document, Kind
 from hypewatch.scoring import model_inputs, score_pending, sentence_pairs
 from hypewatch.storage import Store
 
@@ -99,7 +99,13 @@ def test_previous_sentences_must_match_the_sentences(with_context):
 
 def test_classify_reads_the_previous_field_of_a_json_line(with_context, write_config, hypewatch_cmd, user_cache):
     config = write_config(f"model:\n  name: {with_context}\n  device: cpu\n")
-    lines = [{"text": TEXTS[0]}, {"text": TEXTS[0], "previous": BEFORE[0]}, {"text": TEXTS[0], "previous": ""}]
+    call = {"kind": "transcripts"}
+    lines = [
+        {"text": TEXTS[0], "previous": "", **call},
+        {"text": TEXTS[0], "previous": BEFORE[0], **call},
+        {"text": TEXTS[0]},
+        {"text": TEXTS[0], "previous": BEFORE[0]},  # news: read alone, as the score stage reads it
+    ]
     done = subprocess.run(
         [*hypewatch_cmd, "--config", str(config), "classify"],
         input="\n".join(json.dumps(line) for line in lines),
@@ -109,28 +115,57 @@ def test_classify_reads_the_previous_field_of_a_json_line(with_context, write_co
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    alone, after, empty = (json.loads(row) for row in done.stdout.splitlines())
-    assert after["previous"] == BEFORE[0]  # the record's fields come back
-    expected = OnnxScorer.open(str(with_context), device="cpu").score([TEXTS[0]] * 2, previous=["", BEFORE[0]])
+    alone, after, news, news_after = (json.loads(row) for row in done.stdout.splitlines())
+    assert after["previous"] == news_after["previous"] == BEFORE[0]  # the record's fields come back
+    fast = OnnxScorer.open(str(with_context), device="cpu")
+    assert fast is not None and fast.calibration is None  # too few sentences to fit one: scores as the net gives them
+    expected = fast.score([TEXTS[0]] * 2, previous=["", BEFORE[0]])
     assert (alone["p_hype"], after["p_hype"]) == pytest.approx((expected[0].p_hype, expected[1].p_hype), abs=1e-6)
-    assert empty["p_hype"] == alone["p_hype"] != after["p_hype"]
+    assert alone["p_hype"] != after["p_hype"]
+    assert "`previous` is not read for news" in done.stderr
+    assert news_after["p_hype"] == news["p_hype"] == pytest.approx(fast.score([TEXTS[0]])[0].p_hype, abs=1e-6)
 
 
-def _document(doc_id: str, text: str) -> Document:
+def _document(doc_id: str, text: str, kind: Kind = "transcripts") -> Document:
     now = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    return Document(doc_id, "wire", "news", f"https://x.org/{doc_id}", doc_id, now, now, "en", [], text)
+    return Document(doc_id, "wire", kind, f"https://x.org/{doc_id}", doc_id, now, now, "en", [], text)
 
 
 def test_each_sentence_is_given_the_one_before_it_in_its_own_document_only():
     docs = [_document("a", "Capex rose. Demand is strong."), _document("b", "Demand is strong. Thanks.")]
     pairs = sentence_pairs(docs)
-    assert model_inputs(pairs, context=1) == [
+    assert model_inputs(pairs, {"transcripts"}) == [
         ("Capex rose.", ""),
         ("Demand is strong.", "Capex rose."),
         ("Demand is strong.", ""),
         ("Thanks.", "Demand is strong."),
     ]
-    assert [before for _, before in model_inputs(pairs, context=0)] == ["", "", "", ""]
+    assert [before for _, before in model_inputs(pairs, frozenset())] == ["", "", "", ""]
+
+
+def test_news_is_read_sentence_by_sentence_by_a_model_that_learned_the_sentence_before_from_calls(with_context):
+    meta = mt.load_meta(with_context)
+    assert meta.context_kinds == ["transcripts"] and meta.kinds_read_with_context == {"transcripts"}
+    for scorer in (Scorer.load(str(with_context), device="cpu", precision="fp32"), OnnxScorer.open(str(with_context))):
+        assert scorer is not None and scorer.context_kinds == {"transcripts"}
+    text = "AI fatigue is spreading. The retailer said holiday foot traffic was the strongest in years."
+    pairs = sentence_pairs([_document("n", text, "news"), _document("t", text, "transcripts")])
+    assert [before for _, before in model_inputs(pairs, meta.kinds_read_with_context)] == [
+        "",
+        "",
+        "",
+        "AI fatigue is spreading.",
+    ]
+
+
+def test_a_model_saved_before_its_context_kinds_were_kept_reads_every_kind_with_context(with_context, tmp_path):
+    older = tmp_path / "older"
+    older.mkdir()
+    meta = mt.load_meta(with_context)
+    saved = {k: v for k, v in meta.__dict__.items() if k != "context_kinds"}
+    (older / mt.META_FILE).write_text(json.dumps(saved), encoding="utf-8")
+    assert mt.load_meta(older).kinds_read_with_context == {"news", "transcripts"}
+    assert dataclasses.replace(meta, context=0).kinds_read_with_context == frozenset()
 
 
 def test_the_score_cache_keys_a_context_model_by_both_sentences(with_context, tmp_path):

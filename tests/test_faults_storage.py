@@ -360,7 +360,7 @@ class EveryoneNeutral:
     """The smallest scorer: the test is about storing scores, not about the model."""
 
     model_id = "neutral-v1"
-    context = 0
+    context_kinds: frozenset[str] = frozenset()  # reads every sentence alone
     calibration = None
 
     def score(self, texts: list[str], previous: list[str] | None = None) -> list[Score]:

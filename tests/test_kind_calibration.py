@@ -71,7 +71,7 @@ def test_a_kind_temperature_is_saved_read_back_and_checked():
 class TableScorer:
     """Gives the scores of a table: the fit is tested on known probabilities, not on a model's."""
 
-    context = 0
+    context_kinds: frozenset[str] = frozenset()  # reads every sentence alone
     calibration = None
 
     def __init__(self, table: dict[str, Score]) -> None:
