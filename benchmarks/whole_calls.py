@@ -11,7 +11,8 @@ stage scores it: with the sentence before it, tempered as a transcript's.
 
 benchmarks/ai_era.py measures sentences drawn for information (mostly AI talk, ten a call); this
 one measures what a user reads per call: its hype share (hype sentences over all sentences, by
-label and by the sum of p_hype), its skeptic share and its hype_index, against the labelers'.
+label and by the sum of p_hype), its skeptic share and its hype_index (by labels and by the sums
+of p_hype and p_skeptic, the views' expected_hype_index), against the labelers'.
 Targets of issue 24: per-call hype share within ±0.03 of the labelers'; the two labelers'
 own per-call gap before adjudication is the floor it is read against.
 """
@@ -110,6 +111,7 @@ def main() -> int:
             "skeptic share: labelers  model   hype_index: labelers  model"
         )
         gaps: dict[str, list[float]] = defaultdict(list)
+        index_gaps: dict[str, list[float]] = defaultdict(list)  # hype_index, by labels and by expected counts
         start = 0
         for file, call in calls.items():
             got = scores[start : start + len(call)]
@@ -117,11 +119,14 @@ def main() -> int:
             n = len(call)
             said_h, said_s = sum(e.label == "hype" for e in call), sum(e.label == "skeptic" for e in call)
             got_h, got_s = sum(s.label == "hype" for s in got), sum(s.label == "skeptic" for s in got)
-            expected_h = sum(s.p_hype for s in got)
+            expected_h, expected_s = sum(s.p_hype for s in got), sum(s.p_skeptic for s in got)
             gaps["labels"].append(abs(got_h - said_h) / n)
             gaps["sum of p_hype"].append(abs(expected_h - said_h) / n)
             gaps["skeptic share"].append(abs(got_s - said_s) / n)
             said_index, got_index = hype_index(said_h, said_s), hype_index(got_h, got_s)
+            if said_index is not None:  # a call with neither has no index to miss
+                index_gaps["labels"].append(abs((got_index or 0.0) - said_index))
+                index_gaps["sums of p"].append(abs((hype_index(expected_h, expected_s) or 0.0) - said_index))
             print(
                 f"  {Path(file).stem:<20} {n:>9}  {said_h / n:>20.3f}  {got_h / n:>5.3f}  {expected_h / n:>10.3f}   "
                 f"{said_s / n:>23.3f}  {got_s / n:>5.3f}   {_fmt(said_index):>20}  {_fmt(got_index):>5}"
@@ -132,6 +137,12 @@ def main() -> int:
                 f"  per-call gap, {what}: mean {sum(values) / len(values):.3f}, largest {max(values):.3f}, "
                 f"within ±{CALL_SHARE_TOLERANCE}: {within:.0%}"
             )
+        print(
+            "  per-call gap, hype_index: "
+            + ", ".join(
+                f"by {what} mean {sum(v) / len(v):.3f} (largest {max(v):.3f})" for what, v in index_gaps.items()
+            )
+        )
         found = defaultdict(list)
         for example, score, where in zip(examples, scores, ai_mention_places):
             if example.label == "hype":
