@@ -63,7 +63,7 @@ def _warm_up(sentences: list[str], device: str) -> list[str]:
     return sentences if device == "cuda" else sentences[:64]
 
 
-def run_scorer(folder: str, sentences: list[str], precision: str, device: str = "cpu") -> dict:
+def run_scorer(folder: str, sentences: list[str], precision: str, device: str = "cpu", alone: bool = False) -> dict:
     from hypewatch.nlp.scorer import Scorer
     from hypewatch.nlp.topics import TopicTagger, default_ai_terms, default_topics
 
@@ -71,8 +71,9 @@ def run_scorer(folder: str, sentences: list[str], precision: str, device: str = 
     scorer.score(_warm_up(sentences, device))
     scorer._cache.clear()  # the warm-up must not spare work in the timed run
     # Each with the one before it in the list (its predecessor in its call, but where a repeat was
-    # dropped), as the score stage gives a model that reads context (the shipped one does).
-    previous = ["", *sentences[:-1]]
+    # dropped), as the score stage gives a call's sentences to a model that reads context (the
+    # shipped one does); `alone` as it gives news to the shipped model.
+    previous = None if alone else ["", *sentences[:-1]]
     start = time.perf_counter()
     scorer.score(sentences, previous=previous)  # returns plain floats, so CUDA work is finished when it does
     figures = _figures(len(sentences), time.perf_counter() - start, device)
@@ -132,6 +133,14 @@ def main() -> None:
             "Scorer fp32 (length-bucketed)": (run_scorer, str(folder), sentences, "fp32"),
             "Scorer bf16 (if this CPU has native bf16)": (run_scorer, str(folder), sentences, "bf16"),
             "Scorer auto (the default: int8 in ONNX Runtime)": (run_scorer, str(folder), sentences, "auto"),
+            "Scorer auto, each sentence alone (as news is read)": (
+                run_scorer,
+                str(folder),
+                sentences,
+                "auto",
+                "cpu",
+                True,
+            ),
         }
         compared = {"bf16": "bf16", "int8": "int8"}
     # The machine may be shared: alternate the contenders and keep each one's best round.
