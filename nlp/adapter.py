@@ -132,7 +132,6 @@ def check_base(folder: Path, meta: mt.ModelMeta, base: Path) -> None:
 def merge(folder: Path, base: Path | None = None) -> tuple[mt.MultiTaskModel, Any, mt.ModelMeta]:
     """The adapter in `folder` merged into its base encoder (default: the one its metadata names)."""
     import torch
-    from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
 
     from hypewatch.nlp import model as mt
@@ -141,7 +140,7 @@ def merge(folder: Path, base: Path | None = None) -> tuple[mt.MultiTaskModel, An
     meta = mt.load_meta(folder)
     base = Path(base) if base else base_folder(meta)
     check_base(folder, meta, base)
-    tensors = load_file(folder / mt.ADAPTER_FILE)
+    tensors = mt.load_weights(folder / mt.ADAPTER_FILE)
     encoder = AutoModel.from_pretrained(base, dtype=torch.float32)
     apply_updates(encoder, tensors, origin=f"{folder}: {mt.ADAPTER_FILE}")
     net = mt.MultiTaskModel(encoder, n_labels=len(meta.labels))

@@ -69,8 +69,8 @@ def save_meta(meta: ModelMeta, folder: Path) -> None:
     (folder / META_FILE).write_text(json.dumps(meta.__dict__, indent=2) + "\n", encoding="utf-8")
 
 
-class ModelMetaError(HypewatchError, ValueError):
-    """A model folder's hypewatch.json cannot be read as a model's description."""
+class ModelFolderError(HypewatchError, ValueError):
+    """A model folder's files cannot be read: its description (hypewatch.json) or its weights."""
 
 
 def load_meta(folder: Path) -> ModelMeta:
@@ -78,17 +78,17 @@ def load_meta(folder: Path) -> ModelMeta:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelMetaError(f"{path}: damaged, not a model's description ({exc})") from None
+        raise ModelFolderError(f"{path}: damaged, not a model's description ({exc})") from None
     if not isinstance(raw, dict):
-        raise ModelMetaError(f"{path}: damaged, not a model's description (a JSON object was expected)")
+        raise ModelFolderError(f"{path}: damaged, not a model's description (a JSON object was expected)")
     # A field this version does not know may change how the model must be read: refuse, never guess.
     unknown = sorted(set(raw) - {f.name for f in fields(ModelMeta)})
     if unknown:
-        raise ModelMetaError(
+        raise ModelFolderError(
             f"{path}: unknown field {', '.join(map(repr, unknown))}: saved by a newer hypewatch? Upgrade to use this model"
         )
     meta = ModelMeta(**raw)
     kinds = meta.context_kinds
     if kinds is not None and not (isinstance(kinds, list) and set(kinds) <= set(KINDS)):
-        raise ModelMetaError(f"{path}: context_kinds {kinds!r}: a list of kinds of source ({', '.join(KINDS)})")
+        raise ModelFolderError(f"{path}: context_kinds {kinds!r}: a list of kinds of source ({', '.join(KINDS)})")
     return meta

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
@@ -23,6 +24,7 @@ from hypewatch.nlp.meta import (  # noqa: F401  (re-exported: nlp.model is where
     HEADS_FILE,
     META_FILE,
     PAIR_MAX_LENGTH,
+    ModelFolderError,
     ModelMeta,
     default_encoder_path,
     is_hypewatch_folder,
@@ -80,6 +82,17 @@ def save(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, meta: ModelM
     save_meta(meta, folder)
 
 
+def load_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of one weights file of a model folder; ModelFolderError naming it when it is
+    missing or damaged (a copy that stopped half way)."""
+    try:
+        return load_file(path)
+    except FileNotFoundError:
+        raise ModelFolderError(f"{path}: missing: the model folder is incomplete") from None
+    except (OSError, SafetensorError) as exc:
+        raise ModelFolderError(f"{path}: damaged, not a model's weights ({exc})") from None
+
+
 def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMeta]:
     meta = load_meta(folder)
     if meta.format != FORMAT:
@@ -87,8 +100,12 @@ def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMe
 
         if adapter.is_adapter(meta):
             return adapter.merge(folder)
-    model = MultiTaskModel(AutoModel.from_pretrained(folder), n_labels=len(meta.labels))
-    heads = load_file(folder / HEADS_FILE)
+    try:
+        encoder = AutoModel.from_pretrained(folder)
+    except (OSError, SafetensorError) as exc:
+        raise ModelFolderError(f"{folder}: its weights cannot be read ({str(exc).strip().splitlines()[0]})") from None
+    model = MultiTaskModel(encoder, n_labels=len(meta.labels))
+    heads = load_weights(folder / HEADS_FILE)
     model.stance.load_state_dict({k[7:]: v for k, v in heads.items() if k.startswith("stance.")})
     model.fatigue.load_state_dict({k[8:]: v for k, v in heads.items() if k.startswith("fatigue.")})
     return model.eval(), AutoTokenizer.from_pretrained(folder), meta

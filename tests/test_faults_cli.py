@@ -488,33 +488,41 @@ def test_cuda_on_a_machine_without_it_is_one_line(write_config, tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    "damage, says",
+    "damage, file, says",
     [
-        ("cut", r"damaged, not a model's description \(Expecting .+\)"),
-        ("newer", r"unknown field 'reads_tables': saved by a newer hypewatch\? Upgrade to use this model"),
-        ("kinds", r"context_kinds \['articles'\]: a list of kinds of source \(news, transcripts\)"),
+        ("cut", "hypewatch.json", r"damaged, not a model's description \(Expecting .+\)"),
+        (
+            "newer",
+            "hypewatch.json",
+            r"unknown field 'reads_tables': saved by a newer hypewatch\? Upgrade to use this model",
+        ),
+        ("kinds", "hypewatch.json", r"context_kinds \['articles'\]: a list of kinds of source \(news, transcripts\)"),
+        ("cut", "adapter.safetensors", r"damaged, not a model's weights \(.+\)"),
+        ("gone", "adapter.safetensors", r"missing: the model folder is incomplete"),
     ],
 )
-def test_a_model_folder_whose_description_is_damaged_or_newer_is_named_in_one_line(
-    write_config, tmp_path, damage, says
+def test_a_model_folder_damaged_or_saved_by_a_newer_version_is_named_in_one_line(
+    write_config, tmp_path, user_cache, damage, file, says
 ):
-    from hypewatch.nlp.meta import META_FILE
     from hypewatch.nlp.onnx_scorer import SHIPPED_MODEL_DIR
 
     model = tmp_path / "my-model"
     shutil.copytree(SHIPPED_MODEL_DIR, model)
-    meta = json.loads((model / META_FILE).read_text(encoding="utf-8"))
-    if damage == "cut":  # a copy that stopped half way
-        (model / META_FILE).write_text(json.dumps(meta, indent=2)[:300], encoding="utf-8")
+    path = model / file
+    if damage == "gone":
+        path.unlink()
+    elif damage == "cut":  # a copy that stopped half way
+        path.write_bytes(path.read_bytes()[:300])
     else:
+        meta = json.loads(path.read_text(encoding="utf-8"))
         meta |= {"reads_tables": True} if damage == "newer" else {"context_kinds": ["articles"]}
-        (model / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        path.write_text(json.dumps(meta), encoding="utf-8")
     some_documents(tmp_path / "hw.duckdb")
     config = write_config(f"database: hw.duckdb\nlog_file: false\nmodel: {{name: {model}, device: cpu}}\n")
-    line = one_line(hw(config, "classify", stdin=b"Demand is insatiable.\n"))
-    assert re.fullmatch(rf"hypewatch: {re.escape(str(model / META_FILE))}: {says}", line), line
+    line = one_line(hw(config, "classify", stdin=b"Demand is insatiable.\n"))  # user_cache: nothing merged at home
+    assert re.fullmatch(rf"hypewatch: {re.escape(str(path))}: {says}", line), line
     done = hw(config, "score")  # the nightly stage: its line, nothing scored, no traceback
-    assert done.returncode == 1 and "Traceback" not in done.stderr and str(model / META_FILE) in done.stderr
+    assert done.returncode == 1 and "Traceback" not in done.stderr and str(path) in done.stderr
 
 
 def test_a_hub_model_with_the_hub_out_of_reach_is_one_line_at_once(write_config, tmp_path: Path):
