@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from hypewatch.errors import HypewatchError
 from hypewatch.settings import EMAIL_CHANNEL
+
+
+class JournalDamaged(HypewatchError):
+    """The journal cannot be read: which alerts a channel accepted is unknown, so none is sent."""
 
 
 @dataclass(frozen=True)
@@ -55,21 +60,29 @@ class SentJournal:
         os.replace(tmp, self.path)
 
     def read(self) -> list[Accepted]:
+        """What the journal holds; JournalDamaged where it cannot be read (it is written whole,
+        so only something outside hypewatch damages it): sending then waits for a person, since
+        guessing could send an alert twice."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
+            # A journal written before channels existed holds one email digest, not a list.
+            raw = data["entries"] if "entries" in data else [data]
+            return [
+                Accepted(
+                    channel=e.get("channel", EMAIL_CHANNEL),
+                    alert_ids=tuple(e["alert_ids"]),
+                    sent_at=datetime.fromisoformat(e["sent_at"]),
+                    message_id=e.get("message_id"),
+                )
+                for e in raw
+            ]
         except FileNotFoundError:
             return []
-        # A journal written before channels existed holds one email digest, not a list.
-        raw = data["entries"] if "entries" in data else [data]
-        return [
-            Accepted(
-                channel=e.get("channel", EMAIL_CHANNEL),
-                alert_ids=tuple(e["alert_ids"]),
-                sent_at=datetime.fromisoformat(e["sent_at"]),
-                message_id=e.get("message_id"),
-            )
-            for e in raw
-        ]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise JournalDamaged(
+                f"{self.path}: damaged ({type(exc).__name__}: {exc}); it lists alerts delivered while the database "
+                "was busy, so none is sent until it is mended or removed (removed, those alerts may be sent again)"
+            ) from None
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

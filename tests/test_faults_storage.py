@@ -7,6 +7,7 @@ HTTP server for the feed and pages, a real SMTP server for the digest.
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import textwrap
@@ -24,6 +25,7 @@ from test_faults_crawl import story
 
 from hypewatch.alerts import detect_and_save, send_pending
 from hypewatch.alerts.email import digest_message_id
+from hypewatch.alerts.journal import JournalDamaged
 from hypewatch.alerts.send import SentJournal
 from hypewatch.config import Config, Crawl, Email, Rule, Smtp, Source
 from hypewatch.crawler.crawl import RETRY_MAX_ATTEMPTS, CrawlSummary, crawl_sources, make_executor
@@ -335,6 +337,23 @@ def test_nothing_is_sent_while_an_earlier_send_cannot_be_recorded(alerting_store
         send_pending(store, email, now=NOW + timedelta(days=2))
     assert len(server.messages) == 1
     assert statuses(store) == ["sent"]
+
+
+@pytest.mark.parametrize(
+    "damage", [b'{"entries": [{"alert_ids": ["a1"', b"\x00\x01\x02", b"[1, 2]", b'{"alert_ids": 3}']
+)
+def test_a_damaged_journal_of_accepted_sends_stops_sending_by_name_until_mended(alerting_store, damage):
+    store = alerting_store
+    journal = SentJournal(store.path)
+    journal.path.write_bytes(damage)  # a sync tool or a failing disk: hypewatch writes it whole
+    with SmtpServer() as server:
+        email = Email(to=["analyst@example.com"], smtp=Smtp(host=server.host, port=server.port, timeout_s=5))
+        with pytest.raises(JournalDamaged, match=rf"^{re.escape(str(journal.path))}: damaged \(.+\); .+ none is sent"):
+            send_pending(store, email, now=NOW)
+        assert server.messages == [] and statuses(store) == ["pending"]  # it may have been sent: not again
+        journal.path.unlink()  # the person who read the message decides
+        assert send_pending(store, email, now=NOW + timedelta(days=1)).sent == 1
+    assert len(server.messages) == 1 and statuses(store) == ["sent"]
 
 
 def test_a_digest_sent_again_carries_the_same_message_id(alerting_store, tmp_path):
