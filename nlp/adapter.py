@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,7 +226,10 @@ def merged_folder(folder: Path, fingerprint: str) -> Path:
     check_base(folder, meta, base_folder(meta))
     target = merged_path(folder, fingerprint)
     if mt.is_hypewatch_folder(target):
-        return target
+        if _intact(target):
+            return target
+        logger.warning("%s: the merged copy is damaged; building it again", target)
+        shutil.rmtree(target, ignore_errors=True)
     logger.info("merging the adapters of %s into their base encoder, into %s (once per model)", folder, target)
     net, tokenizer, meta = merge(folder)
     merged = mt.ModelMeta(
@@ -244,6 +248,20 @@ def merged_folder(folder: Path, fingerprint: str) -> Path:
     except OSError as exc:
         raise AdapterError(f"{folder}: cannot write the merged model to {target}: {exc.strerror or exc}") from exc
     return target
+
+
+def _intact(merged: Path) -> bool:
+    """Whether a merged copy's description and weights files read whole (their headers only: cheap)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        mt.load_meta(merged)
+        for name in (BASE_WEIGHTS, mt.HEADS_FILE):
+            with safe_open(str(merged / name), framework="pt"):
+                pass
+    except (OSError, SafetensorError, mt.ModelFolderError):
+        return False
+    return True
 
 
 # The change of these matrices is stored low-rank; any other change is stored whole.

@@ -123,6 +123,22 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hypewatch"
 
 
+class DamagedCopy(HypewatchError, RuntimeError):
+    """An int8 copy ONNX Runtime cannot load (built whole, so a disk or a hand damaged it): built again."""
+
+
+def open_copy(folder: Path, fingerprint: str, threads: int) -> OnnxRunner:
+    """The int8 copy of the model in ``folder``, loaded; built first where there is none, and built
+    again, once, where the one there is damaged."""
+    path = ensure(folder, fingerprint)
+    try:
+        return OnnxRunner(path, threads=threads)
+    except DamagedCopy as exc:
+        logger.warning("%s; building it again", exc)
+        path.unlink(missing_ok=True)
+        return OnnxRunner(ensure(folder, fingerprint), threads=threads)
+
+
 class OnnxRunner:
     """Runs an int8 copy with ONNX Runtime, called like the torch model: (ids, mask[, segments]) -> logits."""
 
@@ -134,7 +150,10 @@ class OnnxRunner:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: no notices in a nightly log
         self.path = path
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime's errors share no base class but Exception
+            raise DamagedCopy(f"{path}: damaged, ONNX Runtime cannot load it ({type(exc).__name__})") from None
 
     def __call__(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None

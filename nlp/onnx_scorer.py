@@ -248,8 +248,12 @@ class OnnxScorer(CachedScorer):
         onnx_file, tokenizer_file = int8.copy_path(weights, folder_fingerprint), weights / TOKENIZER_FILE
         if not (onnx_file.is_file() and tokenizer_file.is_file()):
             return None
+        try:
+            runner = int8.OnnxRunner(onnx_file, threads=threads or usable_cores())
+        except int8.DamagedCopy:
+            return None  # the torch side builds it again (int8.open_copy), and says so
         return cls(
-            int8.OnnxRunner(onnx_file, threads=threads or usable_cores()),
+            runner,
             tokenizer_file,
             model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
             max_length=meta.pair_max_length,

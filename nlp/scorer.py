@@ -201,7 +201,7 @@ class Scorer(CachedScorer):
             weights = adapter.merged_folder(folder, fingerprint) if adapter.is_adapter(meta) else folder
             if _effective_precision(torch_device, precision) == "int8":
                 # The int8 copy stands in for the torch model, whose weights need not be loaded.
-                net = int8.OnnxRunner(int8.ensure(weights, fingerprint), threads=threads or _usable_cores())
+                net = int8.open_copy(weights, fingerprint, threads=threads or _usable_cores())
                 tokenizer = AutoTokenizer.from_pretrained(weights)
             else:
                 net, tokenizer, _ = mt.load(weights)

@@ -140,3 +140,34 @@ def test_an_int8_score_is_the_sentences_own_whatever_it_is_scored_with(calibrate
         alone = [scorer.score([t])[0] for t in TEXTS]
         scorer._cache.clear()
         assert scorer.score([long, *TEXTS, "Thanks."])[1:-1] == alone
+
+
+def test_a_damaged_int8_copy_or_merged_copy_is_built_again(trained, tmp_path, caplog):
+    """The copies in the user cache are ours: one that a disk or a person damaged is built again,
+    with a warning, never an error every night until someone finds the cache."""
+    from hypewatch.nlp import adapter, int8
+    from hypewatch.nlp.onnx_scorer import fingerprint
+
+    folder = tmp_path / "own-copy"  # copies of its own in the cache, apart from the other tests'
+    shutil.copytree(trained[0], folder)
+    first = Scorer.load(str(folder), device="cpu", precision="int8").score(TEXTS)
+    merged = adapter.merged_path(folder, fingerprint(folder))
+    copy = int8.copy_path(merged, fingerprint(folder))
+    copy.write_bytes(copy.read_bytes()[:1000])
+    assert OnnxScorer.open(str(folder), device="cpu") is None  # left to the torch side, which can build
+    with caplog.at_level("WARNING"):
+        again = Scorer.load(str(folder), device="cpu", precision="int8").score(TEXTS)
+    assert f"{copy}: damaged, ONNX Runtime cannot load it" in caplog.text
+    assert_same_scores(again, first)
+    fast = OnnxScorer.open(str(folder), device="cpu")
+    assert fast is not None
+    assert_same_scores(fast.score(TEXTS), first)
+
+    weights = merged / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:5000])
+    copy.unlink()  # as when the int8 copy must be built from the merged one
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        rebuilt = Scorer.load(str(folder), device="cpu", precision="int8").score(TEXTS)
+    assert f"{merged}: the merged copy is damaged; building it again" in caplog.text
+    assert_same_scores(rebuilt, first)
