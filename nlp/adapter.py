@@ -251,7 +251,7 @@ def merged_folder(folder: Path, fingerprint: str) -> Path:
 
 
 def _intact(merged: Path) -> bool:
-    """Whether a merged copy's description and weights files read whole (their headers only: cheap)."""
+    """Whether a merged copy's description, weights (their headers: cheap) and tokenizer read whole."""
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -259,7 +259,8 @@ def _intact(merged: Path) -> bool:
         for name in (BASE_WEIGHTS, mt.HEADS_FILE):
             with safe_open(str(merged / name), framework="pt"):
                 pass
-    except (OSError, SafetensorError, mt.ModelFolderError):
+        json.loads((merged / "tokenizer.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, SafetensorError, mt.ModelFolderError):
         return False
     return True
 

@@ -93,6 +93,14 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
         raise ModelFolderError(f"{path}: damaged, not a model's weights ({exc})") from None
 
 
+def load_tokenizer(folder: Path) -> PreTrainedTokenizerBase:
+    """The tokenizer saved in a model folder; ModelFolderError naming the folder when it cannot be read."""
+    try:
+        return AutoTokenizer.from_pretrained(folder)
+    except Exception as exc:  # noqa: BLE001 - the tokenizers library raises a bare Exception for a damaged file
+        raise ModelFolderError(f"{folder}: its tokenizer cannot be read ({exc})") from None
+
+
 def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMeta]:
     meta = load_meta(folder)
     if meta.format != FORMAT:
@@ -108,4 +116,4 @@ def load(folder: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, ModelMe
     heads = load_weights(folder / HEADS_FILE)
     model.stance.load_state_dict({k[7:]: v for k, v in heads.items() if k.startswith("stance.")})
     model.fatigue.load_state_dict({k[8:]: v for k, v in heads.items() if k.startswith("fatigue.")})
-    return model.eval(), AutoTokenizer.from_pretrained(folder), meta
+    return model.eval(), load_tokenizer(folder), meta

@@ -249,20 +249,20 @@ class OnnxScorer(CachedScorer):
         if not (onnx_file.is_file() and tokenizer_file.is_file()):
             return None
         try:
-            runner = int8.OnnxRunner(onnx_file, threads=threads or usable_cores())
-        except int8.DamagedCopy:
-            return None  # the torch side builds it again (int8.open_copy), and says so
-        return cls(
-            runner,
-            tokenizer_file,
-            model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
-            max_length=meta.pair_max_length,
-            fatigue_threshold=meta.fatigue_threshold,
-            calibration=Calibration.from_dict(meta.calibration),
-            context=meta.context,
-            context_kinds=meta.context_kinds,
-            glossary=Glossary.from_dict(meta.glossary),
-        )
+            return cls(
+                int8.OnnxRunner(onnx_file, threads=threads or usable_cores()),
+                tokenizer_file,
+                model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
+                max_length=meta.pair_max_length,
+                fatigue_threshold=meta.fatigue_threshold,
+                calibration=Calibration.from_dict(meta.calibration),
+                context=meta.context,
+                context_kinds=meta.context_kinds,
+                glossary=Glossary.from_dict(meta.glossary),
+            )
+        except Exception:  # noqa: BLE001 - a damaged copy; the tokenizers library raises a bare Exception
+            # The torch side builds a damaged copy of ours again, and names what is wrong in a user's folder.
+            return None
 
     def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
         if not pairs:

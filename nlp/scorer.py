@@ -202,7 +202,7 @@ class Scorer(CachedScorer):
             if _effective_precision(torch_device, precision) == "int8":
                 # The int8 copy stands in for the torch model, whose weights need not be loaded.
                 net = int8.open_copy(weights, fingerprint, threads=threads or _usable_cores())
-                tokenizer = AutoTokenizer.from_pretrained(weights)
+                tokenizer = mt.load_tokenizer(weights)
             else:
                 net, tokenizer, _ = mt.load(weights)
             scorer = cls(

@@ -171,3 +171,12 @@ def test_a_damaged_int8_copy_or_merged_copy_is_built_again(trained, tmp_path, ca
         rebuilt = Scorer.load(str(folder), device="cpu", precision="int8").score(TEXTS)
     assert f"{merged}: the merged copy is damaged; building it again" in caplog.text
     assert_same_scores(rebuilt, first)
+
+    tokenizer = merged / "tokenizer.json"
+    tokenizer.write_text(tokenizer.read_text(encoding="utf-8")[:1000], encoding="utf-8")
+    assert OnnxScorer.open(str(folder), device="cpu") is None
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        mended = load_scorer(str(folder), device="cpu").score(TEXTS)  # as classify and the score stage load it
+    assert f"{merged}: the merged copy is damaged; building it again" in caplog.text
+    assert_same_scores(mended, first)
