@@ -1234,6 +1234,28 @@ def test_a_damaged_pdf_is_one_named_error():
         parse_transcript(data[: len(data) // 3], "call.pdf")
 
 
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_a_pdf_locked_against_copying_with_an_empty_password_is_read_and_a_real_password_named(algorithm):
+    """Investor-relations sites lock PDFs against copying: an empty password to open, AES mostly."""
+    import io
+
+    from pdf_helpers import transcript_pdf
+    from pypdf import PdfReader, PdfWriter
+
+    plain = transcript_pdf(PDF_CALL)
+
+    def locked(password: str) -> bytes:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(plain)))
+        writer.encrypt(user_password=password, owner_password="owner", algorithm=algorithm)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    assert parse_transcript(locked(""), "call.pdf").turns == parse_transcript(plain, "call.pdf").turns
+    with pytest.raises(TranscriptError, match=r"^call\.pdf: not a readable PDF \(encrypted with a password\)$"):
+        parse_transcript(locked("secret"), "call.pdf")
+
+
 @pytest.mark.parametrize(
     "paragraph, expected",
     [
