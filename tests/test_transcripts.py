@@ -1234,6 +1234,16 @@ def test_a_damaged_pdf_is_one_named_error():
         parse_transcript(data[: len(data) // 3], "call.pdf")
 
 
+def test_a_pdf_typeset_with_ligatures_reads_as_plain_letters():
+    # "arti\ufb01cial intelligence" would name no AI to the AI-term matcher, and the tokenizer cuts "\ufb01" apart.
+    from pdf_helpers import transcript_pdf
+
+    typeset = parse_transcript(transcript_pdf(PDF_CALL, ligatures=True), "call.pdf")
+    assert typeset.turns == parse_transcript(transcript_pdf(PDF_CALL), "call.pdf").turns
+    text = " ".join(turn.text for turn in typeset.turns)
+    assert "fi" in text and not any("\ufb00" <= ch <= "\ufb06" for ch in text)
+
+
 @pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
 def test_a_pdf_locked_against_copying_with_an_empty_password_is_read_and_a_real_password_named(algorithm):
     """Investor-relations sites lock PDFs against copying: an empty password to open, AES mostly."""

@@ -29,6 +29,13 @@ class PdfError(HypewatchError, ValueError):
     """The bytes are a PDF that cannot be read (damaged, encrypted with a password)."""
 
 
+# Typesetters set "fi", "fl", "ffi" as one glyph, and a PDF's text gives its code point: read as
+# letters, "arti\ufb01cial" is "artificial" again for the AI-term matcher and the tokenizer.
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+)
+
+
 def is_pdf(data: bytes) -> bool:
     return data.lstrip()[:5] == PDF_MAGIC
 
@@ -45,7 +52,7 @@ def pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise PdfError("encrypted with a password")
-        pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
+        pages = [(page.extract_text() or "").translate(_LIGATURES).splitlines() for page in reader.pages]
     except PdfError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
