@@ -1234,6 +1234,27 @@ def test_a_damaged_pdf_is_one_named_error():
         parse_transcript(data[: len(data) // 3], "call.pdf")
 
 
+@pytest.mark.parametrize("layout", ["txt", "html", "json"])
+def test_characters_that_show_nothing_are_left_out_of_every_layout(layout):
+    # A soft hyphen (a hyphenation hint) or a zero-width space inside "artificial" hides the AI
+    # term from the matcher and from a user's SQL, though a reader sees the word whole.
+    said = "Demand for arti\u00adficial intel\u00adligence infra\u200bstructure is strong.\ufeff"
+    turns = [("Operator", "Good afternoon and welcome to the call."), ("Jane Doe", said), ("John Roe", "Thank you.")]
+    turns = turns * 3  # enough turns that the layout is recognised
+    if layout == "txt":
+        data = "\n\n".join(f"{who}: {text}" for who, text in turns).encode()
+    elif layout == "html":
+        shown = [(who, text.replace("\u00ad", "&shy;").replace("\u200b", "&#8203;")) for who, text in turns]
+        data = (
+            "<html><body>" + "".join(f"<p><b>{who}:</b> {text}</p>" for who, text in shown) + "</body></html>"
+        ).encode()
+    else:  # escaped, as json.dumps writes them
+        data = json.dumps({"prepared_remarks": [{"speaker": who, "speech": [text]} for who, text in turns]}).encode()
+    parsed = parse_transcript(data, f"call.{layout}")
+    texts = [t.text for t in parsed.turns if t.speaker == "Jane Doe"]
+    assert texts and set(texts) == {"Demand for artificial intelligence infrastructure is strong."}
+
+
 def test_a_pdf_typeset_with_ligatures_reads_as_plain_letters():
     # "arti\ufb01cial intelligence" would name no AI to the AI-term matcher, and the tokenizer cuts "\ufb01" apart.
     from pdf_helpers import transcript_pdf

@@ -17,7 +17,7 @@ from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, RawTurn
 from hypewatch.crawler.transcripts.names import role_from_title
 from hypewatch.crawler.transcripts.roles import Roles, company_turns_under_operator, operators, roles_from_order
 from hypewatch.crawler.transcripts.sections import split_sections
-from hypewatch.crawler.transcripts.text import paragraphs, without_repeat
+from hypewatch.crawler.transcripts.text import paragraphs, visible, without_repeat
 from hypewatch.errors import HypewatchError
 from hypewatch.records import Role, Transcript, Turn
 
@@ -41,11 +41,13 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
     else:
         text = decode(data) if isinstance(data, bytes) else data
         kind = detect(text, filename)
+    text = visible(text)
     meta: dict[str, Any] = {}
     warnings: list[str] = []
     if kind == "json":
         try:
-            layout, meta = from_json(json.loads(text))
+            # JSON may escape them ("\u00ad"): its strings are cleaned once parsed.
+            layout, meta = from_json(json.loads(text, object_hook=_visible_strings))
         except RecursionError:
             # Real transcripts nest a few levels; thousands is a hostile or broken file.
             raise TranscriptError(f"{where}: JSON nested too deeply to be a transcript") from None
@@ -54,10 +56,23 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
             layout = read_text(_once(text, where, warnings))
     elif kind == "html":
         page_text, meta["title"], bold = html_text(text)
-        layout = read_text(_once(page_text, where, warnings), bold)
+        layout = read_text(_once(visible(page_text), where, warnings), bold)  # entities (&shy;) now decoded
     else:
         layout = read_text(_once(text, where, warnings))
     return finish(layout, meta, filename, warnings)
+
+
+def _visible_strings(obj: dict[str, Any]) -> dict[str, Any]:
+    def clean(value: Any) -> Any:
+        return (
+            visible(value)
+            if isinstance(value, str)
+            else [clean(v) for v in value]
+            if isinstance(value, list)
+            else value
+        )
+
+    return {key: clean(value) for key, value in obj.items()}
 
 
 def _once(text: str, where: str, warnings: list[str]) -> str:
