@@ -1,4 +1,4 @@
-"""Which text encoding a page or feed is in, and whether it is text at all.
+"""Which text encoding a page or feed is in, whether it is text at all, and its visible characters.
 
 Pure functions over bytes, shared by the fetcher (pages) and the feed parser (feeds that do not
 say what they are).
@@ -98,3 +98,13 @@ def _guess_encoding(sample: bytes) -> str:
     if western is not None and western.chaos <= best.chaos + _CP1252_TOLERANCE:
         return "cp1252"
     return _codec(best.encoding) or "cp1252"
+
+
+# Characters that show nothing: a soft hyphen (a hyphenation hint), zero-width spaces, a word joiner,
+# a byte-order mark mid-text. Kept, "arti\u00adficial intelligence" would name no AI to the matcher.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
+def visible(text: str) -> str:
+    """Text without the characters that show nothing."""
+    return text.translate(_INVISIBLE)

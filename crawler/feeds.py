@@ -19,7 +19,7 @@ import feedparser
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from hypewatch.crawler.charset import declared_encoding, detect_encoding, looks_binary
+from hypewatch.crawler.charset import declared_encoding, detect_encoding, looks_binary, visible
 from hypewatch.crawler.dates import EARLIEST_PUBLISHED
 from hypewatch.crawler.jsonfeed import VERSION_PREFIX, is_json_feed, json_feed
 from hypewatch.errors import HypewatchError
@@ -182,7 +182,7 @@ def _clean(value: str | None) -> str | None:
 def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment, one paragraph per line."""
     if "<" not in markup:
-        return re.sub(r"[ \t]+", " ", markup).strip()
+        return re.sub(r"[ \t]+", " ", visible(markup)).strip()
     try:
         root = lxml_html.fragment_fromstring(markup, create_parent="div")
     except (ParserError, ValueError):
@@ -191,5 +191,5 @@ def html_to_text(markup: str) -> str:
         element.tail = "\n" + (element.tail or "")
     for element in list(root.iter("script", "style")):
         element.drop_tree()
-    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    lines = (" ".join(line.split()) for line in visible(root.text_content()).splitlines())
     return "\n".join(line for line in lines if line)

@@ -136,6 +136,13 @@ def test_a_home_page_given_for_a_feed_names_the_feeds_it_declares():
     )
 
 
+def test_a_feed_body_hinted_for_hyphenation_reads_as_whole_words():
+    # Publishers put soft hyphens (&shy;) and zero-width spaces in long words for narrow screens.
+    markup = "<p>Spending on arti&shy;ficial intel&shy;ligence infra&#8203;structure keeps rising.</p>"
+    assert html_to_text(markup) == "Spending on artificial intelligence infrastructure keeps rising."
+    assert html_to_text("arti\u00adficial intel\u2060ligence") == "artificial intelligence"
+
+
 def test_html_to_text_keeps_paragraphs_and_drops_scripts():
     markup = "<p>One <b>bold</b> line.</p><script>alert(1)</script><p>Two&nbsp;lines</p>"
     assert html_to_text(markup) == "One bold line.\nTwo lines"

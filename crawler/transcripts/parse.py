@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from hypewatch.crawler.charset import looks_binary
+from hypewatch.crawler.charset import looks_binary, visible
 from hypewatch.crawler.transcripts.formats.htmlpage import html_text
 from hypewatch.crawler.transcripts.formats.jsondoc import from_json
 from hypewatch.crawler.transcripts.formats.pdf import PdfError, is_pdf, pdf_text
@@ -17,7 +17,7 @@ from hypewatch.crawler.transcripts.model import UNKNOWN_SPEAKER, Layout, RawTurn
 from hypewatch.crawler.transcripts.names import role_from_title
 from hypewatch.crawler.transcripts.roles import Roles, company_turns_under_operator, operators, roles_from_order
 from hypewatch.crawler.transcripts.sections import split_sections
-from hypewatch.crawler.transcripts.text import paragraphs, visible, without_repeat
+from hypewatch.crawler.transcripts.text import paragraphs, without_repeat
 from hypewatch.errors import HypewatchError
 from hypewatch.records import Role, Transcript, Turn
 

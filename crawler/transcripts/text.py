@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import re
 
-# Characters that show nothing: a soft hyphen (a hyphenation hint), zero-width spaces, a word joiner,
-# a byte-order mark mid-text. Kept, "arti\u00adficial intelligence" would name no AI to the matcher.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
-
-
-def visible(text: str) -> str:
-    """Text without the characters that show nothing."""
-    return text.translate(_INVISIBLE)
-
 
 def paragraphs(text: str) -> list[str]:
     """Text split into paragraphs: at blank lines, or at every line where there are none."""
