@@ -63,16 +63,16 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
 
 
 def _visible_strings(obj: dict[str, Any]) -> dict[str, Any]:
-    def clean(value: Any) -> Any:
-        return (
-            visible(value)
-            if isinstance(value, str)
-            else [clean(v) for v in value]
-            if isinstance(value, list)
-            else value
-        )
+    """A parsed JSON object with its strings (lists of strings too) made visible."""
+    return {key: _visible_value(value) for key, value in obj.items()}
 
-    return {key: clean(value) for key, value in obj.items()}
+
+def _visible_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, list):
+        return [_visible_value(v) for v in value]
+    return value  # objects are cleaned by the hook on their own
 
 
 def _once(text: str, where: str, warnings: list[str]) -> str:
