@@ -45,7 +45,7 @@ from hypewatch.crawler.extract import MAX_HTML_BYTES, ExtractionError, refresh_t
 from hypewatch.crawler.feeds import FeedError, PageNotFeed, html_to_text, parse_feed
 from hypewatch.crawler.http import Fetcher, FetchError
 from hypewatch.crawler.transcripts import TranscriptError
-from hypewatch.crawler.urls import canonicalize_url
+from hypewatch.crawler.urls import canonicalize_url, reader_url
 from hypewatch.crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
 from hypewatch.errors import HypewatchError
 from hypewatch.records import (
@@ -460,6 +460,7 @@ class _Crawl:
             return
 
         text = html_to_text(job.item.content) if job.item and job.item.content and job.source.kind == "news" else ""
+        link = reader_url(job.url)
         if known_as is None and len(text.split()) >= FULL_CONTENT_WORDS:
             parsed = await self._in_worker(job, parse_feed_content, job.item, text, self.watchlist)
         else:
@@ -476,6 +477,7 @@ class _Crawl:
                 self.summary.unchanged += 1
                 self._read_fine(job.source)
                 return
+            link = reader_url(result.final_url)  # where the page is, after redirects
             if job.source.kind == "news":
                 parsed = await self._in_worker(
                     job, extract_page, result.body, result.encoding, result.final_url, self.watchlist
@@ -483,7 +485,7 @@ class _Crawl:
             else:
                 name = unquote(urlsplit(result.final_url).path.rsplit("/", 1)[-1]) or "transcript.html"
                 parsed = await self._in_worker(job, read_transcript, result.body, name, url, self.watchlist)
-        await self._add(job, doc_id, url, parsed, fallback_date=self.now, updated=known_as is not None)
+        await self._add(job, doc_id, url, parsed, fallback_date=self.now, updated=known_as is not None, link=link)
 
     def _may_have_changed(self, job: _Job) -> bool:
         """Whether a known page is worth a conditional GET: it is configured directly (few, and
@@ -528,8 +530,18 @@ class _Crawl:
     # --- documents -----------------------------------------------------------------------
 
     async def _add(
-        self, job: _Job, doc_id: str, url: str, parsed: Parsed, *, fallback_date: datetime, updated: bool
+        self,
+        job: _Job,
+        doc_id: str,
+        url: str,
+        parsed: Parsed,
+        *,
+        fallback_date: datetime,
+        updated: bool,
+        link: str | None = None,
     ) -> None:
+        """Make the document and hand it on in the next batch. `url` is how the crawl knows the
+        story (canonical), `link` where a reader finds it (default: `url`)."""
         article, transcript = parsed.article, parsed.transcript
         if not article.text.strip():
             what = "transcript" if job.source.kind == "transcripts" else "article"
@@ -539,7 +551,8 @@ class _Crawl:
             doc_id=doc_id,
             source=job.source.name,
             kind=job.source.kind,
-            url=url,
+            url=link or url,
+            seen_as=url if link and link != url else None,
             title=article.title,
             published_at=self._published_at(job.item, article, fallback_date),
             fetched_at=self.now,

@@ -36,3 +36,20 @@ def canonicalize_url(url: str) -> str:
         (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAM.match(key)
     )
     return urlunsplit(("https", host, path or "/", urlencode(query), ""))
+
+
+def reader_url(url: str) -> str:
+    """The address to give a reader: as the site serves it (scheme, host, path kept, so the link
+    works where the canonical spelling would not: an http-only site, a host only served with
+    `www.`), without its fragment and tracking parameters.
+
+    >>> reader_url("http://www.Example.com/News/story?utm_source=x&id=7#top")
+    'http://www.Example.com/News/story?id=7'
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https"):
+        return url.strip()
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if not _TRACKING_PARAM.match(key)]
+    query = parts.query if len(kept) == len(pairs) else urlencode(kept)
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", query, ""))

@@ -106,6 +106,8 @@ class Document:
     summary: str | None = None  # a transcript page's digest before the call (takeaways, risks): not speech
     ticker: str | None = None  # a call's own ticker (`tickers` lists every one the text names)
     turns: list[Turn] = field(default_factory=list)
+    # The canonical spelling of `url` the crawl knows the story by (`document_urls`); None: `url` itself.
+    seen_as: str | None = None
 
 
 @dataclass

@@ -282,7 +282,8 @@ class Store:
         doc_rows = [{name: getattr(d, name) for name in DOCUMENT_SCHEMA.names} for d in docs]
         turn_rows = [_turn_row(d.doc_id, no, t) for d in docs for no, t in enumerate(d.turns)]
         url_rows = [
-            {"doc_id": d.duplicate_of or d.doc_id, "url": d.url, "source": d.source, "seen_at": now} for d in docs
+            {"doc_id": d.duplicate_of or d.doc_id, "url": d.seen_as or d.url, "source": d.source, "seen_at": now}
+            for d in docs
         ]
         with self.write() as conn:
             _run_with_batch(conn, _table(doc_rows, DOCUMENT_SCHEMA), Q["delete_documents"], Q["insert_documents"])

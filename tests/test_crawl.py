@@ -168,7 +168,11 @@ def test_feed_to_documents_with_status_tickers_and_dedup(tmp_path, executor):
         assert (summary.feeds_ok, summary.new, summary.duplicates, summary.stubs, summary.foreign) == (1, 2, 1, 1, 1)
         docs_by = by_path(docs)
         nvidia, copy = docs_by["nvidia"], docs_by["wire-copy"]
-        assert nvidia.tickers == ["NVDA"] and nvidia.url == f"https://127.0.0.1:{server.url.rsplit(':', 1)[1]}/nvidia"
+        # The link as the site serves it (http here), for readers; the canonical spelling is the story's key.
+        assert nvidia.tickers == ["NVDA"] and nvidia.url == f"{server.url}/nvidia"
+        with store.read() as conn:
+            keys = {url for (url,) in conn.execute("SELECT url FROM document_urls").fetchall()}
+        assert f"https://127.0.0.1:{server.url.rsplit(':', 1)[1]}/nvidia" in keys and nvidia.url not in keys
         assert nvidia.published_at == datetime(2024, 11, 5, 12, tzinfo=timezone.utc)  # the feed's date
         assert nvidia.text.startswith("Nvidia reported record quarterly revenue")
         assert "Copyright" not in nvidia.text and "Markets" not in nvidia.text
@@ -330,9 +334,9 @@ def test_a_redirect_page_is_followed_one_hop_to_its_article(tmp_path, executor):
         summary, docs = run_crawl(config, executor, Store(tmp_path / "hw.duckdb"))
         fetched = server.paths()
 
-    docs_by = by_path(docs)
-    assert sorted(docs_by) == ["go", "live"]
-    assert docs_by["go"].title == "Nvidia beats" and NVIDIA_STORY[0] in docs_by["go"].text
+    docs_by = by_path(docs)  # stored under the article's own address, where the redirect page sent the reader
+    assert sorted(docs_by) == ["live", "story"]
+    assert docs_by["story"].title == "Nvidia beats" and NVIDIA_STORY[0] in docs_by["story"].text
     assert fetched.count("/loop-a") == fetched.count("/loop-b") == 1  # one hop, no loop
     assert summary.skipped == {"no text": 1}
 

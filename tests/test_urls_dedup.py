@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hypewatch.crawler.dedup import content_hash, hamming_distance, is_near_duplicate, simhash
-from hypewatch.crawler.urls import canonicalize_url
+from hypewatch.crawler.urls import canonicalize_url, reader_url
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,22 @@ def test_meaningful_query_parameters_are_kept_and_sorted():
 
 def test_path_case_and_other_ports_are_kept():
     assert canonicalize_url("http://Example.com:8080/News/A/") == "https://example.com:8080/News/A"
+
+
+@pytest.mark.parametrize(
+    "given, link",
+    [
+        # what a reader's browser needs is kept: an http-only site, a host served only with www., a port
+        ("http://www.example.com:8080/News/A/", "http://www.example.com:8080/News/A/"),
+        # what only says how the reader arrived goes, and the rest stays as the site spelled it
+        ("https://www.example.com/a?utm_source=rss&page=2&id=7#comments", "https://www.example.com/a?page=2&id=7"),
+        ("https://example.com/search?q=a%20b&sort=new", "https://example.com/search?q=a%20b&sort=new"),
+        ("file:///data/calls/acme.txt", "file:///data/calls/acme.txt"),
+    ],
+)
+def test_the_link_stored_for_readers_is_the_one_the_site_serves_less_its_tracking(given, link):
+    assert reader_url(given) == link
+    assert canonicalize_url(reader_url(given)) == canonicalize_url(given)  # the same story either way
 
 
 def test_non_web_urls_are_left_alone():
