@@ -1226,6 +1226,14 @@ def test_a_pdf_transcript_is_read_as_its_text_layer_without_page_furniture():
     assert PDF_CALL[8] in everything and PDF_CALL[-1].strip() in everything
 
 
+def test_a_pdf_of_scanned_pages_says_it_has_no_text_layer():
+    from pdf_helpers import _pdf
+
+    scanned = parse_transcript(_pdf([b"q 100 0 0 100 50 700 cm Q"]), "scan.pdf")  # a page with no text
+    assert scanned.turns == []
+    assert "no text layer: a PDF of scanned pages has none to read (run OCR on it first)" in scanned.warnings
+
+
 def test_a_damaged_pdf_is_one_named_error():
     from pdf_helpers import transcript_pdf
 

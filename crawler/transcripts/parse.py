@@ -44,6 +44,8 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
     text = visible(text)
     meta: dict[str, Any] = {}
     warnings: list[str] = []
+    if isinstance(data, bytes) and is_pdf(data) and not text.strip():
+        warnings.append("no text layer: a PDF of scanned pages has none to read (run OCR on it first)")
     if kind == "json":
         try:
             # JSON may escape them ("\u00ad"): its strings are cleaned once parsed.
