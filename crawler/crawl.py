@@ -44,7 +44,7 @@ from hypewatch.crawler.dedup import NEAR_DUPLICATE_BITS, is_near_duplicate
 from hypewatch.crawler.extract import MAX_HTML_BYTES, ExtractionError, refresh_target
 from hypewatch.crawler.feeds import FeedError, PageNotFeed, html_to_text, parse_feed
 from hypewatch.crawler.http import Fetcher, FetchError
-from hypewatch.crawler.transcripts import TranscriptError
+from hypewatch.crawler.transcripts import SCANNED_PDF, TranscriptError
 from hypewatch.crawler.urls import canonicalize_url, reader_url
 from hypewatch.crawler.workers import Parsed, die_with_parent, extract_page, parse_feed_content, read_transcript
 from hypewatch.errors import HypewatchError
@@ -460,9 +460,9 @@ class _Crawl:
             return
 
         text = html_to_text(job.item.content) if job.item and job.item.content and job.source.kind == "news" else ""
-        link = reader_url(job.url)
         if known_as is None and len(text.split()) >= FULL_CONTENT_WORDS:
             parsed = await self._in_worker(job, parse_feed_content, job.item, text, self.watchlist)
+            link = reader_url(job.url)
         else:
             kind = "page" if job.source.kind == "news" else "text"
             result = await self.fetcher.fetch(
@@ -545,7 +545,7 @@ class _Crawl:
         article, transcript = parsed.article, parsed.transcript
         if not article.text.strip():
             what = "transcript" if job.source.kind == "transcripts" else "article"
-            scanned = " (a PDF of scanned pages has none to read)" if job.where.lower().endswith(".pdf") else ""
+            scanned = f" ({SCANNED_PDF})" if job.where.lower().endswith(".pdf") else ""
             raise _Skip("no text", f"{job.where}: no {what} text found{scanned}")
         doc = Document(
             doc_id=doc_id,

@@ -34,6 +34,6 @@ The package, by concern:
 """
 
 from hypewatch.crawler.transcripts.names import role_from_title
-from hypewatch.crawler.transcripts.parse import TranscriptError, parse_transcript
+from hypewatch.crawler.transcripts.parse import SCANNED_PDF, TranscriptError, parse_transcript
 
-__all__ = ["TranscriptError", "parse_transcript", "role_from_title"]
+__all__ = ["SCANNED_PDF", "TranscriptError", "parse_transcript", "role_from_title"]

@@ -28,14 +28,20 @@ class TranscriptError(HypewatchError, ValueError):
     """The input is not a transcript at all: binary, or JSON nested too deep to read."""
 
 
+SCANNED_PDF = "a PDF of scanned pages has none to read"  # why a PDF gave no text, where it gave none
+
+
 def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcript:
     """Parse one transcript file or page into speaker turns with roles, sections and metadata."""
     where = filename or "<input>"
+    warnings: list[str] = []
     if isinstance(data, bytes) and is_pdf(data):
         try:
             text, kind = pdf_text(data), "text"
         except PdfError as exc:
             raise TranscriptError(f"{where}: not a readable PDF ({exc})") from None
+        if not text.strip():
+            warnings.append(f"no text layer: {SCANNED_PDF} (run OCR on it first)")
     elif isinstance(data, bytes) and looks_binary(data):
         raise TranscriptError(f"{where}: binary content, not a transcript")
     else:
@@ -43,9 +49,6 @@ def parse_transcript(data: bytes | str, filename: str | None = None) -> Transcri
         kind = detect(text, filename)
     text = visible(text)
     meta: dict[str, Any] = {}
-    warnings: list[str] = []
-    if isinstance(data, bytes) and is_pdf(data) and not text.strip():
-        warnings.append("no text layer: a PDF of scanned pages has none to read (run OCR on it first)")
     if kind == "json":
         try:
             # JSON may escape them ("\u00ad"): its strings are cleaned once parsed.
