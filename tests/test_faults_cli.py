@@ -232,6 +232,12 @@ def unprivileged() -> tuple[str, ...]:
     return prefix
 
 
+def own_home(folder: Path) -> dict[str, str]:
+    """The environment of an ordinary user whose home is `folder`: caches and settings there too,
+    whatever XDG folders the person running the tests has set (nobody cannot write theirs)."""
+    return {"HOME": str(folder), "XDG_CACHE_HOME": str(folder / ".cache"), "XDG_CONFIG_HOME": str(folder / ".config")}
+
+
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
     """A folder an unprivileged user can reach (pytest's tmp_path is private to its owner)."""
@@ -267,22 +273,20 @@ def read_only_database(folder: Path, *, upto: int | None = None) -> tuple[Path, 
 def test_report_reads_a_read_only_database(unprivileged, shared_dir: Path):
     config, out = read_only_database(shared_dir)
     before = snapshot(shared_dir / "data")
-    done = hw(config, "report", "--out", str(out / "r.html"), env={"HOME": str(out)}, prefix=unprivileged)
+    done = hw(config, "report", "--out", str(out / "r.html"), env=own_home(out), prefix=unprivileged)
     assert done.returncode == 0, done.stderr
     html = (out / "r.html").read_text(encoding="utf-8")
     assert "<svg" in html and "Broadcom" in html
     assert snapshot(shared_dir / "data") == before
     # and `sql`, the other reader, the same way
-    done = hw(
-        config, "sql", "--format", "csv", "SELECT count(*) FROM runs", env={"HOME": str(out)}, prefix=unprivileged
-    )
+    done = hw(config, "sql", "--format", "csv", "SELECT count(*) FROM runs", env=own_home(out), prefix=unprivileged)
     assert (done.returncode, done.stdout.split()) == (0, ["count_star()", "3"]), done.stderr
 
 
 def test_report_on_a_read_only_database_of_an_older_schema_says_so(unprivileged, shared_dir: Path):
     previous = migrations()[-2][0]  # the version before the newest (numbers may have gaps)
     config, out = read_only_database(shared_dir, upto=previous)
-    done = hw(config, "report", "--out", str(out / "r.html"), env={"HOME": str(out)}, prefix=unprivileged)
+    done = hw(config, "report", "--out", str(out / "r.html"), env=own_home(out), prefix=unprivileged)
     line = one_line(done)
     assert f"schema version {previous}, older than this hypewatch's ({latest_version()})" in line
     assert "read-only" in line and not (out / "r.html").exists()
@@ -292,10 +296,10 @@ def test_a_run_in_a_folder_it_cannot_write_says_so_in_one_line(unprivileged, sha
     config, out = read_only_database(shared_dir)
     for log_file in ("true", "false"):
         config.write_text(f"database: data/hw.duckdb\nlog_file: {log_file}\n", encoding="utf-8")
-        line = one_line(hw(config, "crawl", env={"HOME": str(out)}, prefix=unprivileged))
+        line = one_line(hw(config, "crawl", env=own_home(out), prefix=unprivileged))
         assert line == f"hypewatch: {shared_dir / 'data'}: the database folder is not writable"
     model = shared_dir / "data" / "models" / "mine"  # checked before minutes of training, not after
-    line = one_line(hw(config, "train", "--out", str(model), env={"HOME": str(out)}, prefix=unprivileged))
+    line = one_line(hw(config, "train", "--out", str(model), env=own_home(out), prefix=unprivileged))
     assert line == f"hypewatch: {model}: cannot create the model folder: {shared_dir / 'data'} is not writable"
 
 
