@@ -976,6 +976,103 @@ def exchange(asker: str) -> list[tuple[str, str]]:
     return [("Operator", "operator"), (asker, "analyst"), ("Unknown", "executive")]
 
 
+# Heard in real calls: the asker who greets before asking, explains between two questions, follows
+# up after the answer in words no cue list had, or signs off before the next question is announced.
+ASKER_BACK = {
+    "greetings both ways first": (
+        "Our first question is from Joseph Nerges with Segren Investments. Joseph, your line is live. "
+        "Good morning, guys. How are you today? Good morning, Joe. Good morning, Joe. "
+        "First, I want to thank you for the time at the annual meeting. Will the new product ship this year? "
+        "Yes, it will ship in the summer.",
+        [*exchange("Joseph Nerges"), ("Joseph Nerges", "analyst"), ("Unknown", "executive")],
+    ),
+    "the line checked first": (
+        "Our next question comes from the line of Jon Braatz with KCCA. Your line is now open. Hello? Hi, Jon. "
+        "Don, I just want to go back to the strategic direction of the company and how much emphasis you place "
+        "on M&A. Where do you see M&A going forward? Well, look, our pipeline for M&A is robust.",
+        [*exchange("Jon Braatz"), ("Jon Braatz", "analyst"), ("Unknown", "executive")],
+    ),
+    "one other quick question": (
+        "Our next question comes from Brett Davidson with Investletter. Your line is live. Good morning. "
+        "Have any of the sales come through the new channel? Yeah, Brett, those have all been direct so far. "
+        "And one other quick question. Is there anything that prevents overseas sales? No.",
+        [*exchange("Brett Davidson"), ("Brett Davidson", "analyst"), ("Unknown", "executive")],
+    ),
+    "thanks with the answerer's name, then the follow-up": (
+        "Our next question comes from Meta Marshall with Morgan Stanley. Your line is open. How should we think "
+        "about margins? Yeah, Meta, we expect them to hold through the year. Okay. Thank you, Mark. And then can you "
+        "just talk "
+        "about cash flow expectations in 2025? Cash flow should grow with earnings.",
+        [*exchange("Meta Marshall"), ("Meta Marshall", "analyst"), ("Unknown", "executive")],
+    ),
+    "an asker no one named is back": (
+        "One moment for our first question. And our first question. comes from the line of Stacey Raskin from "
+        "Bernstein Research. Your question, "
+        "please. Hi, guys. Thanks for taking my questions. What are you seeing for China mix next year? Thanks "
+        "for the question, Stacy. China mix stays near 30%. Got it. Thanks. And for my follow-up then, can you "
+        "talk about gross margins? Yeah, thanks for the question. Margins improve through the year.",
+        [*exchange("Unknown"), ("Unknown", "analyst"), ("Unknown", "executive")],
+    ),
+    "a sign-off before the next question": (
+        "Our next question comes from Ananda Baruah with Loop Capital. Please go ahead. How is demand? Demand "
+        "is strong in every region, and we will lay out the details on our fourth quarter call. Okay, great. "
+        "Thanks for all the details, and congrats on the strong execution. Our next question comes from Amit "
+        "Daryanani with Evercore. Please go ahead. How is supply? Supply is fine.",
+        [*exchange("Ananda Baruah"), ("Ananda Baruah", "analyst"), *exchange("Amit Daryanani")],
+    ),
+}
+
+
+@pytest.mark.parametrize("qa, roles", ASKER_BACK.values(), ids=ASKER_BACK.keys())
+def test_speech_to_text_the_asker_keeps_or_takes_back_the_floor(qa, roles):
+    assert qa_roles(parse_transcript(speech_call(qa), "acme-acme-q3-2025.txt")) == [*roles, ("Operator", "operator")]
+
+
+QUESTION_GOES_ON = {
+    "a longer setup, then the question put again": (
+        "Our next question comes from Jim Suva with Citigroup Investments. Please go ahead. Thank you. A lot of "
+        "the commentary so far was focused on components. Can you talk more about ECS? We're hearing about a lot "
+        "of corporate enterprise demand, yet it seemed like this quarter was a little bit softer than people "
+        "expected. Can you talk about ECS a little bit? Sure. We're seeing a move to more complex data center "
+        "projects. Those take longer to close. So that's the structural change.",
+        "Sure. We're seeing",
+    ),
+    "a second part after the question": (
+        "Our next question comes from the line of Wamsi Mohan with Bank of America. Please go ahead. How are you "
+        "thinking about growth in the end markets? And I just wanted to ask a clarification around the ASP "
+        "comment that was made earlier on the call. Some of the outperformance is supply, some of it is price, "
+        "some of it is mix. Anything you can do to help parse those would be helpful. Yes. So let me get into the "
+        "market there, Wamsi. Demand is constructive across the end markets we serve.",
+        "Yes. So let me get into the market there, Wamsi.",
+    ),
+}
+
+
+@pytest.mark.parametrize("qa, answer_opening", QUESTION_GOES_ON.values(), ids=QUESTION_GOES_ON.keys())
+def test_speech_to_text_a_question_goes_on_past_its_setup_to_the_answer(qa, answer_opening):
+    t = parse_transcript(speech_call(qa), "acme-acme-q3-2025.txt")
+    assert [role for _, role in qa_roles(t)] == ["operator", "analyst", "executive", "operator"]
+    assert t.turns[-2].text.startswith(answer_opening)
+
+
+def test_speech_to_text_short_first_names_are_the_people_the_call_names():
+    """ "Thanks, Joe." after Joseph Nerges asked is the company thanking him, not a speaker named Joe;
+    "back over to Donald" is Don Nolan."""
+    text = (
+        "Welcome. I would now like to turn the call over to Don Nolan, chief executive officer. Thank you. "
+        "Revenue grew 12% this quarter. We will now open the call for questions. Our first question is from "
+        "Joseph Nerges with Segren Investments. Your line is live. How is demand? Demand is strong. Thanks Joe. "
+        "There are no further questions. I will now turn the call back over to Donald for closing remarks. "
+        "Thank you all for joining us. This concludes today's call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q3-2025.txt")
+    assert "Joe" not in {turn.speaker for turn in t.turns}
+    assert [(turn.speaker, turn.role) for turn in t.turns[-2:]] == [
+        ("Don Nolan", "executive"),
+        ("Operator", "operator"),
+    ]
+
+
 def test_speech_to_text_announcements_heard_in_one_breath_or_misheard():
     # Real announcements: the name, the firm and the floor in one sentence (Cisco), and "the line of"
     # heard as "the line in" (Micron).
@@ -1060,16 +1157,20 @@ def test_speech_to_text_product_news_is_not_a_question_announced():
 def test_speech_to_text_speakers_are_only_those_the_call_names(path):
     text = path.read_text(encoding="utf-8")
     t = parse(path)
+    asker = None
     for prev, turn in zip([None, *t.turns], t.turns):
         assert turn.speaker in ("Operator", "Unknown") or turn.speaker in text, turn.speaker
         if turn.role == "analyst" and turn.speaker == "Unknown":
             # an asker the moderator did not name (or speech-to-text garbled) was given the floor, or
-            # took it in their own words ("Thanks for taking my question. I'm curious ...")
+            # took it in their own words ("Thanks for taking my question. I'm curious ..."), or is
+            # back after the answer (a follow-up, a sign-off)
             own_words = TAKING_QUESTIONS.search(" ".join(turn.text.split(". ")[:3]))
-            assert prev is not None and (prev.role == "operator" or own_words), (
+            back = asker is not None and asker.speaker == "Unknown" and prev is not None and prev.role == "executive"
+            assert prev is not None and (prev.role == "operator" or own_words or back), (
                 prev and prev.text[-200:],
                 turn.text[:200],
             )
+        asker = turn if turn.role == "analyst" else asker
     # An analyst first speaks right after the turn that announced them, or the answer's first words name them.
     seen = {"Unknown"}
     for prev, turn, after in zip(t.turns, t.turns[1:], [*t.turns[2:], None]):

@@ -49,7 +49,7 @@ QUESTION_CUE = re.compile(
 
 # A turn that asks: an analyst's ("Thanks for taking my question. How ...?").
 ASKS = re.compile(
-    r"\?|\b(?:can|could|would) you\b|\bI (?:was|am|'m) (?:wondering|curious)\b|\bmy (?:first |second |last |"
+    r"\?|\b(?:can|could|would) you\b|\bif you (?:could|can|would)\b|\bI (?:was|am|'m) (?:wondering|curious)\b|\bmy (?:first |second |last |"
     r"follow-up )?question\b|\bthanks? (?:you )?for taking\b",
     re.I,
 )
@@ -245,13 +245,21 @@ ADDRESSED = re.compile(
     r"^(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now|absolutely|certainly"
     r"|right|thanks|thank you)\s*,?\s+)*(?P<name>" + _TOKEN + r")\s*[,.!]"
 )
+_ACK_WORD = (
+    r"(?i:okay|ok|great|perfect|terrific|excellent|all right|alright|(?:thanks|thank you)(?: very much| so much| a lot)?"
+    r"|yes|yeah|yup|good|very good|fair enough|right|sure|I see|got it|gotcha|understood|(?:very )?helpful"
+    r"|that's (?:very |really |super )?helpful|that's great|(?:I )?appreciate (?:it|that)|it does|that does)"
+)
 # An asker taking the answer in before asking on: "Got it, that's helpful. And then on margins, ...?"
 ACKNOWLEDGES = re.compile(
-    r"^(?i:(?:okay|ok|great|perfect|terrific|excellent|all right|alright|thanks|thank you|yes|yeah|yup|good)\s*[,.!]?\s+)*"
+    r"^(?:" + _ACK_WORD + r"(?:,?\s+[A-Z][\w'’-]+)?\s*[,.!]?\s+)*"
     r"(?i:got it|understood|(?:that's|that is|that was|it's|very|super|really)\s+(?:very\s+|really\s+|super\s+)?helpful"
     r"|helpful|(?:that's |that )?makes (?:a lot of )?sense|(?:that's )?(?:great|good|helpful) colou?r"
+    r"|(?:that's |that is )?(?:really |very )?(?:good|great) to hear"
     r"|appreciate (?:that|the colou?r|the detail|it)|thanks for (?:that|the (?:colou?r|details?|clarification))"
     r"|(?<=[,.!] )(?:and\s+)?(?:then|maybe|lastly|finally)\b"
+    r"|(?<=[,.!] )(?:and\s+)?(?:one|another|a)\s+(?:(?:other|more|quick|last|final)\s+)+(?:question|point|thing)"
+    r"|(?<=[,.!] )(?:and\s+)?(?:then\s+)?(?:the\s+)?last one\b"
     r"|[^.?!]{0,60}\b(?:my|a|one|the)\s+(?:quick\s+|last\s+|second\s+)?(?:follow[- ]?up|second question|last question))\b"
 )
 # An asker's next part: "And then, second, ...", "And then, Ruth, ...", "And if I could, ...".
@@ -259,7 +267,9 @@ ASKS_MORE = re.compile(
     r"^(?i:and\s+(?:then|second(?:ly)?|also|just|maybe|lastly|finally|if I (?:could|can|may))"
     r"|then\s+second|second(?:ly)?\s*,|and a (?:second|follow)"
     r"|(?:and\s+)?(?:for\s+)?my (?:second|main|other|real|next) question|and for my question"
-    r"|(?:and\s+)?(?:I'll|I will|let me|I'd like to)\s+(?:just\s+|also\s+|quickly\s+)?ask\s+(?:my|a|the|both|them|two)\b)\b"
+    r"|(?:and\s+)?(?:I'll|I will|let me|I'd like to)\s+(?:just\s+|also\s+|quickly\s+)?ask\s+(?:my|a|the|both|them|two)\b"
+    r"|and\s+I\s+(?:just\s+|also\s+)?(?:wanted|want|would like|'d like|was hoping)\s+to\s+"
+    r"(?:ask|follow up|clarify|go back|touch on|dig into|get)\b)\b"
 )
 # "... with Morgan Stanley": a name followed by a firm is an asker's.
 FIRM_AFTER = re.compile(r"\s*,?\s*(?:with|from|of|at)\s+[A-Z]")
@@ -289,15 +299,34 @@ QA_OPEN = re.compile(
 
 FOLLOW_UP = re.compile(
     r"^(?i:(?:and|so|okay|ok|great|thanks|thank you|then|just|maybe|perfect|got it|understood|helpful|"
-    r"very helpful|that's helpful)\s*[,.]?\s+)*(?i:(?:and\s+)?(?:then\s+)?(?:as\s+)?(?:a|my|one|the)\s+"
-    r"(?:quick\s+|last\s+|brief\s+)?(?:follow[- ]?up|second question|other question|last question)"
+    r"very helpful|that's helpful)\s*[,.]?\s+)*(?i:(?:and\s+)?(?:then\s+)?(?:as\s+)?(?:a|my|our|one|the)\s+"
+    r"(?:(?:quick|last|brief|other|more|final)\s+)*(?:follow[- ]?(?:up|on)|second question)"
+    r"|(?:a|my|one|the)\s+(?:(?:quick|last|brief|other|more|final)\s+)+question(?! (?:is|was|that|of|you)\b)"
+    r"|another question|(?:the\s+)?last one for me"
     r"|if I (?:could|can|may) (?:just )?(?:ask|follow up|squeeze)|(?:I have|I had|just) (?:a|one) (?:quick )?follow[- ]?up)"
+)
+
+# An asker signing off after the answer: "Okay. Thank you.", "Great. Thanks for all the details."
+ASKER_CLOSING = re.compile(
+    r"^(?i:okay|ok|great|got it|gotcha|all right|alright|perfect|very good|very helpful|excellent|terrific|fantastic"
+    r"|helpful|understood|that's (?:very |really |super )?helpful|that's great|(?:I )?appreciate (?:it|that|the)"
+    r"|thanks for (?:all )?the (?:details?|colou?r|answers?|clarification|update)|congrat\w*|(?:best of|good) luck)\b"
 )
 
 COURTESY = re.compile(
     r"^(?i:(?:and\s+)?(?:thank you|thanks)(?:\s+(?:so much|very much|a lot|again))?(?:,?\s+(?:guys|everyone|all))?"
     r"|that's (?:it|all)(?: for me)?|I'll (?:pass it on|hop|get|jump) back (?:in(?:to)?|in the) (?:the )?queue"
     r"|(?:and\s+)?congrat\w*(?:\s+on\s+[^.?!]{0,50})?)[.!]?$"
+)
+
+# An asker checking the line or asking after the company's health: no question about the business.
+PLEASANTRY = re.compile(
+    r"^(?i:(?:(?:hi|hey|hello|good (?:morning|afternoon|evening|day)|yes|yeah|okay|ok|thanks|thank you)\s*,?\s*"
+    r"(?:[A-Z][\w'’-]*\s*,?\s*|guys\s*,?\s*|everyone\s*,?\s*|all\s*,?\s*)?[.!]?\s*)*"
+    r"(?:hello|hi|hey|how are you(?: (?:doing|guys|all|today|this (?:morning|afternoon|evening)))*"
+    r"|can you (?:guys |all )?hear me(?: (?:ok|okay|alright|all right|now|well|clearly))?|am I (?:on|live|audible)"
+    r"|are you (?:there|able to hear me)|do you hear me|is my line (?:open|live)|good (?:morning|afternoon|evening))"
+    r"(?:\s*,?\s*(?:guys|everyone|everybody|all|[A-Z][\w'’-]*))?\s*[?.!]?$)"
 )
 
 GREETING = re.compile(
@@ -316,7 +345,7 @@ LIST_TITLE = re.compile(r"\s*,\s*(?:our\s+|the\s+|[A-Z]\w+'s\s+)?([^,;.]{2,80})"
 # Speech-to-text often ends a question with a full stop: "And do you think they're limited to ...".
 _QUESTION_FORM = re.compile(
     r"^(?:[^,]{0,40},\s*)?(?:(?:and|so|but|then|also|maybe|just|or)\s+)*(?:do|does|did|can|could|would|will|should|"
-    r"is|are|how|what|why|where|which|any)\b|\b(?:do|does|did|can|could|would|should|are)\s+(?:you|we|they)\s+"
+    r"is|are|how|what|why|where|which|any|anything)\b|\b(?:do|does|did|can|could|would|should|are)\s+(?:you|we|they)\s+"
     r"(?:think|see|expect|have|plan|anticipate|view|believe|need|consider|help|talk|give|share|comment|walk|elaborate)\b",
     re.I,
 )

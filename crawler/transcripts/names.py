@@ -12,6 +12,7 @@ from hypewatch.crawler.transcripts.vocabulary import (
     FIRM_WORDS,
     FIRMS,
     MARKERS,
+    NICKNAMES,
     NOT_FIRST,
     NOT_LABEL,
     NOT_NAME,
@@ -161,3 +162,14 @@ def same_key(a: tuple[str, str], b: tuple[str, str]) -> bool:
     if a[0] == a[1] or b[0] == b[1]:  # one side has a surname only
         return True
     return a[0] == b[0] or a[0][:3] == b[0][:3]
+
+
+def same_first_name(a: str, b: str) -> bool:
+    """Whether two first names can be one person's: "Joe" and "Joseph", "Don" and "Donald"."""
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return True
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    return full in NICKNAMES.get(short, ()) or (
+        len(short) >= 3 and full.startswith(short) and len(full) - len(short) <= 3
+    )

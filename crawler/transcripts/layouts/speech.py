@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 
 from hypewatch.crawler.transcripts import cues as c
 from hypewatch.crawler.transcripts.model import OPERATOR, UNKNOWN_SPEAKER, Layout, RawTurn
-from hypewatch.crawler.transcripts.names import name_key, role_from_title, same_key, special_role
+from hypewatch.crawler.transcripts.names import name_key, role_from_title, same_first_name, same_key, special_role
 from hypewatch.crawler.transcripts.text import sentences
 from hypewatch.records import Role, Section
 
@@ -29,6 +29,8 @@ def parse_speech(body: list[str]) -> Layout | None:
     _learn_intros(items, cast)
     said = [s for _, s in items]
     seg = _Segmenter(items, cast, has_operator=_has_operator(said), read_out_call=_reads_questions_out(said))
+    # Where sentences open in capitals, one opening in lower case goes on the one before it.
+    seg.cased = sum(s[:1].islower() for s in said) < 0.1 * len(said)
     turns = seg.run()
     named = {t.speaker for t in turns if t.speaker}
     if seg.cues < 2 or len(turns) < 3 or not (named or any(t.role for t in turns)):
@@ -82,6 +84,11 @@ class _Cast:
         if " " not in name:
             word = name.lower()
             fits = [k for k in self.roles if " " in k and word in (k.split()[0].lower(), k.split()[-1].lower())]
+            # ... and by the short form of a first name: "Donald" is "Don Nolan" (a colleague's; an asker's
+            # is compared where a turn thanks them, is_asker, lest a "Michael" of the company be "Mike Price").
+            fits = fits or [
+                k for k in self.roles if " " in k and self.roles[k] != "analyst" and same_first_name(word, k.split()[0])
+            ]
             # Speech-to-text spells a first name as it hears it: "Collette" is "Colette Kress".
             fits = fits or [
                 k
@@ -128,6 +135,7 @@ class _Segmenter:
         self.pending: _Pending | None = None
         self.cues = 0
         self.ahead: list[str] = []  # the sentences after the one being placed
+        self.cased = True  # whether a sentence opening in lower case is the end of the one before
 
     # The moderator announces questions: the operator, else whoever hosts the call.
     def moderator(self) -> tuple[str | None, Role]:
@@ -213,16 +221,23 @@ class _Segmenter:
             if cur.speaker is None and all(c.is_courtesy(t) for _, t in cur.sentences):
                 cur.speaker, cur.role = mod, mod_role  # "Thanks, Ted." was the moderator's
                 return cur
+            self.split_closing(cur)
             return self.start(mod, mod_role)
         if (announce or read_out) and self.section == "prepared":
             return self.start(cur.speaker, cur.role)  # the moderator's welcome stays in the prepared part
+        if self.asker_resumes(cur, s):
+            self.cues += 1
+            turn = self.start(self.asker, "analyst", asking=True)
+            if s[:1].islower():  # "Thanks for the question. wanted to ask ...": one sentence, cut by speech-to-text
+                turn.sentences.append(cur.sentences.pop())
+            return turn
         if thank and self.opens_turn(cur, thank.group("name")):
             return self.after_thanks(cur, thank.group("name"))
         if self.asks_on(cur, s):
             return self.start(self.asker, "analyst", asking=True)
         if cur.asking and not cur.asked and self.answer_opens(s, strong=len(cur.sentences) < 2):
             return self.answer(cur, s)  # the answer to a question put with no question mark
-        if cur.asking and cur.asked and not self.question_goes_on(s, nxt):
+        if cur.asking and cur.asked and not self.question_goes_on(s, nxt, cur.sentences[-1][1]):
             return self.answer(cur, s)
         if not cur.asking and cur.role != "operator" and (asker := self.asker_unannounced(s)) is not None:
             return self.new_asker(cur, asker)
@@ -351,15 +366,21 @@ class _Segmenter:
         # asker is heard greeting ("Hi, thanks for taking my question").
         return name, self.has_operator or bool(c.GREETING.match(nxt))
 
-    def question_goes_on(self, s: str, nxt: str) -> bool:
+    def question_goes_on(self, s: str, nxt: str, before: str) -> bool:
         if _is_tail(s) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
             return True
         if self.answer_opens(s):
             return False
+        if self.cased and s[:1].islower() and before.rstrip().endswith("?"):
+            return True  # "How do we set this company right? and the way to think about it is ..."
         if c.ASKS_MORE.match(s) or c.is_question(s):
             return True
         # "Q1? You said X last quarter. How should we think about Y?": a short setup between questions.
         if len(s.split()) <= 20 and (c.is_question(nxt) or c.ASKS_MORE.match(nxt)):
+            return True
+        # ... or a longer one, when the question is put again just after ("We're hearing X, yet Y.
+        # Can you talk about ECS a little bit?").
+        if any(c.ASKS.search(t) and c.is_question(t) for t in self.ahead[:2]) and not self.answer_opens(nxt):
             return True
         # Speech-to-text drops question marks, and askers explain why they ask: what comes before
         # the answer's unmistakable opening ("Yeah, CJ, this is Tim.") is still the question, unless
@@ -374,13 +395,48 @@ class _Segmenter:
     def asks_on(self, cur: _Turn, s: str) -> bool:
         """Whether s is the asker back after the answer: "As a follow-up, ...", or "Got it. And then
         on margins, ...?" (taking the answer in, with a question a few sentences on)."""
-        answering = not cur.asking and cur.role != "operator" and cur.speaker != self.asker
-        if not (self.section == "qa" and self.asker and self.asker_live and answering):
+        answering = not cur.asking and cur.role not in ("operator", "analyst")
+        if not (self.section == "qa" and self.asker_live and answering):
+            return False
+        if self.asker is not None and cur.speaker == self.asker:
             return False
         if c.FOLLOW_UP.match(s):
             return True
+        asks = any(c.is_question(t) or c.ASKS.search(t) for t in [s, *self.ahead])
         opening = " ".join([s, *self.ahead[:2]])  # "Okay. Thank you. And then ..."
-        return bool(c.ACKNOWLEDGES.match(opening)) and any(c.is_question(t) for t in [s, *self.ahead])
+        return asks and bool(c.ACKNOWLEDGES.match(opening))
+
+    def split_closing(self, answer: _Turn) -> None:
+        """The asker's sign-off at the end of an answer, before the next question is announced
+        ("... on our Q4 call. Okay, great. Thanks for all the details."), as the asker's turn."""
+        if not (self.section == "qa" and self.asker_live) or answer.asking or answer.role == "operator":
+            return
+        k = len(answer.sentences)
+        while (
+            k > 1
+            and len(answer.sentences[k - 1][1].split()) <= 15
+            and (c.ASKER_CLOSING.match(answer.sentences[k - 1][1]) or c.is_courtesy(answer.sentences[k - 1][1]))
+        ):
+            k -= 1
+        while k < len(answer.sentences) and not c.ASKER_CLOSING.match(answer.sentences[k][1]):
+            k += 1  # "Thank you." alone is anyone's; the sign-off opens with the asker's words
+        if k == len(answer.sentences):
+            return
+        closing = self.start(self.asker, "analyst")
+        closing.sentences, answer.sentences = answer.sentences[k:], answer.sentences[:k]
+
+    def asker_resumes(self, cur: _Turn, s: str) -> bool:
+        """Whether s is the asker's first word on the business after greetings both ways: "Hello?" /
+        "Good morning, guys. How are you?", the company's "Hi, Jon." / "Loud and clear.", then the
+        question."""
+        if not (self.section == "qa" and self.asker_live and len(self.turns) > 1) or cur.asking:
+            return False
+        asking = self.turns[-2]
+        if cur.role == "operator" or not (asking.asking and asking.role == "analyst"):
+            return False
+        if not all(_pleasantry(t) for _, t in asking.sentences) or len(cur.sentences) > 3:
+            return False
+        return all(len(t.split()) <= 10 for _, t in cur.sentences) and not _pleasantry(s) and not c.is_courtesy(s)
 
     def answer_opens(self, s: str, strong: bool = False) -> bool:
         """Whether s opens an answer: it addresses the asker by name ("Yeah, Stacy, ...", "Joe, I
@@ -402,14 +458,14 @@ class _Segmenter:
         if who == OPERATOR:
             return cur.role == "operator"
         if cur.speaker is not None:
-            return who == cur.speaker or (" " not in person and cur.speaker.split()[0].lower() == person.lower())
+            return who == cur.speaker or (" " not in person and same_first_name(cur.speaker.split()[0], person))
         return not self.is_asker(person)  # an unnamed turn thanking the asker is the answer going on
 
     def is_asker(self, person: str) -> bool:
         """Whether a name ("Keith", "Keith Weiss") is the current asker's, even where the call has two Keiths."""
         if self.asker is None:
             return False
-        return self.cast.resolve(person) == self.asker or person.lower() == self.asker.split()[0].lower()
+        return self.cast.resolve(person) == self.asker or same_first_name(person, self.asker.split()[0])
 
     def name_previous(self, name: str, cur: _Turn) -> None:
         """A turn opening with "Thanks, Simona" follows Simona's turn."""
@@ -522,6 +578,11 @@ def _introduces_asker(s: str) -> str | None:
 def _greets(s: str) -> bool:
     """A short greeting an asker opens with: "Good morning.", "Hi, everybody, and happy New Year."."""
     return len(s.split()) <= 8 and bool(c.GREETING.match(s)) and not c.is_question(s)
+
+
+def _pleasantry(s: str) -> bool:
+    """A greeting or a check of the line: "Good morning, guys.", "How are you today?", "Hello?"."""
+    return _greets(s) or bool(c.PLEASANTRY.match(s)) or c.is_courtesy(s)
 
 
 def _is_tail(s: str) -> bool:
