@@ -1005,6 +1005,12 @@ ASKER_BACK = {
         "about cash flow expectations in 2025? Cash flow should grow with earnings.",
         [*exchange("Meta Marshall"), ("Meta Marshall", "analyst"), ("Unknown", "executive")],
     ),
+    "thanks to the one who answered, then the follow-up": (
+        "Our next question comes from Vivek Arya with Bank of America. Please go ahead. How is demand for "
+        "accelerators? Yeah, Vivek, this is Lisa Su. Demand is strong. Thank you, Lisa. And for my follow-up, "
+        "how should we think about the embedded business? Yeah, embedded recovers in the second half.",
+        [*exchange("Vivek Arya")[:2], ("Lisa Su", "executive"), ("Vivek Arya", "analyst"), ("Unknown", "executive")],
+    ),
     "an asker no one named is back": (
         "One moment for our first question. And our first question. comes from the line of Stacey Raskin from "
         "Bernstein Research. Your question, "

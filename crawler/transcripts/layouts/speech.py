@@ -231,10 +231,10 @@ class _Segmenter:
             if s[:1].islower():  # "Thanks for the question. wanted to ask ...": one sentence, cut by speech-to-text
                 turn.sentences.append(cur.sentences.pop())
             return turn
-        if thank and self.opens_turn(cur, thank.group("name")):
-            return self.after_thanks(cur, thank.group("name"))
         if self.asks_on(cur, s):
             return self.start(self.asker, "analyst", asking=True)
+        if thank and self.opens_turn(cur, thank.group("name")):
+            return self.after_thanks(cur, thank.group("name"))
         if cur.asking and not cur.asked and self.answer_opens(s, strong=len(cur.sentences) < 2):
             return self.answer(cur, s)  # the answer to a question put with no question mark
         if cur.asking and cur.asked and not self.question_goes_on(s, nxt, cur.sentences[-1][1]):
@@ -400,6 +400,8 @@ class _Segmenter:
             return False
         if self.asker is not None and cur.speaker == self.asker:
             return False
+        if (thank := c.THANK.match(s)) and self.is_asker(thank.group("name")):
+            return False  # "Thank you, Atif.": the company thanking the asker
         if c.FOLLOW_UP.match(s):
             return True
         asks = any(c.is_question(t) or c.ASKS.search(t) for t in [s, *self.ahead])
