@@ -1011,6 +1011,19 @@ ASKER_BACK = {
         "how should we think about the embedded business? Yeah, embedded recovers in the second half.",
         [*exchange("Vivek Arya")[:2], ("Lisa Su", "executive"), ("Vivek Arya", "analyst"), ("Unknown", "executive")],
     ),
+    "pressing on after the answer": (
+        "Our next question comes from Mike Price, a private investor. Your line is live. Have you looked for a "
+        "partner to bring the product to market? Yeah, Mike, no one has approached us so far. Okay. But with "
+        "the larger customers, where you say it is harder to get in the door, would a partner not help? "
+        "Absolutely, and we are talking to the distributors about it.",
+        [*exchange("Mike Price"), ("Mike Price", "analyst"), ("Unknown", "executive")],
+    ),
+    "got you, just one other thing": (
+        "Our next question comes from Jake Roberge with William Blair. Your line is open. How are the bank "
+        "pilots going? Yeah, Jake, the pilots are going well. Got you. Just one other thing. Are there any "
+        "seasonal effects in the first quarter? Sure, the first quarter is seasonally light.",
+        [*exchange("Jake Roberge"), ("Jake Roberge", "analyst"), ("Unknown", "executive")],
+    ),
     "an asker no one named is back": (
         "One moment for our first question. And our first question. comes from the line of Stacey Raskin from "
         "Bernstein Research. Your question, "

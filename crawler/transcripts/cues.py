@@ -247,22 +247,24 @@ ADDRESSED = re.compile(
 )
 _ACK_WORD = (
     r"(?i:okay|ok|great|perfect|terrific|excellent|all right|alright|(?:thanks|thank you)(?: very much| so much| a lot)?"
-    r"|yes|yeah|yup|good|very good|fair enough|right|sure|I see|got it|gotcha|understood|(?:very )?helpful"
+    r"|yes|yeah|yup|good|very good|fair enough|right|sure|I see|got it|got you|gotcha|understood|(?:very )?helpful"
     r"|that's (?:very |really |super )?helpful|that's great|(?:I )?appreciate (?:it|that)|it does|that does)"
 )
 # An asker taking the answer in before asking on: "Got it, that's helpful. And then on margins, ...?"
 ACKNOWLEDGES = re.compile(
     r"^(?:" + _ACK_WORD + r"(?:,?\s+[A-Z][\w'’-]+)?\s*[,.!]?\s+)*"
-    r"(?i:got it|understood|(?:that's|that is|that was|it's|very|super|really)\s+(?:very\s+|really\s+|super\s+)?helpful"
+    r"(?i:got it|got you|gotcha|understood|(?:that's|that is|that was|it's|very|super|really)\s+(?:very\s+|really\s+|super\s+)?helpful"
     r"|helpful|(?:that's |that )?makes (?:a lot of )?sense|(?:that's )?(?:great|good|helpful) colou?r"
     r"|(?:that's |that is )?(?:really |very )?(?:good|great) to hear"
-    r"|appreciate (?:that|the colou?r|the detail|it)|thanks for (?:that|the (?:colou?r|details?|clarification))"
+    r"|appreciate (?:that|the colou?r|the detail|it)|(?:thanks|thank you) for (?:that|the (?:colou?r|details?|clarification))"
     r"|(?<=[,.!] )(?:and\s+)?(?:then|maybe|lastly|finally)\b"
-    r"|(?<=[,.!] )(?:and\s+)?(?:one|another|a)\s+(?:(?:other|more|quick|last|final)\s+)+(?:question|point|thing)"
+    r"|(?<=[,.!] )(?:and\s+)?(?:just\s+)?(?:one|another|a)\s+(?:(?:other|more|quick|last|final)\s+)+(?:question|point|thing)"
     r"|(?<=[,.!] )(?:and\s+)?(?:then\s+)?(?:the\s+)?last one\b"
     r"|[^.?!]{0,60}\b(?:my|a|one|the)\s+(?:quick\s+|last\s+|second\s+)?(?:follow[- ]?up|second question|last question))\b"
 )
 # An asker's next part: "And then, second, ...", "And then, Ruth, ...", "And if I could, ...".
+# "Okay. But with the larger customers, ...": an asker pressing on after the answer.
+PRESSES_ON = re.compile(r"^(?i:okay|ok|right|alright|all right|got it|got you|gotcha)[,.!]?\s+(?i:and|but)\b")
 ASKS_MORE = re.compile(
     r"^(?i:and\s+(?:then|second(?:ly)?|also|just|maybe|lastly|finally|if I (?:could|can|may))"
     r"|then\s+second|second(?:ly)?\s*,|and a (?:second|follow)"

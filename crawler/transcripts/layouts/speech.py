@@ -402,11 +402,13 @@ class _Segmenter:
             return False
         if (thank := c.THANK.match(s)) and self.is_asker(thank.group("name")):
             return False  # "Thank you, Atif.": the company thanking the asker
+        if self.announcement(s, self.ahead[0] if self.ahead else ""):
+            return False  # "Okay. And our next question will be coming from ...": the moderator
         if c.FOLLOW_UP.match(s):
             return True
         asks = any(c.is_question(t) or c.ASKS.search(t) for t in [s, *self.ahead])
         opening = " ".join([s, *self.ahead[:2]])  # "Okay. Thank you. And then ..."
-        return asks and bool(c.ACKNOWLEDGES.match(opening))
+        return asks and bool(c.ACKNOWLEDGES.match(opening) or c.PRESSES_ON.match(opening))
 
     def split_closing(self, answer: _Turn) -> None:
         """The asker's sign-off at the end of an answer, before the next question is announced
