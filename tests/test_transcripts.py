@@ -1074,6 +1074,34 @@ def test_speech_to_text_a_question_goes_on_past_its_setup_to_the_answer(qa, answ
     assert t.turns[-2].text.startswith(answer_opening)
 
 
+def test_speech_to_text_askers_called_by_names_speech_to_text_lost():
+    """The first question announced as "from Keith's wife, Morgan Stanley" (Keith Weiss), another as
+    "Next is ." (no name at all): each asker still takes the floor with their greeting or thanks."""
+    text = (
+        "Welcome. I would now like to introduce your speaker, Mike Spencer, head of investor relations. Sir, you "
+        "may begin. Thank you. Joining me today is Marc Benioff, our CEO. Revenue grew 12% this quarter. And "
+        "I'll turn it over to you, Mike. Great. Thank you, operator. We'll take the first question, please. "
+        "Thank you. That question comes from Keith's wife, Morgan Stanley. Excellent. Thank you guys for taking "
+        "the question. Congratulations on a really solid quarter. It's been great working with you. You've done "
+        "an amazing job. Two-part question. One on the growth equation. Can you help us understand how to build "
+        "it up? Yeah, thanks for the question, Keith. Growth comes from three places. Operator, what's the next "
+        "question, please? Absolutely. Next is . Hi. Yes. Thanks very much, and I'll echo the congrats on a nice "
+        "quarter. How quickly can customers get up and running with agents? Well, it's a great question. They "
+        "are live in days. This concludes today's call. You may now disconnect."
+    )
+    t = parse_transcript(text, "acme-acme-q2-2025.txt")
+    assert [(turn.role, turn.text.split(".")[0]) for turn in t.turns if turn.section == "qa"] == [
+        ("analyst", "Thank you guys for taking the question"),
+        ("executive", "Yeah, thanks for the question, Keith"),
+        ("operator", "Absolutely"),
+        ("analyst", "Hi"),
+        ("executive", "Well, it's a great question"),
+        ("operator", "This concludes today's call"),
+    ]
+    mike = next(turn for turn in t.turns if turn.text.startswith("Great. Thank you, operator."))
+    assert (mike.speaker, mike.role) == ("Mike Spencer", "executive")
+
+
 def test_speech_to_text_short_first_names_are_the_people_the_call_names():
     """ "Thanks, Joe." after Joseph Nerges asked is the company thanking him, not a speaker named Joe;
     "back over to Donald" is Don Nolan."""

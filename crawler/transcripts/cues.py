@@ -151,7 +151,7 @@ HAND_TO = [
         r"|(?:like to|now|let me|pleasure to)\s+introduce(?:\s+to\s+you)?)\s+"
         # "your host, Vice President of Investor Relations, Sujal Shah", "today's conference host Mr Craig Lampo"
         r"(?:(?:our|my|the|your|today's)\s+(?:(?:[\w-]+\s+){0,3}?(?:host|speaker|presenter)(?:\s+(?:for\s+)?today)?\s+"
-        r"|[^,.;?!]{0,70}?,\s+(?:[^,.;?!]{0,60}?,\s+){0,2}))?)(?P<name>" + _NAME + r")"
+        r"|[^,.;?!]{0,70}?,\s+(?:[^,.;?!]{0,60}?,\s+){0,2})|you,\s+)?)(?P<name>" + _NAME + r")"
     ),
     # "Simona Jankowski, you may begin your conference.", "So, Toshiya, you may begin your conference."
     re.compile(
@@ -295,7 +295,7 @@ ANALYST_INTRO = re.compile(r"^(?i:\s*,?\s*(?:on for|sitting in for|filling in fo
 QA_OPEN = re.compile(
     r"(?i:\b(?:now|let's|let us|ready to|happy to|like to|we'll|we will|I'll|go ahead and)\b[^.?!]{0,40}?"
     r"\b(?:open|begin|start|take|go to|move to|turn to|answer|jump into|move into|queue up|poll)\b[^.?!]{0,40}?"
-    r"\b(?:questions|q\s?&\s?a|question[- ]and[- ]answer|q and a)\b"
+    r"\b(?:questions|q\s?&\s?a|question[- ]and[- ]answer|q and a|(?:the|our) first question)\b"
     r"|\bconcludes?\s+(?:our|my|the)\s+prepared\s+(?:remarks|comments))"
 )
 
@@ -330,6 +330,8 @@ PLEASANTRY = re.compile(
     r"|are you (?:there|able to hear me)|do you hear me|is my line (?:open|live)|good (?:morning|afternoon|evening))"
     r"(?:\s*,?\s*(?:guys|everyone|everybody|all|[A-Z][\w'’-]*))?\s*[?.!]?$)"
 )
+
+HELLO = re.compile(r"^(?i:(?:yes|yeah|okay|ok)\s*,?\s+)?(?i:hi|hey|hello|good (?:morning|afternoon|evening|day))\b")
 
 GREETING = re.compile(
     r"^(?i:(?:(?:yes|yeah|great|okay|ok)\s*,?\s+)?(?:hi|hey|hello|good (?:morning|afternoon|evening|day)|"

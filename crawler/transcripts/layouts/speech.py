@@ -225,6 +225,8 @@ class _Segmenter:
             return self.start(mod, mod_role)
         if (announce or read_out) and self.section == "prepared":
             return self.start(cur.speaker, cur.role)  # the moderator's welcome stays in the prepared part
+        if self.asker_greets_operator(cur, s):
+            return self.new_asker(cur, "")
         if self.asker_resumes(cur, s):
             self.cues += 1
             turn = self.start(self.asker, "analyst", asking=True)
@@ -246,13 +248,15 @@ class _Segmenter:
     def asker_unannounced(self, s: str) -> str | None:
         """The asker (their name, or "" unnamed) who takes the floor with s where no one announced
         them: "This is Ronan Kennedy on for Manav Patnaik.", "Thanks for taking my questions."."""
-        if self.has_operator and self.section != "qa":
+        if self.has_operator and self.section != "qa" and not self.qa_next:
             return None
         if (name := _introduces_asker(s)) and self.cast.role(self.cast.resolve(name)) != "executive":
             return name
         # ... and asks soon after: an asker also thanks on the way out, after the answer.
         asks = any(c.ASKS.search(t) for t in self.ahead[:4])
-        return "" if c.TAKING_QUESTIONS.search(s) and asks else None
+        # ... or is the first to, when the floor has just been opened (no one thanks on the way out yet)
+        first = self.qa_next and not any(t.asking for t in self.turns)
+        return "" if c.TAKING_QUESTIONS.search(s) and (asks or first) else None
 
     def new_asker(self, cur: _Turn, name: str) -> _Turn:
         """A question's turn opening at s, with the greeting just before it ("Hi. Good morning, Steve.")."""
@@ -409,6 +413,15 @@ class _Segmenter:
         asks = any(c.is_question(t) or c.ASKS.search(t) for t in [s, *self.ahead])
         opening = " ".join([s, *self.ahead[:2]])  # "Okay. Thank you. And then ..."
         return asks and bool(c.ACKNOWLEDGES.match(opening) or c.PRESSES_ON.match(opening))
+
+    def asker_greets_operator(self, cur: _Turn, s: str) -> bool:
+        """Whether s is an asker the operator called by a name speech-to-text lost ("Next is . Hi.
+        Yes. Thanks very much, ..."), greeting from the operator's turn."""
+        if not (cur.role == "operator" and self.section == "qa") or c.OPERATOR_PHRASES.search(s):
+            return False
+        if any(c.MODERATOR_START.match(t) for _, t in cur.sentences):
+            return False  # the call's closing
+        return bool(c.HELLO.match(s) or c.TAKING_QUESTIONS.search(s))
 
     def split_closing(self, answer: _Turn) -> None:
         """The asker's sign-off at the end of an answer, before the next question is announced
