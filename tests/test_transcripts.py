@@ -105,12 +105,38 @@ def test_seekingalpha_call_in_windows_1252_with_curly_dashes():
     assert "Facebook’s" in t.turns[0].text
 
 
+# The operator's welcome, as real calls word it; the company where no header or field names one.
+WELCOMES = {
+    "Good day and welcome to the Q1 FY 2024 Adobe Earnings Conference call.": "Adobe",
+    "Welcome to the Applied Materials Fourth Quarter Fiscal 2024 Earnings Conference Call.": "Applied Materials",
+    "Welcome to Salesforce's fiscal 2024 fourth quarter and full year results conference call.": "Salesforce",
+    "Welcome to Cisco's Fourth Quarter in Fiscal Year 2024 Financial Results Conference Call.": "Cisco",
+    "Good afternoon, and welcome to the Fiscal Year 2024 First Quarter Financial Results Conference Call for Dell "
+    "Technologies, Inc.": "Dell Technologies, Inc",
+    "You are currently on hold for the Dell Technologies Fiscal Year 2025 Second Quarter Results Call.": "Dell Technologies",
+    "At this time, I would like to welcome everyone to NVIDIA's third quarter earnings call.": "NVIDIA",
+    "Thank you for standing by, and welcome to DXC Technology Q1 fiscal-year '22 earnings conference call.": "DXC Technology",
+    "Good morning, everyone, and welcome to SolarWinds' fourth quarter 2021 earnings call.": "SolarWinds",
+    "Welcome to the Corning Incorporated Quarter Four 2020 Earnings Call.": "Corning Incorporated",
+    "Welcome, everyone. Welcome to today's call.": None,
+    "We welcome the opportunity to discuss our results with you.": None,
+}
+
+
+@pytest.mark.parametrize("welcome, company", WELCOMES.items(), ids=list(WELCOMES))
+def test_the_company_is_read_from_the_operators_welcome_where_nothing_else_names_it(welcome, company):
+    text = f"Operator: {welcome} I will now turn the call over to Jane Roe.\n\nJane Roe: Thank you. Revenue grew."
+    t = parse_transcript(text, "call.txt")
+    assert t.company == company
+    assert parse_transcript(f"ACME CORP - Q1 2026 EARNINGS CALL\n\n{text}", "call.txt").company == "Acme Corp"
+
+
 @needs_shared
 def test_json_call_takes_sections_from_keys_and_metadata_from_the_filename():
     path = SHARED / "motleyfool_json" / "ACN_q1_2022.json"
     t = parse(path)
     data = json.loads(path.read_bytes())
-    assert (t.ticker, t.fiscal_period) == ("ACN", "Q1 2022")
+    assert (t.company, t.ticker, t.fiscal_period) == ("Accenture", "ACN", "Q1 2022")  # the company: the welcome
     assert sum(turn.section == "prepared" for turn in t.turns) == len(data["prepared_remarks"])
     roles = roles_of(t)
     assert roles["KC McClure"] == roles["Julie Sweet"] == "executive"

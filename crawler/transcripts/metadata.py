@@ -54,6 +54,26 @@ _TICKER_LEAD = re.compile(r"^(?P<ticker>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\s+[-–—]
 _TICKER_RIC = re.compile(r"\b(?P<ticker>[A-Z]{1,5})\.(?:OQ|O|N|K|A|P|L|TO|AX|HK|T|PA|DE|AS|SW)\b")
 
 
+# The operator's welcome names the company: "Welcome to the Q1 FY 2024 Adobe Earnings Conference
+# call.", "... on hold for the Dell Technologies Fiscal Year 2025 Second Quarter Results Call."
+_WELCOME = re.compile(
+    r"\b(?:welcome|welcoming)\b[^.?!]{0,40}?\bto\s+(?P<rest>[^?!\n]{3,200})|\bon hold for\s+(?P<hold>[^?!\n]{3,200})",
+    re.I,
+)
+# Where the name of the call starts: the company comes before it ("... Earnings Conference Call").
+_CALL_WORDS = re.compile(
+    r"\b(?:earnings|results|financial|conference|call|webcast|interview|q\s?&\s?a|merger|quarterly|investor|update)\b",
+    re.I,
+)
+_CALL_FOR = re.compile(r"\b(?i:call\s+for\s+(?:the\s+)?)(?P<company>[A-Z][^.?!\n]{1,60})")
+# The period and the article around the company's name: "the Q1 FY 2024 Adobe", "Cisco's Fourth Quarter in Fiscal Year 2024".
+_PERIOD_WORD = re.compile(
+    r"(?i:the|our|this|today's|a|an|of|in|and|for|full|year|fiscal|fiscal-year|quarter|quarters|half|"
+    r"first|second|third|fourth|1st|2nd|3rd|4th|one|two|three|four|final|(?:first|second|third|fourth)-quarter|"
+    r"year-end|Q[1-4]|[1-4]Q|H[12]|FY|FY\s?'?\d{2,4}|F\d{2}|'?\d{2}|\d{4}|\w+-|" + _MONTHS + r")"
+)
+
+
 def metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dict[str, Any]:
     header = [h for h in layout.header if h.strip()]
     title = (
@@ -94,6 +114,7 @@ def metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dict
     if not period and meta.get("quarter") and meta.get("year"):
         period = f"Q{str(meta['quarter']).strip('Qq')} {meta['year']}"
     opening = "\n".join(p for t in layout.turns[:3] for p in t.paragraphs[:3])[:3000]
+    company = company or _company_from_welcome(opening)
     period = period or _period(joined) or file_period or _period(opening)
     call_date = _date(_str(meta.get("date") or meta.get("call_date") or meta.get("event_date")) or "")
     call_date = call_date or _date(joined) or file_date
@@ -136,6 +157,29 @@ def _display_company(name: str) -> str:
         return w
 
     return " ".join(word(w) for w in words)
+
+
+def _company_from_welcome(opening: str) -> str | None:
+    """The company the operator welcomes listeners to the call of, if the welcome names one."""
+    for m in _WELCOME.finditer(opening):
+        rest = m.group("rest") or m.group("hold")
+        words = rest[: m_.start()] if (m_ := _CALL_WORDS.search(rest)) else rest
+        name = _strip_period_words(re.split(r"[.,;:](?:\s|$)", words.strip())[0])
+        if not name and (after := _CALL_FOR.search(rest)):  # "... Results Conference Call for Dell Technologies, Inc."
+            name = _strip_period_words(re.split(r"\.(?:\s|$)", after.group("company"))[0].strip(" ,"))
+        if name and name[0].isupper() and len(name.split()) <= 6:
+            return name
+    return None
+
+
+def _strip_period_words(text: str) -> str:
+    words = text.split()
+    while words and _PERIOD_WORD.fullmatch(words[0]):
+        words.pop(0)
+    while words and _PERIOD_WORD.fullmatch(words[-1]):
+        words.pop()
+    name = " ".join(words)
+    return re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
 
 
 def _company_after_exchange_line(header: list[str]) -> str | None:
