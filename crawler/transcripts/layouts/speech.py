@@ -239,7 +239,7 @@ class _Segmenter:
             return self.after_thanks(cur, thank.group("name"))
         if cur.asking and not cur.asked and self.answer_opens(s, strong=len(cur.sentences) < 2):
             return self.answer(cur, s)  # the answer to a question put with no question mark
-        if cur.asking and cur.asked and not self.question_goes_on(s, nxt, cur.sentences[-1][1]):
+        if cur.asking and cur.asked and not self.question_goes_on(cur, s, nxt):
             return self.answer(cur, s)
         if not cur.asking and cur.role != "operator" and (asker := self.asker_unannounced(s)) is not None:
             return self.new_asker(cur, asker)
@@ -370,21 +370,23 @@ class _Segmenter:
         # asker is heard greeting ("Hi, thanks for taking my question").
         return name, self.has_operator or bool(c.GREETING.match(nxt))
 
-    def question_goes_on(self, s: str, nxt: str, before: str) -> bool:
+    def question_goes_on(self, cur: _Turn, s: str, nxt: str) -> bool:
         if _is_tail(s) or c.COURTESY.match(s) or c.FOLLOW_UP.match(s):
             return True
+        if _pleasantry(s) and all(_pleasantry(t) for _, t in cur.sentences):
+            return False  # "How are you today?" / "Good morning, Joe.": greeted back
         if self.answer_opens(s):
             return False
-        if self.cased and s[:1].islower() and before.rstrip().endswith("?"):
+        if self.cased and s[:1].islower() and cur.sentences[-1][1].rstrip().endswith("?"):
             return True  # "How do we set this company right? and the way to think about it is ..."
         if c.ASKS_MORE.match(s) or c.is_question(s):
             return True
         # "Q1? You said X last quarter. How should we think about Y?": a short setup between questions.
         if len(s.split()) <= 20 and (c.is_question(nxt) or c.ASKS_MORE.match(nxt)):
             return True
-        # ... or a longer one, when the question is put again just after ("We're hearing X, yet Y.
+        # ... or a longer one, when the question is put again within three sentences ("We're hearing X, yet Y.
         # Can you talk about ECS a little bit?").
-        if any(c.ASKS.search(t) and c.is_question(t) for t in self.ahead[:2]) and not self.answer_opens(nxt):
+        if any(c.ASKS.search(t) and c.is_question(t) for t in self.ahead[:3]) and not self.answer_opens(nxt):
             return True
         # Speech-to-text drops question marks, and askers explain why they ask: what comes before
         # the answer's unmistakable opening ("Yeah, CJ, this is Tim.") is still the question, unless
