@@ -810,7 +810,7 @@ def test_speech_to_text_call_agrees_with_the_labelled_edition_of_the_same_call(q
     labelled = parse(SHARED / "motleyfool_txt" / f"nvidia-nvda-q{quarter}-2025-earnings-call-transcript.txt")
     speech = parse(SHARED / "sp500_2024_25_txt" / f"NVDA_2025_Q{quarter}.txt")
     roles, sections = aligned_agreement(labelled, speech)
-    assert roles >= 0.955 and sections >= 0.99
+    assert roles >= 0.97 and sections >= 0.99
 
 
 def aligned_agreement(reference, candidate) -> tuple[float, float]:
@@ -838,7 +838,7 @@ def test_labelled_calls_run_together_without_names_keep_their_roles():
         pairs = aligned_pairs(labelled, speech)
         agree += sum(x[0] == y[0] for x, y in pairs)
         total += len(pairs)
-    assert total > 300_000 and agree / total >= 0.94
+    assert total > 300_000 and agree / total >= 0.96
 
 
 # How real operators hand the call to the company, in labelled calls of ../shared.
