@@ -118,7 +118,11 @@ WELCOMES = {
     "Thank you for standing by, and welcome to DXC Technology Q1 fiscal-year '22 earnings conference call.": "DXC Technology",
     "Good morning, everyone, and welcome to SolarWinds' fourth quarter 2021 earnings call.": "SolarWinds",
     "Welcome to the Corning Incorporated Quarter Four 2020 Earnings Call.": "Corning Incorporated",
+    "Good afternoon and thank you for joining ServiceNow's first quarter 2024 earnings conference call.": "ServiceNow",
+    "Good afternoon and welcome to the fiscal year 2024 fourth quarter and year end financial results conference "
+    "call for Dell Technologies, Inc.": "Dell Technologies, Inc",
     "Welcome, everyone. Welcome to today's call.": None,
+    "Thank you for joining us today.": None,
     "We welcome the opportunity to discuss our results with you.": None,
 }
 

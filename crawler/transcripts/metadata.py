@@ -57,7 +57,8 @@ _TICKER_RIC = re.compile(r"\b(?P<ticker>[A-Z]{1,5})\.(?:OQ|O|N|K|A|P|L|TO|AX|HK|
 # The operator's welcome names the company: "Welcome to the Q1 FY 2024 Adobe Earnings Conference
 # call.", "... on hold for the Dell Technologies Fiscal Year 2025 Second Quarter Results Call."
 _WELCOME = re.compile(
-    r"\b(?:welcome|welcoming)\b[^.?!]{0,40}?\bto\s+(?P<rest>[^?!\n]{3,200})|\bon hold for\s+(?P<hold>[^?!\n]{3,200})",
+    r"\b(?:welcome|welcoming)\b[^.?!]{0,40}?\bto\s+(?P<rest>[^?!\n]{3,200})"
+    r"|\b(?:on hold for|for joining)\s+(?P<hold>[^?!\n]{3,200})",
     re.I,
 )
 # Where the name of the call starts: the company comes before it ("... Earnings Conference Call").
@@ -69,7 +70,7 @@ _CALL_FOR = re.compile(r"\b(?i:call\s+for\s+(?:the\s+)?)(?P<company>[A-Z][^.?!\n
 # The period and the article around the company's name: "the Q1 FY 2024 Adobe", "Cisco's Fourth Quarter in Fiscal Year 2024".
 _PERIOD_WORD = re.compile(
     r"(?i:the|our|this|today's|a|an|of|in|and|for|full|year|fiscal|fiscal-year|quarter|quarters|half|"
-    r"first|second|third|fourth|1st|2nd|3rd|4th|one|two|three|four|final|(?:first|second|third|fourth)-quarter|"
+    r"first|second|third|fourth|1st|2nd|3rd|4th|one|two|three|four|final|end|(?:first|second|third|fourth)-quarter|"
     r"year-end|Q[1-4]|[1-4]Q|H[12]|FY|FY\s?'?\d{2,4}|F\d{2}|'?\d{2}|\d{4}|\w+-|" + _MONTHS + r")"
 )
 
@@ -165,7 +166,8 @@ def _company_from_welcome(opening: str) -> str | None:
         rest = m.group("rest") or m.group("hold")
         words = rest[: m_.start()] if (m_ := _CALL_WORDS.search(rest)) else rest
         name = _strip_period_words(re.split(r"[.,;:](?:\s|$)", words.strip())[0])
-        if not name and (after := _CALL_FOR.search(rest)):  # "... Results Conference Call for Dell Technologies, Inc."
+        # "... Results Conference Call for Dell Technologies, Inc."
+        if not name[:1].isupper() and (after := _CALL_FOR.search(rest)):
             name = _strip_period_words(re.split(r"\.(?:\s|$)", after.group("company"))[0].strip(" ,"))
         if name and name[0].isupper() and len(name.split()) <= 6:
             return name
