@@ -28,9 +28,11 @@ def parse_speech(body: list[str]) -> Layout | None:
     cast = _Cast()
     _learn_intros(items, cast)
     said = [s for _, s in items]
-    seg = _Segmenter(items, cast, has_operator=_has_operator(said), read_out_call=_reads_questions_out(said))
     # Where sentences open in capitals, one opening in lower case goes on the one before it.
-    seg.cased = sum(s[:1].islower() for s in said) < 0.1 * len(said)
+    cased = sum(s[:1].islower() for s in said) < 0.1 * len(said)
+    seg = _Segmenter(
+        items, cast, has_operator=_has_operator(said), read_out_call=_reads_questions_out(said), cased=cased
+    )
     turns = seg.run()
     named = {t.speaker for t in turns if t.speaker}
     if seg.cues < 2 or len(turns) < 3 or not (named or any(t.role for t in turns)):
@@ -122,7 +124,9 @@ class _Segmenter:
     """Walks the sentences once; each either opens a turn (step 1) or goes on the current one, and
     what it says may name the speaker, open the Q&A, or announce who speaks next (step 2)."""
 
-    def __init__(self, items: list[tuple[int, str]], cast: _Cast, has_operator: bool, read_out_call: bool) -> None:
+    def __init__(
+        self, items: list[tuple[int, str]], cast: _Cast, has_operator: bool, read_out_call: bool, cased: bool
+    ) -> None:
         self.items = items
         self.cast = cast
         self.has_operator = has_operator
@@ -135,7 +139,7 @@ class _Segmenter:
         self.pending: _Pending | None = None
         self.cues = 0
         self.ahead: list[str] = []  # the sentences after the one being placed
-        self.cased = True  # whether a sentence opening in lower case is the end of the one before
+        self.cased = cased  # whether a sentence opening in lower case is the end of the one before
 
     # The moderator announces questions: the operator, else whoever hosts the call.
     def moderator(self) -> tuple[str | None, Role]:
