@@ -245,6 +245,7 @@ ADDRESSED = re.compile(
     r"^(?i:(?:and|so|yes|yeah|great|all right|alright|okay|ok|well|sure|hey|hi|good|perfect|now|absolutely|certainly"
     r"|right|thanks|thank you)\s*,?\s+)*(?P<name>" + _TOKEN + r")\s*[,.!]"
 )
+# A word an asker takes the answer in with, before going on ("Okay.", "Thank you, Mark.", "Got you.").
 _ACK_WORD = (
     r"(?i:okay|ok|great|perfect|terrific|excellent|all right|alright|(?:thanks|thank you)(?: very much| so much| a lot)?"
     r"|yes|yeah|yup|good|very good|fair enough|right|sure|I see|got it|got you|gotcha|understood|(?:very )?helpful"
@@ -262,9 +263,9 @@ ACKNOWLEDGES = re.compile(
     r"|(?<=[,.!] )(?:and\s+)?(?:then\s+)?(?:the\s+)?last one\b"
     r"|[^.?!]{0,60}\b(?:my|a|one|the)\s+(?:quick\s+|last\s+|second\s+)?(?:follow[- ]?up|second question|last question))\b"
 )
-# An asker's next part: "And then, second, ...", "And then, Ruth, ...", "And if I could, ...".
 # "Okay. But with the larger customers, ...": an asker pressing on after the answer.
 PRESSES_ON = re.compile(r"^(?i:okay|ok|right|alright|all right|got it|got you|gotcha)[,.!]?\s+(?i:and|but)\b")
+# An asker's next part: "And then, second, ...", "And then, Ruth, ...", "And if I could, ...".
 ASKS_MORE = re.compile(
     r"^(?i:and\s+(?:then|second(?:ly)?|also|just|maybe|lastly|finally|if I (?:could|can|may))"
     r"|then\s+second|second(?:ly)?\s*,|and a (?:second|follow)"
