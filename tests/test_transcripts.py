@@ -112,15 +112,17 @@ WELCOMES = {
     "Welcome to Salesforce's fiscal 2024 fourth quarter and full year results conference call.": "Salesforce",
     "Welcome to Cisco's Fourth Quarter in Fiscal Year 2024 Financial Results Conference Call.": "Cisco",
     "Good afternoon, and welcome to the Fiscal Year 2024 First Quarter Financial Results Conference Call for Dell "
-    "Technologies, Inc.": "Dell Technologies, Inc",
+    "Technologies, Inc.": "Dell Technologies",
     "You are currently on hold for the Dell Technologies Fiscal Year 2025 Second Quarter Results Call.": "Dell Technologies",
     "At this time, I would like to welcome everyone to NVIDIA's third quarter earnings call.": "NVIDIA",
     "Thank you for standing by, and welcome to DXC Technology Q1 fiscal-year '22 earnings conference call.": "DXC Technology",
     "Good morning, everyone, and welcome to SolarWinds' fourth quarter 2021 earnings call.": "SolarWinds",
-    "Welcome to the Corning Incorporated Quarter Four 2020 Earnings Call.": "Corning Incorporated",
+    "Welcome to the Corning Incorporated Quarter Four 2020 Earnings Call.": "Corning",
+    "At this time, I would like to welcome everyone to the Oracle Corporation's second quarter 2024 earnings "
+    "conference call.": "Oracle",
     "Good afternoon and thank you for joining ServiceNow's first quarter 2024 earnings conference call.": "ServiceNow",
     "Good afternoon and welcome to the fiscal year 2024 fourth quarter and year end financial results conference "
-    "call for Dell Technologies, Inc.": "Dell Technologies, Inc",
+    "call for Dell Technologies, Inc.": "Dell Technologies",
     "Welcome, everyone. Welcome to today's call.": None,
     "Thank you for joining us today.": None,
     "We welcome the opportunity to discuss our results with you.": None,

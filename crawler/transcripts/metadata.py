@@ -67,6 +67,7 @@ _CALL_WORDS = re.compile(
     re.I,
 )
 _CALL_FOR = re.compile(r"\b(?i:call\s+for\s+(?:the\s+)?)(?P<company>[A-Z][^.?!\n]{1,60})")
+_LEGAL_SUFFIX = re.compile(r",?\s+(?:Corporation|Corp\.?|Incorporated|Inc\.?|Ltd\.?|Limited|plc|Co\.)$", re.I)
 # The period and the article around the company's name: "the Q1 FY 2024 Adobe", "Cisco's Fourth Quarter in Fiscal Year 2024".
 _PERIOD_WORD = re.compile(
     r"(?i:the|our|this|today's|a|an|of|in|and|for|full|year|fiscal|fiscal-year|quarter|quarters|half|"
@@ -169,6 +170,9 @@ def _company_from_welcome(opening: str) -> str | None:
         # "... Results Conference Call for Dell Technologies, Inc."
         if not name[:1].isupper() and (after := _CALL_FOR.search(rest)):
             name = _strip_period_words(re.split(r"\.(?:\s|$)", after.group("company"))[0].strip(" ,"))
+        # Said one quarter as "Oracle", the next as "Oracle Corporation": the short form, so a
+        # company's calls share one name.
+        name = _LEGAL_SUFFIX.sub("", name)
         if name and name[0].isupper() and len(name.split()) <= 6:
             return name
     return None
