@@ -125,6 +125,7 @@ WELCOMES = {
     "call for Dell Technologies, Inc.": "Dell Technologies",
     "Welcome, everyone. Welcome to today's call.": None,
     "Thank you for joining us today.": None,
+    "Welcome to the Morgan Stanley Technology, Media and Telecom Conference.": None,
     "We welcome the opportunity to discuss our results with you.": None,
 }
 

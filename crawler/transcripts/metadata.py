@@ -66,6 +66,7 @@ _CALL_WORDS = re.compile(
     r"\b(?:earnings|results|financial|conference|call|webcast|interview|q\s?&\s?a|merger|quarterly|investor|update)\b",
     re.I,
 )
+_RESULTS_CALL = re.compile(r"\b(?:earnings|results|quarter\w*|fiscal|Q[1-4]|FY\s?'?\d{2,4})\b", re.I)
 _CALL_FOR = re.compile(r"\b(?i:call\s+for\s+(?:the\s+)?)(?P<company>[A-Z][^.?!\n]{1,60})")
 _LEGAL_SUFFIX = re.compile(r",?\s+(?:Corporation|Corp\.?|Incorporated|Inc\.?|Ltd\.?|Limited|plc|Co\.)$", re.I)
 # The period and the article around the company's name: "the Q1 FY 2024 Adobe", "Cisco's Fourth Quarter in Fiscal Year 2024".
@@ -165,6 +166,8 @@ def _company_from_welcome(opening: str) -> str | None:
     """The company the operator welcomes listeners to the call of, if the welcome names one."""
     for m in _WELCOME.finditer(opening):
         rest = m.group("rest") or m.group("hold")
+        if not _RESULTS_CALL.search(rest):
+            continue  # "Welcome to the Morgan Stanley Technology Conference": a host, not the company
         words = rest[: m_.start()] if (m_ := _CALL_WORDS.search(rest)) else rest
         name = _strip_period_words(re.split(r"[.,;:](?:\s|$)", words.strip())[0])
         # "... Results Conference Call for Dell Technologies, Inc."
