@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/transcripts.py [FOLDER] [--files]
 
 Per folder (one layout each): files, turns, named speakers, files where each role is found, files
-with both sections, the share of the spoken body's words kept in the turns, and files per second;
-the share of words by role, and in operator turns too long to be an operator's. With --files, one row per file as well. Last, how far a speech-to-text parse (no speaker names)
-agrees with the labels, word by word (aligned), on roles and sections: for the calls ../shared holds
+with both sections, files whose company and fiscal period were found, the share of the spoken body's
+words kept in the turns, and files per second; the share of words by role, and in operator turns too
+long to be an operator's. With --files, one row per file as well. Last, how far a speech-to-text
+parse (no speaker names) agrees with the labels, word by word (aligned), on roles and sections: for the calls ../shared holds
 twice (NVIDIA's fiscal-2025 calls as speech-to-text and with speaker labels), for every labelled
 call run together with its names taken out, and for every labelled call exported to PDF.
 """
@@ -88,7 +89,7 @@ def print_files(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> None:
 def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds: dict[str, float]) -> None:
     print(
         f"{'folder':<22} {'files':>5} {'turns':>6} {'named':>6}  {'files with: exec / analyst / operator':<38} "
-        f"{'both sections':>13}  {'words kept min / mean':>21} {'files/s':>8}"
+        f"{'both sections':>13}  {'company / period':>16}  {'words kept min / mean':>21} {'files/s':>8}"
     )
     total_files, total_s = 0, 0.0
     for folder, items in rows.items():
@@ -96,12 +97,14 @@ def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds
         named = sum(len({x.speaker for x in t.turns if x.speaker != "Unknown"}) for _, t, _ in items)
         has = {r: sum(any(x.role == r for x in t.turns) for _, t, _ in items) for r in ROLES}
         both = sum({x.section for x in t.turns} == {"prepared", "qa"} for _, t, _ in items)
+        company = sum(t.company is not None for _, t, _ in items)
+        period = sum(t.fiscal_period is not None for _, t, _ in items)
         kept = [k for _, _, k in items]
         n = len(items)
         print(
             f"{folder:<22} {n:>5} {turns:>6} {named:>6}  "
             f"{has['executive']:>9} / {has['analyst']:>7} / {has['operator']:>8}{'':<10} {both:>13}  "
-            f"{min(kept):>10.1%} / {sum(kept) / n:>7.1%} {n / seconds[folder]:>8.1f}"
+            f"{company:>7} / {period:>6}  {min(kept):>10.1%} / {sum(kept) / n:>7.1%} {n / seconds[folder]:>8.1f}"
         )
         total_files += n
         total_s += seconds[folder]
