@@ -192,7 +192,8 @@ class OnnxScorer(CachedScorer):
     def __init__(
         self,
         runner: int8.OnnxRunner,
-        tokenizer_file: Path,
+        tokenizer: Any,
+        tokenizer_folder: Path,
         *,
         model_id: str,
         max_length: int = 128,
@@ -202,14 +203,12 @@ class OnnxScorer(CachedScorer):
         context_kinds: list[str] | None = None,
         glossary: Glossary | None = None,
     ):
-        from tokenizers import Tokenizer
-
         self.net = runner
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self.tokenizer = tokenizer  # a `tokenizers.Tokenizer`
         self.tokenizer.no_padding()  # batches are padded here, after sorting by length
         # Longest first, as transformers' tokenizers cut a pair (nlp.scorer, nlp.train).
         self.tokenizer.enable_truncation(max_length, strategy="longest_first")
-        self.pad_id = _pad_id(self.tokenizer, tokenizer_file.parent)
+        self.pad_id = _pad_id(self.tokenizer, tokenizer_folder)
         self.model_id = model_id
         self.max_length = max_length
         self.fatigue_threshold = fatigue_threshold
@@ -248,21 +247,26 @@ class OnnxScorer(CachedScorer):
         onnx_file, tokenizer_file = int8.copy_path(weights, folder_fingerprint), weights / TOKENIZER_FILE
         if not (onnx_file.is_file() and tokenizer_file.is_file()):
             return None
+        from tokenizers import Tokenizer
+
         try:
-            return cls(
-                int8.OnnxRunner(onnx_file, threads=threads or usable_cores()),
-                tokenizer_file,
-                model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
-                max_length=meta.pair_max_length,
-                fatigue_threshold=meta.fatigue_threshold,
-                calibration=Calibration.from_dict(meta.calibration),
-                context=meta.context,
-                context_kinds=meta.context_kinds,
-                glossary=Glossary.from_dict(meta.glossary),
-            )
+            runner = int8.OnnxRunner(onnx_file, threads=threads or usable_cores())
+            tokenizer = Tokenizer.from_file(str(tokenizer_file))
         except Exception:  # noqa: BLE001 - a damaged copy; the tokenizers library raises a bare Exception
             # The torch side builds a damaged copy of ours again, and names what is wrong in a user's folder.
             return None
+        return cls(
+            runner,
+            tokenizer,
+            weights,
+            model_id=local_id(folder, folder_fingerprint) + _SUFFIX["int8"],
+            max_length=meta.pair_max_length,
+            fatigue_threshold=meta.fatigue_threshold,
+            calibration=Calibration.from_dict(meta.calibration),
+            context=meta.context,
+            context_kinds=meta.context_kinds,
+            glossary=Glossary.from_dict(meta.glossary),
+        )
 
     def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
         if not pairs:
