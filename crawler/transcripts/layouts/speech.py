@@ -237,7 +237,7 @@ class _Segmenter:
             if s[:1].islower():  # "Thanks for the question. wanted to ask ...": one sentence, cut by speech-to-text
                 turn.sentences.append(cur.sentences.pop())
             return turn
-        if self.asks_on(cur, s):
+        if self.asks_on(cur, s, announce):
             return self.start(self.asker, "analyst", asking=True)
         if thank and self.opens_turn(cur, thank.group("name")):
             return self.after_thanks(cur, thank.group("name"))
@@ -256,11 +256,13 @@ class _Segmenter:
             return None
         if (name := _introduces_asker(s)) and self.cast.role(self.cast.resolve(name)) != "executive":
             return name
-        # ... and asks soon after: an asker also thanks on the way out, after the answer.
+        if not c.TAKING_QUESTIONS.search(s):
+            return None
+        # ... and asks soon after: an asker also thanks on the way out, after the answer; or is the
+        # first to, when the floor has just been opened (no one thanks on the way out yet).
         asks = any(c.ASKS.search(t) for t in self.ahead[:4])
-        # ... or is the first to, when the floor has just been opened (no one thanks on the way out yet)
         first = self.qa_next and not any(t.asking for t in self.turns)
-        return "" if c.TAKING_QUESTIONS.search(s) and (asks or first) else None
+        return "" if asks or first else None
 
     def new_asker(self, cur: _Turn, name: str) -> _Turn:
         """A question's turn opening at s, with the greeting just before it ("Hi. Good morning, Steve.")."""
@@ -402,9 +404,10 @@ class _Segmenter:
                 return False
         return any(c.is_courtesy(t) for t in self.ahead[:2])
 
-    def asks_on(self, cur: _Turn, s: str) -> bool:
+    def asks_on(self, cur: _Turn, s: str, announce: tuple[str | None, bool] | None) -> bool:
         """Whether s is the asker back after the answer: "As a follow-up, ...", or "Got it. And then
-        on margins, ...?" (taking the answer in, with a question a few sentences on)."""
+        on margins, ...?" (taking the answer in, with a question a few sentences on). `announce`:
+        what s announces, if anything."""
         answering = not cur.asking and cur.role not in ("operator", "analyst")
         if not (self.section == "qa" and self.asker_live and answering):
             return False
@@ -412,13 +415,14 @@ class _Segmenter:
             return False
         if (thank := c.THANK.match(s)) and self.is_asker(thank.group("name")):
             return False  # "Thank you, Atif.": the company thanking the asker
-        if self.announcement(s, self.ahead[0] if self.ahead else ""):
+        if announce:
             return False  # "Okay. And our next question will be coming from ...": the moderator
         if c.FOLLOW_UP.match(s):
             return True
-        asks = any(c.is_question(t) or c.ASKS.search(t) for t in [s, *self.ahead])
         opening = " ".join([s, *self.ahead[:2]])  # "Okay. Thank you. And then ..."
-        return asks and bool(c.ACKNOWLEDGES.match(opening) or c.PRESSES_ON.match(opening))
+        if not (c.ACKNOWLEDGES.match(opening) or c.PRESSES_ON.match(opening)):
+            return False
+        return any(c.is_question(t) or c.ASKS.search(t) for t in [s, *self.ahead])
 
     def asker_greets_operator(self, cur: _Turn, s: str) -> bool:
         """Whether s is an asker the operator called by a name speech-to-text lost ("Next is . Hi.
