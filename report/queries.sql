@@ -219,10 +219,15 @@ ORDER BY r.company_latest DESC, r.company_key, r.call_date DESC, t.topic;
 -- Each company's latest call in the period against its previous call: the hype index of
 -- management's prepared remarks, of management in the Q&A and of the analysts, and each call's
 -- capex-versus-returns mention gap.
-WITH latest AS (
-    SELECT * FROM call_tone_qoq
-    WHERE call_date BETWEEN $start AND $end
-    QUALIFY dense_rank() OVER (PARTITION BY company_key ORDER BY call_date DESC, doc_id DESC) = 1
+WITH in_period AS (
+    SELECT * FROM call_tone_qoq WHERE call_date BETWEEN $start AND $end
+),
+-- The latest is the call no other call of the period follows, in the view's order of calls (by
+-- fiscal period where a company's calls all have one), not the latest date: old calls crawled in
+-- one run share a date.
+latest AS (
+    SELECT * FROM in_period
+    WHERE doc_id NOT IN (SELECT prev_doc_id FROM in_period WHERE prev_doc_id IS NOT NULL)
 ),
 per_call AS (
     SELECT company_key, any_value(doc_id) AS doc_id, any_value(fiscal_period) AS fiscal_period,

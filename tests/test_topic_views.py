@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import duckdb
@@ -158,6 +159,31 @@ def test_call_tone_qoq_sets_each_call_against_the_previous_one(store):
         ("Q2 2027", "Q1 2027", "executive", "qa", -1.0, 1.0, -2.0),
     ]
     assert rows(store, "SELECT DISTINCT prev_doc_id FROM call_tone_qoq WHERE fiscal_period = 'Q1 2027'") == [(None,)]
+
+
+def test_calls_crawled_the_same_day_are_set_against_the_previous_fiscal_period(tmp_path):
+    """A folder of old calls whose texts name no date is stored under one date: their order is the
+    fiscal one (by document id, Q1 2027 would come before Q4 2026), and the report's latest call
+    is the last period, not the last id. A company with a call of unknown period goes by date."""
+    day = date(2026, 12, 5)
+    lines = [("executive", "prepared", [("AI demand is strong.", "hype")])]
+    undated = [call(quarter, day, lines) for quarter in ("Q1 2027", "Q3 2026", "Q4 2026")]
+    mixed = [
+        (replace(doc, ticker="MIXD", fiscal_period=period, published_at=doc.published_at + timedelta(days=shift)), ss)
+        for (doc, ss), period, shift in zip(
+            [call(q, day, lines) for q in ("Q2 2027", "Q3 2027")], ("Q3 2027", None), (0, 1), strict=True
+        )
+    ]
+    store = save(Store(tmp_path / "hw.duckdb"), undated + mixed)
+    assert rows(
+        store, "SELECT DISTINCT fiscal_period, prev_fiscal_period FROM call_tone_qoq WHERE ticker = 'NWSI' ORDER BY 1"
+    ) == [("Q1 2027", "Q4 2026"), ("Q3 2026", None), ("Q4 2026", "Q3 2026")]
+    assert rows(
+        store, "SELECT DISTINCT fiscal_period, prev_fiscal_period FROM call_tone_qoq WHERE ticker = 'MIXD' ORDER BY 1"
+    ) == [("Q3 2027", None), (None, "Q3 2027")]
+    html = write_report(store, tmp_path / "report.html", days=30, tickers=None, today=day + timedelta(days=1))
+    qoq = html.read_text(encoding="utf-8").split('id="qoq"', 1)[1].split("</table>", 1)[0]
+    assert "Q1 2027" in qoq and "Q4 2026" in qoq and "Q3 2026" not in qoq
 
 
 def test_call_topics_and_topic_daily(store):
