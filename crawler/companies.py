@@ -66,6 +66,27 @@ _CUE_BEFORE = re.compile(
 )
 
 
+# What a company's own name may add to the name a watchlist knows it by, as an operator says it:
+# "Micron Technologies", "Oracle Corporation", "Dell Technologies, Inc.".
+_NAME_TAIL = (
+    r"(?:,?\s+(?:Technologies|Technology|Systems|Networks|Holdings|Platforms|Group|Company|Companies"
+    r"|Corporation|Corp\.?|Incorporated|Inc\.?|Limited|Ltd\.?|plc|N\.V\.|S\.A\.|AG|SE))*\.?"
+)
+
+
+def ticker_for_company(company: str, watchlist: Mapping[str, list[str]] = DEFAULT_WATCHLIST) -> str | None:
+    """The watchlist ticker of the company a call names itself as ("LAM Research" -> LRCX), when
+    exactly one watched company goes by that name; case is ignored, as operators and speech-to-text
+    spell names every way."""
+    wanted = " ".join(company.split())
+    found = {
+        ticker
+        for ticker, names in watchlist.items()
+        if any(re.fullmatch(re.escape(name) + _NAME_TAIL, wanted, flags=re.IGNORECASE) for name in names)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def find_tickers(text: str, watchlist: Mapping[str, list[str]] = DEFAULT_WATCHLIST) -> list[str]:
     """The tickers of `watchlist` that `text` mentions, sorted and unique."""
     found = set()

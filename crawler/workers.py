@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from time import sleep
 
-from hypewatch.crawler.companies import find_tickers
+from hypewatch.crawler.companies import find_tickers, ticker_for_company
 from hypewatch.crawler.dedup import content_hash, simhash
 from hypewatch.crawler.extract import extract_article
 from hypewatch.crawler.language import detect_language
@@ -85,9 +85,18 @@ def parse_feed_content(item: FeedItem, text: str, watchlist: dict[str, list[str]
     return _analyse(article, watchlist)
 
 
+def parse_call(data: bytes, filename: str, watchlist: dict[str, list[str]]) -> Transcript:
+    """A transcript parsed, with the watchlist's ticker for a company the file gives none for: a call
+    keyed by its ticker is one company however the operator spells it ("Micron Technologies")."""
+    transcript = parse_transcript(data, filename=filename)
+    if not transcript.ticker and transcript.company:
+        transcript.ticker = ticker_for_company(transcript.company, watchlist)
+    return transcript
+
+
 def read_transcript(data: bytes, filename: str, url: str, watchlist: dict[str, list[str]]) -> Parsed:
     """An earnings-call transcript; its text is all turns, its date the call's."""
-    transcript = parse_transcript(data, filename=filename)
+    transcript = parse_call(data, filename, watchlist)
     text = "\n\n".join(turn.text for turn in transcript.turns)
     title = transcript.title or " ".join(filter(None, (transcript.company, transcript.fiscal_period, "earnings call")))
     published = datetime.combine(transcript.call_date, time(0), tzinfo=timezone.utc) if transcript.call_date else None

@@ -488,12 +488,15 @@ def transcript(state: State, inputs: tuple[str, ...]) -> None:
     """
     from dataclasses import asdict
 
-    from hypewatch.crawler.transcripts import parse_transcript
+    from hypewatch.crawler.companies import DEFAULT_WATCHLIST
+    from hypewatch.crawler.workers import parse_call
+
+    watchlist = state.config_or_defaults.watchlist or DEFAULT_WATCHLIST
 
     def one(name: str, data: bytes) -> dict[str, Any]:
         if not data.strip():
             raise ValueError(f"{name}: the file is empty")
-        parsed = parse_transcript(data, filename=name)
+        parsed = parse_call(data, name, watchlist)
         record = asdict(parsed)
         record["call_date"] = parsed.call_date.isoformat() if parsed.call_date else None
         return record

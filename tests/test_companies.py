@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hypewatch.crawler.companies import DEFAULT_WATCHLIST, find_tickers
+from hypewatch.crawler.companies import DEFAULT_WATCHLIST, find_tickers, ticker_for_company
+from hypewatch.crawler.workers import read_transcript
 
 
 def test_default_watchlist_covers_ai_infrastructure():
@@ -82,3 +83,43 @@ def test_a_custom_watchlist_is_used():
 
 def test_result_is_sorted_and_unique():
     assert find_tickers("Nvidia, NVIDIA, $NVDA and Nvidia Corp.", DEFAULT_WATCHLIST) == ["NVDA"]
+
+
+@pytest.mark.parametrize(
+    "company, ticker",
+    [
+        ("Micron Technologies", "MU"),  # the operator's variant of "Micron Technology"
+        ("Micron Technology, Inc.", "MU"),
+        ("LAM Research", "LRCX"),
+        ("Oracle Corporation", "ORCL"),
+        ("Dell Technologies", "DELL"),
+        ("Amazon.com, Inc.", "AMZN"),
+        ("Meta Platforms, Inc.", "META"),
+        ("Land Research", None),  # speech-to-text's Lam: not a name the watchlist knows
+        ("Intelligent Systems", None),  # not Intel
+        ("Salesforce", None),  # not watched
+    ],
+)
+def test_a_calls_company_is_a_watched_ticker_however_it_is_spelled(company, ticker):
+    assert ticker_for_company(company) == ticker
+
+
+def test_a_name_two_watched_companies_share_gives_no_ticker():
+    assert ticker_for_company("Acme", {"ACME": ["Acme"], "ACMX": ["Acme"]}) is None
+
+
+def test_a_call_with_no_ticker_takes_its_companys_from_the_watchlist():
+    def call(welcome: str) -> bytes:
+        return f"Operator: {welcome} I will now turn the call over to Jane Roe.\n\nJane Roe: Thank you.".encode()
+
+    watchlist = {"NWSI": ["Northwind Silicon"]}
+    spoken = [
+        "Welcome to the Northwind Silicon Q1 2027 Earnings Conference Call.",
+        "Welcome to the Northwind Silicon Technologies Second Quarter 2027 Earnings Call.",
+    ]
+    parsed = [read_transcript(call(w), "call.txt", "file:///call.txt", watchlist) for w in spoken]
+    assert [p.transcript.ticker for p in parsed if p.transcript] == ["NWSI", "NWSI"]
+    assert all(p.tickers == ["NWSI"] for p in parsed)
+    # a ticker the file gives is kept
+    named = read_transcript(call(spoken[0]), "ACME_2027_Q1.txt", "file:///ACME_2027_Q1.txt", watchlist)
+    assert named.transcript is not None and named.transcript.ticker == "ACME"
