@@ -505,12 +505,14 @@ class _Crawl:
         except FileTooLarge as exc:
             raise _Skip("too large", f"{path}: {exc}") from None
         except OSError as exc:
+            if _leads_nowhere(path):
+                raise _Skip("unreadable", f"{path}: a link that leads nowhere (to {os.readlink(path)})") from None
             raise _Skip("unreadable", f"{path}: {_os_problem(exc)}") from None
         url = path.resolve().as_uri()
         if job.source.kind == "news":
             parsed = await self._in_worker(job, extract_page, data, None, url, self.watchlist)
         else:
-            parsed = await self._in_worker(job, read_transcript, data, path.name, url, self.watchlist)
+            parsed = await self._in_worker(job, read_transcript, data, str(path), url, self.watchlist)
         doc_id = make_doc_id(str(path.resolve()))
         if self.known.hashes.get(parsed.content_hash) == doc_id:
             self.summary.unchanged += 1
@@ -666,7 +668,12 @@ def _files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
         return [root]
     if not root.is_dir():
         raise FileNotFoundError(errno.ENOENT, "no such file or folder", str(root))
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+    # A link that leads nowhere (a share not mounted, a moved file) is listed, so that it is named.
+    return sorted(p for p in root.rglob("*") if (p.is_file() or _leads_nowhere(p)) and p.suffix.lower() in suffixes)
+
+
+def _leads_nowhere(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()
 
 
 def _os_problem(exc: OSError) -> str:

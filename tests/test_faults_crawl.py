@@ -435,6 +435,7 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
     (calls / "empty.txt").write_bytes(b"")
     with (calls / "huge.txt").open("wb") as f:  # sparse: a disk's worth of nothing, refused unread
         f.truncate(MAX_HTML_BYTES + 1)
+    (calls / "nas-q3-2025.txt").symlink_to(tmp_path / "unmounted" / "q3.txt")  # a share not mounted
     pages = tmp_path / "pages"
     pages.mkdir()
     (pages / "empty.html").write_bytes(b"")
@@ -459,17 +460,18 @@ def test_the_crawl_skips_unreadable_files_and_pages_by_name(tmp_path, caplog):
 
     assert sorted(d.url.rsplit("/", 1)[-1] for d in docs) == ["acme-q2-2025.txt", "story", "story.html"]
     assert dict(summary.skipped) == {
-        "unreadable": 8,
+        "unreadable": 9,
         "too large": 1,
         "no text": 1,
         "feed failed": 2,
         "folder unreadable": 1,
     }
     assert sorted(summary.warnings) == sorted(
-        [f"calls: {name}: binary content, not a transcript" for name in binary_files()]
+        [f"calls: {calls / name}: binary content, not a transcript" for name in binary_files()]
         + [
-            "calls: deep.json: JSON nested too deeply to be a transcript",
+            f"calls: {calls / 'deep.json'}: JSON nested too deeply to be a transcript",
             f"calls: {calls / 'empty.txt'}: no transcript text found",
+            f"calls: {calls / 'nas-q3-2025.txt'}: a link that leads nowhere (to {tmp_path / 'unmounted' / 'q3.txt'})",
             f"calls: {calls / 'huge.txt'}: {MAX_HTML_BYTES + 1:,} bytes exceeds the limit of {MAX_HTML_BYTES:,} bytes"
             " for a local file",
             f"saved: {(pages / 'blank.html').as_uri()}: page is empty",
