@@ -278,6 +278,7 @@ def score(
         precision=m.precision,
         batch_size=m.batch_size,
         label_map=dict(m.label_map),
+        additions=config.glossary_additions,
     )
     summary = score_with_ray(
         list(input_patterns), output, model, address=address, workers=workers, progress=sys.stderr.isatty()
@@ -643,6 +644,7 @@ def _load_scorer(state: State) -> Any:
         label_map=m.label_map or None,
         precision=m.precision,
         batch_size=m.batch_size,
+        additions=config.glossary_additions,
     )
 
 

@@ -13,7 +13,14 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from hypewatch.nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
+from hypewatch.nlp.glossary import Additions
+from hypewatch.nlp.topics import (
+    TopicDefinition,
+    TopicError,
+    TopicTagger,
+    default_ai_terms,
+    default_topics,
+)
 
 from .errors import HypewatchError
 from .scopes import parse_scope
@@ -129,6 +136,11 @@ class Config(Settings):
         if dupes:
             raise ValueError(f"duplicate source names: {', '.join(dupes)}")
         return sources
+
+    @property
+    def glossary_additions(self) -> Additions:
+        """What `model.ai_names` and `model.ai_terms` add to the model's glossary."""
+        return Additions(tuple(self.model.ai_names), tuple(self.model.ai_terms))
 
     @field_validator("topics")
     @classmethod

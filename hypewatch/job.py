@@ -128,7 +128,10 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
     # First the documents scored before topics existed, or before their definitions changed:
     # topics only, no model needed (one that would score them again retags them as it does).
     retagged = tag_pending(ctx.store, tagger, warn=ctx.warn)
-    known_id = identify(model.name, device=model.device, base_dir=base_dir, precision=model.precision)
+    additions = ctx.config.glossary_additions
+    known_id = identify(
+        model.name, device=model.device, base_dir=base_dir, precision=model.precision, additions=additions
+    )
     if known_id and not ctx.store.documents_to_score(known_id, limit=1, scored_alike=precision_variants(known_id)):
         counts = no_counts()  # nothing to score: no need to load the model
     else:
@@ -139,6 +142,7 @@ def score_stage(ctx: RunContext) -> dict[str, Any]:
             label_map=model.label_map or None,
             precision=model.precision,
             batch_size=model.batch_size,
+            additions=additions,
         )
         counts = score_pending(ctx.store, scorer, tagger, progress=ctx.progress, warn=ctx.warn)
     return {**counts, "retagged": retagged}

@@ -128,6 +128,18 @@ class Model(Settings):
     # auto: fp16 on CUDA; on a CPU, int8 in ONNX Runtime for our model (the fastest, but a sentence's
     # score depends a little on its batch), bf16 or fp32 for a foreign one.
     precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
+    # More AI names the model reads marked, as it reads those of its glossary (nlp/glossary.yaml):
+    # this year's products. Names match in the case written ("Helios"), terms in any ("agent mesh").
+    ai_names: list[str] = Field(default_factory=list)
+    ai_terms: list[str] = Field(default_factory=list)
+
+    @field_validator("ai_names", "ai_terms")
+    @classmethod
+    def _words(cls, phrases: list[str]) -> list[str]:
+        for i, phrase in enumerate(phrases):
+            if not re.search(r"\w", phrase):
+                raise ValueError(f"item {i + 1}, {phrase!r}, has no word to match")
+        return phrases
 
 
 class Rule(Settings):

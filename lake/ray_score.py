@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hypewatch.errors import HypewatchError
+from hypewatch.nlp.glossary import Additions
 from hypewatch.nlp.sentences import document_sentences
 from hypewatch.records import Document, Sentence, Turn
 from hypewatch.scoring import SentenceScorer, score_sentences
@@ -106,6 +107,7 @@ class ModelSpec:
     precision: str = "auto"
     batch_size: int = 64
     label_map: dict[str, str] = field(default_factory=dict)
+    additions: Additions = Additions()  # model.ai_names, model.ai_terms
 
 
 @dataclass
@@ -484,6 +486,7 @@ class _PackagedModel:
     def __call__(self) -> SentenceScorer:
         import ray
 
+        from hypewatch.nlp.onnx_scorer import read_additions
         from hypewatch.nlp.scorer import Scorer
 
         package = ray.get(self.package)
@@ -494,7 +497,7 @@ class _PackagedModel:
             for filename, data in package["files"].items():
                 (folder / filename).write_bytes(data)
             name = str(folder)
-        return Scorer.load(
+        scorer = Scorer.load(
             name,
             device="cuda" if self.use_gpu else "cpu",
             base_dir=self.model.base_dir,
@@ -503,6 +506,8 @@ class _PackagedModel:
             batch_size=self.model.batch_size,
             threads=None if self.use_gpu else 1,
         )
+        read_additions(scorer, self.model.additions)
+        return scorer
 
 
 def _model_package(model: ModelSpec, use_gpu: bool) -> tuple[str, dict[str, Any] | None]:
@@ -510,6 +515,7 @@ def _model_package(model: ModelSpec, use_gpu: bool) -> tuple[str, dict[str, Any]
     which each actor loads itself). Loading it here first makes a missing model one clear error
     before any actor starts, and builds a CPU run's int8 copy once, not once per actor."""
     from hypewatch.nlp import int8
+    from hypewatch.nlp.onnx_scorer import read_additions
     from hypewatch.nlp.scorer import Scorer, model_folder
 
     precision = "fp32" if use_gpu else model.precision  # here only to check it: no int8 copy for GPUs
@@ -521,6 +527,7 @@ def _model_package(model: ModelSpec, use_gpu: bool) -> tuple[str, dict[str, Any]
         precision=precision,
         batch_size=model.batch_size,
     )  # type: ignore[arg-type]
+    read_additions(scorer, model.additions)
     model_id = scorer.model_id
     if use_gpu:
         model_id = model_id + ("-fp16" if model.precision != "fp32" else "")

@@ -12,6 +12,8 @@ Pure functions of text; the default word list is nlp/glossary.yaml.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -58,6 +60,14 @@ class Glossary:
         """(sentence, sentence before) pairs as the model reads them."""
         return [(self.read(text), self.read(previous)) for text, previous in pairs]
 
+    def extended(self, additions: Additions) -> Glossary:
+        """This glossary with a user's names and terms added."""
+        return Glossary(
+            self.mark,
+            [*self.names, *(n for n in additions.names if n not in self.names)],
+            [*self.terms, *(t for t in additions.terms if t not in self.terms)],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
 
@@ -78,3 +88,22 @@ def default_glossary() -> Glossary:
     text = resources.files("hypewatch.nlp").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return Glossary(str(data["mark"]), list(data.get("names") or []), list(data.get("terms") or []))
+
+
+@dataclass(frozen=True)
+class Additions:
+    """Names and terms a user adds to a model's glossary (the config's `model.ai_names` and
+    `model.ai_terms`): this year's product names, which the model reads marked as it reads its own."""
+
+    names: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.terms)
+
+    @property
+    def id(self) -> str:
+        """A short name for them, part of the id of the model that reads them: the same additions,
+        in any order, give the same id."""
+        listed = json.dumps([sorted(set(self.names)), sorted(set(self.terms))], ensure_ascii=False)
+        return "ai" + hashlib.sha1(listed.encode()).hexdigest()[:6]

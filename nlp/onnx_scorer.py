@@ -28,7 +28,7 @@ import numpy as np
 from hypewatch.nlp import adapter, int8
 from hypewatch.nlp import meta as mt
 from hypewatch.nlp.calibration import Calibration, sigmoid, softmax
-from hypewatch.nlp.glossary import Glossary
+from hypewatch.nlp.glossary import Additions, Glossary, GlossaryError
 from hypewatch.records import LABELS, Score
 
 if TYPE_CHECKING:
@@ -109,7 +109,14 @@ def _cuda_driver_present() -> bool:
     return any(glob.glob(os.path.join(glob.escape(d), "libcuda.so*")) for d in dirs)
 
 
-def identify(name: str, *, device: str = "auto", base_dir: Path = Path("."), precision: str = "auto") -> str | None:
+def identify(
+    name: str,
+    *,
+    device: str = "auto",
+    base_dir: Path = Path("."),
+    precision: str = "auto",
+    additions: Additions = Additions(),
+) -> str | None:
     """`Scorer.identify` (the model_id that loading would give, without loading the weights),
     without torch where the device is surely the CPU."""
     folder = model_folder(name, base_dir)
@@ -118,8 +125,33 @@ def identify(name: str, *, device: str = "auto", base_dir: Path = Path("."), pre
     if not cpu_only(device):
         from hypewatch.nlp.scorer import Scorer
 
-        return Scorer.identify(name, device=device, base_dir=base_dir, precision=precision)  # type: ignore[arg-type]
-    return local_id(folder) + _SUFFIX["int8" if precision == "auto" else precision]
+        found = Scorer.identify(name, device=device, base_dir=base_dir, precision=precision)  # type: ignore[arg-type]
+    else:
+        found = local_id(folder) + _SUFFIX["int8" if precision == "auto" else precision]
+    return id_with(found, additions)
+
+
+def id_with(model_id: str, additions: Additions) -> str:
+    """The id of a model that reads a user's additions to its glossary: another instrument, so
+    documents it scored before are scored again ("hypewatch-minilm-fbf12ecd1994-ai3c9e0b-int8")."""
+    if not additions:
+        return model_id
+    base = precision_variants(model_id)[0]
+    return f"{base}-{additions.id}{model_id[len(base) :]}"
+
+
+def read_additions(scorer: CachedScorer, additions: Additions) -> None:
+    """Make a loaded scorer read a user's names and terms as AI, as it reads its glossary's."""
+    if not additions:
+        return
+    if scorer.glossary is None:
+        raise GlossaryError(
+            f"model.ai_names / model.ai_terms: {scorer.model_id} reads no glossary of AI names"
+            " (hypewatch models trained with one do: model.name: default)"
+        )
+    scorer.glossary = scorer.glossary.extended(additions)
+    scorer.model_id = id_with(scorer.model_id, additions)
+    scorer.forget()
 
 
 def load_scorer(
@@ -131,22 +163,27 @@ def load_scorer(
     precision: str = "auto",
     batch_size: int = 64,
     threads: int | None = None,
+    additions: Additions = Additions(),
 ) -> OnnxScorer | Scorer:
-    """`Scorer.load`, without torch when our model's int8 copy is ready and the device is the CPU."""
-    fast = OnnxScorer.open(name, device=device, base_dir=base_dir, precision=precision, threads=threads)
-    if fast is not None:
-        return fast
-    from hypewatch.nlp.scorer import Scorer
-
-    return Scorer.load(
-        name,
-        device=device,
-        base_dir=base_dir,
-        label_map=label_map,
-        precision=precision,  # type: ignore[arg-type]
-        batch_size=batch_size,
-        threads=threads,
+    """`Scorer.load`, without torch when our model's int8 copy is ready and the device is the CPU;
+    reading `additions` as AI names too."""
+    scorer: OnnxScorer | Scorer | None = OnnxScorer.open(
+        name, device=device, base_dir=base_dir, precision=precision, threads=threads
     )
+    if scorer is None:
+        from hypewatch.nlp.scorer import Scorer
+
+        scorer = Scorer.load(
+            name,
+            device=device,
+            base_dir=base_dir,
+            label_map=label_map,
+            precision=precision,  # type: ignore[arg-type]
+            batch_size=batch_size,
+            threads=threads,
+        )
+    read_additions(scorer, additions)
+    return scorer
 
 
 Pair = tuple[str, str]  # a sentence and the one before it; "" where there is none or the model reads none
@@ -162,9 +199,14 @@ class CachedScorer:
     # where the sentence before is given to `score` is the caller's choice (hypewatch.scoring.model_inputs).
     context_kinds: frozenset[str] = frozenset()
     glossary: Glossary | None = None  # AI names the model reads marked (nlp.glossary)
+    model_id: str
 
     def _score_distinct(self, pairs: list[Pair]) -> list[Score]:
         raise NotImplementedError
+
+    def forget(self) -> None:
+        """Drop the remembered scores (what the model reads changed)."""
+        self._cache.clear()
 
     def score(self, texts: Sequence[str], previous: Sequence[str] | None = None) -> list[Score]:
         """One Score per text, in order. `previous` is the sentence before each one ("" for the

@@ -3,14 +3,19 @@ that both scorers read sentences through it alike, and that training reads them 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import duckdb
 import pytest
 from model_helpers import EXAMPLES
+from store_helpers import some_documents
 from test_onnx_scorer import assert_same_scores
 
 from hypewatch.nlp import meta as mt
 from hypewatch.nlp.adapter import SHIPPED_BYTES
-from hypewatch.nlp.glossary import Glossary, GlossaryError, default_glossary
-from hypewatch.nlp.onnx_scorer import OnnxScorer
+from hypewatch.nlp.glossary import Additions, Glossary, GlossaryError, default_glossary
+from hypewatch.nlp.onnx_scorer import OnnxScorer, identify, load_scorer, precision_variants
 from hypewatch.nlp.scorer import Scorer
 from hypewatch.nlp.train import TrainConfig, train
 
@@ -115,3 +120,61 @@ def test_training_reads_sentences_as_they_are(tmp_path_factory, tiny_encoder, tr
 def test_the_continuing_recipe_reads_the_glossary_and_the_packaged_one_does_not():
     assert TrainConfig.continuing("default").glossary is True
     assert TrainConfig().glossary is False
+
+
+# --- a user's own AI names (model.ai_names, model.ai_terms) ------------------------------------
+
+NEW_NAME = "Zorvane generations hit a record in May."  # a product no glossary names
+
+
+def test_a_users_ai_names_are_read_as_the_glossarys_are_under_another_model_id(glossed):
+    added = Additions(names=("Zorvane",), terms=("agent mesh",))
+    for precision in ("int8", "fp32"):
+        plain = load_scorer(str(glossed), device="cpu", precision=precision)
+        reading = load_scorer(str(glossed), device="cpu", precision=precision, additions=added)
+        assert reading.glossary is not None
+        assert reading.glossary.read(NEW_NAME) == "Zorvane (AI) generations hit a record in May."
+        assert reading.glossary.read("An Agent Mesh ships.") == "An Agent Mesh (AI) ships."
+        assert_same_scores(reading.score([NEW_NAME]), plain.score([reading.glossary.read(NEW_NAME)]))
+        assert reading.score([NEW_NAME]) != plain.score([NEW_NAME])
+        assert_same_scores(reading.score(NAMED), plain.score(NAMED))  # the model's own names as before
+        # another instrument: another id, the one the run looks for before loading anything
+        assert reading.model_id != plain.model_id
+        assert reading.model_id == identify(str(glossed), device="cpu", precision=precision, additions=added)
+        assert reading.model_id in precision_variants(reading.model_id)
+        assert plain.model_id not in precision_variants(reading.model_id)
+    assert Additions(("B", "A")).id == Additions(("A", "B", "A")).id != Additions(("A",)).id
+
+
+def test_ai_names_for_a_model_without_a_glossary_are_refused_by_name(trained):
+    with pytest.raises(GlossaryError, match=r"^model.ai_names / model.ai_terms: .+ reads no glossary of AI names"):
+        load_scorer(str(trained[0]), device="cpu", additions=Additions(names=("Zorvane",)))
+
+
+def test_adding_ai_names_scores_stored_documents_again_once(glossed, tmp_path, write_config):
+    some_documents(tmp_path / "hw.duckdb", n=2, text=NEW_NAME)
+
+    def score(extra: str) -> str:
+        config = write_config(f"database: hw.duckdb\nlog_file: false\nmodel: {{name: {glossed}{extra}}}\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "hypewatch", "--config", str(config), "score"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    def stored() -> list[tuple]:
+        with duckdb.connect(str(tmp_path / "hw.duckdb"), read_only=True) as conn:
+            return conn.execute(
+                "SELECT DISTINCT d.scored_by, s.p_hype FROM documents d JOIN sentences s USING (doc_id)"
+            ).fetchall()
+
+    assert "documents 2," in score("")
+    before = stored()
+    assert "documents 2," in score(", ai_names: [Zorvane]")
+    after = stored()
+    assert len(before) == len(after) == 1 and before[0][0] != after[0][0] and before[0][1] != after[0][1]
+    assert "documents 0," in score(", ai_names: [Zorvane]")  # the same names: nothing to score
