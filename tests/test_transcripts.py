@@ -138,6 +138,35 @@ def test_the_company_is_read_from_the_operators_welcome_where_nothing_else_names
     assert parse_transcript(f"ACME CORP - Q1 2026 EARNINGS CALL\n\n{text}", "call.txt").company == "Acme Corp"
 
 
+@pytest.mark.parametrize(
+    "remark, day",
+    [
+        (
+            "All our statements are made as of today, November 20, 2024, based on information available to us.",
+            "2024-11-20",
+        ),
+        ("As a reminder, this conference is being recorded January 31st, 2024.", "2024-01-31"),
+        ("Our remarks reflect management's views as of today, Thursday, May 1st, 2025 only.", "2025-05-01"),
+        ("This is a replay of the conference call, which occurred on February 12th, 2025.", "2025-02-12"),
+        ("Our guidance is based on information as of April 28, 2021, and contains risks.", "2021-04-28"),
+        ("Today's date is 14 March 2024.", "2024-03-14"),
+        # other days of the opening
+        ("Risks are in our most recent Form 10-K, filed February 16, 2024.", None),
+        ("See our Form 10-Q for the fiscal quarter ended January 31st, 2024.", None),
+        ("Our remarks are as of today, March 14th, and contain risks.", None),  # no year: not guessed
+    ],
+)
+def test_the_call_date_is_the_one_the_call_gives_itself_where_nothing_else_gives_one(remark, day):
+    text = (
+        "Operator: Welcome to the Acme Q1 2024 earnings call. I will now turn the call over to Jane Roe.\n\n"
+        f"Jane Roe: Thank you. {remark} Revenue grew."
+    )
+    found = parse_transcript(text, "call.txt").call_date
+    assert (found.isoformat() if found else None) == day
+    # a date the header or the file name gives wins
+    assert parse_transcript(text, "acme-2024-06-01.txt").call_date == date(2024, 6, 1)
+
+
 @needs_shared
 def test_json_call_takes_sections_from_keys_and_metadata_from_the_filename():
     path = SHARED / "motleyfool_json" / "ACN_q1_2022.json"

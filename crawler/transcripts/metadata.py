@@ -48,6 +48,21 @@ _DATES = [
     (re.compile(r"\b(?P<y>(?:19|20)\d\d)[-/_.](?P<m>0?[1-9]|1[0-2])[-/_.](?P<d>[0-3]?\d)\b"), "ymd"),
 ]
 
+# The call's date as the call says it, where nothing else gives one: "All our statements are made
+# as of today, November 20, 2024", "based on information as of April 28, 2021", "this conference
+# is being recorded January 31, 2024", "the conference call, which occurred on February 12th, 2025". Not any date of the opening: "our 10-K,
+# filed February 16, 2024", "the quarter ended January 31st, 2024" are other days.
+_SPOKEN_DATE = re.compile(
+    r"\b(?:as\s+of\s+today|information\s+as\s+of|today(?:'s\s+date)?\s+is|(?:being\s+)?recorded(?:\s+today)?(?:\s+on)?"
+    r"|(?:which|that)\s+(?:occurred|took\s+place|was\s+held)\s+on|(?:is\s+being|was)\s+held\s+on)"
+    r"[,:]?\s+(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
+    r"(?P<date>(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTHS + r")\s+(?:19|20)\d\d)\b",
+    re.I,
+)
+# How far into the call its date is said: after the safe-harbor statement at the latest.
+SPOKEN_DATE_REACH = 8000
+
 _TITLE_HINT = re.compile(r"earnings|conference call|transcript|results|quarter|\bQ[1-4]\b|\b[1-4]Q\d", re.I)
 _CALL = re.compile(r"\b(?:call|transcript|results|conference)\b", re.I)
 _TICKER_LEAD = re.compile(r"^(?P<ticker>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\s+[-–—]\s+(?P<rest>.+)$")
@@ -120,7 +135,7 @@ def metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dict
     company = company or _company_from_welcome(opening)
     period = period or _period(joined) or file_period or _period(opening)
     call_date = _date(_str(meta.get("date") or meta.get("call_date") or meta.get("event_date")) or "")
-    call_date = call_date or _date(joined) or file_date
+    call_date = call_date or _date(joined) or file_date or _spoken_date(layout)
     return {
         "company": _display_company(company) if company else None,
         "ticker": ticker.upper() if ticker else None,
@@ -128,6 +143,13 @@ def metadata(layout: Layout, meta: dict[str, Any], filename: str | None) -> dict
         "call_date": call_date,
         "title": str(title) if title else None,
     }
+
+
+def _spoken_date(layout: Layout) -> date | None:
+    """The date the call gives itself in its opening ("as of today, November 20, 2024")."""
+    opening = "\n".join(p for t in layout.turns[:6] for p in t.paragraphs[:6])[:SPOKEN_DATE_REACH]
+    m = _SPOKEN_DATE.search(opening)
+    return _date(m.group("date")) if m else None
 
 
 def _str(value: Any) -> str | None:
