@@ -238,6 +238,7 @@ class _Crawl:
         self._retry_updates: dict[tuple[str, str], CrawlRetry] = {}
         self._resolved: set[tuple[str, str]] = set()
         self._unstored: list[list[Document]] = []  # batches the sink refused, oldest first
+        self._undated: Counter[str] = Counter()  # source -> transcripts dated by their file or fetch
         self._sink_failing_since: float | None = None
         self._store_patience_s = store_patience_s
         self._sink_gave_up = False
@@ -256,6 +257,15 @@ class _Crawl:
 
         await asyncio.gather(*(run_one(job) for job in _interleave_by_host(chain.from_iterable(listed))))
         await self._flush(final=True)
+        for name, count in sorted(self._undated.items()):
+            # A folder of old calls would all land on the day they were copied: say so once.
+            line = (
+                f"{name}: {count} transcript(s) give no date of their own (in their text or file name), so each"
+                " is dated by its file's modification time or the day it was fetched; a date in the file name"
+                " (ACME_2025-10-28.txt) dates it"
+            )
+            self.summary.warnings.append(line)
+            logger.warning("%s", line)
         if self.unstored:
             self.summary.not_stored = self.unstored
             self.summary.warnings.append(
@@ -585,6 +595,8 @@ class _Crawl:
                 self.summary.updated += 1
             else:
                 self.summary.new += 1
+            if transcript is not None and self._own_date(job.item, article) is None:
+                self._undated[job.source.name] += 1
             self._hashes.setdefault(doc.content_hash, doc_id)
             if len(article.text.split()) >= NEAR_DUPLICATE_MIN_WORDS:
                 self._near.add(doc_id, doc.simhash)
@@ -604,11 +616,15 @@ class _Crawl:
     def _published_at(self, item: FeedItem | None, article: Article, fallback: datetime) -> datetime:
         """The feed's date, else the page's, else `fallback` (a file's mtime), else now; never one
         in the future or before EARLIEST_PUBLISHED."""
+        return self._own_date(item, article) or plausible(fallback, self.now) or self.now
+
+    def _own_date(self, item: FeedItem | None, article: Article) -> datetime | None:
+        """The date the feed or the document itself gives, where plausible."""
         candidates = (item.published_at, item.updated_at) if item else ()
-        for when in (*candidates, article.published_at, fallback):
-            if plausible(when, self.now):
-                return when
-        return self.now
+        for when in (*candidates, article.published_at):
+            if found := plausible(when, self.now):
+                return found
+        return None
 
     async def _flush(self, *, final: bool = False) -> None:
         """Hand every made document to the sink; keep what it refuses and offer it again.

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import socket
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -451,6 +451,34 @@ def test_local_pages_and_transcripts(tmp_path, executor):
 
     again, docs = run_crawl(config, executor, store)
     assert (again.unchanged, again.new, docs) == (2, 0, [])
+
+
+def test_transcripts_without_a_date_of_their_own_are_counted_in_one_warning(tmp_path, executor):
+    """A folder of old calls whose texts and names give no date all land on the day the files were
+    copied: the crawl says so once per source, and a date the call speaks or its name gives counts."""
+    calls = tmp_path / "calls"
+    calls.mkdir()
+
+    def call(quarter: str, said: str) -> str:
+        return (
+            f"Operator: Welcome to the Acme {quarter} earnings call. I will now turn the call over to Jane Roe.\n\n"
+            f"Jane Roe: Thank you. {said}"
+        )
+
+    (calls / "acme-q1-2025.txt").write_text(call("Q1 2025", "Revenue grew."), encoding="utf-8")
+    (calls / "acme-q2-2025.txt").write_text(call("Q2 2025", "Margins fell."), encoding="utf-8")
+    (calls / "acme-2024-11-20.txt").write_text(call("Q3 2025", "Orders rose."), encoding="utf-8")
+    spoken = call("Q4 2025", "We speak as of today, February 26, 2025. Demand held.")
+    (calls / "acme-q4-2025.txt").write_text(spoken, encoding="utf-8")
+    config = Config(sources=[Source(name="calls", kind="transcripts", path=calls)], crawl=SETTINGS)
+    summary, docs = run_crawl(config, executor)
+    assert summary.new == 4
+    assert summary.warnings == [
+        "calls: 2 transcript(s) give no date of their own (in their text or file name), so each is dated by its"
+        " file's modification time or the day it was fetched; a date in the file name (ACME_2025-10-28.txt) dates it"
+    ]
+    dates = {d.fiscal_period: d.published_at.date() for d in docs}
+    assert dates["Q3 2025"] == date(2024, 11, 20) and dates["Q4 2025"] == date(2025, 2, 26)
 
 
 def test_pdf_transcripts_from_a_folder_and_a_url(tmp_path, executor):
