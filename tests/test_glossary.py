@@ -168,9 +168,11 @@ def test_adding_ai_names_scores_stored_documents_again_once(glossed, tmp_path, w
 
     def stored() -> list[tuple]:
         with duckdb.connect(str(tmp_path / "hw.duckdb"), read_only=True) as conn:
-            return conn.execute(
+            rows = conn.execute(
                 "SELECT DISTINCT d.scored_by, s.p_hype FROM documents d JOIN sentences s USING (doc_id)"
             ).fetchall()
+            assert conn.execute("SELECT count(*) FROM sentences").fetchone() == (2,)  # one each, never twice
+            return rows
 
     assert "documents 2," in score("")
     before = stored()
