@@ -14,13 +14,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from hypewatch.nlp.glossary import Additions
-from hypewatch.nlp.topics import (
-    TopicDefinition,
-    TopicError,
-    TopicTagger,
-    default_ai_terms,
-    default_topics,
-)
+from hypewatch.nlp.topics import TopicDefinition, TopicError, TopicTagger, default_ai_terms, default_topics
 
 from .errors import HypewatchError
 from .scopes import parse_scope

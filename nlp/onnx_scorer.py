@@ -133,7 +133,7 @@ def identify(
 
 def id_with(model_id: str, additions: Additions) -> str:
     """The id of a model that reads a user's additions to its glossary: another instrument, so
-    documents it scored before are scored again ("hypewatch-minilm-fbf12ecd1994-ai3c9e0b-int8")."""
+    documents it scored before are scored again ("hypewatch-minilm-fbf12ecd1994-aidffcd7-int8")."""
     if not additions:
         return model_id
     base = precision_variants(model_id)[0]
