@@ -50,8 +50,9 @@ _DATES = [
 
 # The call's date as the call says it, where nothing else gives one: "All our statements are made
 # as of today, November 20, 2024", "based on information as of April 28, 2021", "this conference
-# is being recorded January 31, 2024", "the conference call, which occurred on February 12th, 2025". Not any date of the opening: "our 10-K,
-# filed February 16, 2024", "the quarter ended January 31st, 2024" are other days.
+# is being recorded January 31, 2024", "the conference call, which occurred on February 12th,
+# 2025". Not any date of the opening: "our 10-K, filed February 16, 2024", "the quarter ended
+# January 31st, 2024" are other days.
 _SPOKEN_DATE = re.compile(
     r"\b(?:as\s+of\s+today|information\s+as\s+of|today(?:'s\s+date)?\s+is|(?:being\s+)?recorded(?:\s+today)?(?:\s+on)?"
     r"|(?:which|that)\s+(?:occurred|took\s+place|was\s+held)\s+on|(?:is\s+being|was)\s+held\s+on)"
