@@ -52,6 +52,7 @@ from hypewatch.records import (
     Article,
     CrawlRetry,
     CrawlState,
+    DatedBy,
     Document,
     Feed,
     FeedItem,
@@ -495,7 +496,9 @@ class _Crawl:
             else:
                 name = unquote(urlsplit(result.final_url).path.rsplit("/", 1)[-1]) or "transcript.html"
                 parsed = await self._in_worker(job, read_transcript, result.body, name, url, self.watchlist)
-        await self._add(job, doc_id, url, parsed, fallback_date=self.now, updated=known_as is not None, link=link)
+        await self._add(
+            job, doc_id, url, parsed, fallback=(self.now, "fetched"), updated=known_as is not None, link=link
+        )
 
     def _may_have_changed(self, job: _Job) -> bool:
         """Whether a known page is worth a conditional GET: it is configured directly (few, and
@@ -529,7 +532,7 @@ class _Crawl:
             self._read_fine(job.source)
             return
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-        await self._add(job, doc_id, url, parsed, fallback_date=mtime, updated=doc_id in self._known_ids)
+        await self._add(job, doc_id, url, parsed, fallback=(mtime, "file"), updated=doc_id in self._known_ids)
 
     async def _in_worker(self, job: _Job, fn: Callable[..., Parsed], *args: Any) -> Parsed:
         try:
@@ -548,7 +551,7 @@ class _Crawl:
         url: str,
         parsed: Parsed,
         *,
-        fallback_date: datetime,
+        fallback: tuple[datetime, DatedBy],
         updated: bool,
         link: str | None = None,
     ) -> None:
@@ -559,6 +562,7 @@ class _Crawl:
             what = "transcript" if job.source.kind == "transcripts" else "article"
             scanned = f" ({SCANNED_PDF})" if job.where.lower().endswith(".pdf") else ""
             raise _Skip("no text", f"{job.where}: no {what} text found{scanned}")
+        published_at, dated_by = self._published_at(job.item, article, fallback)
         doc = Document(
             doc_id=doc_id,
             source=job.source.name,
@@ -566,7 +570,8 @@ class _Crawl:
             url=link or url,
             seen_as=url if link and link != url else None,
             title=article.title,
-            published_at=self._published_at(job.item, article, fallback_date),
+            published_at=published_at,
+            dated_by=dated_by,
             fetched_at=self.now,
             language=article.language,
             tickers=parsed.tickers,
@@ -595,7 +600,7 @@ class _Crawl:
                 self.summary.updated += 1
             else:
                 self.summary.new += 1
-            if transcript is not None and self._own_date(job.item, article) is None:
+            if transcript is not None and dated_by in ("file", "fetched"):
                 self._undated[job.source.name] += 1
             self._hashes.setdefault(doc.content_hash, doc_id)
             if len(article.text.split()) >= NEAR_DUPLICATE_MIN_WORDS:
@@ -613,18 +618,18 @@ class _Crawl:
             return None
         return self._near.find(doc.simhash, exclude=doc.doc_id)
 
-    def _published_at(self, item: FeedItem | None, article: Article, fallback: datetime) -> datetime:
-        """The feed's date, else the page's, else `fallback` (a file's mtime), else now; never one
-        in the future or before EARLIEST_PUBLISHED."""
-        return self._own_date(item, article) or plausible(fallback, self.now) or self.now
-
-    def _own_date(self, item: FeedItem | None, article: Article) -> datetime | None:
-        """The date the feed or the document itself gives, where plausible."""
-        candidates = (item.published_at, item.updated_at) if item else ()
-        for when in (*candidates, article.published_at):
+    def _published_at(
+        self, item: FeedItem | None, article: Article, fallback: tuple[datetime, DatedBy]
+    ) -> tuple[datetime, DatedBy]:
+        """The feed's date, else the document's, else `fallback` (a file's mtime, the fetch), else
+        now; never one in the future or before EARLIEST_PUBLISHED. With where it came from."""
+        candidates: list[tuple[datetime | None, DatedBy]] = []
+        if item:
+            candidates += [(item.published_at, "feed"), (item.updated_at, "feed")]
+        for when, by in (*candidates, (article.published_at, "document"), fallback):
             if found := plausible(when, self.now):
-                return found
-        return None
+                return found, by
+        return self.now, "fetched"
 
     async def _flush(self, *, final: bool = False) -> None:
         """Hand every made document to the sink; keep what it refuses and offer it again.

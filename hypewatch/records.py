@@ -15,6 +15,8 @@ Role = Literal["executive", "analyst", "operator", "other"]
 Section = Literal["prepared", "qa"]
 Label = Literal["hype", "skeptic", "neutral"]
 DocStatus = Literal["ok", "stub", "duplicate", "foreign"]
+# Where a document's date comes from: the feed, the document itself, its file's time, the fetch.
+DatedBy = Literal["feed", "document", "file", "fetched"]
 
 LABELS: tuple[Label, ...] = ("hype", "skeptic", "neutral")
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -105,6 +107,7 @@ class Document:
     fiscal_period: str | None = None
     summary: str | None = None  # a transcript page's digest before the call (takeaways, risks): not speech
     ticker: str | None = None  # a call's own ticker (`tickers` lists every one the text names)
+    dated_by: DatedBy | None = None  # where published_at comes from (storage/migrations/010_dated_by.sql)
     turns: list[Turn] = field(default_factory=list)
     # The canonical spelling of `url` the crawl knows the story by (`document_urls`); None: `url` itself.
     seen_as: str | None = None

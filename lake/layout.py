@@ -34,8 +34,9 @@ DATASETS = (DOCUMENTS, TURNS, SENTENCES, DOC_SCORES)
 # unsigned 64-bit column is one that Spark cannot read).
 INTERNAL_COLUMNS = frozenset({"content_hash", "simhash"})
 # Columns an export carries (it writes every column of the database) but a lake need not have:
-# topics are recomputed on import, and a call's own ticker is guessed where it names one.
-OPTIONAL_COLUMNS = TAG_COLUMNS | {"ticker"}
+# topics are recomputed on import, a call's own ticker is guessed where it names one, and where a
+# date came from is unknown (NULL) for lakes written before it was recorded.
+OPTIONAL_COLUMNS = TAG_COLUMNS | {"ticker", "dated_by"}
 
 DOCUMENT_SCHEMA = pa.schema(
     [f for f in STORED_DOCUMENT_SCHEMA if f.name not in INTERNAL_COLUMNS | OPTIONAL_COLUMNS]

@@ -86,6 +86,7 @@ def _import_slice(store: Store, files: dict[str, list[str]], summary: ImportSumm
     now = datetime.now(timezone.utc)
     with store.write() as conn:
         conn.execute(Q["stage_documents"], {"files": files[DOCUMENTS]})
+        conn.execute(Q["stage_documents_dated_by"])
         if files[TURNS]:
             conn.execute(Q["stage_turns"], {"files": files[TURNS]})
         else:

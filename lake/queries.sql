@@ -46,6 +46,10 @@ ORDER BY day, c.doc_id;
 CREATE TEMP TABLE lake_documents AS
 SELECT DISTINCT ON (doc_id) * FROM read_parquet($files, union_by_name = true, hive_partitioning = false) ORDER BY doc_id, scored_at DESC;
 
+-- name: stage_documents_dated_by
+-- A lake written before documents said where their date came from.
+ALTER TABLE lake_documents ADD COLUMN IF NOT EXISTS dated_by VARCHAR;
+
 -- name: stage_turns
 CREATE TEMP TABLE lake_turns AS
 SELECT DISTINCT ON (doc_id, turn_no) * FROM read_parquet($files, union_by_name = true, hive_partitioning = false) ORDER BY doc_id, turn_no;
@@ -80,7 +84,7 @@ SELECT l.doc_id,
        coalesce(l.url, 'urn:hypewatch:' || l.doc_id) AS url,
        l.title, l.published_at, coalesce(l.fetched_at, $now) AS fetched_at, l.language, l.tickers, l.text,
        l.author, coalesce(l.status, 'ok') AS status, l.duplicate_of, l.stub_reason, l.company,
-       l.fiscal_period, l.summary,
+       l.fiscal_period, l.summary, l.dated_by,
        -- a call's own ticker: not in every lake; where the call names one ticker, it is that one
        CASE WHEN len(l.tickers) = 1 THEN l.tickers[1] END AS ticker
 FROM lake_documents l

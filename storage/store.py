@@ -61,6 +61,7 @@ DOCUMENT_SCHEMA = pa.schema(
         ("fiscal_period", pa.string()),
         ("summary", pa.string()),
         ("ticker", pa.string()),
+        ("dated_by", pa.string()),
     ]
 )
 TURN_SCHEMA = pa.schema(

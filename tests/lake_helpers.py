@@ -31,7 +31,7 @@ def news(doc_id: str, published_at: datetime | None, rng: random.Random, *, n: i
         language="en",
         tickers=["NVDA"],
         text="\n\n".join(paragraphs),
-        **extra,
+        **{"dated_by": "feed" if published_at else None, **extra},
     )
 
 
@@ -57,6 +57,7 @@ def call(doc_id: str, published_at: datetime, rng: random.Random) -> Document:
         company="NVIDIA",
         fiscal_period="Q3 2026",
         turns=turns,
+        dated_by="file",
     )
 
 

@@ -479,6 +479,8 @@ def test_transcripts_without_a_date_of_their_own_are_counted_in_one_warning(tmp_
     ]
     dates = {d.fiscal_period: d.published_at.date() for d in docs}
     assert dates["Q3 2025"] == date(2024, 11, 20) and dates["Q4 2025"] == date(2025, 2, 26)
+    dated_by = {d.fiscal_period: d.dated_by for d in docs}
+    assert dated_by == {"Q1 2025": "file", "Q2 2025": "file", "Q3 2025": "document", "Q4 2025": "document"}
 
 
 def test_pdf_transcripts_from_a_folder_and_a_url(tmp_path, executor):

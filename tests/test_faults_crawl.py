@@ -534,6 +534,10 @@ def test_the_crawl_stores_no_document_dated_before_1990(tmp_path):
     old = pages / "old.html"
     old.write_text(page(1, published="1900-01-01T00:00:00Z"), encoding="utf-8")
     os.utime(old, (0, 0))  # an mtime of 1970, as archives and some copies leave
+    (pages / "dated.html").write_text(page(2), encoding="utf-8")
+    copied = pages / "copied.html"
+    copied.write_text(page(3, published=None), encoding="utf-8")
+    os.utime(copied, (1_730_000_000, 1_730_000_000))  # 2024-10-27, when it was saved
     feed = tmp_path / "wire.xml"
     feed.write_bytes(
         rss(
@@ -545,12 +549,25 @@ def test_the_crawl_stores_no_document_dated_before_1990(tmp_path):
     )
     config = Config(sources=[Source(name="saved", path=pages), Source(name="wire", feed=str(feed))], crawl=SETTINGS)
 
-    summary, docs = run_crawl(config)
+    store = Store(tmp_path / "hw.duckdb")
+    summary, docs = run_crawl(config, store=store)
 
     dates = {d.url.rsplit("/", 1)[-1]: d.published_at for d in docs}
     assert dates["b"] == datetime(2024, 11, 5, 12, tzinfo=timezone.utc)
+    assert dates["dated.html"] == datetime(2024, 11, 5, 10, tzinfo=timezone.utc)
+    assert dates["copied.html"] == datetime.fromtimestamp(1_730_000_000, timezone.utc)
     # No date to believe: the time the crawl saw them.
     assert dates["old.html"] == dates["a"] == docs[0].fetched_at
+    # and each says where its date came from, in the database too
+    with store.read() as conn:
+        dated_by = dict(conn.execute("SELECT regexp_extract(url, '[^/]+$'), dated_by FROM documents").fetchall())
+    assert dated_by == {
+        "b": "feed",
+        "dated.html": "document",
+        "copied.html": "file",
+        "old.html": "fetched",
+        "a": "fetched",
+    }
 
 
 # --- a feed longer than max_items_per_feed --------------------------------------------------------

@@ -131,6 +131,9 @@ def test_import_round_trip_is_idempotent(database: Path, tmp_path: Path, write_c
     assert {table: table_rows(restored, table, "count(*)") for table in TABLES} == counts  # nothing twice
     for table, key in TABLES.items():
         assert table_rows(restored, table, key) == table_rows(database, table, key), table
+    dating = "doc_id, published_at, dated_by"
+    assert table_rows(restored, "documents", dating) == table_rows(database, "documents", dating)
+    assert {by for (_, _, by) in table_rows(database, "documents", dating)} == {"feed", "file", None}
     scores = "doc_id, sent_no, turn_no, text, label, round(p_hype, 5), fatigue, model"
     assert table_rows(restored, "sentences", scores) == table_rows(database, "sentences", scores)
     assert table_rows(restored, "daily_sentiment") == table_rows(database, "daily_sentiment")
