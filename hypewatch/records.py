@@ -107,7 +107,7 @@ class Document:
     fiscal_period: str | None = None
     summary: str | None = None  # a transcript page's digest before the call (takeaways, risks): not speech
     ticker: str | None = None  # a call's own ticker (`tickers` lists every one the text names)
-    dated_by: DatedBy | None = None  # where published_at comes from (storage/migrations/010_dated_by.sql)
+    dated_by: DatedBy | None = None  # where published_at comes from (storage/migrations/009_dates_and_call_order.sql)
     turns: list[Turn] = field(default_factory=list)
     # The canonical spelling of `url` the crawl knows the story by (`document_urls`); None: `url` itself.
     seen_as: str | None = None

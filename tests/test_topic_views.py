@@ -161,29 +161,52 @@ def test_call_tone_qoq_sets_each_call_against_the_previous_one(store):
     assert rows(store, "SELECT DISTINCT prev_doc_id FROM call_tone_qoq WHERE fiscal_period = 'Q1 2027'") == [(None,)]
 
 
-def test_calls_crawled_the_same_day_are_set_against_the_previous_fiscal_period(tmp_path):
-    """A folder of old calls whose texts name no date is stored under one date: their order is the
-    fiscal one (by document id, Q1 2027 would come before Q4 2026), and the report's latest call
-    is the last period, not the last id. A company with a call of unknown period goes by date."""
+def test_calls_are_set_against_the_previous_one_held(tmp_path):
+    """By date where the calls give their own; by fiscal period where a company's dates are guessed
+    (a folder of old calls, dated by their files, or all stored the same day: by document id, Q1 2027
+    would come before Q4 2026). The report's latest call is the last one held, not the last id."""
     day = date(2026, 12, 5)
     lines = [("executive", "prepared", [("AI demand is strong.", "hype")])]
-    undated = [call(quarter, day, lines) for quarter in ("Q1 2027", "Q3 2026", "Q4 2026")]
-    mixed = [
-        (replace(doc, ticker="MIXD", fiscal_period=period, published_at=doc.published_at + timedelta(days=shift)), ss)
-        for (doc, ss), period, shift in zip(
-            [call(q, day, lines) for q in ("Q2 2027", "Q3 2027")], ("Q3 2027", None), (0, 1), strict=True
+
+    def company(ticker: str, calls: list[tuple[str, str | None, int, str | None]]) -> list[tuple[Document, list]]:
+        """(url quarter, fiscal period, days after `day`, dated_by) -> calls of one company."""
+        made = []
+        for quarter, period, shift, dated_by in calls:
+            doc, sentences = call(f"{quarter} {ticker}", day, lines)
+            moved = doc.published_at + timedelta(days=shift)
+            made.append(
+                (replace(doc, ticker=ticker, fiscal_period=period, published_at=moved, dated_by=dated_by), sentences)
+            )
+        return made
+
+    store = save(
+        Store(tmp_path / "hw.duckdb"),
+        # one day for all (an old store: where the dates came from unknown): periods break the tie
+        company(
+            "NWSI", [("Q1 2027", "Q1 2027", 0, None), ("Q3 2026", "Q3 2026", 0, None), ("Q4 2026", "Q4 2026", 0, None)]
         )
-    ]
-    store = save(Store(tmp_path / "hw.duckdb"), undated + mixed)
-    assert rows(
-        store, "SELECT DISTINCT fiscal_period, prev_fiscal_period FROM call_tone_qoq WHERE ticker = 'NWSI' ORDER BY 1"
-    ) == [("Q1 2027", "Q4 2026"), ("Q3 2026", None), ("Q4 2026", "Q3 2026")]
-    assert rows(
-        store, "SELECT DISTINCT fiscal_period, prev_fiscal_period FROM call_tone_qoq WHERE ticker = 'MIXD' ORDER BY 1"
-    ) == [("Q3 2027", None), (None, "Q3 2027")]
-    html = write_report(store, tmp_path / "report.html", days=30, tickers=None, today=day + timedelta(days=1))
+        # dated by their files, copied in another order than held: by period
+        + company("FILD", [("Q1 2027", "Q1 2027", 3, "file"), ("Q2 2027", "Q2 2027", 1, "file")])
+        # their own dates, whatever the publishers called the periods: by date
+        + company("OWND", [("Q1 2027", "Q1 2027", 3, "document"), ("Q2 2027", "Q2 2027", 1, "document")])
+        # a period unknown: by date
+        + company("MIXD", [("Q2 2027", "Q3 2027", 0, "file"), ("Q3 2027", None, 1, "file")]),
+    )
+
+    def pairs(ticker: str) -> list[tuple]:
+        sql = (
+            f"SELECT DISTINCT fiscal_period, prev_fiscal_period FROM call_tone_qoq WHERE ticker = '{ticker}' ORDER BY 1"
+        )
+        return rows(store, sql)
+
+    assert pairs("NWSI") == [("Q1 2027", "Q4 2026"), ("Q3 2026", None), ("Q4 2026", "Q3 2026")]
+    assert pairs("FILD") == [("Q1 2027", None), ("Q2 2027", "Q1 2027")]
+    assert pairs("OWND") == [("Q1 2027", "Q2 2027"), ("Q2 2027", None)]
+    assert pairs("MIXD") == [("Q3 2027", None), (None, "Q3 2027")]
+    html = write_report(store, tmp_path / "report.html", days=30, tickers=None, today=day + timedelta(days=4))
     qoq = html.read_text(encoding="utf-8").split('id="qoq"', 1)[1].split("</table>", 1)[0]
-    assert "Q1 2027" in qoq and "Q4 2026" in qoq and "Q3 2026" not in qoq
+    nwsi = qoq.split("NWSI", 1)[1].split("</tr>", 1)[0]
+    assert "Q1 2027" in nwsi and "Q4 2026" in nwsi and "Q3 2026" not in nwsi
 
 
 def test_call_topics_and_topic_daily(store):
