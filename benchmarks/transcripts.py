@@ -89,7 +89,7 @@ def print_files(rows: dict[str, list[tuple[Path, Transcript, float]]]) -> None:
 def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds: dict[str, float]) -> None:
     print(
         f"{'folder':<22} {'files':>5} {'turns':>6} {'named':>6}  {'files with: exec / analyst / operator':<38} "
-        f"{'both sections':>13}  {'company / period':>16}  {'words kept min / mean':>21} {'files/s':>8}"
+        f"{'both sections':>13}  {'company / period / date':>23}  {'words kept min / mean':>21} {'files/s':>8}"
     )
     total_files, total_s = 0, 0.0
     for folder, items in rows.items():
@@ -99,12 +99,13 @@ def print_folders(rows: dict[str, list[tuple[Path, Transcript, float]]], seconds
         both = sum({x.section for x in t.turns} == {"prepared", "qa"} for _, t, _ in items)
         company = sum(t.company is not None for _, t, _ in items)
         period = sum(t.fiscal_period is not None for _, t, _ in items)
+        dated = sum(t.call_date is not None for _, t, _ in items)
         kept = [k for _, _, k in items]
         n = len(items)
         print(
             f"{folder:<22} {n:>5} {turns:>6} {named:>6}  "
             f"{has['executive']:>9} / {has['analyst']:>7} / {has['operator']:>8}{'':<10} {both:>13}  "
-            f"{company:>7} / {period:>6}  {min(kept):>10.1%} / {sum(kept) / n:>7.1%} {n / seconds[folder]:>8.1f}"
+            f"{company:>7} / {period:>6} / {dated:>4}  {min(kept):>10.1%} / {sum(kept) / n:>7.1%} {n / seconds[folder]:>8.1f}"
         )
         total_files += n
         total_s += seconds[folder]
