@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from whole_calls import call_document  # noqa: E402
+from whole_calls import whole_test_calls  # noqa: E402
 
 # Glossary products of the test calls -> invented names, each spelling the calls use.
 INVENTED = {
@@ -49,17 +48,9 @@ def main() -> int:
     from hypewatch.nlp.evaluate import EvalReport
     from hypewatch.nlp.glossary import Additions
     from hypewatch.nlp.onnx_scorer import load_scorer
-    from hypewatch.nlp.real_eval import WHOLE_CALLS_FILE, parse_references, whole_call_examples
-    from hypewatch.scoring import sentence_pairs
 
-    refs_by_call = defaultdict(list)
-    for ref in parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines(), str(WHOLE_CALLS_FILE)):
-        if ref.half == "test":
-            refs_by_call[ref.file].append(ref)
-    examples = []
-    for file, refs in sorted(refs_by_call.items()):
-        pairs = sentence_pairs([call_document(file)])
-        examples += whole_call_examples(refs, [s.text for _, s in pairs])
+    calls, _ = whole_test_calls()
+    examples = [e for call in calls.values() for e in call]
     named = [e for e in examples if _NAME.search(e.text) or _NAME.search(e.previous)]
     counts = {lab: sum(e.label == lab for e in named) for lab in ("hype", "skeptic", "neutral")}
     print(f"{len(named)} sentences naming a glossary product (or after one): {counts}")

@@ -47,6 +47,28 @@ def call_document(file: str, shared: Path = SHARED):
     )
 
 
+def whole_test_calls(shared: Path = SHARED) -> tuple[dict, list]:
+    """The labeled examples of each whole test call, by file, and the (document, sentence) pairs of
+    them all as the score stage gets them; a call whose file is missing or moved is skipped, said."""
+    from hypewatch.nlp.real_eval import WHOLE_CALLS_FILE, ReferenceError, parse_references, whole_call_examples
+    from hypewatch.scoring import sentence_pairs
+
+    refs_by_call = defaultdict(list)
+    for ref in parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines(), str(WHOLE_CALLS_FILE)):
+        if ref.half == "test":  # the dev half's calls are learned from
+            refs_by_call[ref.file].append(ref)
+    calls, pairs = {}, []
+    for file, refs in sorted(refs_by_call.items()):
+        try:
+            doc_pairs = sentence_pairs([call_document(file, shared)])
+            calls[file] = whole_call_examples(refs, [s.text for _, s in doc_pairs])
+        except (OSError, ReferenceError) as exc:
+            print(f"skipped {file}: {exc}")
+            continue
+        pairs += doc_pairs
+    return calls, pairs
+
+
 def hype_index(hype: float, skeptic: float) -> float | None:
     return (hype - skeptic) / (hype + skeptic) if hype + skeptic else None
 
@@ -58,24 +80,11 @@ def main() -> int:
     args = parser.parse_args()
 
     from hypewatch.nlp.evaluate import EvalReport
-    from hypewatch.nlp.real_eval import WHOLE_CALLS_FILE, ReferenceError, parse_references, whole_call_examples
     from hypewatch.nlp.scorer import Scorer
     from hypewatch.nlp.topics import TopicTagger, default_ai_terms
-    from hypewatch.scoring import score_sentences, sentence_pairs
+    from hypewatch.scoring import score_sentences
 
-    refs_by_call = defaultdict(list)
-    for ref in parse_references(WHOLE_CALLS_FILE.read_text(encoding="utf-8").splitlines(), str(WHOLE_CALLS_FILE)):
-        if ref.half == "test":  # the dev half's calls are learned from
-            refs_by_call[ref.file].append(ref)
-    calls, pairs = {}, []  # labeled examples by call; (document, sentence) as the score stage gets them
-    for file, refs in sorted(refs_by_call.items()):
-        try:
-            doc_pairs = sentence_pairs([call_document(file)])
-            calls[file] = whole_call_examples(refs, [s.text for _, s in doc_pairs])
-        except (OSError, ReferenceError) as exc:
-            print(f"skipped {file}: {exc}")
-            continue
-        pairs += doc_pairs
+    calls, pairs = whole_test_calls()  # labeled examples by call; (document, sentence) as the score stage gets them
     examples = [e for call in calls.values() for e in call]
     tagger = TopicTagger(topics=[], ai_terms=default_ai_terms())
     ai_mention_places = [
